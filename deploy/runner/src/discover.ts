@@ -1,0 +1,62 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export interface ServiceEntry {
+  readonly name: string;
+  /** Absolute path of the compiled entry point. */
+  readonly main: string;
+  /** Lower starts first in the listing (the broker is 0). */
+  readonly startOrder: number;
+}
+
+interface PackageJson {
+  main?: string;
+  voxbus?: { service?: string; startOrder?: number };
+}
+
+/**
+ * Finds services: every folder under `dirs` whose package.json has a `voxbus.service` name and
+ * whose `main` (the compiled entry point) exists. A service without a build is reported, not
+ * silently skipped.
+ */
+export function discoverServices(dirs: readonly string[]): { services: ServiceEntry[]; problems: string[] } {
+  const services: ServiceEntry[] = [];
+  const problems: string[] = [];
+  for (const dir of dirs) {
+    const root = resolve(dir);
+    if (!existsSync(root)) {
+      problems.push(`service folder ${root} does not exist`);
+      continue;
+    }
+    for (const entry of readdirSync(root, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const packagePath = join(root, entry.name, 'package.json');
+      if (!existsSync(packagePath)) continue;
+      let pkg: PackageJson;
+      try {
+        pkg = JSON.parse(readFileSync(packagePath, 'utf8')) as PackageJson;
+      } catch (error) {
+        problems.push(`${packagePath} is not valid JSON: ${(error as Error).message}`);
+        continue;
+      }
+      const name = pkg.voxbus?.service;
+      if (!name) continue;
+      const main = join(root, entry.name, pkg.main ?? 'dist/main.js');
+      if (!existsSync(main)) {
+        problems.push(`service ${name} has no build at ${main} (run npm run build)`);
+        continue;
+      }
+      services.push({ name, main, startOrder: pkg.voxbus?.startOrder ?? 10 });
+    }
+  }
+  services.sort((a, b) => a.startOrder - b.startOrder || a.name.localeCompare(b.name));
+  return { services, problems };
+}
+
+/** Keeps the services named in `only` (all when undefined); unknown names are problems. */
+export function selectServices(services: ServiceEntry[], only: readonly string[] | undefined): { selected: ServiceEntry[]; problems: string[] } {
+  if (!only || only.length === 0) return { selected: services, problems: [] };
+  const known = new Set(services.map((service) => service.name));
+  const problems = only.filter((name) => !known.has(name)).map((name) => `no service named ${name} (found: ${[...known].join(', ')})`);
+  return { selected: services.filter((service) => only.includes(service.name)), problems };
+}

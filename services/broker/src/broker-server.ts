@@ -1,0 +1,134 @@
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { type AddressInfo, createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { Aedes, type AuthenticateError } from 'aedes';
+import { createWebSocketStream, WebSocketServer } from 'ws';
+import type { Logger, MetricsRegistry } from '@voxbus/shared';
+import { type Credentials, credentialsMatch } from './auth.js';
+import type { BrokerConfig } from './config.js';
+import { placeholderPage } from './placeholder-page.js';
+
+export interface BrokerServerOptions {
+  readonly config: BrokerConfig;
+  /** When set, every client must present these. */
+  readonly credentials: Credentials | undefined;
+  readonly version: string;
+  readonly log: Logger;
+  readonly metrics: MetricsRegistry;
+}
+
+export interface BrokerServer {
+  readonly tcpPort: number;
+  readonly wsPort: number;
+  readonly connectedClients: () => number;
+  close(): Promise<void>;
+}
+
+/** MQTT 3.1.1 CONNACK return code 4: bad user name or password. */
+const BAD_USERNAME_OR_PASSWORD = 4;
+
+function listen(server: TcpServer | HttpServer, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: TcpServer | HttpServer): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/**
+ * Aedes on TCP and on WebSocket (same broker, same limits). TCP_NODELAY is set on every
+ * socket: without it each 20 ms frame waits on Nagle's algorithm (measured: 19 ms median per
+ * hop instead of 0.22 ms).
+ */
+export async function startBrokerServer(options: BrokerServerOptions): Promise<BrokerServer> {
+  const { config, credentials, log, metrics } = options;
+  const rejectedAuth = metrics.counter('clients.rejectedAuth');
+  const rejectedTooLarge = metrics.counter('publishes.rejectedTooLarge');
+  const clientErrors = metrics.counter('clients.errors');
+  const publishes = metrics.counter('publishes.received');
+
+  const aedes = await Aedes.createBroker({
+    id: 'voxbus',
+    drainTimeout: config.drainTimeoutMs,
+    maxTopicLevels: config.maxTopicLevels,
+    maxClientsIdLength: config.maxClientIdLength,
+    authenticate(client, username, password, done) {
+      if (!credentials || credentialsMatch(credentials, username, password)) return done(null, true);
+      rejectedAuth.inc();
+      log.warn({ clientId: client.id }, 'client rejected: bad username or password');
+      const error = new Error('bad username or password') as AuthenticateError;
+      error.returnCode = BAD_USERNAME_OR_PASSWORD;
+      return done(error, false);
+    },
+    authorizePublish(client, packet, done) {
+      // Aedes has no payload limit of its own. MQTT 3.1.1 cannot refuse a QoS 0 PUBLISH, so an
+      // oversize one disconnects its sender.
+      if (client && packet.payload.length > config.maxPayloadBytes) {
+        rejectedTooLarge.inc();
+        log.warn({ clientId: client.id, topic: packet.topic, bytes: packet.payload.length, maxPayloadBytes: config.maxPayloadBytes }, 'publish over the size limit: client disconnected');
+        return done(new Error(`payload of ${packet.payload.length} bytes is over the ${config.maxPayloadBytes}-byte limit`));
+      }
+      if (client) publishes.inc();
+      return done(null);
+    },
+  });
+  aedes.on('clientError', (client, error) => {
+    clientErrors.inc();
+    log.debug({ clientId: client.id, err: error.message }, 'client error');
+  });
+  aedes.on('connectionError', (client, error) => {
+    clientErrors.inc();
+    log.debug({ clientId: client.id, err: error.message }, 'connection error');
+  });
+  metrics.gauge('clients.connected', () => aedes.connectedClients);
+
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket): void => {
+    socket.setNoDelay(true);
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  };
+
+  const tcp = createTcpServer((socket) => {
+    track(socket);
+    aedes.handle(socket);
+  });
+  const http = createHttpServer((request, response) => {
+    if (request.method === 'GET' && (request.url === '/' || request.url === '/index.html')) {
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(placeholderPage(config.wsPath, options.version));
+    } else {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    }
+  });
+  http.on('connection', track);
+  const wss = new WebSocketServer({ server: http, path: config.wsPath, maxPayload: config.maxPayloadBytes + 1024 });
+  wss.on('connection', (socket, request) => {
+    const stream: Duplex = createWebSocketStream(socket);
+    stream.on('error', (error) => log.debug({ err: error.message }, 'websocket stream error'));
+    aedes.handle(stream, request);
+  });
+
+  const tcpPort = await listen(tcp, config.tcpPort, config.host);
+  const wsPort = await listen(http, config.wsPort, config.host);
+  log.info({ host: config.host, tcpPort, wsPort, wsPath: config.wsPath, auth: credentials !== undefined }, 'broker listening');
+
+  return {
+    tcpPort,
+    wsPort,
+    connectedClients: () => aedes.connectedClients,
+    async close() {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      const closed = Promise.all([closeServer(tcp), closeServer(http)]);
+      for (const socket of sockets) socket.destroy();
+      await closed;
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+export const BrokerConfigSchema = Type.Object(
+  {
+    host: Type.String({ minLength: 1, description: 'address to listen on; anything but loopback requires bus.username and bus.password' }),
+    tcpPort: Type.Integer({ minimum: 0, maximum: 65535, description: 'MQTT over TCP (0 = any free port)' }),
+    wsPort: Type.Integer({ minimum: 0, maximum: 65535, description: 'HTTP page and MQTT over WebSocket (0 = any free port)' }),
+    wsPath: Type.String({ pattern: '^/', description: 'path of the MQTT WebSocket endpoint' }),
+    drainTimeoutMs: Type.Integer({
+      minimum: 100,
+      description: 'a client whose socket stays full this long is disconnected, so one frozen subscriber cannot stall audio for everyone',
+    }),
+    maxTopicLevels: Type.Integer({ minimum: 2, maximum: 100 }),
+    maxPayloadBytes: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, description: 'a larger PUBLISH disconnects its sender' }),
+    maxClientIdLength: Type.Integer({ minimum: 23, maximum: 65535 }),
+  },
+  { additionalProperties: false },
+);
+
+export type BrokerConfig = Static<typeof BrokerConfigSchema>;
+
+export const BROKER_DEFAULTS: BrokerConfig = {
+  host: '127.0.0.1',
+  tcpPort: 1883,
+  wsPort: 9001,
+  wsPath: '/mqtt',
+  drainTimeoutMs: 1000,
+  maxTopicLevels: 8,
+  maxPayloadBytes: 256 * 1024,
+  maxClientIdLength: 128,
+};

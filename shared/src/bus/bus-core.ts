@@ -1,0 +1,226 @@
+import type { Logger } from 'pino';
+import { CONTRACT, type TopicKey } from '../contract/contract.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, decodeMessage, encodeMessage } from '../contract/message-codec.js';
+import { buildTopic, checkBaseTopic, filterMatches, matchTopic } from '../contract/topic-path.js';
+import { errorMessage } from '../errors.js';
+import type { Bus, BusCountersSnapshot, BusHandler, BusMessage, Params, Payload, SubscribeOptions } from './bus.js';
+import { RateLimitedLog } from './rate-limited-log.js';
+import { type AnySubscription, Subscription } from './subscription.js';
+
+const DEFAULT_AUDIO_QUEUE = 50;
+const DEFAULT_JSON_QUEUE = 256;
+
+export interface BusCoreOptions {
+  readonly baseTopic: string;
+  readonly log: Logger;
+  readonly maxPayloadBytes?: number;
+}
+
+export interface SendOptions {
+  readonly qos: 0 | 1;
+  readonly retain: boolean;
+  /** Audio is only worth sending now: transports drop it rather than queue it. */
+  readonly realtime: boolean;
+}
+
+type CounterMap = Record<string, number>;
+
+function increment(map: CounterMap, key: string): void {
+  map[key] = (map[key] ?? 0) + 1;
+}
+
+/**
+ * Everything a bus does apart from moving bytes: topic building, validation both ways,
+ * subscriptions by owner, per-subscription queues, counters and rate-limited problem logs.
+ * Transports (MQTT, in-memory) implement `send`, `addFilter` and `removeFilter` and feed
+ * received bytes to `receive`.
+ */
+export abstract class BusCore implements Bus {
+  readonly baseTopic: string;
+  protected readonly log: Logger;
+  protected readonly problems: RateLimitedLog;
+  private readonly maxPayloadBytes: number;
+  private readonly filters = new Map<string, Set<AnySubscription>>();
+  private readonly owners = new Map<string, Set<AnySubscription>>();
+  private readonly connectionListeners = new Set<(connected: boolean) => void>();
+  private isConnected = false;
+  private everConnected = false;
+  private readonly stats = {
+    reconnects: 0,
+    published: 0,
+    received: 0,
+    invalidReceived: {} as CounterMap,
+    refusedPublishes: {} as CounterMap,
+    droppedOutgoing: {} as CounterMap,
+    droppedIncoming: {} as CounterMap,
+    handlerErrors: {} as CounterMap,
+    queueDepthMax: 0,
+  };
+
+  protected constructor(options: BusCoreOptions) {
+    checkBaseTopic(options.baseTopic);
+    this.baseTopic = options.baseTopic;
+    this.log = options.log;
+    this.problems = new RateLimitedLog(options.log);
+    this.maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+  }
+
+  protected abstract send(key: TopicKey, topic: string, bytes: Buffer, options: SendOptions): boolean;
+  protected abstract addFilter(filter: string): void;
+  protected abstract removeFilter(filter: string): void;
+
+  get connected(): boolean {
+    return this.isConnected;
+  }
+
+  publish<K extends TopicKey>(key: K, params: Params<K>, payload: Payload<K>): boolean {
+    const spec = CONTRACT[key];
+    let topic: string;
+    let bytes: Buffer;
+    try {
+      topic = buildTopic(this.baseTopic, spec, params);
+      bytes = encodeMessage(spec, payload, this.maxPayloadBytes);
+    } catch (error) {
+      increment(this.stats.refusedPublishes, key);
+      this.problems.error(`refused ${key}`, { key, topic: spec.path, err: errorMessage(error) }, 'publish refused: the payload breaks the contract');
+      return false;
+    }
+    const sent = this.send(key, topic, bytes, {
+      qos: spec.kind === 'json' ? spec.qos : 0,
+      retain: spec.kind === 'json' && spec.retained,
+      realtime: spec.kind === 'audio',
+    });
+    if (sent) this.stats.published++;
+    return sent;
+  }
+
+  subscribe<K extends TopicKey>(
+    owner: string,
+    key: K,
+    params: Params<K>,
+    handler: BusHandler<K>,
+    options: SubscribeOptions = {},
+  ): void {
+    const spec = CONTRACT[key];
+    const filter = buildTopic(this.baseTopic, spec, params, true);
+    const capacity = options.queueCapacity ?? (spec.kind === 'audio' ? DEFAULT_AUDIO_QUEUE : DEFAULT_JSON_QUEUE);
+    const subscription = new Subscription(owner, key, filter, handler, capacity, {
+      dropped: (sub) => {
+        increment(this.stats.droppedIncoming, `${sub.owner} ${sub.key}`);
+        this.problems.warn(`dropped-in ${sub.owner} ${sub.key}`, { owner: sub.owner, key: sub.key }, 'handler queue full: dropped the oldest message');
+      },
+      failed: (sub, error) => {
+        increment(this.stats.handlerErrors, `${sub.owner} ${sub.key}`);
+        this.problems.error(`handler ${sub.owner} ${sub.key}`, { owner: sub.owner, key: sub.key, err: errorMessage(error) }, 'message handler failed');
+      },
+      depth: (depth) => {
+        if (depth > this.stats.queueDepthMax) this.stats.queueDepthMax = depth;
+      },
+    }) as unknown as AnySubscription;
+    let onFilter = this.filters.get(filter);
+    if (!onFilter) {
+      onFilter = new Set();
+      this.filters.set(filter, onFilter);
+      this.addFilter(filter);
+    }
+    onFilter.add(subscription);
+    let owned = this.owners.get(owner);
+    if (!owned) {
+      owned = new Set();
+      this.owners.set(owner, owned);
+    }
+    owned.add(subscription);
+  }
+
+  unsubscribeAll(owner: string): void {
+    const owned = this.owners.get(owner);
+    if (!owned) return;
+    this.owners.delete(owner);
+    for (const subscription of owned) {
+      subscription.close();
+      const onFilter = this.filters.get(subscription.filter);
+      onFilter?.delete(subscription);
+      if (onFilter && onFilter.size === 0) {
+        this.filters.delete(subscription.filter);
+        this.removeFilter(subscription.filter);
+      }
+    }
+  }
+
+  onConnectionChange(listener: (connected: boolean) => void): () => void {
+    this.connectionListeners.add(listener);
+    return () => this.connectionListeners.delete(listener);
+  }
+
+  counters(): BusCountersSnapshot {
+    const s = this.stats;
+    return {
+      connected: this.isConnected,
+      reconnects: s.reconnects,
+      published: s.published,
+      received: s.received,
+      invalidReceived: { ...s.invalidReceived },
+      refusedPublishes: { ...s.refusedPublishes },
+      droppedOutgoing: { ...s.droppedOutgoing },
+      droppedIncoming: { ...s.droppedIncoming },
+      handlerErrors: { ...s.handlerErrors },
+      queueDepthMax: s.queueDepthMax,
+    };
+  }
+
+  /** Every MQTT filter currently subscribed (for transports re-subscribing after a reconnect). */
+  protected activeFilters(): string[] {
+    return [...this.filters.keys()];
+  }
+
+  protected countDroppedOutgoing(key: TopicKey, topic: string, reason: string): void {
+    increment(this.stats.droppedOutgoing, key);
+    this.problems.warn(`dropped-out ${key} ${reason}`, { key, topic, reason }, 'outgoing message dropped');
+  }
+
+  protected setConnected(connected: boolean): void {
+    if (connected === this.isConnected) return;
+    if (connected && this.everConnected) this.stats.reconnects++;
+    if (connected) this.everConnected = true;
+    this.isConnected = connected;
+    for (const listener of this.connectionListeners) {
+      try {
+        listener(connected);
+      } catch (error) {
+        this.log.error({ err: errorMessage(error) }, 'connection listener failed');
+      }
+    }
+  }
+
+  /** Transports call this with every message the broker delivers. */
+  protected receive(topic: string, bytes: Buffer, retained: boolean): void {
+    this.stats.received++;
+    const decoded = new Map<TopicKey, { payload: unknown } | { error: string }>();
+    for (const [filter, subscriptions] of this.filters) {
+      if (!filterMatches(filter, topic)) continue;
+      for (const subscription of subscriptions) {
+        const key = subscription.key;
+        let result = decoded.get(key);
+        if (!result) {
+          result = this.decode(key, topic, bytes);
+          decoded.set(key, result);
+        }
+        if ('error' in result) continue;
+        const params = matchTopic(this.baseTopic, CONTRACT[key], topic);
+        if (!params) continue;
+        subscription.deliver({ key, topic, params, payload: result.payload, retained } as BusMessage<TopicKey>);
+      }
+    }
+  }
+
+  private decode(key: TopicKey, topic: string, bytes: Buffer): { payload: unknown } | { error: string } {
+    try {
+      return { payload: decodeMessage(CONTRACT[key], bytes, this.maxPayloadBytes) };
+    } catch (error) {
+      const why = errorMessage(error);
+      increment(this.stats.invalidReceived, key);
+      this.problems.warn(`invalid ${key}`, { key, topic, err: why, bytes: bytes.length }, 'invalid message dropped');
+      return { error: why };
+    }
+  }
+}

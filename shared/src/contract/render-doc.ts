@@ -1,0 +1,130 @@
+import { AUDIO_FRAME_LAYOUT, encodeAudioFrame } from '../audio/frame-codec.js';
+import { CONTRACT, CONTRACT_VERSION, DEFAULT_BASE_TOPIC, KNOWN_SERVICES, TOPIC_KEYS } from './contract.js';
+import type { AudioFormatRule, TopicSpec } from './topic-spec.js';
+
+function formatRule(rule: AudioFormatRule): string {
+  const parts = [
+    rule.sampleRateHz !== undefined ? `${rule.sampleRateHz} Hz` : 'any rate',
+    rule.channels !== undefined ? `${rule.channels} channel${rule.channels > 1 ? 's' : ''}` : 'any channel count',
+    rule.sampleFormat ?? 'any sample format',
+    `item tag ${rule.itemTag}`,
+  ];
+  return parts.join(', ');
+}
+
+function hexDump(bytes: Buffer): string {
+  const lines: string[] = [];
+  for (let at = 0; at < bytes.length; at += 16) {
+    const row = [...bytes.subarray(at, at + 16)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+    lines.push(`${at.toString().padStart(4, '0')}  ${row}`);
+  }
+  return lines.join('\n');
+}
+
+function topicRow(key: string, spec: TopicSpec): string {
+  const delivery = spec.kind === 'json' ? `QoS ${spec.qos}${spec.retained ? ', retained' : ''}` : 'QoS 0';
+  const payload = spec.kind === 'json' ? 'JSON' : 'audio frame';
+  return `| \`${DEFAULT_BASE_TOPIC}/${spec.path}\` | \`${key}\` | ${payload} | ${delivery} | ${spec.publishedBy} | ${spec.consumedBy} |`;
+}
+
+/** Renders docs/contract.md from the contract map; a test fails when the file is stale. */
+export function renderContractDoc(): string {
+  const out: string[] = [];
+  const push = (...lines: string[]) => out.push(...lines);
+  push(
+    '# The voxbus topic contract',
+    '',
+    '<!-- Generated from shared/src/contract by `npm run contract:doc`. Do not edit by hand: a test fails when this file is stale. -->',
+    '',
+    `Contract version ${CONTRACT_VERSION}. Everything a service needs to take part in voxbus, in any language: the topics, their`,
+    'payloads (JSON Schema 2020-12 compatible, closed objects), the binary audio frame, and the conventions every service',
+    'follows. The broker speaks MQTT 3.1.1 (no MQTT 5 properties), so all metadata is in the payload.',
+    '',
+    '## Conventions',
+    '',
+    `- **Base topic.** Every topic starts with the base topic, \`${DEFAULT_BASE_TOPIC}\` by default (configurable, for example`,
+    `  \`${DEFAULT_BASE_TOPIC}/kitchen\` when several boards share one broker). Below it, roles are in the path:`,
+    '  `<service>/status`, `<service>/state`, `<service>/event/<name>`, `<service>/cmd/<name>`, `<service>/req/<name>` →',
+    '  `<service>/res/<name>`, `<service>/metrics`, and `audio/<stream>` for audio by role (not by producer).',
+    '- **Placeholders.** `{service}` and other `{name}` levels stand for exactly one topic level. Service names are',
+    `  lower-case: ${KNOWN_SERVICES.map((name) => `\`${name}\``).join(', ')}. A replacement service keeps the name of the one it replaces.`,
+    '- **JSON payloads** are UTF-8 JSON objects that validate against the schema of their topic. Objects are closed: an',
+    '  unknown field is an error. Numbers carry their unit in their name (`uptimeMs`, `sampleRateHz`).',
+    '- **Validation at both ends.** Publishers refuse to send what does not validate; receivers drop what does not, count',
+    '  it under `bus.invalidReceived` in their metrics, and log it with its topic. Nothing crashes on bad input.',
+    '- **Size.** A payload larger than 256 KiB (the default `bus.maxPayloadBytes`) is refused by the broker, which',
+    '  disconnects the sender, and dropped by receivers.',
+    '- **Status and Last Will.** On every (re)connect a service sets its MQTT Last Will to its `status` topic with',
+    '  `{"status":"offline","reason":"connection_lost",…}` (QoS 1, retained), then publishes `{"status":"online",',
+    '  "reason":"running",…}` retained. A clean stop publishes `{"status":"offline","reason":"stopped",…}` before',
+    '  disconnecting. After a reconnect, a service re-publishes every retained message it owns (a restarted broker may',
+    '  have lost them).',
+    '- **Requests.** A request on `<service>/req/<name>` carries a `requestId` chosen by the requester; the answer on',
+    '  `<service>/res/<name>` echoes it with `{"ok":true,"data":…}` or `{"ok":false,"error":{"code","message"}}`.',
+    '- **Secrets** (API keys, passwords) never appear on the bus; configuration shown by `describe` has them replaced by',
+    '  `"***"`.',
+    '- **Audio** travels as binary frames (below): raw PCM, never base64, never a WAV header, QoS 0, never retained,',
+    '  fixed duration per stream (20 ms by default, always a multiple of 10 ms).',
+    '',
+    '## Topics',
+    '',
+    '| topic | key | payload | delivery | published by | consumed by |',
+    '|---|---|---|---|---|---|',
+    ...TOPIC_KEYS.map((key) => topicRow(key, CONTRACT[key])),
+    '',
+  );
+  for (const key of TOPIC_KEYS) {
+    const spec: TopicSpec = CONTRACT[key];
+    push(`### \`${DEFAULT_BASE_TOPIC}/${spec.path}\``, '', spec.summary, '');
+    if (spec.kind === 'json') {
+      push(
+        `Key \`${key}\`; JSON; QoS ${spec.qos}; ${spec.retained ? 'retained' : 'not retained'}. Schema:`,
+        '',
+        '```json',
+        JSON.stringify(spec.schema, null, 2),
+        '```',
+        '',
+      );
+    } else {
+      push(`Key \`${key}\`; audio frame; QoS 0; not retained. Frames on this topic: ${formatRule(spec.format)}.`, '');
+    }
+  }
+  push(
+    '## The audio frame',
+    '',
+    'A frame is one MQTT payload: a header, then interleaved little-endian PCM. All integers are little-endian. A reader',
+    'checks the magic and version, takes the PCM from `headerBytes` on, and rejects a frame whose PCM length differs from',
+    '`frameCount × channels × bytes per sample` (2 for s16le, 4 for s32le and f32le).',
+    '',
+    '| offset | bytes | type | field | meaning |',
+    '|---|---|---|---|---|',
+    ...AUDIO_FRAME_LAYOUT.map((f) => `| ${f.offset} | ${f.bytes} | ${f.type} | \`${f.name}\` | ${f.meaning} |`),
+    '',
+    'Timestamps: `captureTimeUs` is `CLOCK_MONOTONIC` in microseconds (`clock_gettime(CLOCK_MONOTONIC)`, Node\'s',
+    '`process.hrtime`), one clock for every process and container on the host, so the dsp can align the microphone',
+    'with what the speaker played and anyone can measure latency across services.',
+    '',
+    'Example: 2 samples of 24 kHz mono s16le (`1000`, `-1000`), sequence 7, captured at 5 000 000 µs:',
+    '',
+    '```',
+    hexDump(encodeAudioFrame({ sampleRateHz: 24_000, channels: 1, sampleFormat: 's16le', sequence: 7, captureTimeUs: 5_000_000, pcm: new Uint8Array(new Int16Array([1000, -1000]).buffer) })),
+    '```',
+    '',
+    'The same with an item tag (response `resp_1`, item `item_2`, sample offset 480), as on `audio/output`:',
+    '',
+    '```',
+    hexDump(encodeAudioFrame({ sampleRateHz: 24_000, channels: 1, sampleFormat: 's16le', sequence: 7, captureTimeUs: 5_000_000, item: { responseId: 'resp_1', itemId: 'item_2', sampleOffset: 480 }, pcm: new Uint8Array(new Int16Array([1000, -1000]).buffer) })),
+    '```',
+    '',
+    '## Writing a service in another language',
+    '',
+    '1. Connect to the broker with MQTT 3.1.1, a unique client id, clean session, TCP_NODELAY on the socket, and the Last',
+    '   Will described above on `<base>/<service>/status`.',
+    '2. On every connect: subscribe, publish `online` (retained), and re-publish the retained messages you own.',
+    '3. Validate what you receive against the schemas here; drop, count and log what does not validate.',
+    '4. Answer `<base>/<service>/req/describe`, publish `<base>/<service>/metrics` periodically, and publish `offline`',
+    '   with reason `stopped` before a clean exit.',
+    '',
+  );
+  return out.join('\n');
+}

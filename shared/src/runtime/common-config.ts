@@ -1,0 +1,47 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { DEFAULT_BASE_TOPIC } from '../contract/contract.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES } from '../contract/message-codec.js';
+import { LOG_LEVELS } from './logger.js';
+
+/** The version of the configuration format this build reads. */
+export const CONFIG_VERSION = 1;
+
+/** Configuration every service shares; each service adds a section under its own name. */
+export const CommonConfigSchema = Type.Object(
+  {
+    configVersion: Type.Literal(CONFIG_VERSION, { description: 'format version of this configuration' }),
+    bus: Type.Object(
+      {
+        url: Type.String({ description: '`mqtt://host:port` or `ws://host:port/path`', minLength: 1 }),
+        username: Type.Optional(Type.String()),
+        password: Type.Optional(Type.String({ secret: true })),
+        baseTopic: Type.String({ minLength: 1, description: 'first level(s) of every topic' }),
+        keepaliveS: Type.Integer({ minimum: 1, maximum: 600, description: 'MQTT keepalive; a hung process goes `offline` within 1.5× this' }),
+        maxPayloadBytes: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024 }),
+      },
+      { additionalProperties: false },
+    ),
+    log: Type.Object(
+      { level: Type.Union(LOG_LEVELS.map((level) => Type.Literal(level))) },
+      { additionalProperties: false },
+    ),
+    metricsIntervalMs: Type.Integer({ minimum: 500, description: 'period of `voxbus/<service>/metrics`' }),
+    shutdownTimeoutMs: Type.Integer({ minimum: 100, description: 'a stop that takes longer exits with code 1' }),
+  },
+  { additionalProperties: false },
+);
+
+export type CommonConfig = Static<typeof CommonConfigSchema>;
+
+export const COMMON_DEFAULTS: CommonConfig = {
+  configVersion: CONFIG_VERSION,
+  bus: {
+    url: 'mqtt://127.0.0.1:1883',
+    baseTopic: DEFAULT_BASE_TOPIC,
+    keepaliveS: 10,
+    maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
+  },
+  log: { level: 'info' },
+  metricsIntervalMs: 10_000,
+  shutdownTimeoutMs: 5_000,
+};

@@ -1,0 +1,96 @@
+import pino, { type Logger } from 'pino';
+import { DEFAULT_BASE_TOPIC, type TopicKey } from '../contract/contract.js';
+import { filterMatches } from '../contract/topic-path.js';
+import { BusCore, type SendOptions } from '../bus/bus-core.js';
+
+/**
+ * An in-memory stand-in for the broker: retained messages, fan-out to every MemoryBus
+ * attached to it, and raw injection of bytes (to test what a misbehaving peer sends).
+ */
+export class MemoryBroker {
+  private readonly clients = new Set<MemoryBus>();
+  private readonly retained = new Map<string, Buffer>();
+  /** Every message that went through, in order (topic and bytes), for assertions. */
+  readonly log: { topic: string; bytes: Buffer; retain: boolean }[] = [];
+
+  attach(client: MemoryBus): void {
+    this.clients.add(client);
+  }
+
+  detach(client: MemoryBus): void {
+    this.clients.delete(client);
+  }
+
+  /** Publishes raw bytes as any MQTT client could, bypassing the contract. */
+  publishRaw(topic: string, bytes: Buffer | string, retain = false): void {
+    const payload = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+    this.log.push({ topic, bytes: payload, retain });
+    if (retain) {
+      if (payload.length === 0) this.retained.delete(topic);
+      else this.retained.set(topic, payload);
+    }
+    for (const client of this.clients) client.deliverIfSubscribed(topic, payload, false);
+  }
+
+  retainedMatching(filter: string): [string, Buffer][] {
+    return [...this.retained].filter(([topic]) => filterMatches(filter, topic));
+  }
+}
+
+export interface MemoryBusOptions {
+  readonly baseTopic?: string;
+  readonly log?: Logger;
+  readonly maxPayloadBytes?: number;
+}
+
+/** The Bus interface over a MemoryBroker: same validation, queues and counters as MqttBus. */
+export class MemoryBus extends BusCore {
+  private readonly filterSet = new Set<string>();
+
+  constructor(
+    readonly broker: MemoryBroker = new MemoryBroker(),
+    options: MemoryBusOptions = {},
+  ) {
+    super({
+      baseTopic: options.baseTopic ?? DEFAULT_BASE_TOPIC,
+      log: options.log ?? pino({ level: 'silent' }),
+      ...(options.maxPayloadBytes !== undefined ? { maxPayloadBytes: options.maxPayloadBytes } : {}),
+    });
+    broker.attach(this);
+    this.setConnected(true);
+  }
+
+  /** Simulates losing and regaining the broker. */
+  setOnline(online: boolean): void {
+    if (online) this.broker.attach(this);
+    else this.broker.detach(this);
+    this.setConnected(online);
+  }
+
+  deliverIfSubscribed(topic: string, bytes: Buffer, retained: boolean): void {
+    for (const filter of this.filterSet) {
+      if (filterMatches(filter, topic)) {
+        this.receive(topic, bytes, retained);
+        return;
+      }
+    }
+  }
+
+  protected send(key: TopicKey, topic: string, bytes: Buffer, options: SendOptions): boolean {
+    if (!this.connected) {
+      this.countDroppedOutgoing(key, topic, 'not connected');
+      return false;
+    }
+    this.broker.publishRaw(topic, bytes, options.retain);
+    return true;
+  }
+
+  protected addFilter(filter: string): void {
+    this.filterSet.add(filter);
+    for (const [topic, bytes] of this.broker.retainedMatching(filter)) this.receive(topic, bytes, true);
+  }
+
+  protected removeFilter(filter: string): void {
+    this.filterSet.delete(filter);
+  }
+}
