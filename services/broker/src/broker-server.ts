@@ -3,7 +3,7 @@ import { type AddressInfo, createServer as createTcpServer, type Server as TcpSe
 import type { Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError } from 'aedes';
 import { createWebSocketStream, WebSocketServer } from 'ws';
-import type { Logger, MetricsRegistry } from '@voxbus/shared';
+import { filterMatches, type Logger, type MetricsRegistry } from '@voxbus/shared';
 import { type Credentials, credentialsMatch } from './auth.js';
 import type { BrokerConfig } from './config.js';
 import { placeholderPage } from './placeholder-page.js';
@@ -15,6 +15,8 @@ export interface BrokerServerOptions {
   readonly version: string;
   readonly log: Logger;
   readonly metrics: MetricsRegistry;
+  /** Filter of the services' status topics (`voxbus/+/status`): a client with its will there is a service. */
+  readonly statusFilter: string;
 }
 
 export interface BrokerServer {
@@ -118,11 +120,22 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<B
   const wsPort = await listen(http, config.wsPort, config.host);
   log.info({ host: config.host, tcpPort, wsPort, wsPath: config.wsPath, auth: credentials !== undefined }, 'broker listening');
 
+  // Aedes keeps its clients in a plain map, not in its typings.
+  const clients = (): { will?: { topic: string } | null }[] =>
+    Object.values((aedes as unknown as { clients: Record<string, { will?: { topic: string } | null }> }).clients);
+  const servicesConnected = (): number =>
+    clients().filter((client) => client.will && filterMatches(options.statusFilter, client.will.topic)).length;
+
   return {
     tcpPort,
     wsPort,
     connectedClients: () => aedes.connectedClients,
     async close() {
+      // Services stopping at the same time (Ctrl-C, compose down) publish `offline` on their way
+      // out: keep routing until they have left, for at most shutdownGraceMs.
+      const deadline = Date.now() + config.shutdownGraceMs;
+      while (servicesConnected() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+      if (servicesConnected() > 0) log.warn({ services: servicesConnected() }, 'closing with services still connected');
       for (const client of wss.clients) client.terminate();
       wss.close();
       const closed = Promise.all([closeServer(tcp), closeServer(http)]);

@@ -13,6 +13,11 @@ export const BrokerConfigSchema = Type.Object(
     maxTopicLevels: Type.Integer({ minimum: 2, maximum: 100 }),
     maxPayloadBytes: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, description: 'a larger PUBLISH disconnects its sender' }),
     maxClientIdLength: Type.Integer({ minimum: 23, maximum: 65535 }),
+    shutdownGraceMs: Type.Integer({
+      minimum: 0,
+      maximum: 4000,
+      description: 'on stop, how long to keep routing while services are still connected (so their `offline` gets through)',
+    }),
   },
   { additionalProperties: false },
 );
@@ -28,4 +33,5 @@ export const BROKER_DEFAULTS: BrokerConfig = {
   maxTopicLevels: 8,
   maxPayloadBytes: 256 * 1024,
   maxClientIdLength: 128,
+  shutdownGraceMs: 2000,
 };

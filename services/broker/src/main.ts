@@ -13,7 +13,8 @@ await runService({
   configDefaults: BROKER_DEFAULTS,
   async prepare({ config, common, log, metrics }) {
     const credentials = requiredCredentials(config.host, common.bus.username, common.bus.password);
-    const server = await startBrokerServer({ config, credentials, version, log: log.child({ module: 'aedes' }), metrics });
+    const statusFilter = `${common.bus.baseTopic}/+/status`;
+    const server = await startBrokerServer({ config, credentials, version, log: log.child({ module: 'aedes' }), metrics, statusFilter });
     // The broker's own status and metrics go through its own TCP port, like any client's.
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     return { busUrl: `mqtt://${host.includes(':') ? `[${host}]` : host}:${server.tcpPort}`, stop: () => server.close() };

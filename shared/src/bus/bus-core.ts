@@ -117,19 +117,20 @@ export abstract class BusCore implements Bus {
         if (depth > this.stats.queueDepthMax) this.stats.queueDepthMax = depth;
       },
     }) as unknown as AnySubscription;
-    let onFilter = this.filters.get(filter);
-    if (!onFilter) {
-      onFilter = new Set();
-      this.filters.set(filter, onFilter);
-      this.addFilter(filter);
-    }
-    onFilter.add(subscription);
     let owned = this.owners.get(owner);
     if (!owned) {
       owned = new Set();
       this.owners.set(owner, owned);
     }
     owned.add(subscription);
+    const onFilter = this.filters.get(filter);
+    if (onFilter) {
+      onFilter.add(subscription);
+      return;
+    }
+    // Registered before the transport subscribes: it may deliver retained messages at once.
+    this.filters.set(filter, new Set([subscription]));
+    this.addFilter(filter);
   }
 
   unsubscribeAll(owner: string): void {

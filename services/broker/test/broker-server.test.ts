@@ -1,0 +1,117 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import mqtt from 'mqtt';
+import { ConfigError } from '@voxbus/shared';
+import { isLoopback, requiredCredentials } from '../src/auth.js';
+import { type AedesTestBroker, startAedes } from '../../../test/helpers/brokers.js';
+import { Probe } from '../../../test/helpers/probe.js';
+import { waitFor } from '../../../test/helpers/wait.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function aedes(...args: Parameters<typeof startAedes>): Promise<AedesTestBroker> {
+  const broker = await startAedes(...args);
+  cleanups.push(() => broker.stop());
+  return broker;
+}
+
+async function probe(url: string, options: mqtt.IClientOptions = {}): Promise<Probe> {
+  const p = await Probe.connect(url, options);
+  cleanups.push(() => p.close());
+  return p;
+}
+
+/** Connects once, without retrying, and reports how the broker answered. */
+function connectOnce(url: string, options: mqtt.IClientOptions): Promise<string> {
+  return new Promise((resolve) => {
+    const client = mqtt.connect(url, { protocolVersion: 4, reconnectPeriod: 0, ...options });
+    client.once('connect', () => {
+      client.end(true);
+      resolve('connected');
+    });
+    client.once('error', (error) => {
+      client.end(true);
+      resolve(error.message);
+    });
+  });
+}
+
+describe('broker auth policy', () => {
+  it('knows loopback from the rest', () => {
+    expect(['127.0.0.1', '127.0.1.1', '::1', 'localhost'].every(isLoopback)).toBe(true);
+    expect(['0.0.0.0', '::', '192.168.1.20'].some(isLoopback)).toBe(false);
+  });
+
+  it('runs open on loopback, demands credentials beyond it, and wants both or neither', () => {
+    expect(requiredCredentials('127.0.0.1', undefined, undefined)).toBeUndefined();
+    expect(() => requiredCredentials('0.0.0.0', undefined, undefined)).toThrow(ConfigError);
+    expect(() => requiredCredentials('0.0.0.0', undefined, undefined)).toThrow(/VOXBUS_BUS__USERNAME/);
+    expect(() => requiredCredentials('127.0.0.1', 'voxbus', undefined)).toThrow(/both/);
+    expect(requiredCredentials('0.0.0.0', 'voxbus', 's3cret')).toEqual({ username: 'voxbus', password: 's3cret' });
+  });
+
+  it('rejects a wrong or missing password with CONNACK 4 and counts it; accepts the right one', async () => {
+    const broker = await aedes({}, { username: 'voxbus', password: 's3cret' });
+    expect(await connectOnce(broker.url, { username: 'voxbus', password: 'guess' })).toMatch(/Bad username or password/);
+    expect(await connectOnce(broker.url, {})).toMatch(/Bad username or password/);
+    expect(await connectOnce(broker.url, { username: 'voxbus', password: 's3cret' })).toBe('connected');
+    expect(broker.metrics.snapshot()['clients.rejectedAuth']).toBe(2);
+  });
+});
+
+describe('broker limits', () => {
+  it('disconnects a client publishing over the payload limit; nobody receives it', async () => {
+    const broker = await aedes({ maxPayloadBytes: 4096 });
+    const listener = await probe(broker.url);
+    await listener.subscribe('voxbus/#');
+    const offender = await probe(broker.url, { reconnectPeriod: 0 });
+    const closed = new Promise<void>((resolve) => offender.client.once('close', () => resolve()));
+    offender.client.publish('voxbus/audio/mic', Buffer.alloc(5000));
+    await closed;
+    await listener.publish('voxbus/after', 'still here');
+    await waitFor('the later message', () => listener.on('voxbus/after').length === 1);
+    expect(listener.on('voxbus/audio/mic')).toHaveLength(0);
+    expect(broker.metrics.snapshot()['publishes.rejectedTooLarge']).toBe(1);
+  });
+
+  it('disconnects a client publishing on a topic deeper than maxTopicLevels', async () => {
+    const broker = await aedes({ maxTopicLevels: 4 });
+    const offender = await probe(broker.url, { reconnectPeriod: 0 });
+    const closed = new Promise<void>((resolve) => offender.client.once('close', () => resolve()));
+    offender.client.publish('voxbus/a/b/c/d', 'too deep');
+    await closed;
+  });
+
+  it('cuts off a subscriber that stops reading, so the others keep getting audio', async () => {
+    const broker = await aedes({ drainTimeoutMs: 500, maxPayloadBytes: 128 * 1024 });
+    const healthy = await probe(broker.url);
+    await healthy.subscribe('voxbus/audio/#');
+    const frozen = await probe(broker.url, { reconnectPeriod: 0 });
+    await frozen.subscribe('voxbus/audio/#');
+    // Stop reading: the kernel buffers fill, then the broker's writes to this client stall.
+    // (Paused, it never reads the broker's FIN either, so the broker's client count is the witness.)
+    frozen.client.stream.unpipe();
+    frozen.client.stream.pause();
+    const sender = await probe(broker.url);
+    expect(broker.server.connectedClients()).toBe(3);
+    const chunk = Buffer.alloc(64 * 1024, 1);
+    const total = 600; // ~38 MB: far beyond the loopback socket buffers
+    for (let i = 0; i < total; i++) sender.client.publish('voxbus/audio/mic', chunk);
+    await waitFor('every message at the healthy subscriber', () => healthy.on('voxbus/audio/mic').length === total, 20_000);
+    await waitFor('the frozen subscriber cut off', () => broker.server.connectedClients() === 2, 5000);
+  });
+});
+
+describe('broker HTTP', () => {
+  it('serves the placeholder page on GET / of the WebSocket port and 404 elsewhere', async () => {
+    const broker = await aedes();
+    const base = `http://127.0.0.1:${broker.server.wsPort}`;
+    const page = await fetch(`${base}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await page.text()).toMatch(/voxbus broker test/);
+    expect((await fetch(`${base}/nope`)).status).toBe(404);
+  });
+});

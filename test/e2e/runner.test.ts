@@ -1,0 +1,49 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { waitForPort } from '../helpers/ports.js';
+import { Probe } from '../helpers/probe.js';
+import { type Spawned, stackPorts, startRunner } from '../helpers/processes.js';
+
+interface Status {
+  status: string;
+  reason: string;
+  pid: number;
+  service: string;
+}
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+describe('the run command (every service its own process)', () => {
+  it('brings services online, restarts one killed with SIGKILL after its Last Will, and stops all cleanly on Ctrl-C', async () => {
+    const ports = await stackPorts();
+    const runner: Spawned = startRunner(['broker', 'mic-counter'], ports.env);
+    cleanups.push(() => runner.stop('SIGKILL'));
+    await waitForPort(ports.tcpPort, 15_000);
+    const watcher = await Probe.connect(ports.url, { reconnectPeriod: 100, connectTimeout: 10_000 });
+    cleanups.push(() => watcher.close());
+    await watcher.subscribe('voxbus/+/status');
+
+    const online = (service: string, after = 0) =>
+      watcher.waitForJson<Status>(`voxbus/${service}/status`, (s) => s.status === 'online', 15_000, after);
+    await online('broker');
+    const first = await online('mic-counter');
+    expect(watcher.on('voxbus/broker/status')[0]?.retained).toBe(true);
+
+    const beforeKill = watcher.messages.length;
+    process.kill(first.pid, 'SIGKILL');
+    const lost = await watcher.waitForJson<Status>('voxbus/mic-counter/status', (s) => s.status === 'offline', 10_000, beforeKill);
+    expect(lost).toMatchObject({ reason: 'connection_lost', pid: first.pid });
+    const again = await online('mic-counter', beforeKill);
+    expect(again.pid).not.toBe(first.pid);
+    expect(runner.lines.some((line) => /mic-counter.*restarted/.test(line))).toBe(true);
+
+    const beforeStop = watcher.messages.length;
+    runner.child.kill('SIGINT');
+    const stopped = await watcher.waitForJson<Status>('voxbus/mic-counter/status', (s) => s.status === 'offline', 10_000, beforeStop);
+    expect(stopped.reason).toBe('stopped');
+    expect(await runner.exited).toBe(0);
+    expect(runner.lines.filter((line) => /exited with code 0/.test(line))).toHaveLength(2);
+  });
+});

@@ -1,0 +1,75 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './ports.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface Spawned {
+  readonly child: ChildProcess;
+  /** Every stdout and stderr line so far. */
+  readonly lines: string[];
+  /** Resolves with the exit code (or signal name) when the process ends. */
+  readonly exited: Promise<number | string>;
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+/** Spawns a node script from the repository root with extra environment, capturing its output. */
+export function spawnNode(script: string, args: string[], env: Record<string, string>): Spawned {
+  const child = spawn(process.execPath, [script, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const collect = (stream: NodeJS.ReadableStream | null) => {
+    let rest = '';
+    stream?.on('data', (chunk: Buffer) => {
+      const parts = (rest + chunk.toString()).split('\n');
+      rest = parts.pop() ?? '';
+      lines.push(...parts);
+    });
+  };
+  collect(child.stdout);
+  collect(child.stderr);
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  return {
+    child,
+    lines,
+    exited,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+export interface StackPorts {
+  readonly tcpPort: number;
+  readonly wsPort: number;
+  readonly url: string;
+  readonly env: Record<string, string>;
+}
+
+/** Free ports and the environment that points the broker and every service at them. */
+export async function stackPorts(): Promise<StackPorts> {
+  const tcpPort = await freePort();
+  const wsPort = await freePort();
+  const url = `mqtt://127.0.0.1:${tcpPort}`;
+  return {
+    tcpPort,
+    wsPort,
+    url,
+    env: {
+      VOXBUS_BROKER__TCP_PORT: String(tcpPort),
+      VOXBUS_BROKER__WS_PORT: String(wsPort),
+      VOXBUS_BUS__URL: url,
+      VOXBUS_METRICS_INTERVAL_MS: '500',
+      VOXBUS_RUNNER_RESTART_DELAY_MS: '200',
+    },
+  };
+}
+
+/** The run command (`npm start`) limited to `only`, with the test fixtures' services added. */
+export function startRunner(only: string[], env: Record<string, string>): Spawned {
+  return spawnNode('deploy/runner/dist/main.js', ['--dir', 'services', '--dir', 'test/fixtures/services', '--only', only.join(',')], env);
+}
