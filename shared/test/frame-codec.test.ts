@@ -91,6 +91,7 @@ describe('audio frame codec', () => {
     ['truncated in the PCM', good.subarray(0, good.length - 3), /carries 957 PCM bytes but its header announces 960/],
     ['with trailing bytes', Buffer.concat([good, Buffer.alloc(2)]), /carries 962 PCM bytes/],
     ['flagging an item tag it does not carry', mutate((b) => void b.writeUInt8(1, 7)), /item tag/],
+    ['with a timestamp beyond 2^53 µs', mutate((b) => void b.writeUInt32LE(0xffff_ffff, 28)), /beyond 2\^53/],
   ];
   it.each(malformed)('rejects a frame %s with a ProtocolError that says why', (_, bytes, why) => {
     expect(() => decodeAudioFrame(bytes)).toThrow(ProtocolError);

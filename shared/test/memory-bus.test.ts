@@ -130,4 +130,18 @@ describe('bus core (through MemoryBus)', () => {
     expect(bus.publish('audio.mic', {}, frame(1))).toBe(false);
     expect(bus.counters()).toMatchObject({ connected: false, droppedOutgoing: { 'audio.mic': 1 } });
   });
+
+  it('routes to subscriptions made or removed after traffic has flowed on a topic', () => {
+    const bus = new MemoryBus();
+    const early: number[] = [];
+    const late: number[] = [];
+    bus.subscribe('early', 'audio.mic', {}, ({ payload }) => void early.push(payload.sequence));
+    bus.publish('audio.mic', {}, frame(1));
+    bus.subscribe('late', 'audio.mic', {}, ({ payload }) => void late.push(payload.sequence));
+    bus.publish('audio.mic', {}, frame(2));
+    bus.unsubscribeAll('early');
+    bus.publish('audio.mic', {}, frame(3));
+    expect(early).toEqual([1, 2]);
+    expect(late).toEqual([2, 3]);
+  });
 });

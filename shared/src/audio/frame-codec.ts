@@ -36,6 +36,9 @@ export interface AudioFrame {
 }
 
 export const AUDIO_FRAME_MAGIC = 'VXAF';
+/** The magic read as a little-endian u32, for a check without a string. */
+const MAGIC_U32 = Buffer.from(AUDIO_FRAME_MAGIC, 'ascii').readUInt32LE(0);
+const TWO_POW_32 = 0x1_0000_0000;
 export const AUDIO_FRAME_VERSION = 1;
 export const AUDIO_FRAME_FIXED_HEADER_BYTES = 32;
 export const AUDIO_FRAME_MAX_CHANNELS = 32;
@@ -146,7 +149,7 @@ export function encodeAudioFrame(frame: AudioFrame): Buffer {
   const headerBytes =
     AUDIO_FRAME_FIXED_HEADER_BYTES + (responseId && itemId ? 4 + 1 + responseId.length + 1 + itemId.length : 0);
   const out = Buffer.allocUnsafe(headerBytes + frame.pcm.length);
-  out.write(AUDIO_FRAME_MAGIC, OFFSET.magic, 'ascii');
+  out.writeUInt32LE(MAGIC_U32, OFFSET.magic);
   out.writeUInt8(AUDIO_FRAME_VERSION, OFFSET.version);
   out.writeUInt8(SAMPLE_FORMAT_CODES[frame.sampleFormat], OFFSET.sampleFormat);
   out.writeUInt8(frame.channels, OFFSET.channels);
@@ -156,7 +159,9 @@ export function encodeAudioFrame(frame: AudioFrame): Buffer {
   out.writeUInt32LE(frame.sampleRateHz, OFFSET.sampleRateHz);
   out.writeUInt32LE(frame.sequence, OFFSET.sequence);
   out.writeUInt32LE(frame.pcm.length / bytesPerSampleFrame(frame), OFFSET.frameCount);
-  out.writeBigUInt64LE(BigInt(frame.captureTimeUs), OFFSET.captureTimeUs);
+  // Two u32 halves instead of a BigInt: exact for any safe integer, and no allocation.
+  out.writeUInt32LE(frame.captureTimeUs % TWO_POW_32, OFFSET.captureTimeUs);
+  out.writeUInt32LE(Math.floor(frame.captureTimeUs / TWO_POW_32), OFFSET.captureTimeUs + 4);
   if (item && responseId && itemId) {
     out.writeUInt32LE(item.sampleOffset, OFFSET.itemSampleOffset);
     let at = OFFSET.itemResponseIdBytes;
@@ -181,7 +186,7 @@ export function decodeAudioFrame(bytes: Uint8Array): AudioFrame {
   if (buf.length < AUDIO_FRAME_FIXED_HEADER_BYTES) {
     fail(`${buf.length} bytes is shorter than the ${AUDIO_FRAME_FIXED_HEADER_BYTES}-byte header`);
   }
-  if (buf.toString('ascii', OFFSET.magic, OFFSET.magic + 4) !== AUDIO_FRAME_MAGIC) fail(`magic is not "${AUDIO_FRAME_MAGIC}"`);
+  if (buf.readUInt32LE(OFFSET.magic) !== MAGIC_U32) fail(`magic is not "${AUDIO_FRAME_MAGIC}"`);
   const version = buf.readUInt8(OFFSET.version);
   if (version !== AUDIO_FRAME_VERSION) fail(`version ${version} is not supported (expected ${AUDIO_FRAME_VERSION})`);
   const formatCode = buf.readUInt8(OFFSET.sampleFormat);
@@ -199,7 +204,9 @@ export function decodeAudioFrame(bytes: Uint8Array): AudioFrame {
   }
   const sequence = buf.readUInt32LE(OFFSET.sequence);
   const count = buf.readUInt32LE(OFFSET.frameCount);
-  const captureTimeUs = Number(buf.readBigUInt64LE(OFFSET.captureTimeUs));
+  const captureHigh = buf.readUInt32LE(OFFSET.captureTimeUs + 4);
+  if (captureHigh >= 0x20_0000) fail('captureTimeUs is beyond 2^53 µs');
+  const captureTimeUs = captureHigh * TWO_POW_32 + buf.readUInt32LE(OFFSET.captureTimeUs);
   let item: AudioItemTag | undefined;
   if (flags & AUDIO_FRAME_FLAG_ITEM_TAG) {
     const readId = (at: number, what: string, minBytes: number): [string, number] => {

@@ -8,6 +8,12 @@ import { RateLimitedLog } from './rate-limited-log.js';
 import { type AnySubscription, Subscription } from './subscription.js';
 
 const DEFAULT_AUDIO_QUEUE = 50;
+const MAX_CACHED_ROUTES = 512;
+
+interface Route {
+  readonly subscription: AnySubscription;
+  readonly params: Record<string, string>;
+}
 const DEFAULT_JSON_QUEUE = 256;
 
 export interface BusCoreOptions {
@@ -42,6 +48,7 @@ export abstract class BusCore implements Bus {
   private readonly maxPayloadBytes: number;
   private readonly filters = new Map<string, Set<AnySubscription>>();
   private readonly owners = new Map<string, Set<AnySubscription>>();
+  private readonly routes = new Map<string, readonly Route[]>();
   private readonly connectionListeners = new Set<(connected: boolean) => void>();
   private isConnected = false;
   private everConnected = false;
@@ -123,6 +130,7 @@ export abstract class BusCore implements Bus {
       this.owners.set(owner, owned);
     }
     owned.add(subscription);
+    this.routes.clear();
     const onFilter = this.filters.get(filter);
     if (onFilter) {
       onFilter.add(subscription);
@@ -137,6 +145,7 @@ export abstract class BusCore implements Bus {
     const owned = this.owners.get(owner);
     if (!owned) return;
     this.owners.delete(owner);
+    this.routes.clear();
     for (const subscription of owned) {
       subscription.close();
       const onFilter = this.filters.get(subscription.filter);
@@ -196,22 +205,41 @@ export abstract class BusCore implements Bus {
   /** Transports call this with every message the broker delivers. */
   protected receive(topic: string, bytes: Buffer, retained: boolean): void {
     this.stats.received++;
-    const decoded = new Map<TopicKey, { payload: unknown } | { error: string }>();
+    const routes = this.routesFor(topic);
+    let decodedKey: TopicKey | undefined;
+    let decoded: { payload: unknown } | { error: string } | undefined;
+    for (const route of routes) {
+      // Routes are grouped by key, so each payload is decoded once per contract entry.
+      if (route.subscription.key !== decodedKey) {
+        decodedKey = route.subscription.key;
+        decoded = this.decode(decodedKey, topic, bytes);
+      }
+      if (decoded && 'payload' in decoded) {
+        route.subscription.deliver({ key: decodedKey, topic, params: route.params, payload: decoded.payload, retained } as BusMessage<TopicKey>);
+      }
+    }
+  }
+
+  /**
+   * The subscriptions a concrete topic reaches, with its parameters, computed once per topic:
+   * the audio path (50 frames/s per stream) then does one Map lookup instead of matching every
+   * filter. Bounded, because topics with wildcard levels are chosen by whoever publishes.
+   */
+  private routesFor(topic: string): readonly Route[] {
+    const cached = this.routes.get(topic);
+    if (cached) return cached;
+    const routes: Route[] = [];
     for (const [filter, subscriptions] of this.filters) {
       if (!filterMatches(filter, topic)) continue;
       for (const subscription of subscriptions) {
-        const key = subscription.key;
-        let result = decoded.get(key);
-        if (!result) {
-          result = this.decode(key, topic, bytes);
-          decoded.set(key, result);
-        }
-        if ('error' in result) continue;
-        const params = matchTopic(this.baseTopic, CONTRACT[key], topic);
-        if (!params) continue;
-        subscription.deliver({ key, topic, params, payload: result.payload, retained } as BusMessage<TopicKey>);
+        const params = matchTopic(this.baseTopic, CONTRACT[subscription.key], topic);
+        if (params) routes.push({ subscription, params });
       }
     }
+    routes.sort((a, b) => (a.subscription.key < b.subscription.key ? -1 : a.subscription.key > b.subscription.key ? 1 : 0));
+    if (this.routes.size >= MAX_CACHED_ROUTES) this.routes.clear();
+    this.routes.set(topic, routes);
+    return routes;
   }
 
   private decode(key: TopicKey, topic: string, bytes: Buffer): { payload: unknown } | { error: string } {

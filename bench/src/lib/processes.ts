@@ -1,0 +1,122 @@
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readPssBytes } from '@voxbus/shared';
+import { BENCH_ROOT } from './results.js';
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`nothing listens on ${port} after ${timeoutMs} ms`);
+}
+
+export interface BrokerProcess {
+  readonly name: 'aedes' | 'mosquitto';
+  readonly url: string;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+/** The project's broker service, as its own process, as the run command starts it. */
+export async function startAedesService(): Promise<BrokerProcess> {
+  const tcpPort = await freePort();
+  const wsPort = await freePort();
+  const child = spawn(process.execPath, [join(BENCH_ROOT, '..', 'services', 'broker', 'dist', 'main.js')], {
+    env: {
+      ...process.env,
+      VOXBUS_BROKER__TCP_PORT: String(tcpPort),
+      VOXBUS_BROKER__WS_PORT: String(wsPort),
+      VOXBUS_BROKER__SHUTDOWN_GRACE_MS: '0',
+      VOXBUS_BUS__URL: `mqtt://127.0.0.1:${tcpPort}`,
+      VOXBUS_LOG__LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await waitForPort(tcpPort);
+  return { name: 'aedes', url: `mqtt://127.0.0.1:${tcpPort}`, pid: child.pid as number, stop: () => stopChild(child) };
+}
+
+/** Debian's Mosquitto on a free port, TCP_NODELAY on, no persistence. */
+export async function startMosquitto(): Promise<BrokerProcess> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'voxbus-bench-mosquitto-'));
+  writeFileSync(join(dir, 'mosquitto.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n`);
+  const child = spawn('mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  child.once('error', (error) => {
+    console.error(`cannot start mosquitto (install the Debian package): ${error.message}`);
+    process.exit(1);
+  });
+  await waitForPort(port);
+  return { name: 'mosquitto', url: `mqtt://127.0.0.1:${port}`, pid: child.pid as number, stop: () => stopChild(child) };
+}
+
+export interface Worker {
+  readonly child: ChildProcess;
+  next(event: string): Promise<Record<string, unknown>>;
+  send(message: Record<string, unknown>): void;
+}
+
+/** Forks a bench worker and lets the caller await its IPC events in order. */
+export function forkWorker(script: string, args: string[]): Worker {
+  const child = fork(script, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const events: Record<string, unknown>[] = [];
+  const waiters: { event: string; resolve: (m: Record<string, unknown>) => void }[] = [];
+  child.on('message', (message: Record<string, unknown>) => {
+    const index = waiters.findIndex((w) => w.event === message.event);
+    if (index >= 0) waiters.splice(index, 1)[0]?.resolve(message);
+    else events.push(message);
+  });
+  return {
+    child,
+    send: (message) => child.send(message),
+    next: (event) => {
+      const index = events.findIndex((m) => m.event === event);
+      if (index >= 0) return Promise.resolve(events.splice(index, 1)[0] as Record<string, unknown>);
+      return new Promise((resolve) => waiters.push({ event, resolve }));
+    },
+  };
+}
+
+/** CPU time (user + system) of a process, in ms, from /proc/<pid>/stat. */
+export function cpuTimeMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+}
+
+export function memoryOf(pid: number): { pssBytes: number | null; rssBytes: number | null } {
+  let rssBytes: number | null = null;
+  try {
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    rssBytes = kb === undefined ? null : Number(kb) * 1024;
+  } catch {
+    rssBytes = null;
+  }
+  return { pssBytes: readPssBytes(pid), rssBytes };
+}
