@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Sets voxbus up on a Debian or Ubuntu machine: system packages, Node.js check, npm packages,
+# build. Idempotent: it installs only what is missing and can be run again at any time.
+#   deploy/setup.sh          what running voxbus needs
+#   deploy/setup.sh --test   plus what the tests and benchmarks need
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=false
+[ "${1:-}" = "--test" ] && want_test=true
+
+# Running: the MQTT command-line clients, to watch the bus.
+packages=(mosquitto-clients ca-certificates)
+# Tests: Mosquitto for interoperability, Debian's docker-compose to validate compose.yaml.
+$want_test && packages+=(mosquitto docker-compose python3-yaml)
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else say "need root for: $*"; exit 1
+  fi
+}
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+done
+
+# Node.js ≥ 20.19 (the services' engines); Debian's nodejs package where that is new enough.
+node_ok() {
+  command -v node >/dev/null && node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'
+}
+if ! node_ok; then missing+=(nodejs npm); fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if ! command -v apt-get >/dev/null; then
+    say "missing ${missing[*]} and this is not a Debian/Ubuntu system: install them by hand"; exit 1
+  fi
+  say "installing ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if ! node_ok; then
+  say "Node.js $(node --version 2>/dev/null || echo none) is too old: voxbus needs 20.19 or newer."
+  say "Install Node.js 20 or 22 (for example from nodejs.org or NodeSource), then run this again."
+  exit 1
+fi
+
+# npm packages: `npm ci` only when the lock file changed since the last install.
+stamp=node_modules/.voxbus-installed
+if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
+  say "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+  touch "$stamp"
+fi
+
+say "building"
+npm run --silent build
+say "ready"
