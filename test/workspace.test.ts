@@ -36,4 +36,12 @@ describe('workspace wiring', () => {
       expect(refs.sort(), relative(REPO_ROOT, dir)).toEqual(deps.map((name) => byName.get(name) as string).sort());
     }
   });
+
+  it('copies every workspace manifest into the Docker build stage before npm ci', () => {
+    const dockerfile = readFileSync(join(REPO_ROOT, 'deploy', 'Dockerfile'), 'utf8');
+    for (const dir of dirs) {
+      const manifest = `${relative(REPO_ROOT, dir)}/package.json`;
+      expect(dockerfile, `deploy/Dockerfile copies ${manifest}`).toContain(`COPY ${manifest} `);
+    }
+  });
 });

@@ -67,10 +67,16 @@ export async function startMosquitto(): Promise<BrokerProcess> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'voxbus-bench-mosquitto-'));
   writeFileSync(join(dir, 'mosquitto.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n`);
-  const child = spawn('mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  // Mosquitto logs every connection on stderr: kept, and shown only if it fails to start.
+  const child = spawn('mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   child.once('error', (error) => {
-    console.error(`cannot start mosquitto (install the Debian package): ${error.message}`);
+    console.error(`cannot start mosquitto (deploy/setup.sh --test installs it): ${error.message}`);
     process.exit(1);
+  });
+  child.once('exit', (code) => {
+    if (code !== 0 && code !== null) console.error(`mosquitto exited with ${code}:\n${stderr}`);
   });
   await waitForPort(port);
   return { name: 'mosquitto', url: `mqtt://127.0.0.1:${port}`, pid: child.pid as number, stop: () => stopChild(child) };
