@@ -6,7 +6,7 @@ export * from './contract/schemas.js';
 export * from './contract/topic-spec.js';
 export * from './contract/topic-path.js';
 export * from './contract/message-codec.js';
-export { schemaErrors } from './contract/validate.js';
+export { schemaErrors, StringEnum } from './contract/validate.js';
 export { renderContractDoc } from './contract/render-doc.js';
 export * from './bus/bus.js';
 export { BoundedQueue } from './bus/bounded-queue.js';

@@ -1,4 +1,5 @@
 import { type TSchema, Type } from '@sinclair/typebox';
+import { StringEnum } from './validate.js';
 
 /**
  * Payload schemas shared by every service. Every object is closed
@@ -13,8 +14,8 @@ export const ServiceName = Type.String({
 
 export const ServiceStatus = Type.Object(
   {
-    status: Type.Union([Type.Literal('online'), Type.Literal('offline')]),
-    reason: Type.Union([Type.Literal('running'), Type.Literal('stopped'), Type.Literal('connection_lost')], {
+    status: StringEnum(['online', 'offline']),
+    reason: StringEnum(['running', 'stopped', 'connection_lost'], {
       description: '`running` while online; `stopped` after a clean stop; `connection_lost` when the MQTT Last Will fired (crash, kill, network)',
     }),
     service: ServiceName,

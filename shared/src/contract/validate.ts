@@ -1,5 +1,13 @@
-import type { TSchema } from '@sinclair/typebox';
-import { Ajv, type ValidateFunction } from 'ajv';
+import { type TSchema, type TUnsafe, Type } from '@sinclair/typebox';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+
+/**
+ * A closed set of strings as a JSON Schema `enum` (rather than an `anyOf` of constants), so a
+ * wrong value is reported once, with the values allowed.
+ */
+export function StringEnum<const T extends readonly string[]>(values: T, options: { description?: string } = {}): TUnsafe<T[number]> {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+}
 
 /**
  * One Ajv instance for every contract and config schema. `secret` is our annotation for
@@ -21,5 +29,19 @@ function validatorFor(schema: TSchema): ValidateFunction {
 export function schemaErrors(schema: TSchema, value: unknown, dataVar = 'payload'): string | undefined {
   const validate = validatorFor(schema);
   if (validate(value)) return undefined;
-  return ajv.errorsText(validate.errors, { dataVar, separator: '; ' });
+  return formatErrors(validate.errors ?? [], dataVar);
+}
+
+function formatErrors(errors: ErrorObject[], dataVar: string): string {
+  const lines = errors.map((error) => {
+    const where = `${dataVar}${error.instancePath}`;
+    if (error.keyword === 'enum') {
+      return `${where} must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+    }
+    if (error.keyword === 'additionalProperties') {
+      return `${where} has an unknown field "${(error.params as { additionalProperty: string }).additionalProperty}" (must NOT have additional properties)`;
+    }
+    return `${where} ${error.message ?? 'is invalid'}`;
+  });
+  return [...new Set(lines)].join('; ');
 }

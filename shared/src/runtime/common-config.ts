@@ -1,6 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { DEFAULT_BASE_TOPIC } from '../contract/contract.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../contract/message-codec.js';
+import { StringEnum } from '../contract/validate.js';
 import { LOG_LEVELS } from './logger.js';
 
 /** The version of the configuration format this build reads. */
@@ -22,7 +23,7 @@ export const CommonConfigSchema = Type.Object(
       { additionalProperties: false },
     ),
     log: Type.Object(
-      { level: Type.Union(LOG_LEVELS.map((level) => Type.Literal(level))) },
+      { level: StringEnum(LOG_LEVELS) },
       { additionalProperties: false },
     ),
     metricsIntervalMs: Type.Integer({ minimum: 500, description: 'period of `voxbus/<service>/metrics`' }),
