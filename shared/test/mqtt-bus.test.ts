@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from '../../test/helpers/cleanup.js';
 import { type AudioFrame, encodeAudioFrame, MqttBus, type MqttBusOptions } from '@voxbus/shared';
 import { startAedes, startMosquitto, type TestBroker } from '../../test/helpers/brokers.js';
 import { captureLog } from '../../test/helpers/log-capture.js';
@@ -23,10 +24,7 @@ const frame = (sequence: number): AudioFrame => ({
   pcm: new Uint8Array(960),
 });
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const onCleanup = cleanupAfterEach();
 
 function makeBus(url: string, extra: Partial<MqttBusOptions> = {}): MqttBus {
   const bus = new MqttBus({
@@ -38,13 +36,13 @@ function makeBus(url: string, extra: Partial<MqttBusOptions> = {}): MqttBus {
     reconnectPeriodMs: 100,
     ...extra,
   });
-  cleanups.push(() => bus.close(500));
+  onCleanup(() => bus.close(500));
   return bus;
 }
 
 async function probe(url: string, filter: string): Promise<Probe> {
   const p = await Probe.connect(url);
-  cleanups.push(() => p.close());
+  onCleanup(() => p.close());
   await p.subscribe(filter);
   return p;
 }
@@ -57,7 +55,7 @@ const brokers: [string, (port?: number) => Promise<TestBroker>][] = [
 describe.each(brokers)('MqttBus against %s', (_, startBroker) => {
   async function broker(port?: number): Promise<TestBroker> {
     const started = await startBroker(port);
-    cleanups.push(() => started.stop());
+    onCleanup(() => started.stop());
     return started;
   }
 
@@ -138,7 +136,7 @@ describe.each(brokers)('MqttBus against %s', (_, startBroker) => {
 describe('MqttBus over WebSocket', () => {
   it('talks to the broker through MQTT over WebSocket', async () => {
     const aedes = await startAedes();
-    cleanups.push(() => aedes.stop());
+    onCleanup(() => aedes.stop());
     const bus = makeBus(aedes.wsUrl, { status: identity });
     bus.connect();
     await bus.waitConnected(5000);

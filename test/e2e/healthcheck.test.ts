@@ -1,17 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from '../helpers/cleanup.js';
 import { waitForPort } from '../helpers/ports.js';
 import { spawnNode, stackPorts, startRunner } from '../helpers/processes.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const onCleanup = cleanupAfterEach();
 
 describe('voxbus-health (the container health check)', () => {
   it('passes for a running service and fails, saying why, for one that is not there', async () => {
     const ports = await stackPorts();
     const runner = startRunner(['broker'], ports.env);
-    cleanups.push(() => runner.stop('SIGKILL'));
+    onCleanup(() => runner.stop('SIGKILL'));
     await waitForPort(ports.tcpPort, 15_000);
 
     const check = async (service: string) => {

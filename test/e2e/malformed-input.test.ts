@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from '../helpers/cleanup.js';
 import { encodeAudioFrame } from '@voxbus/shared';
 import { waitForPort } from '../helpers/ports.js';
 import { Probe } from '../helpers/probe.js';
@@ -10,10 +11,7 @@ interface Metrics {
   counters: Record<string, number>;
 }
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const onCleanup = cleanupAfterEach();
 
 const frame = (sequence: number) =>
   encodeAudioFrame({ sampleRateHz: 48_000, channels: 2, sampleFormat: 's16le', sequence, captureTimeUs: sequence * 20_000, pcm: new Uint8Array(960 * 4) });
@@ -22,10 +20,10 @@ describe('malformed payloads reaching running services', () => {
   it('are counted and logged with their topic, and the receiving services keep working', async () => {
     const ports = await stackPorts();
     const runner = startRunner(['broker', 'mic-counter'], ports.env);
-    cleanups.push(() => runner.stop('SIGKILL'));
+    onCleanup(() => runner.stop('SIGKILL'));
     await waitForPort(ports.tcpPort, 15_000);
     const peer = await Probe.connect(ports.url, { reconnectPeriod: 100, connectTimeout: 10_000 });
-    cleanups.push(() => peer.close());
+    onCleanup(() => peer.close());
     await peer.subscribe('voxbus/#');
     await peer.waitForJson('voxbus/mic-counter/status', (s: { status: string }) => s.status === 'online', 15_000);
     await peer.waitForJson('voxbus/broker/status', (s: { status: string }) => s.status === 'online', 15_000);

@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from '../helpers/cleanup.js';
 import { waitForPort } from '../helpers/ports.js';
 import { Probe } from '../helpers/probe.js';
 import { type Spawned, stackPorts, startRunner } from '../helpers/processes.js';
@@ -10,19 +11,16 @@ interface Status {
   service: string;
 }
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const onCleanup = cleanupAfterEach();
 
 describe('the run command (every service its own process)', () => {
   it('brings services online, restarts one killed with SIGKILL after its Last Will, and stops all cleanly on Ctrl-C', async () => {
     const ports = await stackPorts();
     const runner: Spawned = startRunner(['broker', 'mic-counter'], ports.env);
-    cleanups.push(() => runner.stop('SIGKILL'));
+    onCleanup(() => runner.stop('SIGKILL'));
     await waitForPort(ports.tcpPort, 15_000);
     const watcher = await Probe.connect(ports.url, { reconnectPeriod: 100, connectTimeout: 10_000 });
-    cleanups.push(() => watcher.close());
+    onCleanup(() => watcher.close());
     await watcher.subscribe('voxbus/+/status');
 
     const online = (service: string, after = 0) =>

@@ -1,13 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from '../helpers/cleanup.js';
 import { waitForPort } from '../helpers/ports.js';
 import { Probe } from '../helpers/probe.js';
 import { spawnNode, stackPorts } from '../helpers/processes.js';
 
 const BROKER = 'services/broker/dist/main.js';
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const onCleanup = cleanupAfterEach();
 
 describe('the service runtime, as a process', () => {
   it('exits 78 with one clear line on a configuration mistake, instead of running half-configured', async () => {
@@ -29,10 +27,10 @@ describe('the service runtime, as a process', () => {
     const ports = await stackPorts();
     const password = 'pw-that-must-not-leak-7f3a';
     const broker = spawnNode(BROKER, [], { ...ports.env, VOXBUS_BUS__USERNAME: 'voxbus', VOXBUS_BUS__PASSWORD: password, VOXBUS_LOG__LEVEL: 'debug' });
-    cleanups.push(() => broker.stop('SIGKILL'));
+    onCleanup(() => broker.stop('SIGKILL'));
     await waitForPort(ports.tcpPort, 15_000);
     const peer = await Probe.connect(ports.url, { username: 'voxbus', password });
-    cleanups.push(() => peer.close());
+    onCleanup(() => peer.close());
     await peer.subscribe('voxbus/#');
     await peer.waitForJson('voxbus/broker/status', (s: { status: string }) => s.status === 'online');
     await peer.publish('voxbus/broker/req/describe', JSON.stringify({ requestId: 'who' }));

@@ -1,13 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pino from 'pino';
 import { MetricsRegistry } from '@voxbus/shared';
+import { startMosquitto as startSharedMosquitto } from '@voxbus/shared/testing';
 import { type BrokerServer, startBrokerServer } from '../../services/broker/src/broker-server.js';
 import { BROKER_DEFAULTS, type BrokerConfig } from '../../services/broker/src/config.js';
 import type { Credentials } from '../../services/broker/src/auth.js';
-import { freePort, waitForPort } from './ports.js';
 
 export interface TestBroker {
   readonly name: 'aedes' | 'mosquitto';
@@ -47,29 +43,8 @@ export async function startAedes(
   };
 }
 
-/** Debian's Mosquitto on a free port, for interoperability. */
+/** Debian's Mosquitto on a free port (or the one given), for interoperability. */
 export async function startMosquitto(port?: number): Promise<TestBroker> {
-  const chosen = port ?? (await freePort());
-  const dir = mkdtempSync(join(tmpdir(), 'voxbus-mosquitto-'));
-  const configPath = join(dir, 'mosquitto.conf');
-  writeFileSync(configPath, `listener ${chosen} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n`);
-  const child: ChildProcess = spawn('mosquitto', ['-c', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) => reject(new Error(`mosquitto exited with ${code}: ${stderr}`))),
-  );
-  await Promise.race([waitForPort(chosen), exited]);
-  return {
-    name: 'mosquitto',
-    port: chosen,
-    url: `mqtt://127.0.0.1:${chosen}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.removeAllListeners('exit');
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  const mosquitto = await startSharedMosquitto(port);
+  return { name: 'mosquitto', port: mosquitto.port, url: mosquitto.url, stop: () => mosquitto.stop() };
 }

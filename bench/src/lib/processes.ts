@@ -1,32 +1,11 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { type AddressInfo, connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readPssBytes } from '@voxbus/shared';
+import { freePort, startMosquitto as startSharedMosquitto, waitForPort } from '@voxbus/shared/testing';
+
+export { freePort };
 import { BENCH_ROOT } from './results.js';
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => (socket.destroy(), resolve(true)));
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`nothing listens on ${port} after ${timeoutMs} ms`);
-}
 
 export interface BrokerProcess {
   readonly name: 'aedes' | 'mosquitto';
@@ -64,22 +43,8 @@ export async function startAedesService(): Promise<BrokerProcess> {
 
 /** Debian's Mosquitto on a free port, TCP_NODELAY on, no persistence. */
 export async function startMosquitto(): Promise<BrokerProcess> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'voxbus-bench-mosquitto-'));
-  writeFileSync(join(dir, 'mosquitto.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n`);
-  // Mosquitto logs every connection on stderr: kept, and shown only if it fails to start.
-  const child = spawn('mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-  child.once('error', (error) => {
-    console.error(`cannot start mosquitto (deploy/setup.sh --test installs it): ${error.message}`);
-    process.exit(1);
-  });
-  child.once('exit', (code) => {
-    if (code !== 0 && code !== null) console.error(`mosquitto exited with ${code}:\n${stderr}`);
-  });
-  await waitForPort(port);
-  return { name: 'mosquitto', url: `mqtt://127.0.0.1:${port}`, pid: child.pid as number, stop: () => stopChild(child) };
+  const mosquitto = await startSharedMosquitto();
+  return { name: 'mosquitto', url: mosquitto.url, pid: mosquitto.pid, stop: () => mosquitto.stop() };
 }
 
 export interface Worker {

@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from '../../../test/helpers/cleanup.js';
 import mqtt from 'mqtt';
 import { ConfigError } from '@voxbus/shared';
 import { isLoopback, requiredCredentials } from '../src/auth.js';
@@ -6,20 +7,17 @@ import { type AedesTestBroker, startAedes } from '../../../test/helpers/brokers.
 import { Probe } from '../../../test/helpers/probe.js';
 import { waitFor } from '../../../test/helpers/wait.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const onCleanup = cleanupAfterEach();
 
 async function aedes(...args: Parameters<typeof startAedes>): Promise<AedesTestBroker> {
   const broker = await startAedes(...args);
-  cleanups.push(() => broker.stop());
+  onCleanup(() => broker.stop());
   return broker;
 }
 
 async function probe(url: string, options: mqtt.IClientOptions = {}): Promise<Probe> {
   const p = await Probe.connect(url, options);
-  cleanups.push(() => p.close());
+  onCleanup(() => p.close());
   return p;
 }
 
