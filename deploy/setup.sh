@@ -11,8 +11,9 @@ want_test=false
 
 # Running: the MQTT command-line clients, to watch the bus.
 packages=(mosquitto-clients ca-certificates)
-# Tests: Mosquitto for interoperability, Debian's docker-compose to validate compose.yaml.
-$want_test && packages+=(mosquitto docker-compose python3-yaml)
+# Tests: Mosquitto for interoperability, Debian's docker-compose to validate compose.yaml,
+# espeak-ng and sox for real speech in the realtime simulator.
+$want_test && packages+=(mosquitto docker-compose python3-yaml espeak-ng sox)
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 

@@ -20,3 +20,4 @@ export * from './runtime/metrics.js';
 export * from './runtime/process-stats.js';
 export * from './runtime/redact.js';
 export * from './runtime/run-service.js';
+export * from './realtime/realtime-schemas.js';
