@@ -1,0 +1,125 @@
+import { createServer, type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Clock, Logger, MetricsRegistry } from '@voxbus/shared';
+import { decideUpgrade, type Endpoint } from './endpoint.js';
+import { randomIds } from './ids.js';
+import { SimSession, type TurnFacts } from './realtime-session.js';
+import type { Voice } from './voice.js';
+
+export interface SimServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly apiKey: string;
+  readonly voice: Voice;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly metrics: MetricsRegistry;
+  readonly realtimeFactor: number;
+  readonly deltaMs: number;
+  readonly sessionMaxMs: number;
+  readonly replyText: (turn: TurnFacts) => string;
+}
+
+export interface SimServer {
+  readonly port: number;
+  readonly sessions: () => number;
+  close(): Promise<void>;
+}
+
+/** Real frames can be large (74 KB audio deltas seen on Azure); accept what the real service would. */
+const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+function refuse(socket: Duplex, status: number, body: string): void {
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** The sim on a WebSocket: one SimSession per connection, addressed and authenticated like the real endpoints. */
+export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
+  const connections = o.metrics.counter('connections.accepted');
+  const refused = o.metrics.counter('connections.refused');
+  const live = new Set<WebSocket>();
+  o.metrics.gauge('sessions.open', () => live.size);
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_MESSAGE_BYTES,
+    // Browser-style clients offer `realtime` (plus the key); the server picks `realtime`.
+    handleProtocols: (protocols) => (protocols.has('realtime') ? 'realtime' : false),
+  });
+
+  const attach = (ws: WebSocket, endpoint: Endpoint): SimSession => {
+    live.add(ws);
+    const session = new SimSession({
+      endpoint,
+      clock: o.clock,
+      ids: randomIds,
+      voice: o.voice,
+      log: o.log,
+      realtimeFactor: o.realtimeFactor,
+      deltaMs: o.deltaMs,
+      replyText: o.replyText,
+      sessionMaxMs: o.sessionMaxMs,
+      send: (event) => {
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(event));
+      },
+      close: (code, reason) => ws.close(code, reason),
+    });
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) {
+        session.receive('');
+        return;
+      }
+      session.receive(data.toString());
+    });
+    ws.on('error', (error) => o.log.debug({ err: error.message }, 'client socket error'));
+    ws.on('close', () => {
+      live.delete(ws);
+      session.shutdown();
+    });
+    return session;
+  };
+
+  const server: Server = createServer((_, response) => {
+    response.writeHead(426, { 'content-type': 'text/plain' }).end('this is a realtime WebSocket endpoint\n');
+  });
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const decision = decideUpgrade({ url: request.url ?? '/', headers: request.headers }, o.apiKey);
+    if (decision.kind === 'refuse') {
+      refused.inc();
+      o.log.info({ url: request.url?.split('?')[0], status: decision.status }, 'upgrade refused');
+      refuse(socket, decision.status, decision.body);
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      connections.inc();
+      const session = attach(ws, decision.endpoint);
+      o.log.info({ provider: decision.endpoint.provider, dialect: decision.endpoint.dialect, model: decision.endpoint.model }, 'session opened');
+      if (decision.kind === 'accept-then-close') {
+        // As the real service: an error event, then a close whose reason is `<type>.<code>`.
+        ws.send(JSON.stringify({ type: 'error', event_id: randomIds('event'), error: { type: 'invalid_request_error', code: decision.errorCode, message: decision.message, param: null, event_id: null } }));
+        ws.close(decision.code, `invalid_request_error.${decision.errorCode}`);
+        session.shutdown();
+        return;
+      }
+      session.open();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  o.log.info({ host: o.host, port, voice: o.voice.kind }, 'realtime simulator listening');
+  return {
+    port,
+    sessions: () => live.size,
+    async close() {
+      for (const ws of live) ws.terminate();
+      wss.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
