@@ -35,7 +35,18 @@ export interface SessionState {
   extras: Record<string, unknown>;
 }
 
-/** The defaults a real GA server reports in `session.created` (captured: silence 200 ms, server VAD on). */
+/** Server VAD as the real GA server reports it by default (captured: on, silence 200 ms, not the documented 500). */
+const DEFAULT_TURN_DETECTION: Readonly<TurnDetection> = {
+  type: 'server_vad',
+  threshold: 0.5,
+  prefix_padding_ms: 300,
+  silence_duration_ms: 200,
+  create_response: true,
+  interrupt_response: true,
+  idle_timeout_ms: null,
+};
+
+/** The defaults a real GA server reports in `session.created`. */
 export function defaultSession(id: string, model: string, nowS: number): SessionState {
   return {
     id,
@@ -47,15 +58,7 @@ export function defaultSession(id: string, model: string, nowS: number): Session
     speed: 1,
     transcription: null,
     noiseReduction: null,
-    turnDetection: {
-      type: 'server_vad',
-      threshold: 0.5,
-      prefix_padding_ms: 300,
-      silence_duration_ms: 200,
-      create_response: true,
-      interrupt_response: true,
-      idle_timeout_ms: null,
-    },
+    turnDetection: { ...DEFAULT_TURN_DETECTION },
     tools: [],
     toolChoice: 'auto',
     maxOutputTokens: 'inf',
@@ -160,15 +163,7 @@ function mergeTurnDetection(current: TurnDetection | null, update: unknown, path
   for (const key of ['create_response', 'interrupt_response']) {
     if (update[key] !== undefined && typeof update[key] !== 'boolean') throw invalidValue(`${path}.${key}`, `Invalid type for '${path}.${key}': expected a boolean.`);
   }
-  const base: TurnDetection = current ?? {
-    type: 'server_vad',
-    threshold: 0.5,
-    prefix_padding_ms: 300,
-    silence_duration_ms: 200,
-    create_response: true,
-    interrupt_response: true,
-    idle_timeout_ms: null,
-  };
+  const base: TurnDetection = current ?? DEFAULT_TURN_DETECTION;
   return { ...base, ...update, type } as TurnDetection;
 }
 
