@@ -9,7 +9,7 @@ await runService({
   version: packageVersion(import.meta.url),
   configSchema: SimConfigSchema,
   configDefaults: SIM_DEFAULTS,
-  async start({ config, log, clock, metrics }) {
+  async start({ config, log, clock, metrics, bus }) {
     const voice = await pickVoice(config.voice);
     const server = await startSimServer({
       ...config,
@@ -19,6 +19,14 @@ await runService({
       metrics,
       replyText: ({ spokenMs, userText }) => replyFromTemplate(config.replyTemplate, spokenMs, userText),
     });
-    return { stop: () => server.close() };
+    bus.subscribe('realtime-sim', 'realtime-sim.cmd.fault', {}, ({ payload }) =>
+      server.inject(payload.kind === 'stall' ? { kind: 'stall', durationMs: payload.durationMs ?? 5000 } : { kind: payload.kind }),
+    );
+    return {
+      stop: async () => {
+        bus.unsubscribeAll('realtime-sim');
+        await server.close();
+      },
+    };
   },
 });

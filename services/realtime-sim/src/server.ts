@@ -22,10 +22,21 @@ export interface SimServerOptions {
   readonly replyText: (turn: TurnFacts) => string;
 }
 
+export type Fault = { readonly kind: 'drop' | 'expire' | 'error' } | { readonly kind: 'stall'; readonly durationMs: number };
+
 export interface SimServer {
   readonly port: number;
   readonly sessions: () => number;
+  /** Makes every open session misbehave as the real service can. */
+  inject(fault: Fault): void;
   close(): Promise<void>;
+}
+
+interface Connection {
+  readonly ws: WebSocket;
+  readonly session: SimSession;
+  /** While stalled: nothing is read, and what the session sends waits here. */
+  held: string[] | undefined;
 }
 
 /** Real frames can be large (74 KB audio deltas seen on Azure); accept what the real service would. */
@@ -41,7 +52,7 @@ function refuse(socket: Duplex, status: number, body: string): void {
 export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
   const connections = o.metrics.counter('connections.accepted');
   const refused = o.metrics.counter('connections.refused');
-  const live = new Set<WebSocket>();
+  const live = new Map<WebSocket, Connection>();
   o.metrics.gauge('sessions.open', () => live.size);
   const wss = new WebSocketServer({
     noServer: true,
@@ -51,7 +62,8 @@ export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
   });
 
   const attach = (ws: WebSocket, endpoint: Endpoint): SimSession => {
-    live.add(ws);
+    const connection: Connection = { ws, session: undefined as unknown as SimSession, held: undefined };
+    live.set(ws, connection);
     const session = new SimSession({
       endpoint,
       clock: o.clock,
@@ -63,10 +75,13 @@ export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
       replyText: o.replyText,
       sessionMaxMs: o.sessionMaxMs,
       send: (event) => {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(event));
+        const text = JSON.stringify(event);
+        if (connection.held) connection.held.push(text);
+        else if (ws.readyState === ws.OPEN) ws.send(text);
       },
       close: (code, reason) => ws.close(code, reason),
     });
+    (connection as { session: SimSession }).session = session;
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
         session.receive('');
@@ -113,11 +128,50 @@ export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
   });
   const port = (server.address() as AddressInfo).port;
   o.log.info({ host: o.host, port, voice: o.voice.kind }, 'realtime simulator listening');
+  const faults = o.metrics.counter('faults.injected');
+  const inject = (fault: Fault): void => {
+    faults.inc();
+    o.log.warn({ fault, sessions: live.size }, 'injecting a fault');
+    for (const connection of live.values()) {
+      const { ws, session } = connection;
+      switch (fault.kind) {
+        case 'drop':
+          session.shutdown();
+          ws.terminate();
+          break;
+        case 'expire':
+          session.expire();
+          break;
+        case 'error':
+          ws.send(JSON.stringify({
+            type: 'error',
+            event_id: randomIds('event'),
+            error: { type: 'server_error', code: 'server_error', message: 'The server had an error while processing your request.', param: null, event_id: null },
+          }));
+          break;
+        case 'stall': {
+          // Not reading also means not answering pings: a client's keepalive should notice.
+          const socket = (ws as unknown as { _socket?: { pause(): void; resume(): void } })._socket;
+          connection.held = connection.held ?? [];
+          socket?.pause();
+          o.clock.setTimer('stall', fault.durationMs, () => {
+            socket?.resume();
+            const held = connection.held ?? [];
+            connection.held = undefined;
+            for (const text of held) if (ws.readyState === ws.OPEN) ws.send(text);
+          });
+          break;
+        }
+      }
+    }
+  };
+
   return {
     port,
     sessions: () => live.size,
+    inject,
     async close() {
-      for (const ws of live) ws.terminate();
+      for (const ws of live.keys()) ws.terminate();
       wss.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -1,4 +1,4 @@
-import { DescribeRequest, DescribeResponse, ServiceMetrics, ServiceStatus } from './schemas.js';
+import { DescribeRequest, DescribeResponse, ServiceMetrics, ServiceStatus, SimFaultCommand } from './schemas.js';
 import { audioTopic, jsonTopic, type TopicSpec } from './topic-spec.js';
 
 /** Version of the topic contract; bumped on any change that breaks an existing consumer. */
@@ -65,6 +65,15 @@ export const CONTRACT = {
     summary: 'Answer to `describe`, with the request id echoed; secrets are replaced by `"***"`.',
     publishedBy: 'every service',
     consumedBy: 'whoever asked',
+  }),
+  'realtime-sim.cmd.fault': jsonTopic({
+    path: 'realtime-sim/cmd/fault',
+    schema: SimFaultCommand,
+    retained: false,
+    qos: 1,
+    summary: 'Fault injection: the simulator misbehaves as the real service can (every open session).',
+    publishedBy: 'tests, people',
+    consumedBy: 'realtime-sim',
   }),
   'audio.mic': audioTopic({
     path: 'audio/mic',

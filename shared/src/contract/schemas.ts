@@ -117,3 +117,13 @@ export const DescribeResponse = ResponseEnvelope(
   ),
   'Who the service is and how it is configured',
 );
+
+export const SimFaultCommand = Type.Object(
+  {
+    kind: StringEnum(['drop', 'expire', 'error', 'stall'], {
+      description: '`drop`: cut every socket without a close frame; `expire`: the 60-minute-cap error and close 1001 now; `error`: a server_error event; `stall`: read and send nothing for `durationMs`',
+    }),
+    durationMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 600_000, description: 'for `stall`' })),
+  },
+  { additionalProperties: false, description: 'Make the realtime simulator misbehave, for tests' },
+);
