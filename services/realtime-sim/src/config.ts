@@ -11,6 +11,9 @@ export const SimConfigSchema = Type.Object(
     deltaMs: Type.Integer({ minimum: 10, maximum: 1000, description: 'audio per response.output_audio.delta' }),
     sessionMaxMs: Type.Integer({ minimum: 1000, description: 'session cap (the real one is 60 minutes)' }),
     replyTemplate: Type.String({ description: '{seconds}: how long the user spoke; {text}: what the user typed' }),
+    spokenTurnTool: Type.String({
+      description: 'when the session declares a function tool of this name, a spoken turn calls it (typed turns call a tool they name)',
+    }),
   },
   { additionalProperties: false },
 );
@@ -26,10 +29,12 @@ export const SIM_DEFAULTS: SimConfig = {
   deltaMs: 100,
   sessionMaxMs: 60 * 60_000,
   replyTemplate: 'You spoke for {seconds} seconds.',
+  spokenTurnTool: '',
 };
 
 /** The reply for a turn, from the template. */
-export function replyFromTemplate(template: string, spokenMs: number, userText: string | undefined): string {
+export function replyFromTemplate(template: string, spokenMs: number, userText: string | undefined, toolOutput?: string): string {
+  if (toolOutput !== undefined) return `The tool answered: ${toolOutput}`;
   if (userText) return `You wrote: ${userText}`;
   return template.replace('{seconds}', (spokenMs / 1000).toFixed(1)).replace('{text}', '');
 }

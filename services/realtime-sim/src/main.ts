@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { packageVersion, runService } from '@voxbus/shared';
 import { replyFromTemplate, SIM_DEFAULTS, SimConfigSchema } from './config.js';
+import { defaultToolTrigger } from './realtime-session.js';
 import { startSimServer } from './server.js';
 import { pickVoice } from './voice.js';
 
@@ -17,7 +18,8 @@ await runService({
       clock,
       log: log.child({ module: 'sim' }),
       metrics,
-      replyText: ({ spokenMs, userText }) => replyFromTemplate(config.replyTemplate, spokenMs, userText),
+      replyText: ({ spokenMs, userText, toolOutput }) => replyFromTemplate(config.replyTemplate, spokenMs, userText, toolOutput),
+      toolTrigger: defaultToolTrigger(config.spokenTurnTool),
     });
     bus.subscribe('realtime-sim', 'realtime-sim.cmd.fault', {}, ({ payload }) =>
       server.inject(payload.kind === 'stall' ? { kind: 'stall', durationMs: payload.durationMs ?? 5000 } : { kind: payload.kind }),

@@ -14,6 +14,40 @@ export interface TurnFacts {
   readonly spokenMs: number;
   /** Text the user typed (conversation.item.create), when the turn came from text. */
   readonly userText?: string | undefined;
+  /** The output of the function the model called, when the turn continues a tool call. */
+  readonly toolOutput?: string | undefined;
+}
+
+/** A function tool as sessions and responses declare it. */
+export interface FunctionTool {
+  readonly type: 'function';
+  readonly name: string;
+}
+
+/**
+ * Decides whether a response calls a function instead of speaking (the sim's stand-in for the
+ * model's judgement). Undefined: speak.
+ */
+export type ToolTrigger = (turn: TurnFacts, tools: readonly FunctionTool[], toolChoice: unknown) => { name: string; arguments: string } | undefined;
+
+/**
+ * The default trigger: never after a tool output (the model speaks about it); `tool_choice`
+ * `none` never calls; a named `tool_choice` or `required` always calls; on `auto`, a typed
+ * message that names a tool calls it, and a spoken turn calls `spokenTurnTool` when the session
+ * has it.
+ */
+export function defaultToolTrigger(spokenTurnTool: string): ToolTrigger {
+  return (turn, tools, toolChoice) => {
+    if (turn.toolOutput !== undefined || tools.length === 0 || toolChoice === 'none') return undefined;
+    const args = JSON.stringify(turn.userText !== undefined ? { text: turn.userText } : { spokenMs: turn.spokenMs });
+    const named = (toolChoice as { name?: string } | null)?.name;
+    if (named) return tools.some((tool) => tool.name === named) ? { name: named, arguments: args } : undefined;
+    if (toolChoice === 'required') return { name: (tools[0] as FunctionTool).name, arguments: args };
+    const mentioned = turn.userText ? tools.find((tool) => turn.userText?.includes(tool.name)) : undefined;
+    if (mentioned) return { name: mentioned.name, arguments: args };
+    if (turn.userText === undefined && tools.some((tool) => tool.name === spokenTurnTool)) return { name: spokenTurnTool, arguments: args };
+    return undefined;
+  };
 }
 
 export interface SimSessionOptions {
@@ -28,6 +62,8 @@ export interface SimSessionOptions {
   readonly deltaMs: number;
   /** What the model says for a turn. */
   readonly replyText: (turn: TurnFacts) => string;
+  /** When the model calls a function instead (default: never). */
+  readonly toolTrigger?: ToolTrigger;
   /** The session cap: `session_expired`, then close 1001. */
   readonly sessionMaxMs: number;
   readonly send: (event: Record<string, unknown>) => void;
@@ -268,6 +304,8 @@ export class SimSession {
         return fail(invalidRequest('invalid_value', `No tool call found for function call output with call_id ${callId}.`, 'item.call_id'));
       }
       item = { id, type: 'function_call_output', status: 'completed', content: [], callId, output: String(source.output ?? '') };
+      // The next response.create speaks about the result.
+      this.lastTurn = { ...this.lastTurn, toolOutput: item.output };
     } else {
       return fail(invalidRequest('invalid_value', `Invalid value: '${String(source.type)}'. Supported values are: 'message' and 'function_call_output'.`, 'item.type'));
     }
@@ -337,6 +375,12 @@ export class SimSession {
   private startResponse(overrides: Record<string, unknown>): void {
     const writesToConversation = overrides.conversation !== 'none';
     const modalities = (overrides.output_modalities ?? overrides.modalities) as string[] | undefined;
+    const tools = ((overrides.tools ?? this.session.tools) as { type?: string; name?: string }[])
+      .filter((tool): tool is FunctionTool => tool.type === 'function' && typeof tool.name === 'string');
+    const turn = this.lastTurn;
+    const toolCall = this.options.toolTrigger?.(turn, tools, overrides.tool_choice ?? this.session.toolChoice);
+    // A tool output is consumed by the response that speaks about it.
+    if (turn.toolOutput !== undefined && !toolCall) this.lastTurn = { ...turn, toolOutput: undefined };
     const run = new ResponseRun({
       id: this.options.ids('resp'),
       dialect: this.dialect,
@@ -344,7 +388,8 @@ export class SimSession {
       conversation: this.conversation,
       conversationId: writesToConversation ? 'conv_sim' : null,
       audio: modalities ? modalities.includes('audio') : this.session.outputModalities.includes('audio'),
-      text: this.options.replyText(this.lastTurn),
+      text: this.options.replyText(turn),
+      toolCall,
       voice: this.options.voice,
       clock: this.options.clock,
       ids: this.options.ids,

@@ -16,6 +16,8 @@ export interface ResponseRunOptions {
   /** Speak (audio + transcript), or text only. */
   readonly audio: boolean;
   readonly text: string;
+  /** When set, the response calls this function instead of speaking. */
+  readonly toolCall?: { readonly name: string; readonly arguments: string } | undefined;
   readonly voice: Voice;
   readonly clock: Clock;
   readonly ids: IdSource;
@@ -56,6 +58,10 @@ export class ResponseRun {
 
   start(): void {
     this.o.emit('response.created', { response: this.render('in_progress', null, []) });
+    if (this.o.toolCall) {
+      this.callTool(this.o.toolCall);
+      return;
+    }
     if (!this.o.audio) {
       this.begin();
       return;
@@ -81,6 +87,41 @@ export class ResponseRun {
   stop(): void {
     this.finished = true;
     this.timer?.cancel();
+  }
+
+  /**
+   * A function call (docs/realtime notes §5): the item, its arguments streamed as deltas, then
+   * the `.done` events and `response.done` with the call in `output`. The model waits for a
+   * `function_call_output` and a `response.create`.
+   */
+  private callTool(call: { readonly name: string; readonly arguments: string }): void {
+    const item: ConversationItem = {
+      id: this.o.ids('item'),
+      type: 'function_call',
+      status: 'in_progress',
+      content: [],
+      callId: this.o.ids('call'),
+      name: call.name,
+      arguments: '',
+    };
+    this.item = item;
+    const previous = this.writesToConversation ? this.o.conversation.add(item) : { previousItemId: null };
+    const previousItemId = 'previousItemId' in previous ? previous.previousItemId : null;
+    this.o.emit('response.output_item.added', { response_id: this.id, output_index: 0, item: renderItem(item, this.o.dialect) });
+    if (this.writesToConversation) this.o.emit('conversation.item.added', { previous_item_id: previousItemId, item: renderItem(item, this.o.dialect) });
+    const where = { response_id: this.id, item_id: item.id, output_index: 0, call_id: item.callId };
+    const half = Math.ceil(call.arguments.length / 2);
+    for (const delta of [call.arguments.slice(0, half), call.arguments.slice(half)].filter(Boolean)) {
+      this.o.emit('response.function_call_arguments.delta', { ...where, delta });
+    }
+    item.arguments = call.arguments;
+    item.status = 'completed';
+    this.o.emit('response.function_call_arguments.done', { ...where, name: call.name, arguments: call.arguments });
+    this.o.emit('response.output_item.done', { response_id: this.id, output_index: 0, item: renderItem(item, this.o.dialect) });
+    if (this.writesToConversation) this.o.emit('conversation.item.done', { previous_item_id: previousItemId, item: renderItem(item, this.o.dialect) });
+    this.finished = true;
+    this.o.emit('response.done', { response: this.render('completed', null, [renderItem(item, this.o.dialect)]) });
+    this.o.onFinished(this);
   }
 
   private get contentKind(): 'audio' | 'text' {

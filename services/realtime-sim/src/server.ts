@@ -5,7 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Clock, Logger, MetricsRegistry } from '@voxbus/shared';
 import { decideUpgrade, type Endpoint } from './endpoint.js';
 import { randomIds } from './ids.js';
-import { SimSession, type TurnFacts } from './realtime-session.js';
+import { SimSession, type ToolTrigger, type TurnFacts } from './realtime-session.js';
 import type { Voice } from './voice.js';
 
 export interface SimServerOptions {
@@ -20,6 +20,7 @@ export interface SimServerOptions {
   readonly deltaMs: number;
   readonly sessionMaxMs: number;
   readonly replyText: (turn: TurnFacts) => string;
+  readonly toolTrigger: ToolTrigger;
 }
 
 export type Fault = { readonly kind: 'drop' | 'expire' | 'error' } | { readonly kind: 'stall'; readonly durationMs: number };
@@ -73,6 +74,7 @@ export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
       realtimeFactor: o.realtimeFactor,
       deltaMs: o.deltaMs,
       replyText: o.replyText,
+      toolTrigger: o.toolTrigger,
       sessionMaxMs: o.sessionMaxMs,
       send: (event) => {
         const text = JSON.stringify(event);

@@ -3,7 +3,7 @@ import { realtimeEventErrors } from '@voxbus/shared';
 import { FakeClock } from '@voxbus/shared/testing';
 import type { Endpoint } from '../src/endpoint.js';
 import { sequentialIds } from '../src/ids.js';
-import { SimSession, type SimSessionOptions } from '../src/realtime-session.js';
+import { defaultToolTrigger, SimSession, type SimSessionOptions } from '../src/realtime-session.js';
 import { syntheticVoice } from '../src/voice.js';
 
 export type Event = Record<string, unknown> & { type: string };
@@ -81,7 +81,9 @@ export class SimHarness {
       log: pino({ level: 'silent' }),
       realtimeFactor: 4,
       deltaMs: 100,
-      replyText: ({ spokenMs, userText }) => (userText ? `You wrote ${userText}.` : `You spoke for ${(spokenMs / 1000).toFixed(1)} seconds.`),
+      replyText: ({ spokenMs, userText, toolOutput }) =>
+        toolOutput !== undefined ? `The tool answered: ${toolOutput}` : userText ? `You wrote ${userText}.` : `You spoke for ${(spokenMs / 1000).toFixed(1)} seconds.`,
+      toolTrigger: defaultToolTrigger('on_spoken_turn'),
       sessionMaxMs: 60 * 60_000,
       send: (event) => {
         const errors = realtimeEventErrors(endpoint.dialect, 'server', endpoint.dialect === 'beta' ? betaSchemaForm(event) : event);
