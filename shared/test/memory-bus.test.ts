@@ -144,4 +144,16 @@ describe('bus core (through MemoryBus)', () => {
     expect(early).toEqual([1, 2]);
     expect(late).toEqual([2, 3]);
   });
+
+  it('gives a second subscriber on an already-subscribed filter the retained snapshot too', () => {
+    const broker = new MemoryBroker();
+    const bus = new MemoryBus(broker);
+    const first: string[] = [];
+    const second: string[] = [];
+    bus.subscribe('lcd', 'service.status', { service: '+' }, ({ payload }) => void first.push(payload.status));
+    new MemoryBus(broker).publish('service.status', { service: 'dsp' }, online);
+    bus.subscribe('monitor', 'service.status', { service: '+' }, ({ payload, retained }) => void second.push(`${payload.status} ${retained}`));
+    expect(first).toEqual(['online']);
+    expect(second).toEqual(['online true']);
+  });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../helpers/cleanup.js';
 import { waitForPort } from '../helpers/ports.js';
+import { waitFor } from '../helpers/wait.js';
 import { Probe } from '../helpers/probe.js';
 import { type Spawned, stackPorts, startRunner } from '../helpers/processes.js';
 
@@ -43,5 +44,15 @@ describe('the run command (every service its own process)', () => {
     expect(stopped.reason).toBe('stopped');
     expect(await runner.exited).toBe(0);
     expect(runner.lines.filter((line) => /exited with code 0/.test(line))).toHaveLength(2);
+  });
+
+  it('leaves a service with a configuration error stopped, says so once, and keeps the others running', async () => {
+    const ports = await stackPorts();
+    const runner: Spawned = startRunner(['broker', 'mic-counter'], { ...ports.env, VOXBUS_LOG__LEVEL: 'shouty' });
+    onCleanup(() => runner.stop('SIGKILL'));
+    await waitFor('the runner to give up on both', () => runner.lines.filter((line) => line.includes('has a configuration error')).length === 2, 15_000);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(runner.lines.filter((line) => line.includes('restarted'))).toHaveLength(0);
+    expect(runner.lines.some((line) => line.includes('config/log/level must be one of'))).toBe(true);
   });
 });

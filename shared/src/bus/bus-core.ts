@@ -49,6 +49,12 @@ export abstract class BusCore implements Bus {
   private readonly filters = new Map<string, Set<AnySubscription>>();
   private readonly owners = new Map<string, Set<AnySubscription>>();
   private readonly routes = new Map<string, readonly Route[]>();
+  /**
+   * The latest message of every retained topic received, so that a subscription joining a filter
+   * already subscribed (the broker sends retained messages only on SUBSCRIBE) still gets the
+   * snapshot. Bounded by the number of retained topics, which the contract keeps small.
+   */
+  private readonly retainedSnapshots = new Map<string, Buffer>();
   private readonly connectionListeners = new Set<(connected: boolean) => void>();
   private isConnected = false;
   private everConnected = false;
@@ -134,6 +140,7 @@ export abstract class BusCore implements Bus {
     const onFilter = this.filters.get(filter);
     if (onFilter) {
       onFilter.add(subscription);
+      this.replaySnapshots(filter, subscription);
       return;
     }
     // Registered before the transport subscribes: it may deliver retained messages at once.
@@ -206,6 +213,11 @@ export abstract class BusCore implements Bus {
   protected receive(topic: string, bytes: Buffer, retained: boolean): void {
     this.stats.received++;
     const routes = this.routesFor(topic);
+    const first = routes[0];
+    if (first && CONTRACT[first.subscription.key].kind === 'json' && (CONTRACT[first.subscription.key] as { retained?: boolean }).retained) {
+      if (bytes.length === 0) this.retainedSnapshots.delete(topic);
+      else this.retainedSnapshots.set(topic, bytes);
+    }
     let decodedKey: TopicKey | undefined;
     let decoded: { payload: unknown } | { error: string } | undefined;
     for (const route of routes) {
@@ -240,6 +252,17 @@ export abstract class BusCore implements Bus {
     if (this.routes.size >= MAX_CACHED_ROUTES) this.routes.clear();
     this.routes.set(topic, routes);
     return routes;
+  }
+
+  private replaySnapshots(filter: string, subscription: AnySubscription): void {
+    for (const [topic, bytes] of this.retainedSnapshots) {
+      if (!filterMatches(filter, topic)) continue;
+      const params = matchTopic(this.baseTopic, CONTRACT[subscription.key], topic);
+      const decoded = params ? this.decode(subscription.key, topic, bytes) : undefined;
+      if (params && decoded && 'payload' in decoded) {
+        subscription.deliver({ key: subscription.key, topic, params, payload: decoded.payload, retained: true } as BusMessage<TopicKey>);
+      }
+    }
   }
 
   private decode(key: TopicKey, topic: string, bytes: Buffer): { payload: unknown } | { error: string } {
