@@ -127,3 +127,106 @@ export const SimFaultCommand = Type.Object(
   },
   { additionalProperties: false, description: 'Make the realtime simulator misbehave, for tests' },
 );
+
+// ---- realtime-gateway -------------------------------------------------------------------------
+
+export const GatewayState = Type.Object(
+  {
+    state: StringEnum(['connecting', 'connected', 'reconnecting', 'error', 'stopped'], {
+      description: '`error`: the gateway gave up (bad credentials, refused endpoint) until a `reconnect` command or a restart',
+    }),
+    provider: StringEnum(['openai', 'azure', 'azure-preview', 'voice-live', 'sim']),
+    dialect: StringEnum(['ga', 'beta']),
+    model: Type.String(),
+    sessionId: Type.Union([Type.String(), Type.Null()], { description: 'the realtime session id once `session.created` arrived' }),
+    reason: Type.Union([Type.String(), Type.Null()], { description: 'why the state is what it is (close code and reason, HTTP status, error code)' }),
+    attempt: Type.Integer({ minimum: 0, description: 'reconnect attempts since the last good connection' }),
+    sinceMs: Type.Number({ description: 'wall-clock time the state was entered, ms since the Unix epoch' }),
+  },
+  { additionalProperties: false, description: 'Retained: the link to the realtime model' },
+);
+
+export const TranscriptEvent = Type.Object(
+  {
+    role: StringEnum(['user', 'assistant']),
+    kind: StringEnum(['delta', 'final']),
+    itemId: Type.String(),
+    responseId: Type.Union([Type.String(), Type.Null()]),
+    text: Type.String({ description: 'the delta, or the whole transcript when `final`' }),
+  },
+  { additionalProperties: false, description: 'What the user said (input transcription) or the assistant is saying' },
+);
+
+export const VadEvent = Type.Object(
+  {
+    kind: StringEnum(['speech_started', 'speech_stopped']),
+    itemId: Type.String(),
+    audioMs: Type.Integer({ minimum: 0, description: 'position on the session input-audio clock (audio_start_ms / audio_end_ms)' }),
+  },
+  { additionalProperties: false, description: 'Server VAD: the user started or stopped speaking' },
+);
+
+export const ResponseEvent = Type.Object(
+  {
+    kind: StringEnum(['created', 'first_audio', 'done']),
+    responseId: Type.String(),
+    status: Type.Union([StringEnum(['in_progress', 'completed', 'cancelled', 'failed', 'incomplete']), Type.Null()]),
+    reason: Type.Union([Type.String(), Type.Null()], { description: 'status_details.reason (turn_detected, client_cancelled, …)' }),
+    audioMs: Type.Integer({ minimum: 0, description: 'assistant audio received for this response so far' }),
+  },
+  { additionalProperties: false, description: 'Response lifecycle' },
+);
+
+export const RealtimeErrorEvent = Type.Object(
+  {
+    type: Type.String(),
+    code: Type.Union([Type.String(), Type.Null()]),
+    message: Type.String(),
+    param: Type.Union([Type.String(), Type.Null()]),
+    fatal: Type.Boolean({ description: 'retrying cannot help (bad key, quota)' }),
+  },
+  { additionalProperties: false, description: 'An error from the realtime service' },
+);
+
+export const RawServerEvent = Type.Object(
+  { type: Type.String({ minLength: 1 }) },
+  { additionalProperties: true, description: 'A realtime server event as received, base64 audio fields replaced by their byte count' },
+);
+
+const Empty = Type.Object({}, { additionalProperties: false });
+
+export const TruncateCommand = Type.Object(
+  {
+    itemId: Type.String({ minLength: 1 }),
+    audioEndMs: Type.Integer({ minimum: 0, description: 'assistant audio actually heard; the gateway clamps it to what it received' }),
+  },
+  { additionalProperties: false, description: 'Truncate the assistant item to what was heard' },
+);
+
+export const TextCommand = Type.Object({ text: Type.String({ minLength: 1, maxLength: 16_000 }) }, { additionalProperties: false });
+
+export const RawClientCommand = Type.Object(
+  { event: Type.Object({ type: Type.String({ minLength: 1 }) }, { additionalProperties: true }) },
+  { additionalProperties: false, description: 'A client event sent as is, after validation against the official schema of the dialect' },
+);
+
+export const SessionPatchCommand = Type.Object(
+  { session: Type.Object({}, { additionalProperties: true, description: 'fields in the dialect of the endpoint, merged into the configured session' }) },
+  { additionalProperties: false },
+);
+
+export const EmptyCommand = Empty;
+
+export const ToolCallRequest = Type.Object(
+  {
+    requestId: RequestId,
+    name: Type.String(),
+    arguments: Type.String({ description: 'JSON text, as the model produced it' }),
+  },
+  { additionalProperties: false, description: 'The model calls a tool; any service may answer on tools/res/<name>' },
+);
+
+export const ToolCallResponse = ResponseEnvelope(
+  Type.Object({ output: Type.String({ description: 'the result given back to the model (usually JSON text)' }) }, { additionalProperties: false }),
+  'The answer to a tool call',
+);
