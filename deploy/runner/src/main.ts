@@ -71,11 +71,14 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
+// exitCode, not exit(): the last lines the services wrote may still be in their pipes.
 result.then(
-  () => process.exit(0),
+  () => {
+    process.exitCode = 0;
+  },
   (events: { command: { name: string }; exitCode: number | string }[]) => {
     const failed = events.filter((event) => event.exitCode !== 0).map((event) => `${event.command.name} (${event.exitCode})`);
     console.error(`[runner] stopped; not clean: ${failed.join(', ') || 'none'}`);
-    process.exit(1);
+    process.exitCode = 1;
   },
 );

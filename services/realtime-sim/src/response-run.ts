@@ -120,8 +120,8 @@ export class ResponseRun {
     this.o.emit('response.output_item.done', { response_id: this.id, output_index: 0, item: renderItem(item, this.o.dialect) });
     if (this.writesToConversation) this.o.emit('conversation.item.done', { previous_item_id: previousItemId, item: renderItem(item, this.o.dialect) });
     this.finished = true;
-    this.o.emit('response.done', { response: this.render('completed', null, [renderItem(item, this.o.dialect)]) });
     this.o.onFinished(this);
+    this.o.emit('response.done', { response: this.render('completed', null, [renderItem(item, this.o.dialect)]) });
   }
 
   private get contentKind(): 'audio' | 'text' {
@@ -203,8 +203,10 @@ export class ResponseRun {
       if (this.writesToConversation) this.o.emit('conversation.item.done', { previous_item_id: null, item: renderItem(item, this.o.dialect) });
     }
     this.o.emit('rate_limits.updated', { rate_limits: [{ name: 'tokens', limit: 40000, remaining: 39000, reset_seconds: 1.5 }] });
-    this.o.emit('response.done', { response: this.render(status, details, item ? [renderItem(item, this.o.dialect)] : []) });
+    // Finished before it says so: a client answering `response.done` with `response.create` at
+    // once must not collide with this response.
     this.o.onFinished(this);
+    this.o.emit('response.done', { response: this.render(status, details, item ? [renderItem(item, this.o.dialect)] : []) });
   }
 
   private usage(): Record<string, unknown> {

@@ -11,49 +11,6 @@ export type Event = Record<string, unknown> & { type: string };
 export const GA_OPENAI: Endpoint = { provider: 'openai', dialect: 'ga', model: 'gpt-realtime' };
 export const BETA_VOICE_LIVE: Endpoint = { provider: 'voice-live', dialect: 'beta', model: 'gpt-realtime' };
 
-/**
- * The beta schema (OpenAI's April 2025 specification) lags the real beta traffic on five points,
- * where the sim follows the traffic (docs/realtime notes §3.3, §3.4, §2.6; the beta capture in
- * liusida/dictionary shows the first two). Each is rewritten to its schema form before
- * validation, so every other constraint of the schema still applies:
- * 1. `status: "in_progress"` on `response.created` and on items being written (the schema lists
- *    final statuses only);
- * 2. assistant audio content `{type:"audio", transcript}` in items (the schema's item content
- *    has `text`, not `audio`);
- * 3. Voice Live's own values: voice objects (`{type:"openai", name}`), `azure_*` turn detection
- *    and `azure_deep_noise_suppression` (the schema knows OpenAI's voice strings and types);
- * 4. model names newer than the schema's 2024 list (Voice Live's `gpt-realtime`);
- * 5. `previous_item_id: null` for the first item (the schema requires a string).
- */
-export function betaSchemaForm(event: Record<string, unknown>): Record<string, unknown> {
-  const copy = structuredClone(event);
-  if (copy.previous_item_id === null) copy.previous_item_id = '';
-  const fixItem = (item: Record<string, unknown> | undefined) => {
-    if (!item) return;
-    if (item.status === 'in_progress') delete item.status;
-    if (Array.isArray(item.content)) {
-      item.content = (item.content as Record<string, unknown>[]).map((part) =>
-        part.type === 'audio' ? { type: 'text', text: part.transcript } : part,
-      );
-    }
-  };
-  const fixHolder = (holder: Record<string, unknown> | undefined) => {
-    if (!holder) return;
-    if (holder.status === 'in_progress') delete holder.status;
-    if (holder.voice !== undefined && typeof holder.voice !== 'string') holder.voice = 'alloy';
-    const turn = holder.turn_detection as { type?: string } | undefined;
-    if (turn?.type?.startsWith('azure_')) turn.type = 'server_vad';
-    const noise = holder.input_audio_noise_reduction as { type?: string } | undefined;
-    if (noise?.type === 'azure_deep_noise_suppression') noise.type = 'near_field';
-    if (typeof holder.model === 'string') holder.model = 'gpt-4o-realtime-preview';
-    if (Array.isArray(holder.output)) for (const item of holder.output as Record<string, unknown>[]) fixItem(item);
-  };
-  fixItem(copy.item as Record<string, unknown> | undefined);
-  fixHolder(copy.response as Record<string, unknown> | undefined);
-  fixHolder(copy.session as Record<string, unknown> | undefined);
-  return copy;
-}
-
 /** PCM16 24 kHz base64 of `ms` of a sine at `amplitude` (0 = silence). */
 export function tone(ms: number, amplitude: number, hz = 300): string {
   const samples = new Int16Array(ms * 24);
@@ -86,7 +43,7 @@ export class SimHarness {
       toolTrigger: defaultToolTrigger('on_spoken_turn'),
       sessionMaxMs: 60 * 60_000,
       send: (event) => {
-        const errors = realtimeEventErrors(endpoint.dialect, 'server', endpoint.dialect === 'beta' ? betaSchemaForm(event) : event);
+        const errors = realtimeEventErrors(endpoint.dialect, 'server', event);
         if (errors) this.schemaErrors.push(errors);
         this.events.push(event as Event);
       },

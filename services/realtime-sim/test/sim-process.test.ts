@@ -5,7 +5,7 @@ import { freePort, waitForPort } from '@voxbus/shared/testing';
 import { cleanupAfterEach } from '../../../test/helpers/cleanup.js';
 import { spawnNode } from '../../../test/helpers/processes.js';
 import { waitFor } from '../../../test/helpers/wait.js';
-import { betaSchemaForm, tone } from './sim-harness.js';
+import { tone } from './sim-harness.js';
 
 const onCleanup = cleanupAfterEach();
 const KEY = 'sk-test-sim-key';
@@ -92,7 +92,7 @@ describe('realtime-sim as a process, over a real WebSocket', () => {
     await waitFor('response.done', () => session.events.some((event) => event.type === 'response.done'), 15_000);
     expect(session.events.filter((event) => event.type === audioDelta).length).toBeGreaterThan(3);
     const invalid = session.events
-      .map((event) => realtimeEventErrors(dialect, 'server', dialect === 'beta' ? betaSchemaForm(event) : event))
+      .map((event) => realtimeEventErrors(dialect, 'server', event))
       .filter(Boolean);
     expect(invalid).toEqual([]);
   });

@@ -47,6 +47,49 @@ function validators(dialect: RealtimeDialect, side: EventSide): DialectValidator
   return built;
 }
 
+/**
+ * The beta schema (OpenAI's April 2025 specification) lags the real beta traffic on five points,
+ * which the sim and the gateway follow (the protocol notes §3.3, §3.4, §2.6; the beta capture in
+ * liusida/dictionary shows the first two). Each is rewritten to its schema form before
+ * validation, so every other constraint of the schema still applies:
+ * 1. `status: "in_progress"` on `response.created` and on items being written (the schema lists
+ *    final statuses only);
+ * 2. assistant audio content `{type:"audio", transcript}` in items (the schema's item content
+ *    has `text`, not `audio`);
+ * 3. Voice Live's own values: voice objects (`{type:"openai", name}`), `azure_*` turn detection
+ *    and `azure_deep_noise_suppression` (the schema knows OpenAI's voice strings and types);
+ * 4. model names newer than the schema's 2024 list (Voice Live's `gpt-realtime`);
+ * 5. `previous_item_id: null` for the first item (the schema requires a string).
+ */
+function betaSchemaForm(event: Record<string, unknown>): Record<string, unknown> {
+  const copy = structuredClone(event);
+  if (copy.previous_item_id === null) copy.previous_item_id = '';
+  const fixItem = (item: Record<string, unknown> | undefined) => {
+    if (!item) return;
+    if (item.status === 'in_progress') delete item.status;
+    if (Array.isArray(item.content)) {
+      item.content = (item.content as Record<string, unknown>[]).map((part) =>
+        part.type === 'audio' ? { type: 'text', text: part.transcript } : part,
+      );
+    }
+  };
+  const fixHolder = (holder: Record<string, unknown> | undefined) => {
+    if (!holder) return;
+    if (holder.status === 'in_progress') delete holder.status;
+    if (holder.voice !== undefined && typeof holder.voice !== 'string') holder.voice = 'alloy';
+    const turn = holder.turn_detection as { type?: string } | undefined;
+    if (turn?.type?.startsWith('azure_')) turn.type = 'server_vad';
+    const noise = holder.input_audio_noise_reduction as { type?: string } | undefined;
+    if (noise?.type === 'azure_deep_noise_suppression') noise.type = 'near_field';
+    if (typeof holder.model === 'string') holder.model = 'gpt-4o-realtime-preview';
+    if (Array.isArray(holder.output)) for (const item of holder.output as Record<string, unknown>[]) fixItem(item);
+  };
+  fixItem(copy.item as Record<string, unknown> | undefined);
+  fixHolder(copy.response as Record<string, unknown> | undefined);
+  fixHolder(copy.session as Record<string, unknown> | undefined);
+  return copy;
+}
+
 /** Event types the official schema defines for this dialect and side. */
 export function realtimeEventTypes(dialect: RealtimeDialect, side: EventSide): string[] {
   return [...validators(dialect, side).byType.keys()];
@@ -54,7 +97,7 @@ export function realtimeEventTypes(dialect: RealtimeDialect, side: EventSide): s
 
 /**
  * Returns undefined when `event` validates against the official schema of its `type`, else what
- * is wrong (an unknown type included).
+ * is wrong (an unknown type included). Beta events are checked in their schema form (above).
  */
 export function realtimeEventErrors(dialect: RealtimeDialect, side: EventSide, event: unknown): string | undefined {
   const type = (event as { type?: unknown } | null)?.type;
@@ -62,6 +105,6 @@ export function realtimeEventErrors(dialect: RealtimeDialect, side: EventSide, e
   const { byType, ajv } = validators(dialect, side);
   const validate = byType.get(type);
   if (!validate) return `"${type}" is not a ${dialect} ${side} event`;
-  if (validate(event)) return undefined;
+  if (validate(dialect === 'beta' ? betaSchemaForm(event as Record<string, unknown>) : event)) return undefined;
   return `${type}: ${ajv.errorsText(validate.errors, { dataVar: 'event', separator: '; ' })}`;
 }

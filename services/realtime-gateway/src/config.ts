@@ -1,0 +1,83 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { StringEnum } from '@voxbus/shared';
+
+const TurnDetection = Type.Object(
+  {
+    type: StringEnum(['server_vad', 'semantic_vad', 'azure_semantic_vad', 'azure_semantic_vad_multilingual']),
+    threshold: Type.Number({ minimum: 0, maximum: 1 }),
+    prefixPaddingMs: Type.Integer({ minimum: 0 }),
+    silenceDurationMs: Type.Integer({ minimum: 0 }),
+    createResponse: Type.Boolean(),
+    interruptResponse: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+
+const Tool = Type.Object(
+  {
+    name: Type.String({ pattern: '^[a-zA-Z0-9_-]{1,64}$' }),
+    description: Type.String(),
+    parameters: Type.Object({}, { additionalProperties: true, description: 'JSON Schema of the arguments' }),
+  },
+  { additionalProperties: false },
+);
+
+export const GatewayConfigSchema = Type.Object(
+  {
+    provider: StringEnum(['auto', 'openai', 'azure', 'azure-preview', 'voice-live', 'sim'], {
+      description: '`auto`: OpenAI when apiKey is set, otherwise the local realtime-sim',
+    }),
+    /** Base URL of the service: wss://api.openai.com, wss://<resource>.openai.azure.com, … */
+    endpoint: Type.String({ description: 'base URL; empty for OpenAI (wss://api.openai.com) and the sim (simUrl)' }),
+    model: Type.String({ minLength: 1, description: 'model, or the Azure deployment name' }),
+    apiVersion: Type.String({ description: 'for azure-preview and voice-live' }),
+    apiKey: Type.String({ secret: true, description: 'sent only in a header, never in the URL, on the bus or in logs' }),
+    simUrl: Type.String({ description: 'where the realtime-sim listens' }),
+    simApiKey: Type.String({ secret: true }),
+    instructions: Type.String(),
+    voice: Type.String(),
+    turnDetection: Type.Union([TurnDetection, Type.Null()], { description: 'null: manual turns (push-to-talk commits)' }),
+    transcriptionModel: Type.String({ description: 'input transcription model; empty: off' }),
+    tools: Type.Array(Tool),
+    appendBatchMs: Type.Integer({ minimum: 20, maximum: 1000, description: 'input audio per input_audio_buffer.append' }),
+    keepaliveMs: Type.Integer({ minimum: 1000, description: 'WebSocket ping period; two missed pongs drop the link' }),
+    reconnectInitialMs: Type.Integer({ minimum: 50 }),
+    reconnectMaxMs: Type.Integer({ minimum: 100 }),
+    sessionRotateMs: Type.Integer({ minimum: 10_000, description: 'reconnect before the 60-minute cap' }),
+    toolTimeoutMs: Type.Integer({ minimum: 100, description: 'a tool call nobody answers gets an error result after this' }),
+    maxMessageBytes: Type.Integer({ minimum: 1_048_576 }),
+  },
+  { additionalProperties: false },
+);
+
+export type GatewayConfig = Static<typeof GatewayConfigSchema>;
+
+export const GATEWAY_DEFAULTS: GatewayConfig = {
+  provider: 'auto',
+  endpoint: '',
+  model: 'gpt-realtime',
+  apiVersion: '',
+  apiKey: '',
+  simUrl: 'ws://127.0.0.1:8765',
+  simApiKey: 'voxbus-sim',
+  instructions: 'You are a helpful voice assistant on a small board. Answer briefly.',
+  voice: 'alloy',
+  turnDetection: {
+    type: 'server_vad',
+    threshold: 0.5,
+    prefixPaddingMs: 300,
+    silenceDurationMs: 500,
+    createResponse: true,
+    interruptResponse: true,
+  },
+  transcriptionModel: '',
+  tools: [],
+  appendBatchMs: 100,
+  keepaliveMs: 10_000,
+  reconnectInitialMs: 500,
+  reconnectMaxMs: 30_000,
+  sessionRotateMs: 55 * 60_000,
+  toolTimeoutMs: 10_000,
+  // Azure preview sent 74 KB deltas and beta items can carry MBs of audio: be generous.
+  maxMessageBytes: 16 * 1024 * 1024,
+};

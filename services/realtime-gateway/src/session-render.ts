@@ -1,0 +1,65 @@
+import type { RealtimeDialect } from '@voxbus/shared';
+import type { GatewayConfig } from './config.js';
+import type { Provider } from './endpoint.js';
+
+type Json = Record<string, unknown>;
+
+/**
+ * The configured session as a `session.update` body in the endpoint's dialect: GA nests audio
+ * settings under `audio.input`/`audio.output` and needs `type`; beta is flat, and Azure wants
+ * text with audio. `patch` (from the update-session command) is merged last, in the same dialect.
+ */
+export function renderSessionUpdate(config: GatewayConfig, dialect: RealtimeDialect, provider: Provider, patch: Json = {}): Json {
+  const td = config.turnDetection;
+  const turnDetection = td
+    ? {
+        type: td.type,
+        threshold: td.threshold,
+        prefix_padding_ms: td.prefixPaddingMs,
+        silence_duration_ms: td.silenceDurationMs,
+        create_response: td.createResponse,
+        interrupt_response: td.interruptResponse,
+      }
+    : null;
+  const transcription = config.transcriptionModel ? { model: config.transcriptionModel } : null;
+  const tools = config.tools.map((tool) => ({ type: 'function', name: tool.name, description: tool.description, parameters: tool.parameters }));
+  if (dialect === 'ga') {
+    const input: Json = { format: { type: 'audio/pcm', rate: 24000 }, turn_detection: turnDetection };
+    if (transcription) input.transcription = transcription;
+    return deepMerge(
+      {
+        type: 'realtime',
+        instructions: config.instructions,
+        output_modalities: ['audio'],
+        audio: { input, output: { format: { type: 'audio/pcm', rate: 24000 }, voice: config.voice } },
+        tools,
+        tool_choice: 'auto',
+      },
+      patch,
+    );
+  }
+  const session: Json = {
+    instructions: config.instructions,
+    modalities: ['text', 'audio'],
+    voice: provider === 'voice-live' ? { type: 'openai', name: config.voice } : config.voice,
+    input_audio_format: 'pcm16',
+    output_audio_format: 'pcm16',
+    turn_detection: turnDetection,
+    tools,
+    tool_choice: 'auto',
+  };
+  if (transcription) session.input_audio_transcription = transcription;
+  return deepMerge(session, patch);
+}
+
+function deepMerge(base: Json, patch: Json): Json {
+  const out: Json = { ...base };
+  for (const [key, value] of Object.entries(patch)) {
+    const existing = out[key];
+    out[key] =
+      value && typeof value === 'object' && !Array.isArray(value) && existing && typeof existing === 'object' && !Array.isArray(existing)
+        ? deepMerge(existing as Json, value as Json)
+        : value;
+  }
+  return out;
+}

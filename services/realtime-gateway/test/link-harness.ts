@@ -1,0 +1,110 @@
+import pino from 'pino';
+import { type AudioFrame, MetricsRegistry, type RealtimeDialect } from '@voxbus/shared';
+import { FakeClock, MemoryBroker, MemoryBus } from '@voxbus/shared/testing';
+import type { Endpoint } from '../../realtime-sim/src/endpoint.js';
+import { sequentialIds } from '../../realtime-sim/src/ids.js';
+import { defaultToolTrigger, SimSession } from '../../realtime-sim/src/realtime-session.js';
+import { syntheticVoice } from '../../realtime-sim/src/voice.js';
+import { GATEWAY_DEFAULTS, type GatewayConfig } from '../src/config.js';
+import { wireGatewayBus } from '../src/gateway-bus.js';
+import { RealtimeLink } from '../src/realtime-link.js';
+import { renderSessionUpdate } from '../src/session-render.js';
+
+/**
+ * The gateway's link wired to the real simulator logic in-process (no sockets), on a fake clock
+ * and a MemoryBus, so a whole conversation runs deterministically.
+ */
+export class LinkHarness {
+  readonly clock = new FakeClock(1_795_000_000_000);
+  readonly broker = new MemoryBroker();
+  readonly bus = new MemoryBus(this.broker);
+  /** Another service on the bus (a tool implementation, a monitor). */
+  readonly peer = new MemoryBus(this.broker);
+  readonly metrics = new MetricsRegistry();
+  readonly link: RealtimeLink;
+  readonly sim: SimSession;
+  readonly simEvents: Record<string, unknown>[] = [];
+  readonly sentByGateway: Record<string, unknown>[] = [];
+  connected = true;
+  private sequence = 0;
+  patch: Record<string, unknown> = {};
+
+  constructor(endpoint: Endpoint, overrides: Partial<GatewayConfig> = {}) {
+    const config: GatewayConfig = { ...GATEWAY_DEFAULTS, ...overrides };
+    const log = pino({ level: 'silent' });
+    const dialect: RealtimeDialect = endpoint.dialect;
+    this.link = new RealtimeLink({
+      dialect,
+      bus: this.bus,
+      clock: this.clock,
+      log,
+      metrics: this.metrics,
+      sessionUpdate: () => renderSessionUpdate(config, dialect, endpoint.provider === 'voice-live' ? 'voice-live' : endpoint.provider, this.patch),
+      send: (text) => {
+        if (!this.connected) return false;
+        this.sentByGateway.push(JSON.parse(text) as Record<string, unknown>);
+        this.sim.receive(text);
+        return true;
+      },
+      appendBatchMs: config.appendBatchMs,
+      frameMs: 20,
+      toolTimeoutMs: config.toolTimeoutMs,
+    });
+    this.sim = new SimSession({
+      endpoint,
+      clock: this.clock,
+      ids: sequentialIds(),
+      voice: syntheticVoice,
+      log,
+      realtimeFactor: 4,
+      deltaMs: 100,
+      replyText: ({ toolOutput, userText, spokenMs }) =>
+        toolOutput !== undefined ? `The tool answered: ${toolOutput}` : userText ? `You wrote ${userText}.` : `You spoke for ${(spokenMs / 1000).toFixed(1)} seconds.`,
+      toolTrigger: defaultToolTrigger(''),
+      sessionMaxMs: 3_600_000,
+      send: (event) => {
+        this.simEvents.push(event);
+        this.link.receive(JSON.stringify(event));
+      },
+      close: () => {},
+    });
+    wireGatewayBus(this.bus, {
+      link: this.link,
+      connected: () => this.connected,
+      reconnect: () => {},
+      patchSession: (patch) => (this.patch = { ...this.patch, ...patch }),
+      log,
+    });
+    this.link.connectionOpened();
+    this.sim.open();
+  }
+
+  /** Model-ready microphone frames of 20 ms, as the dsp publishes them. */
+  speak(segments: [ms: number, amplitude: number][]): void {
+    for (const [ms, amplitude] of segments) {
+      for (let at = 0; at < ms; at += 20) {
+        const samples = new Int16Array(480);
+        for (let i = 0; i < samples.length; i++) samples[i] = Math.round(Math.sin((2 * Math.PI * 300 * (at * 24 + i)) / 24000) * amplitude * 32767);
+        const frame: AudioFrame = { sampleRateHz: 24000, channels: 1, sampleFormat: 's16le', sequence: this.sequence++, captureTimeUs: this.clock.monotonicUs(), pcm: new Uint8Array(samples.buffer) };
+        this.peer.publish('audio.input', {}, frame);
+      }
+    }
+  }
+
+  async advance(ms: number): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    for (let done = 0; done < ms; done += 5) {
+      this.clock.advance(5);
+      await Promise.resolve();
+    }
+  }
+
+  /** Everything published on the bus under a topic, decoded as JSON (audio frames as raw bytes). */
+  published(topic: string): Record<string, unknown>[] {
+    return this.broker.log.filter((entry) => entry.topic === topic).map((entry) => JSON.parse(entry.bytes.toString()) as Record<string, unknown>);
+  }
+
+  counter(name: string): number {
+    return this.metrics.snapshot()[name] ?? 0;
+  }
+}

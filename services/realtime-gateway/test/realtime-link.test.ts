@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { decodeAudioFrame, realtimeEventErrors } from '@voxbus/shared';
+import { LinkHarness } from './link-harness.js';
+
+const GA = { provider: 'openai', dialect: 'ga', model: 'gpt-realtime' } as const;
+const BETA = { provider: 'voice-live', dialect: 'beta', model: 'gpt-realtime' } as const;
+
+describe.each([
+  ['GA', GA],
+  ['beta (Voice Live)', BETA],
+] as const)('the gateway link against the simulator, %s dialect', (_, endpoint) => {
+  it('applies the configured session as soon as the session is created, without an error', () => {
+    const h = new LinkHarness(endpoint);
+    expect(h.sentByGateway[0]?.type).toBe('session.update');
+    expect(h.simEvents.map((event) => event.type)).toContain('session.updated');
+    expect(h.simEvents.filter((event) => event.type === 'error')).toEqual([]);
+    expect(h.link.session).toMatch(/^sess_/);
+  });
+
+  it('turns a spoken turn into VAD, lifecycle, transcript and tagged output frames on the bus', async () => {
+    const h = new LinkHarness(endpoint);
+    h.speak([[400, 0], [700, 0.3], [700, 0]]);
+    await h.advance(4000);
+    expect(h.published('voxbus/realtime-gateway/event/vad').map((v) => v.kind)).toEqual(['speech_started', 'speech_stopped']);
+    const lifecycle = h.published('voxbus/realtime-gateway/event/response');
+    expect(lifecycle.map((r) => r.kind)).toEqual(['created', 'first_audio', 'done']);
+    expect(lifecycle.at(-1)).toMatchObject({ status: 'completed', reason: null });
+    const finals = h.published('voxbus/realtime-gateway/event/transcript').filter((t) => t.kind === 'final');
+    expect(finals).toEqual([expect.objectContaining({ role: 'assistant', text: 'You spoke for 0.7 seconds.' })]);
+
+    const frames = h.broker.log.filter((entry) => entry.topic === 'voxbus/audio/output').map((entry) => decodeAudioFrame(entry.bytes));
+    const simAudioBytes = h.simEvents.filter((e) => String(e.type).endsWith('audio.delta')).reduce((sum, e) => sum + Buffer.from(String(e.delta), 'base64').length, 0);
+    expect(frames.reduce((sum, frame) => sum + frame.pcm.length, 0)).toBe(simAudioBytes);
+    expect(frames.slice(0, -1).every((frame) => frame.pcm.length === 960)).toBe(true); // 20 ms each, the last may be shorter
+    let offset = 0;
+    for (const frame of frames) {
+      expect(frame.item?.sampleOffset).toBe(offset);
+      offset += frame.pcm.length / 2;
+    }
+    expect(new Set(frames.map((frame) => frame.item?.itemId)).size).toBe(1);
+    expect(frames.map((frame) => frame.sequence)).toEqual(frames.map((_, i) => i));
+    // Every client event the gateway sent is valid in its dialect.
+    expect(h.sentByGateway.map((event) => realtimeEventErrors(endpoint.dialect, 'client', event)).filter(Boolean)).toEqual([]);
+    expect(h.counter('events.refusedBySchema')).toBe(0);
+  });
+
+  it('cancels and truncates on command, clamping to the audio actually received', async () => {
+    const h = new LinkHarness(endpoint);
+    h.peer.publish('gateway.cmd.say', {}, { text: 'tell me a long story please now' });
+    await h.advance(60);
+    const itemId = String(h.simEvents.find((e) => String(e.type).endsWith('audio.delta'))?.item_id);
+    h.peer.publish('gateway.cmd.cancel', {}, {});
+    expect(h.published('voxbus/realtime-gateway/event/response').at(-1)).toMatchObject({ kind: 'done', status: 'cancelled', reason: 'client_cancelled' });
+    h.peer.publish('gateway.cmd.truncate', {}, { itemId, audioEndMs: 60_000 });
+    const truncate = h.sentByGateway.find((event) => event.type === 'conversation.item.truncate') as { audio_end_ms: number };
+    const receivedMs = h.simEvents.filter((e) => String(e.type).endsWith('audio.delta')).reduce((sum, e) => sum + Buffer.from(String(e.delta), 'base64').length / 48, 0);
+    expect(truncate.audio_end_ms).toBe(Math.floor(receivedMs));
+    expect(h.simEvents.at(-1)).toMatchObject({ type: 'conversation.item.truncated', audio_end_ms: Math.floor(receivedMs) });
+    expect(h.published('voxbus/realtime-gateway/event/raw/conversation.item.truncated')).toHaveLength(1);
+    expect(h.published('voxbus/realtime-gateway/event/error')).toEqual([]);
+  });
+
+  it('hands a tool call to the bus and continues the turn with the answer', async () => {
+    const tools = [{ name: 'get_time', description: 'the time', parameters: { type: 'object', properties: {} } }];
+    const h = new LinkHarness(endpoint, { tools });
+    h.peer.subscribe('clock-service', 'tools.req', { name: 'get_time' }, ({ payload }) => {
+      h.peer.publish('tools.res', { name: 'get_time' }, { requestId: payload.requestId, ok: true, data: { output: '{"time":"12:00"}' } });
+    });
+    h.peer.publish('gateway.cmd.say', {}, { text: 'please get_time' });
+    await h.advance(4000);
+    expect(h.published('voxbus/tools/req/get_time')).toEqual([expect.objectContaining({ name: 'get_time', arguments: '{"text":"please get_time"}' })]);
+    const finals = h.published('voxbus/realtime-gateway/event/transcript').filter((t) => t.kind === 'final');
+    expect(finals.at(-1)).toMatchObject({ role: 'assistant', text: 'The tool answered: {"time":"12:00"}' });
+    expect(h.simEvents.filter((event) => event.type === 'error')).toEqual([]);
+  });
+
+  it('answers a tool call nobody answers with an error result, and the turn goes on', async () => {
+    const tools = [{ name: 'nobody_home', description: 'x', parameters: { type: 'object', properties: {} } }];
+    const h = new LinkHarness(endpoint, { tools, toolTimeoutMs: 500 });
+    h.peer.publish('gateway.cmd.say', {}, { text: 'nobody_home' });
+    await h.advance(5000);
+    expect(h.counter('tools.timedOut')).toBe(1);
+    const finals = h.published('voxbus/realtime-gateway/event/transcript').filter((t) => t.kind === 'final');
+    expect(String(finals.at(-1)?.text)).toMatch(/did not answer within 500 ms/);
+  });
+
+  it('refuses a raw client event that breaks the official schema, and sends a valid one', () => {
+    const h = new LinkHarness(endpoint);
+    const before = h.sentByGateway.length;
+    h.peer.publish('gateway.cmd.raw', {}, { event: { type: 'conversation.item.truncate', item_id: 5 } });
+    expect(h.sentByGateway.length).toBe(before);
+    expect(h.counter('events.refusedBySchema')).toBe(1);
+    h.peer.publish('gateway.cmd.raw', {}, { event: { type: 'input_audio_buffer.clear' } });
+    expect(h.simEvents.at(-1)?.type).toBe('input_audio_buffer.cleared');
+  });
+
+  it('mirrors server events without a topic of their own, audio stripped, and survives garbage', () => {
+    const h = new LinkHarness(endpoint);
+    expect(h.published('voxbus/realtime-gateway/event/raw/session.created')).toHaveLength(1);
+    h.link.receive('{"type": ');
+    h.link.receive(JSON.stringify({ type: 'conversation.item.retrieved', event_id: 'e', item: { content: [{ audio: 'AAAA', transcript: 'x' }] } }));
+    const retrieved = h.published('voxbus/realtime-gateway/event/raw/conversation.item.retrieved')[0] as { item: { content: { audio: string }[] } };
+    expect(retrieved.item.content[0]?.audio).toBe('<3 bytes of audio>');
+    h.link.receive(JSON.stringify({ type: 'something.new.from.the.service', event_id: 'e' }));
+    expect(h.published('voxbus/realtime-gateway/event/raw/something.new.from.the.service')).toHaveLength(1);
+    expect(h.counter('events.unparsable')).toBe(1);
+  });
+
+  it('drops input audio while disconnected, counted, instead of queuing stale audio', () => {
+    const h = new LinkHarness(endpoint);
+    h.connected = false;
+    h.speak([[100, 0.3]]);
+    expect(h.counter('input.framesDroppedOffline')).toBe(5);
+  });
+});
