@@ -1,0 +1,194 @@
+import WebSocket from 'ws';
+import type { Clock, Logger, MetricsRegistry, TimerHandle } from '@voxbus/shared';
+import type { ResolvedEndpoint } from './endpoint.js';
+
+export type LinkState = 'connecting' | 'connected' | 'reconnecting' | 'error' | 'stopped';
+
+export interface LinkConnectionOptions {
+  readonly endpoint: ResolvedEndpoint;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly metrics: MetricsRegistry;
+  readonly keepaliveMs: number;
+  readonly reconnectInitialMs: number;
+  readonly reconnectMaxMs: number;
+  readonly sessionRotateMs: number;
+  readonly maxMessageBytes: number;
+  readonly onOpen: () => void;
+  readonly onMessage: (text: string) => void;
+  readonly onState: (state: LinkState, reason: string | null, attempt: number) => void;
+  /** 0..1, for the jitter (injectable for tests). */
+  readonly random?: () => number;
+}
+
+/** Close codes after which retrying cannot help (bad key; the beta shape that OpenAI shut down). */
+const FATAL_CLOSE_CODES = new Set([3000, 4000]);
+/** Handshake statuses after which retrying cannot help: credentials or the address are wrong. */
+const FATAL_HTTP_STATUS = new Set([400, 401, 403, 404]);
+
+/**
+ * The WebSocket to the realtime service and its upkeep: pings every `keepaliveMs` (a link whose
+ * pongs stop is dropped), reconnection with exponential backoff and jitter, a fresh session
+ * before the service's 60-minute cap, and a clear `error` state, with no retry loop, when the
+ * service refuses the credentials or the address. `reconnect()` starts again from any state.
+ */
+export class LinkConnection {
+  private socket: WebSocket | undefined;
+  private attempt = 0;
+  private stopped = false;
+  private open = false;
+  private awaitingPong = false;
+  private readonly timers: TimerHandle[] = [];
+  private retryTimer: TimerHandle | undefined;
+  private readonly reconnects;
+
+  constructor(private readonly o: LinkConnectionOptions) {
+    this.reconnects = o.metrics.counter('link.reconnects');
+  }
+
+  get connected(): boolean {
+    return this.open;
+  }
+
+  start(): void {
+    this.connect();
+  }
+
+  /** Writes a text frame; false when there is no open socket. */
+  send(text: string): boolean {
+    if (!this.socket || !this.open) return false;
+    this.socket.send(text);
+    return true;
+  }
+
+  /** Drops the current socket (if any) and connects again at once. */
+  reconnect(reason: string): void {
+    if (this.stopped) return;
+    this.o.log.info({ reason }, 'reconnecting on request');
+    this.attempt = 0;
+    this.retryTimer?.cancel();
+    this.drop();
+    this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.retryTimer?.cancel();
+    const socket = this.socket;
+    this.drop();
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      await new Promise<void>((resolve) => {
+        socket.once('close', () => resolve());
+        socket.close(1000, 'stopping');
+        setTimeout(resolve, 1000).unref();
+      });
+    }
+    this.o.onState('stopped', null, 0);
+  }
+
+  private connect(): void {
+    const { endpoint } = this.o;
+    this.o.onState(this.attempt === 0 ? 'connecting' : 'reconnecting', null, this.attempt);
+    const socket = new WebSocket(endpoint.url, {
+      headers: endpoint.headers,
+      maxPayload: this.o.maxMessageBytes,
+      handshakeTimeout: 10_000,
+    });
+    this.socket = socket;
+    socket.on('unexpected-response', (_request, response) => {
+      // The handshake was answered with an HTTP status: this handler decides, not 'close'.
+      socket.removeAllListeners('close');
+      socket.on('error', () => {});
+      const status = response.statusCode ?? 0;
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body = (body + chunk.toString()).slice(0, 500)));
+      response.on('end', () => {
+        const reason = `HTTP ${status} at the handshake${body ? `: ${body}` : ''}`;
+        if (FATAL_HTTP_STATUS.has(status)) this.fail(reason);
+        else this.retry(reason);
+      });
+      socket.terminate();
+    });
+    socket.on('open', () => {
+      if (socket !== this.socket) return;
+      this.open = true;
+      this.attempt = 0;
+      this.o.log.info({ url: endpoint.url, provider: endpoint.provider, dialect: endpoint.dialect }, 'realtime link open');
+      this.o.onOpen();
+      this.o.onState('connected', null, 0);
+      this.startUpkeep(socket);
+    });
+    socket.on('message', (data, isBinary) => {
+      if (socket !== this.socket) return;
+      if (isBinary) {
+        this.o.log.warn({ bytes: (data as Buffer).length }, 'binary frame from the realtime service ignored');
+        return;
+      }
+      this.o.onMessage(data.toString());
+    });
+    socket.on('pong', () => (this.awaitingPong = false));
+    socket.on('error', (error) => {
+      if (socket === this.socket) this.o.log.warn({ err: error.message }, 'realtime socket error');
+    });
+    socket.on('close', (code, reasonBuffer) => {
+      if (socket !== this.socket) return;
+      this.open = false;
+      this.clearUpkeep();
+      if (this.stopped) return;
+      const reason = `closed ${code}${reasonBuffer.length ? ` ${reasonBuffer.toString()}` : ''}`;
+      if (FATAL_CLOSE_CODES.has(code)) this.fail(reason);
+      else if (this.retryTimer === undefined) this.retry(reason);
+    });
+  }
+
+  private startUpkeep(socket: WebSocket): void {
+    this.awaitingPong = false;
+    this.timers.push(
+      this.o.clock.setRepeating('keepalive', this.o.keepaliveMs, () => {
+        if (this.awaitingPong) {
+          this.o.log.warn({ keepaliveMs: this.o.keepaliveMs }, 'no pong from the realtime service: dropping the link');
+          socket.terminate();
+          return;
+        }
+        this.awaitingPong = true;
+        socket.ping();
+      }),
+      this.o.clock.setTimer('session-rotation', this.o.sessionRotateMs, () => this.reconnect('session rotation before the service cap')),
+    );
+  }
+
+  private clearUpkeep(): void {
+    for (const timer of this.timers.splice(0)) timer.cancel();
+  }
+
+  private drop(): void {
+    this.clearUpkeep();
+    this.open = false;
+    const socket = this.socket;
+    this.socket = undefined;
+    socket?.removeAllListeners('close');
+    socket?.on('error', () => {});
+    socket?.terminate();
+  }
+
+  /** Retrying cannot help: say why, and wait for a `reconnect` command. */
+  private fail(reason: string): void {
+    this.o.log.error({ reason, url: this.o.endpoint.url }, 'realtime service refused the link: not retrying (check the key and the endpoint)');
+    this.drop();
+    this.o.onState('error', reason, this.attempt);
+  }
+
+  private retry(reason: string): void {
+    this.drop();
+    this.attempt++;
+    this.reconnects.inc();
+    const base = Math.min(this.o.reconnectMaxMs, this.o.reconnectInitialMs * 2 ** (this.attempt - 1));
+    const delayMs = Math.round(base * (0.5 + (this.o.random ?? Math.random)() / 2));
+    this.o.log.warn({ reason, attempt: this.attempt, delayMs }, 'realtime link lost: reconnecting');
+    this.o.onState('reconnecting', reason, this.attempt);
+    this.retryTimer = this.o.clock.setTimer('reconnect', delayMs, () => {
+      this.retryTimer = undefined;
+      this.connect();
+    });
+  }
+}
