@@ -81,7 +81,49 @@ describe('realtime-gateway as its own process, with the sim over a real WebSocke
     const error = await probe.waitForJson<State>('voxbus/realtime-gateway/state', (s) => s.state === 'error', 20_000);
     expect(error.reason).toMatch(/HTTP 401 at the handshake/);
     expect(runner.lines.join('\n')).not.toContain('definitely-wrong');
+    // Retries while the sim was still starting are right; after the refusal there are none.
+    const states = probe.on('voxbus/realtime-gateway/state').map((m) => (m.json as State).state);
+    const errorAt = states.indexOf('error');
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    expect(probe.on('voxbus/realtime-gateway/state').filter((m) => (m.json as State).state === 'reconnecting')).toHaveLength(0);
+    const after = probe.on('voxbus/realtime-gateway/state').map((m) => (m.json as State).state).slice(errorAt + 1);
+    expect(after).toEqual([]);
+  });
+
+  it.each([
+    ['GA (Azure v1)', 'azure', ''],
+    ['beta (Voice Live)', 'voice-live', '2025-10-01'],
+    ['beta (Azure preview)', 'azure-preview', '2025-04-01-preview'],
+  ] as const)('speaks the %s dialect, and a tool call is answered by another service over MQTT', async (_, provider, apiVersion) => {
+    const simPort = await freePort();
+    const tools = JSON.stringify([{ name: 'get_time', description: 'the time', parameters: { type: 'object', properties: {} } }]);
+    const { probe } = await stack({
+      VOXBUS_REALTIME_SIM__PORT: String(simPort),
+      VOXBUS_REALTIME_GATEWAY__PROVIDER: provider,
+      VOXBUS_REALTIME_GATEWAY__ENDPOINT: `ws://127.0.0.1:${simPort}`,
+      VOXBUS_REALTIME_GATEWAY__API_KEY: 'voxbus-sim',
+      VOXBUS_REALTIME_GATEWAY__API_VERSION: apiVersion,
+      VOXBUS_REALTIME_GATEWAY__MODEL: 'gpt-4o-realtime-preview',
+      VOXBUS_REALTIME_GATEWAY__TOOLS: tools,
+    });
+    const state = await probe.waitForJson<State & { dialect: string }>('voxbus/realtime-gateway/state', (s) => s.state === 'connected' && s.sessionId !== null, 20_000);
+    expect(state.dialect).toBe(provider === 'azure' ? 'ga' : 'beta');
+
+    // A tool service, as any other process on the bus would be.
+    const toolService = await Probe.connect(probe.client.options.href ?? `mqtt://127.0.0.1:${probe.client.options.port}`);
+    onCleanup(() => toolService.close());
+    await toolService.subscribe('voxbus/tools/req/+');
+    toolService.client.on('message', (topic, payload) => {
+      if (!topic.startsWith('voxbus/tools/req/')) return;
+      const request = JSON.parse(payload.toString()) as { requestId: string };
+      void toolService.publish('voxbus/tools/res/get_time', JSON.stringify({ requestId: request.requestId, ok: true, data: { output: '{"time":"12:00"}' } }));
+    });
+    await probe.publish('voxbus/realtime-gateway/cmd/say', JSON.stringify({ text: 'please get_time' }));
+    const final = await probe.waitForJson<{ role: string; kind: string; text: string }>(
+      'voxbus/realtime-gateway/event/transcript',
+      (t) => t.role === 'assistant' && t.kind === 'final',
+      20_000,
+    );
+    expect(final.text).toBe('The tool answered: {"time":"12:00"}');
+    expect(probe.on('voxbus/realtime-gateway/event/error')).toHaveLength(0);
   });
 });
