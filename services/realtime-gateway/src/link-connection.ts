@@ -40,6 +40,8 @@ export class LinkConnection {
   private awaitingPong = false;
   private readonly timers: TimerHandle[] = [];
   private retryTimer: TimerHandle | undefined;
+  /** The socket's last error, reported with the close that follows it. */
+  private lastError: string | undefined;
   private readonly reconnects;
 
   constructor(private readonly o: LinkConnectionOptions) {
@@ -111,6 +113,7 @@ export class LinkConnection {
     });
     socket.on('open', () => {
       if (socket !== this.socket) return;
+      this.lastError = undefined;
       this.open = true;
       this.attempt = 0;
       this.o.log.info({ url: endpoint.url, provider: endpoint.provider, dialect: endpoint.dialect }, 'realtime link open');
@@ -128,14 +131,17 @@ export class LinkConnection {
     });
     socket.on('pong', () => (this.awaitingPong = false));
     socket.on('error', (error) => {
-      if (socket === this.socket) this.o.log.warn({ err: error.message }, 'realtime socket error');
+      if (socket !== this.socket) return;
+      this.lastError = error.message;
+      this.o.log.warn({ err: error.message }, 'realtime socket error');
     });
     socket.on('close', (code, reasonBuffer) => {
       if (socket !== this.socket) return;
       this.open = false;
       this.clearUpkeep();
       if (this.stopped) return;
-      const reason = `closed ${code}${reasonBuffer.length ? ` ${reasonBuffer.toString()}` : ''}`;
+      const reason = `closed ${code}${reasonBuffer.length ? ` ${reasonBuffer.toString()}` : ''}${this.lastError ? ` (${this.lastError})` : ''}`;
+      this.lastError = undefined;
       if (FATAL_CLOSE_CODES.has(code)) this.fail(reason);
       else if (this.retryTimer === undefined) this.retry(reason);
     });

@@ -126,4 +126,30 @@ describe('realtime-gateway as its own process, with the sim over a real WebSocke
     expect(final.text).toBe('The tool answered: {"time":"12:00"}');
     expect(probe.on('voxbus/realtime-gateway/event/error')).toHaveLength(0);
   });
+
+  it('survives a misbehaving service: fragments, garbage, unknown events, error events, oversized frames', async () => {
+    const { probe, runner } = await stack({ VOXBUS_REALTIME_GATEWAY__MAX_MESSAGE_BYTES: String(1024 * 1024) });
+    const first = await probe.waitForJson<State>('voxbus/realtime-gateway/state', (s) => s.state === 'connected' && s.sessionId !== null, 20_000);
+    const fault = (payload: object) => probe.publish('voxbus/realtime-sim/cmd/fault', JSON.stringify(payload));
+
+    await fault({ kind: 'fragmented' });
+    await probe.waitForJson('voxbus/realtime-gateway/event/raw/rate_limits.updated', () => true, 5000);
+    await fault({ kind: 'unknown-event' });
+    await probe.waitForJson('voxbus/realtime-gateway/event/raw/session.something_new', () => true, 5000);
+    await fault({ kind: 'error' });
+    await probe.waitForJson<{ code: string; fatal: boolean }>('voxbus/realtime-gateway/event/error', (e) => e.code === 'server_error' && !e.fatal, 5000);
+    await fault({ kind: 'garbage' });
+    await waitFor('the garbage logged', () => runner.lines.some((line) => line.includes('unparsable event from the realtime service dropped')));
+    // None of that cost the link.
+    expect(probe.on('voxbus/realtime-gateway/state').map((m) => (m.json as State).state).filter((s) => s !== 'connected' && s !== 'connecting')).toEqual([]);
+
+    // A frame over maxMessageBytes closes the socket; the state says why, and the gateway reconnects.
+    const before = probe.messages.length;
+    await fault({ kind: 'oversized', bytes: 2 * 1024 * 1024 });
+    const lost = await probe.waitForJson<State>('voxbus/realtime-gateway/state', (s) => s.state === 'reconnecting', 10_000, before);
+    expect(lost.reason).toMatch(/Max payload size exceeded/);
+    const again = await probe.waitForJson<State>('voxbus/realtime-gateway/state', (s) => s.state === 'connected' && s.sessionId !== null, 10_000, before);
+    expect(again.sessionId).not.toBe(first.sessionId);
+    expect(runner.lines.some((line) => /realtime-gateway.*restarted/.test(line))).toBe(false);
+  });
 });

@@ -21,9 +21,11 @@ await runService({
       replyText: ({ spokenMs, userText, toolOutput }) => replyFromTemplate(config.replyTemplate, spokenMs, userText, toolOutput),
       toolTrigger: defaultToolTrigger(config.spokenTurnTool),
     });
-    bus.subscribe('realtime-sim', 'realtime-sim.cmd.fault', {}, ({ payload }) =>
-      server.inject(payload.kind === 'stall' ? { kind: 'stall', durationMs: payload.durationMs ?? 5000 } : { kind: payload.kind }),
-    );
+    bus.subscribe('realtime-sim', 'realtime-sim.cmd.fault', {}, ({ payload }) => {
+      if (payload.kind === 'stall') server.inject({ kind: 'stall', durationMs: payload.durationMs ?? 5000 });
+      else if (payload.kind === 'oversized') server.inject({ kind: 'oversized', bytes: payload.bytes ?? 20 * 1024 * 1024 });
+      else server.inject({ kind: payload.kind });
+    });
     return {
       stop: async () => {
         bus.unsubscribeAll('realtime-sim');

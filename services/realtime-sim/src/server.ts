@@ -23,7 +23,10 @@ export interface SimServerOptions {
   readonly toolTrigger: ToolTrigger;
 }
 
-export type Fault = { readonly kind: 'drop' | 'expire' | 'error' } | { readonly kind: 'stall'; readonly durationMs: number };
+export type Fault =
+  | { readonly kind: 'drop' | 'expire' | 'error' | 'fragmented' | 'unknown-event' | 'garbage' }
+  | { readonly kind: 'stall'; readonly durationMs: number }
+  | { readonly kind: 'oversized'; readonly bytes: number };
 
 export interface SimServer {
   readonly port: number;
@@ -150,6 +153,24 @@ export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
             event_id: randomIds('event'),
             error: { type: 'server_error', code: 'server_error', message: 'The server had an error while processing your request.', param: null, event_id: null },
           }));
+          break;
+        case 'fragmented': {
+          // A valid event split over several frames: a client must reassemble it.
+          const text = JSON.stringify({ type: 'rate_limits.updated', event_id: randomIds('event'), rate_limits: [{ name: 'tokens', limit: 40000, remaining: 39999, reset_seconds: 1 }] });
+          const third = Math.ceil(text.length / 3);
+          ws.send(text.slice(0, third), { fin: false });
+          ws.send(text.slice(third, 2 * third), { fin: false });
+          ws.send(text.slice(2 * third), { fin: true });
+          break;
+        }
+        case 'oversized':
+          ws.send(JSON.stringify({ type: 'response.output_audio.delta', event_id: randomIds('event'), delta: 'A'.repeat(fault.bytes) }));
+          break;
+        case 'unknown-event':
+          ws.send(JSON.stringify({ type: 'session.something_new', event_id: randomIds('event'), detail: 'an event type from a newer service' }));
+          break;
+        case 'garbage':
+          ws.send('{"type": "response.done", this is not json');
           break;
         case 'stall': {
           // Not reading also means not answering pings: a client's keepalive should notice.

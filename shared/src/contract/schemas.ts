@@ -120,10 +120,14 @@ export const DescribeResponse = ResponseEnvelope(
 
 export const SimFaultCommand = Type.Object(
   {
-    kind: StringEnum(['drop', 'expire', 'error', 'stall'], {
-      description: '`drop`: cut every socket without a close frame; `expire`: the 60-minute-cap error and close 1001 now; `error`: a server_error event; `stall`: read and send nothing for `durationMs`',
+    kind: StringEnum(['drop', 'expire', 'error', 'stall', 'fragmented', 'oversized', 'unknown-event', 'garbage'], {
+      description:
+        '`drop`: cut every socket without a close frame; `expire`: the 60-minute-cap error and close 1001 now; `error`: a server_error event; ' +
+        '`stall`: read and send nothing for `durationMs`; `fragmented`: the next event in several WebSocket fragments; ' +
+        '`oversized`: one text frame of `bytes`; `unknown-event`: an event type no schema knows; `garbage`: a text frame that is not JSON',
     }),
     durationMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 600_000, description: 'for `stall`' })),
+    bytes: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 * 1024 * 1024, description: 'for `oversized`' })),
   },
   { additionalProperties: false, description: 'Make the realtime simulator misbehave, for tests' },
 );
