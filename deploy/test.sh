@@ -12,4 +12,15 @@ node -e '
   console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
 ' "$report" || echo "tests: 0 passed, 1 failed"
 rm -f "$report"
+
+# Tests must not leave services running: an orphan keeps a port and a CPU busy, and makes the
+# next test flaky. Name any left, kill them, and fail.
+sleep 1
+left=$(pgrep -af "$(pwd)/(services|deploy|test)/[^ ]*main\.js" || true)
+if [ -n "$left" ]; then
+  echo "tests left these processes running:" >&2
+  echo "$left" >&2
+  pkill -9 -f "$(pwd)/(services|deploy|test)/[^ ]*main\.js" || true
+  status=1
+fi
 exit $status

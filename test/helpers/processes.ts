@@ -13,12 +13,17 @@ export interface Spawned {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-/** Spawns a node script from the repository root with extra environment, capturing its output. */
+/**
+ * Spawns a node script from the repository root with extra environment, capturing its output.
+ * It leads a process group of its own, so `stop('SIGKILL')` takes down everything it started
+ * (the runner's services) instead of leaving them orphaned and running.
+ */
 export function spawnNode(script: string, args: string[], env: Record<string, string>): Spawned {
   const child = spawn(process.execPath, [script, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   const lines: string[] = [];
   const collect = (stream: NodeJS.ReadableStream | null) => {
@@ -37,7 +42,16 @@ export function spawnNode(script: string, args: string[], env: Record<string, st
     lines,
     exited,
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const running = child.exitCode === null && child.signalCode === null;
+      if (running) child.kill(signal);
+      // SIGKILL cannot be passed on: kill the whole group, whatever is left of it.
+      if (signal === 'SIGKILL' && child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // the group is already gone
+        }
+      }
       return exited;
     },
   };
