@@ -50,9 +50,11 @@ describe('the run command (every service its own process)', () => {
     const ports = await stackPorts();
     const runner: Spawned = startRunner(['broker', 'mic-counter'], { ...ports.env, VOXBUS_LOG__LEVEL: 'shouty' });
     onCleanup(() => runner.stop('SIGKILL'));
-    await waitFor('the runner to give up on both', () => runner.lines.filter((line) => line.includes('has a configuration error')).length === 2, 15_000);
+    const saidSo = () => runner.lines.filter((line) => /^\[[a-z-]+\] \[runner\] [a-z-]+ has a configuration error/.test(line));
+    await waitFor('the runner to give up on both', () => saidSo().length === 2, 15_000);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(runner.lines.filter((line) => line.includes('restarted'))).toHaveLength(0);
+    expect(saidSo()).toHaveLength(2);
     expect(runner.lines.some((line) => line.includes('config/log/level must be one of'))).toBe(true);
   });
 });

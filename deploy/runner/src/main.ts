@@ -35,17 +35,10 @@ if (chosen.problems.length > 0 || chosen.selected.length === 0) {
 }
 console.error(`[runner] starting ${chosen.selected.map((service) => service.name).join(', ')}`);
 
-/**
- * Exit code 78 is a configuration error (sysexits EX_CONFIG): restarting cannot fix it, so the
- * service is left stopped with one line saying why, instead of failing every second. Any other
- * failure, a kill included, is restarted.
- */
-const EXIT_CONFIG = 78;
-// The shell traps INT and TERM with a no-op so that it waits for node's graceful stop (node gets
-// the signals itself) rather than dying first; a trap, unlike an ignore, is not inherited.
+/** Wraps each service: see run-service.sh (graceful stops, no restart after a configuration error). */
+const RUN_SERVICE = join(repoRoot, 'deploy', 'runner', 'run-service.sh');
 const commandFor = (service: { name: string; main: string }): string =>
-  `trap : INT TERM; node ${JSON.stringify(service.main)} || { code=$?; if [ "$code" -eq ${EXIT_CONFIG} ]; then ` +
-  `echo "[runner] ${service.name} has a configuration error (see above): not restarting it; fix it and run again" >&2; exit 0; fi; exit "$code"; }`;
+  `exec sh ${JSON.stringify(RUN_SERVICE)} ${service.name} ${JSON.stringify(service.main)}`;
 
 const { result, commands } = concurrently(
   chosen.selected.map((service) => ({ name: service.name, command: commandFor(service) })),
