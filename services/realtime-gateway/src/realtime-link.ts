@@ -74,6 +74,8 @@ export class RealtimeLink {
   private readonly tools = new Map<string, PendingTool>();
   private outputSequence = 0;
   private speechStoppedAtMs: number | undefined;
+  /** End of the user's speech (or the commit) to the first audio of the reply, last turn. */
+  private lastTurnLatencyMs = 0;
   private readonly counters;
 
   constructor(private readonly o: RealtimeLinkOptions) {
@@ -89,7 +91,9 @@ export class RealtimeLink {
       unparsable: m.counter('events.unparsable'),
       inputDropped: m.counter('input.framesDroppedOffline'),
       toolTimeouts: m.counter('tools.timedOut'),
+      turns: m.counter('turns.answered'),
     };
+    m.gauge('turn.lastSpeechStoppedToFirstAudioMs', () => this.lastTurnLatencyMs);
   }
 
   get session(): string | null {
@@ -320,6 +324,11 @@ export class RealtimeLink {
     if (!this.firstAudioSent.has(responseId)) {
       this.firstAudioSent.add(responseId);
       const latencyMs = this.speechStoppedAtMs === undefined ? undefined : this.o.clock.nowMs() - this.speechStoppedAtMs;
+      if (latencyMs !== undefined) {
+        this.lastTurnLatencyMs = latencyMs;
+        this.speechStoppedAtMs = undefined;
+      }
+      this.counters.turns.inc();
       this.o.log.info({ responseId, speechStoppedToFirstAudioMs: latencyMs }, 'first audio of the turn');
       this.o.bus.publish('gateway.event.response', {}, { kind: 'first_audio', responseId, status: 'in_progress', reason: null, audioMs: 0 });
     }

@@ -95,7 +95,7 @@ describe('realtime-gateway as its own process, with the sim over a real WebSocke
     ['GA (Azure v1)', 'azure', ''],
     ['beta (Voice Live)', 'voice-live', '2025-10-01'],
     ['beta (Azure preview)', 'azure-preview', '2025-04-01-preview'],
-  ] as const)('speaks the %s dialect, and a tool call is answered by another service over MQTT', async (_, provider, apiVersion) => {
+  ] as const)('speaks the %s dialect: a spoken turn, and a tool call answered by another service over MQTT', async (_, provider, apiVersion) => {
     const simPort = await freePort();
     const tools = JSON.stringify([{ name: 'get_time', description: 'the time', parameters: { type: 'object', properties: {} } }]);
     const { probe } = await stack({
@@ -109,6 +109,20 @@ describe('realtime-gateway as its own process, with the sim over a real WebSocke
     });
     const state = await probe.waitForJson<State & { dialect: string }>('voxbus/realtime-gateway/state', (s) => s.state === 'connected' && s.sessionId !== null, 20_000);
     expect(state.dialect).toBe(provider === 'azure' ? 'ga' : 'beta');
+
+    // A spoken turn, as frames from the dsp would bring it.
+    let sequence = 0;
+    for (const [ms, amplitude] of [[300, 0], [600, 0.3], [800, 0]] as const) {
+      for (let at = 0; at < ms; at += 20) await probe.publish('voxbus/audio/input', frame(sequence++, amplitude));
+    }
+    const spoken = await probe.waitForJson<{ role: string; kind: string; text: string }>(
+      'voxbus/realtime-gateway/event/transcript',
+      (t) => t.role === 'assistant' && t.kind === 'final',
+      20_000,
+    );
+    expect(spoken.text).toBe('You spoke for 0.6 seconds.');
+    expect(probe.on('voxbus/audio/output').length).toBeGreaterThan(20);
+    const afterSpoken = probe.messages.length;
 
     // A tool service, as any other process on the bus would be.
     const toolService = await Probe.connect(probe.client.options.href ?? `mqtt://127.0.0.1:${probe.client.options.port}`);
@@ -124,6 +138,7 @@ describe('realtime-gateway as its own process, with the sim over a real WebSocke
       'voxbus/realtime-gateway/event/transcript',
       (t) => t.role === 'assistant' && t.kind === 'final',
       20_000,
+      afterSpoken,
     );
     expect(final.text).toBe('The tool answered: {"time":"12:00"}');
     expect(probe.on('voxbus/realtime-gateway/event/error')).toHaveLength(0);

@@ -42,6 +42,12 @@ describe.each([
     // Every client event the gateway sent is valid in its dialect.
     expect(h.sentByGateway.map((event) => realtimeEventErrors(endpoint.dialect, 'client', event)).filter(Boolean)).toEqual([]);
     expect(h.counter('events.refusedBySchema')).toBe(0);
+    // The sim answers within one 5 ms step of the fake clock; a latency measured on the wall
+    // clock instead (or never reset between turns) would not be this small.
+    expect(h.counter('turns.answered')).toBe(1);
+    expect(h.metrics.snapshot()).toHaveProperty(['turn.lastSpeechStoppedToFirstAudioMs']);
+    expect(h.counter('turn.lastSpeechStoppedToFirstAudioMs')).toBeLessThanOrEqual(5);
+    expect(h.counter('audio.msReceived')).toBe(Math.round(simAudioBytes / 48));
   });
 
   it('cancels and truncates on command, clamping to the audio actually received', async () => {
