@@ -9,8 +9,10 @@ export interface ResolvedEndpoint {
   readonly model: string;
   /** No credentials in it, ever. */
   readonly url: string;
-  /** Credentials travel here only. */
+  /** Credentials travel here only (api keys); Entra ID tokens are added at each connect. */
   readonly headers: Readonly<Record<string, string>>;
+  /** Set when the bearer token comes from Entra ID: the scope to ask for. */
+  readonly entraScope?: string;
   /** True when `auto` fell back to the sim because no API key is configured. */
   readonly simulated: boolean;
 }
@@ -29,6 +31,14 @@ function join(base: string, path: string, query: Record<string, string>): string
 export function resolveEndpoint(config: GatewayConfig): ResolvedEndpoint {
   const provider: Provider = config.provider === 'auto' ? (config.apiKey ? 'openai' : 'sim') : config.provider;
   const simulated = config.provider === 'auto' && provider === 'sim';
+  if (config.auth === 'entra-id') {
+    if (provider !== 'azure' && provider !== 'azure-preview' && provider !== 'voice-live') {
+      throw new ConfigError(`auth entra-id works with the Azure providers (azure, azure-preview, voice-live), not ${provider}`);
+    }
+    const keyless = resolveEndpoint({ ...config, auth: 'api-key', apiKey: 'entra' });
+    const scope = config.entraScope || (provider === 'voice-live' ? 'https://ai.azure.com/.default' : 'https://cognitiveservices.azure.com/.default');
+    return { ...keyless, headers: {}, entraScope: scope };
+  }
   const needKey = provider !== 'sim';
   if (needKey && !config.apiKey) throw new ConfigError(`provider ${provider} needs an API key: set VOXBUS_REALTIME_GATEWAY__API_KEY`);
   const needBase = provider === 'azure' || provider === 'azure-preview' || provider === 'voice-live';

@@ -1,5 +1,6 @@
 import WebSocket from 'ws';
 import type { Clock, Logger, MetricsRegistry, TimerHandle } from '@voxbus/shared';
+import type { TokenSource } from './credentials.js';
 import type { ResolvedEndpoint } from './endpoint.js';
 
 export type LinkState = 'connecting' | 'connected' | 'reconnecting' | 'error' | 'stopped';
@@ -17,6 +18,8 @@ export interface LinkConnectionOptions {
   readonly onOpen: () => void;
   readonly onMessage: (text: string) => void;
   readonly onState: (state: LinkState, reason: string | null, attempt: number) => void;
+  /** For `entraScope` endpoints: where the bearer token comes from. */
+  readonly tokens?: TokenSource;
   /** 0..1, for the jitter (injectable for tests). */
   readonly random?: () => number;
 }
@@ -91,8 +94,27 @@ export class LinkConnection {
   private connect(): void {
     const { endpoint } = this.o;
     this.o.onState(this.attempt === 0 ? 'connecting' : 'reconnecting', null, this.attempt);
+    if (endpoint.entraScope === undefined) {
+      this.openSocket(endpoint.headers);
+      return;
+    }
+    const scope = endpoint.entraScope;
+    if (!this.o.tokens) {
+      this.fail('auth entra-id without a token source');
+      return;
+    }
+    this.o.tokens.token(scope).then(
+      (token) => {
+        if (!this.stopped) this.openSocket({ ...endpoint.headers, Authorization: `Bearer ${token}` });
+      },
+      (error: unknown) => this.retry(`no Entra ID token for ${scope}: ${(error as Error).message}`),
+    );
+  }
+
+  private openSocket(headers: Readonly<Record<string, string>>): void {
+    const { endpoint } = this.o;
     const socket = new WebSocket(endpoint.url, {
-      headers: endpoint.headers,
+      headers,
       maxPayload: this.o.maxMessageBytes,
       handshakeTimeout: 10_000,
     });

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { packageVersion, runService } from '@voxbus/shared';
 import { GATEWAY_DEFAULTS, GatewayConfigSchema } from './config.js';
+import { azureIdentityTokens } from './credentials.js';
 import { resolveEndpoint } from './endpoint.js';
 import { wireGatewayBus } from './gateway-bus.js';
 import { LinkConnection } from './link-connection.js';
@@ -66,6 +67,7 @@ await runService({
         }
       },
       onState: publishState,
+      ...(endpoint.entraScope !== undefined ? { tokens: azureIdentityTokens() } : {}),
     });
     const wiring = wireGatewayBus(bus, {
       link,

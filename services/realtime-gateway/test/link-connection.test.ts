@@ -1,0 +1,73 @@
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { MetricsRegistry, systemClock } from '@voxbus/shared';
+import { startSimServer } from '../../realtime-sim/src/server.js';
+import { defaultToolTrigger } from '../../realtime-sim/src/realtime-session.js';
+import { syntheticVoice } from '../../realtime-sim/src/voice.js';
+import { cleanupAfterEach } from '../../../test/helpers/cleanup.js';
+import { waitFor } from '../../../test/helpers/wait.js';
+import { GATEWAY_DEFAULTS } from '../src/config.js';
+import type { TokenSource } from '../src/credentials.js';
+import { resolveEndpoint } from '../src/endpoint.js';
+import { LinkConnection, type LinkState } from '../src/link-connection.js';
+
+const onCleanup = cleanupAfterEach();
+const log = pino({ level: 'silent' });
+
+async function sim(): Promise<number> {
+  const server = await startSimServer({
+    host: '127.0.0.1', port: 0, apiKey: 'entra-token-1', voice: syntheticVoice, clock: systemClock, log, metrics: new MetricsRegistry(),
+    realtimeFactor: 4, deltaMs: 100, sessionMaxMs: 3_600_000, replyText: () => 'hi', toolTrigger: defaultToolTrigger(''),
+  });
+  onCleanup(() => server.close());
+  return server.port;
+}
+
+function connection(port: number, tokens: TokenSource) {
+  const states: [LinkState, string | null][] = [];
+  const received: string[] = [];
+  const endpoint = resolveEndpoint({ ...GATEWAY_DEFAULTS, provider: 'azure', endpoint: `ws://127.0.0.1:${port}`, auth: 'entra-id' });
+  const link = new LinkConnection({
+    endpoint, clock: systemClock, log, metrics: new MetricsRegistry(), keepaliveMs: 5000, reconnectInitialMs: 50, reconnectMaxMs: 200,
+    sessionRotateMs: 3_600_000, maxMessageBytes: 16 * 1024 * 1024, onOpen: () => {}, onMessage: (text) => received.push(text),
+    onState: (state, reason) => states.push([state, reason]), tokens,
+  });
+  onCleanup(() => link.stop());
+  return { link, states, received };
+}
+
+describe('LinkConnection with Entra ID', () => {
+  it('asks for a token for the Azure scope at connect and sends it as a bearer header only', async () => {
+    const port = await sim();
+    const scopes: string[] = [];
+    const { link, states, received } = connection(port, { token: async (scope) => (scopes.push(scope), 'entra-token-1') });
+    link.start();
+    await waitFor('session.created', () => received.some((text) => text.includes('"session.created"')));
+    expect(scopes).toEqual(['https://cognitiveservices.azure.com/.default']);
+    expect(states.map(([state]) => state)).toEqual(['connecting', 'connected']);
+  });
+
+  it('retries, saying why, while no token can be had', async () => {
+    const port = await sim();
+    let calls = 0;
+    const { link, states } = connection(port, {
+      token: async () => {
+        calls++;
+        if (calls < 3) throw new Error('no managed identity here');
+        return 'entra-token-1';
+      },
+    });
+    link.start();
+    await waitFor('connected', () => states.some(([state]) => state === 'connected'));
+    expect(states.filter(([state]) => state === 'reconnecting')[0]?.[1]).toMatch(/no Entra ID token for https:\/\/cognitiveservices.azure.com\/.default: no managed identity here/);
+    expect(calls).toBe(3);
+  });
+
+  it('stops in the error state when the service refuses the token', async () => {
+    const port = await sim();
+    const { link, states } = connection(port, { token: async () => 'an-expired-token' });
+    link.start();
+    await waitFor('error', () => states.some(([state]) => state === 'error'));
+    expect(states.at(-1)?.[1]).toMatch(/HTTP 401 at the handshake/);
+  });
+});
