@@ -40,6 +40,13 @@ export const GatewayConfigSchema = Type.Object(
     simApiKey: Type.String({ secret: true }),
     instructions: Type.String(),
     voice: Type.String(),
+    voiceType: StringEnum(['openai', 'azure-standard', 'azure-custom'], {
+      description: 'Voice Live: whose voice `voice` names (en-US-AvaNeural is azure-standard)',
+    }),
+    noiseReduction: StringEnum(['off', 'near_field', 'far_field', 'azure_deep_noise_suppression'], {
+      description: 'server-side input noise reduction; azure_deep_noise_suppression is Voice Live only',
+    }),
+    echoCancellation: Type.Boolean({ description: 'Voice Live server echo cancellation (the board plays audio as it arrives, as it assumes)' }),
     turnDetection: Type.Union([TurnDetection, Type.Null()], { description: 'null: manual turns (push-to-talk commits)' }),
     transcriptionModel: Type.String({ description: 'input transcription model; empty: off' }),
     tools: Type.Array(Tool),
@@ -68,6 +75,9 @@ export const GATEWAY_DEFAULTS: GatewayConfig = {
   simApiKey: 'voxbus-sim',
   instructions: 'You are a helpful voice assistant on a small board. Answer briefly.',
   voice: 'alloy',
+  voiceType: 'openai',
+  noiseReduction: 'off',
+  echoCancellation: false,
   turnDetection: {
     type: 'server_vad',
     threshold: 0.5,

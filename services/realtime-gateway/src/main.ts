@@ -15,6 +15,8 @@ await runService({
   configDefaults: GATEWAY_DEFAULTS,
   async start({ config, log, bus, clock, metrics }) {
     const endpoint = resolveEndpoint(config);
+    // Renders once now: a feature the provider lacks is a configuration error at start, not later.
+    renderSessionUpdate(config, endpoint.dialect, endpoint.provider);
     if (endpoint.simulated) {
       log.warn({ url: endpoint.url }, 'no API key configured: using the local realtime simulator (set VOXBUS_REALTIME_GATEWAY__API_KEY for the real model)');
     }

@@ -1,4 +1,4 @@
-import type { RealtimeDialect } from '@voxbus/shared';
+import { ConfigError, type RealtimeDialect } from '@voxbus/shared';
 import type { GatewayConfig } from './config.js';
 import type { Provider } from './endpoint.js';
 
@@ -22,10 +22,16 @@ export function renderSessionUpdate(config: GatewayConfig, dialect: RealtimeDial
       }
     : null;
   const transcription = config.transcriptionModel ? { model: config.transcriptionModel } : null;
+  const voiceLive = provider === 'voice-live';
+  if (!voiceLive && (config.echoCancellation || config.noiseReduction === 'azure_deep_noise_suppression' || config.voiceType !== 'openai' || td?.type.startsWith('azure_'))) {
+    throw new ConfigError('echoCancellation, azure_deep_noise_suppression, Azure voices and azure_* turn detection are Azure Voice Live features (provider voice-live)');
+  }
+  const noiseReduction = config.noiseReduction === 'off' ? null : { type: config.noiseReduction };
   const tools = config.tools.map((tool) => ({ type: 'function', name: tool.name, description: tool.description, parameters: tool.parameters }));
   if (dialect === 'ga') {
     const input: Json = { format: { type: 'audio/pcm', rate: 24000 }, turn_detection: turnDetection };
     if (transcription) input.transcription = transcription;
+    if (noiseReduction) input.noise_reduction = noiseReduction;
     return deepMerge(
       {
         type: 'realtime',
@@ -41,7 +47,7 @@ export function renderSessionUpdate(config: GatewayConfig, dialect: RealtimeDial
   const session: Json = {
     instructions: config.instructions,
     modalities: ['text', 'audio'],
-    voice: provider === 'voice-live' ? { type: 'openai', name: config.voice } : config.voice,
+    voice: voiceLive ? { type: config.voiceType, name: config.voice } : config.voice,
     input_audio_format: 'pcm16',
     output_audio_format: 'pcm16',
     turn_detection: turnDetection,
@@ -49,6 +55,8 @@ export function renderSessionUpdate(config: GatewayConfig, dialect: RealtimeDial
     tool_choice: 'auto',
   };
   if (transcription) session.input_audio_transcription = transcription;
+  if (noiseReduction) session.input_audio_noise_reduction = noiseReduction;
+  if (voiceLive && config.echoCancellation) session.input_audio_echo_cancellation = { type: 'server_echo_cancellation' };
   return deepMerge(session, patch);
 }
 

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeAudioFrame, realtimeEventErrors } from '@voxbus/shared';
+import { ConfigError } from '@voxbus/shared';
+import { GATEWAY_DEFAULTS } from '../src/config.js';
+import { renderSessionUpdate } from '../src/session-render.js';
 import { LinkHarness } from './link-harness.js';
 
 const GA = { provider: 'openai', dialect: 'ga', model: 'gpt-realtime' } as const;
@@ -119,3 +122,30 @@ describe.each([
     expect(h.counter('input.framesDroppedOffline')).toBe(5);
   });
 });
+
+describe('Voice Live session fields', () => {
+  it('sends its voices, azure VAD, deep noise suppression and echo cancellation, and the service takes them', () => {
+    const h = new LinkHarness(BETA, {
+      voice: 'en-US-AvaNeural',
+      voiceType: 'azure-standard',
+      noiseReduction: 'azure_deep_noise_suppression',
+      echoCancellation: true,
+      turnDetection: { type: 'azure_semantic_vad', threshold: 0.5, prefixPaddingMs: 300, silenceDurationMs: 500, createResponse: true, interruptResponse: true },
+    });
+    const update = h.sentByGateway[0] as { session: Record<string, unknown> };
+    expect(update.session).toMatchObject({
+      voice: { type: 'azure-standard', name: 'en-US-AvaNeural' },
+      input_audio_noise_reduction: { type: 'azure_deep_noise_suppression' },
+      input_audio_echo_cancellation: { type: 'server_echo_cancellation' },
+      turn_detection: { type: 'azure_semantic_vad' },
+    });
+    expect(h.simEvents.filter((event) => event.type === 'error')).toEqual([]);
+    expect(h.simEvents.some((event) => event.type === 'session.updated')).toBe(true);
+  });
+
+  it('refuses Voice Live features on other providers (main renders once at start: exit 78)', () => {
+    expect(() => renderSessionUpdate({ ...GATEWAY_DEFAULTS, echoCancellation: true }, 'ga', 'openai')).toThrow(ConfigError);
+    expect(() => renderSessionUpdate({ ...GATEWAY_DEFAULTS, voiceType: 'azure-standard' }, 'beta', 'azure-preview')).toThrow(/Voice Live features/);
+  });
+});
+

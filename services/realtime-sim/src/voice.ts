@@ -33,7 +33,8 @@ export const espeakVoice: Voice = {
 
 /**
  * A clearly synthetic voice: one 180 ms harmonic "syllable" (200/400/600 Hz, raised-cosine
- * envelope) per word with 60 ms gaps, at about -12 dBFS peak. Deterministic, so tests can
+ * envelope) per word with 60 ms gaps, peaking at -14 dBFS (0.198 of full scale; the harmonics
+ * never peak together, so the -12 dBFS ceiling is not reached). Deterministic, so tests can
  * check what they hear.
  */
 export const syntheticVoice: Voice = {
