@@ -126,12 +126,19 @@ export class LinkConnection {
       const status = response.statusCode ?? 0;
       let body = '';
       response.on('data', (chunk: Buffer) => (body = (body + chunk.toString()).slice(0, 500)));
-      response.on('end', () => {
-        const reason = `HTTP ${status} at the handshake${body ? `: ${body}` : ''}`;
+      // The body says why (Azure: "invalid subscription key…"): read it, then let go.
+      let decided = false;
+      const decide = (): void => {
+        if (decided) return;
+        decided = true;
+        socket.terminate();
+        const reason = `HTTP ${status} at the handshake${body ? `: ${body.trim()}` : ''}`;
         if (FATAL_HTTP_STATUS.has(status)) this.fail(reason);
         else this.retry(reason);
-      });
-      socket.terminate();
+      };
+      response.on('end', decide);
+      response.on('error', decide);
+      setTimeout(decide, 2000).unref();
     });
     socket.on('open', () => {
       if (socket !== this.socket) return;

@@ -71,3 +71,44 @@ describe('LinkConnection with Entra ID', () => {
     expect(states.at(-1)?.[1]).toMatch(/HTTP 401 at the handshake/);
   });
 });
+
+describe('LinkConnection upkeep', () => {
+  it('rotates to a fresh session before the cap', async () => {
+    const port = await sim();
+    const opened: number[] = [];
+    const received: string[] = [];
+    const endpoint = resolveEndpoint({ ...GATEWAY_DEFAULTS, provider: 'azure', endpoint: `ws://127.0.0.1:${port}`, apiKey: 'entra-token-1' });
+    const link = new LinkConnection({
+      endpoint, clock: systemClock, log, metrics: new MetricsRegistry(), keepaliveMs: 5000, reconnectInitialMs: 50, reconnectMaxMs: 200,
+      sessionRotateMs: 300, maxMessageBytes: 1 << 24, onOpen: () => opened.push(Date.now()), onMessage: (text) => received.push(text), onState: () => {},
+    });
+    onCleanup(() => link.stop());
+    link.start();
+    await waitFor('two sessions', () => received.filter((text) => text.includes('"session.created"')).length >= 2, 5000);
+    expect(opened.length).toBeGreaterThanOrEqual(2);
+    const ids = received.filter((text) => text.includes('"session.created"')).map((text) => (JSON.parse(text) as { session: { id: string } }).session.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('gives up with a clear reason on 403 at the handshake', async () => {
+    const { createServer } = await import('node:http');
+    const server = createServer((_, response) => response.writeHead(403).end());
+    server.on('upgrade', (_request, socket) => socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 9\r\n\r\nforbidden'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onCleanup(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const port = (server.address() as { port: number }).port;
+    const states: [LinkState, string | null][] = [];
+    const endpoint = resolveEndpoint({ ...GATEWAY_DEFAULTS, provider: 'azure', endpoint: `ws://127.0.0.1:${port}`, apiKey: 'k' });
+    const link = new LinkConnection({
+      endpoint, clock: systemClock, log, metrics: new MetricsRegistry(), keepaliveMs: 5000, reconnectInitialMs: 50, reconnectMaxMs: 200,
+      sessionRotateMs: 3_600_000, maxMessageBytes: 1 << 24, onOpen: () => {}, onMessage: () => {}, onState: (state, reason) => states.push([state, reason]),
+    });
+    onCleanup(() => link.stop());
+    link.start();
+    await waitFor('the error state', () => states.some(([state]) => state === 'error'));
+    expect(states.find(([state]) => state === 'error')?.[1]).toBe('HTTP 403 at the handshake: forbidden');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(states.filter(([state]) => state === 'reconnecting')).toEqual([]);
+  });
+});
+
