@@ -28,7 +28,12 @@ describe('the run command (every service its own process)', () => {
       watcher.waitForJson<Status>(`voxbus/${service}/status`, (s) => s.status === 'online', 15_000, after);
     await online('broker');
     const first = await online('mic-counter');
-    expect(watcher.on('voxbus/broker/status')[0]?.retained).toBe(true);
+    // Retained: a subscriber arriving now is handed both statuses at once.
+    const late = await Probe.connect(ports.url);
+    onCleanup(() => late.close());
+    await late.subscribe('voxbus/+/status');
+    await late.waitForJson<Status>('voxbus/mic-counter/status', (s) => s.status === 'online', 5000);
+    expect(late.messages.filter((m) => m.retained).map((m) => m.topic).sort()).toEqual(['voxbus/broker/status', 'voxbus/mic-counter/status']);
 
     const beforeKill = watcher.messages.length;
     process.kill(first.pid, 'SIGKILL');

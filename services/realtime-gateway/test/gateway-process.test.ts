@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeAudioFrame } from '@voxbus/shared';
+import { decodeAudioFrame, encodeAudioFrame } from '@voxbus/shared';
 import { freePort, waitForPort } from '@voxbus/shared/testing';
 import { cleanupAfterEach } from '../../../test/helpers/cleanup.js';
 import { Probe } from '../../../test/helpers/probe.js';
@@ -171,4 +171,37 @@ describe('realtime-gateway as its own process, with the sim over a real WebSocke
     expect(again.sessionId).not.toBe(first.sessionId);
     expect(runner.lines.some((line) => /realtime-gateway.*restarted/.test(line))).toBe(false);
   });
+
+  it('cancels and truncates on bus commands, producing what the real service would', async () => {
+    const { probe } = await stack({ VOXBUS_REALTIME_SIM__REALTIME_FACTOR: '1.5' });
+    await probe.waitForJson<State>('voxbus/realtime-gateway/state', (s) => s.state === 'connected' && s.sessionId !== null, 20_000);
+    await probe.publish('voxbus/realtime-gateway/cmd/say', JSON.stringify({ text: 'tell me a long story about the board and its many little services please' }));
+    await probe.waitForJson<{ kind: string }>('voxbus/realtime-gateway/event/response', (r) => r.kind === 'first_audio', 10_000);
+    await probe.publish('voxbus/realtime-gateway/cmd/cancel', '{}');
+    const done = await probe.waitForJson<{ kind: string; status: string; reason: string; audioMs: number }>('voxbus/realtime-gateway/event/response', (r) => r.kind === 'done', 10_000);
+    expect(done).toMatchObject({ status: 'cancelled', reason: 'client_cancelled' });
+
+    const frames = probe.on('voxbus/audio/output').map((m) => decodeAudioFrame(m.payload));
+    const itemId = frames[0]?.item?.itemId as string;
+    await probe.publish('voxbus/realtime-gateway/cmd/truncate', JSON.stringify({ itemId, audioEndMs: 120 }));
+    const truncated = await probe.waitForJson<{ item_id: string; audio_end_ms: number }>('voxbus/realtime-gateway/event/raw/conversation.item.truncated', () => true, 5000);
+    // Never more than was received: the gateway clamps to the audio the done event counted.
+    expect(truncated).toMatchObject({ item_id: itemId, audio_end_ms: Math.min(120, Math.floor(done.audioMs)) });
+    expect(probe.on('voxbus/realtime-gateway/event/error')).toHaveLength(0);
+  });
+
+  it('drops a link whose pings go unanswered (a stalled service) and connects again', async () => {
+    const { probe } = await stack();
+    const first = await probe.waitForJson<State>('voxbus/realtime-gateway/state', (s) => s.state === 'connected' && s.sessionId !== null, 20_000);
+    const before = probe.messages.length;
+    await probe.publish('voxbus/realtime-sim/cmd/fault', JSON.stringify({ kind: 'stall', durationMs: 4000 }));
+    const again = await probe.waitForJson<State>(
+      'voxbus/realtime-gateway/state',
+      (s) => s.state === 'connected' && s.sessionId !== null && s.sessionId !== first.sessionId,
+      10_000,
+      before,
+    );
+    expect(again.sessionId).not.toBe(first.sessionId);
+  });
 });
+
