@@ -42,16 +42,21 @@ function frame(sequence: number, amplitude: number): Buffer {
   return encodeAudioFrame({ sampleRateHz: 24000, channels: 1, sampleFormat: 's16le', sequence, captureTimeUs: sequence * 20_000, pcm: new Uint8Array(samples.buffer) });
 }
 
+/** Publishes 20 ms model-ready frames on audio/input, as the dsp would: [ms, amplitude] segments. */
+async function speak(probe: Probe, segments: readonly (readonly [number, number])[]): Promise<void> {
+  let sequence = 0;
+  for (const [ms, amplitude] of segments) {
+    for (let at = 0; at < ms; at += 20) await probe.publish('voxbus/audio/input', frame(sequence++, amplitude));
+  }
+}
+
 describe('realtime-gateway as its own process, with the sim over a real WebSocket', () => {
   it('uses the sim when no key is set, answers a spoken turn, and reconnects with the session re-applied', async () => {
     const { runner, probe } = await stack();
     const connected = await probe.waitForJson<State>('voxbus/realtime-gateway/state', (s) => s.state === 'connected' && s.sessionId !== null, 20_000);
     expect(runner.lines.some((line) => line.includes('using the local realtime simulator'))).toBe(true);
 
-    let sequence = 0;
-    for (const [ms, amplitude] of [[300, 0], [800, 0.3], [800, 0]] as const) {
-      for (let at = 0; at < ms; at += 20) await probe.publish('voxbus/audio/input', frame(sequence++, amplitude));
-    }
+    await speak(probe, [[300, 0], [800, 0.3], [800, 0]]);
     const final = await probe.waitForJson<{ role: string; kind: string; text: string }>(
       'voxbus/realtime-gateway/event/transcript',
       (t) => t.role === 'assistant' && t.kind === 'final',
@@ -111,10 +116,7 @@ describe('realtime-gateway as its own process, with the sim over a real WebSocke
     expect(state.dialect).toBe(provider === 'azure' ? 'ga' : 'beta');
 
     // A spoken turn, as frames from the dsp would bring it.
-    let sequence = 0;
-    for (const [ms, amplitude] of [[300, 0], [600, 0.3], [800, 0]] as const) {
-      for (let at = 0; at < ms; at += 20) await probe.publish('voxbus/audio/input', frame(sequence++, amplitude));
-    }
+    await speak(probe, [[300, 0], [600, 0.3], [800, 0]]);
     const spoken = await probe.waitForJson<{ role: string; kind: string; text: string }>(
       'voxbus/realtime-gateway/event/transcript',
       (t) => t.role === 'assistant' && t.kind === 'final',
