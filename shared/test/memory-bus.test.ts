@@ -156,4 +156,17 @@ describe('bus core (through MemoryBus)', () => {
     expect(first).toEqual(['online']);
     expect(second).toEqual(['online true']);
   });
+
+  it('does not keep an invalid retained message as a snapshot for later subscribers', () => {
+    const broker = new MemoryBroker();
+    const bus = new MemoryBus(broker);
+    bus.subscribe('lcd', 'service.status', { service: '+' }, () => {});
+    broker.publishRaw('voxbus/dsp/status', '{"status":"maybe"}', true);
+    expect(bus.counters().invalidReceived).toEqual({ 'service.status': 1 });
+    const seen: unknown[] = [];
+    bus.subscribe('monitor', 'service.status', { service: '+' }, ({ payload }) => void seen.push(payload));
+    expect(seen).toEqual([]);
+    expect(bus.counters().invalidReceived).toEqual({ 'service.status': 1 });
+  });
 });
+

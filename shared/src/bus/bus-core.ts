@@ -14,6 +14,12 @@ interface Route {
   readonly subscription: AnySubscription;
   readonly params: Record<string, string>;
 }
+
+interface TopicRoutes {
+  readonly routes: readonly Route[];
+  /** The topic is retained by contract: its latest valid message is kept as a snapshot. */
+  readonly keepsSnapshot: boolean;
+}
 const DEFAULT_JSON_QUEUE = 256;
 
 export interface BusCoreOptions {
@@ -48,7 +54,7 @@ export abstract class BusCore implements Bus {
   private readonly maxPayloadBytes: number;
   private readonly filters = new Map<string, Set<AnySubscription>>();
   private readonly owners = new Map<string, Set<AnySubscription>>();
-  private readonly routes = new Map<string, readonly Route[]>();
+  private readonly routes = new Map<string, TopicRoutes>();
   /**
    * The latest message of every retained topic received, so that a subscription joining a filter
    * already subscribed (the broker sends retained messages only on SUBSCRIBE) still gets the
@@ -212,14 +218,10 @@ export abstract class BusCore implements Bus {
   /** Transports call this with every message the broker delivers. */
   protected receive(topic: string, bytes: Buffer, retained: boolean): void {
     this.stats.received++;
-    const routes = this.routesFor(topic);
-    const first = routes[0];
-    if (first && CONTRACT[first.subscription.key].kind === 'json' && (CONTRACT[first.subscription.key] as { retained?: boolean }).retained) {
-      if (bytes.length === 0) this.retainedSnapshots.delete(topic);
-      else this.retainedSnapshots.set(topic, bytes);
-    }
+    const { routes, keepsSnapshot } = this.routesFor(topic);
     let decodedKey: TopicKey | undefined;
     let decoded: { payload: unknown } | { error: string } | undefined;
+    let valid = false;
     for (const route of routes) {
       // Routes are grouped by key, so each payload is decoded once per contract entry.
       if (route.subscription.key !== decodedKey) {
@@ -227,8 +229,14 @@ export abstract class BusCore implements Bus {
         decoded = this.decode(decodedKey, topic, bytes);
       }
       if (decoded && 'payload' in decoded) {
+        valid = true;
         route.subscription.deliver({ key: decodedKey, topic, params: route.params, payload: decoded.payload, retained } as BusMessage<TopicKey>);
       }
+    }
+    if (keepsSnapshot) {
+      // An empty payload clears a retained topic; an invalid one is not kept (it was counted once).
+      if (bytes.length === 0) this.retainedSnapshots.delete(topic);
+      else if (valid) this.retainedSnapshots.set(topic, bytes);
     }
   }
 
@@ -237,7 +245,7 @@ export abstract class BusCore implements Bus {
    * the audio path (50 frames/s per stream) then does one Map lookup instead of matching every
    * filter. Bounded, because topics with wildcard levels are chosen by whoever publishes.
    */
-  private routesFor(topic: string): readonly Route[] {
+  private routesFor(topic: string): TopicRoutes {
     const cached = this.routes.get(topic);
     if (cached) return cached;
     const routes: Route[] = [];
@@ -249,9 +257,14 @@ export abstract class BusCore implements Bus {
       }
     }
     routes.sort((a, b) => (a.subscription.key < b.subscription.key ? -1 : a.subscription.key > b.subscription.key ? 1 : 0));
+    const keepsSnapshot = routes.some(({ subscription }) => {
+      const spec = CONTRACT[subscription.key];
+      return spec.kind === 'json' && spec.retained;
+    });
+    const entry = { routes, keepsSnapshot };
     if (this.routes.size >= MAX_CACHED_ROUTES) this.routes.clear();
-    this.routes.set(topic, routes);
-    return routes;
+    this.routes.set(topic, entry);
+    return entry;
   }
 
   private replaySnapshots(filter: string, subscription: AnySubscription): void {
