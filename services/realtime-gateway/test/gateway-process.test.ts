@@ -50,6 +50,16 @@ async function speak(probe: Probe, segments: readonly (readonly [number, number]
   }
 }
 
+/** The assistant's next final transcript (after message index `after`). */
+function assistantFinal(probe: Probe, after = 0): Promise<{ text: string }> {
+  return probe.waitForJson<{ role: string; kind: string; text: string }>(
+    'voxbus/realtime-gateway/event/transcript',
+    (t) => t.role === 'assistant' && t.kind === 'final',
+    20_000,
+    after,
+  );
+}
+
 describe('realtime-gateway as its own process, with the sim over a real WebSocket', () => {
   it('uses the sim when no key is set, answers a spoken turn, and reconnects with the session re-applied', async () => {
     const { runner, probe } = await stack();
@@ -57,11 +67,7 @@ describe('realtime-gateway as its own process, with the sim over a real WebSocke
     expect(runner.lines.some((line) => line.includes('using the local realtime simulator'))).toBe(true);
 
     await speak(probe, [[300, 0], [800, 0.3], [800, 0]]);
-    const final = await probe.waitForJson<{ role: string; kind: string; text: string }>(
-      'voxbus/realtime-gateway/event/transcript',
-      (t) => t.role === 'assistant' && t.kind === 'final',
-      20_000,
-    );
+    const final = await assistantFinal(probe);
     expect(final.text).toBe('You spoke for 0.8 seconds.');
     expect(probe.on('voxbus/audio/output').length).toBeGreaterThan(20);
     expect(probe.on('voxbus/realtime-gateway/event/vad').map((m) => (m.json as { kind: string }).kind)).toEqual(['speech_started', 'speech_stopped']);
@@ -117,11 +123,7 @@ describe('realtime-gateway as its own process, with the sim over a real WebSocke
 
     // A spoken turn, as frames from the dsp would bring it.
     await speak(probe, [[300, 0], [600, 0.3], [800, 0]]);
-    const spoken = await probe.waitForJson<{ role: string; kind: string; text: string }>(
-      'voxbus/realtime-gateway/event/transcript',
-      (t) => t.role === 'assistant' && t.kind === 'final',
-      20_000,
-    );
+    const spoken = await assistantFinal(probe);
     expect(spoken.text).toBe('You spoke for 0.6 seconds.');
     expect(probe.on('voxbus/audio/output').length).toBeGreaterThan(20);
     const afterSpoken = probe.messages.length;
@@ -136,12 +138,7 @@ describe('realtime-gateway as its own process, with the sim over a real WebSocke
       void toolService.publish('voxbus/tools/res/get_time', JSON.stringify({ requestId: request.requestId, ok: true, data: { output: '{"time":"12:00"}' } }));
     });
     await probe.publish('voxbus/realtime-gateway/cmd/say', JSON.stringify({ text: 'please get_time' }));
-    const final = await probe.waitForJson<{ role: string; kind: string; text: string }>(
-      'voxbus/realtime-gateway/event/transcript',
-      (t) => t.role === 'assistant' && t.kind === 'final',
-      20_000,
-      afterSpoken,
-    );
+    const final = await assistantFinal(probe, afterSpoken);
     expect(final.text).toBe('The tool answered: {"time":"12:00"}');
     expect(probe.on('voxbus/realtime-gateway/event/error')).toHaveLength(0);
   });
