@@ -1,0 +1,172 @@
+#include "playback_engine.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace voxbus {
+
+PlaybackEngine::PlaybackEngine(snd_pcm_t* pcm, const PcmGranted& granted, size_t ringFrames, unsigned fadeFrames,
+                               WakeFn wake, void* wakeContext)
+    : Engine(pcm, granted, wake, wakeContext),
+      ring_(ringFrames * granted.channels * sizeof(int16_t)),
+      fadeFrames_(std::max(1u, fadeFrames)),
+      period_(std::make_unique<uint8_t[]>(granted.periodFrames * granted.channels * sizeof(int16_t))) {}
+
+size_t PlaybackEngine::write(const uint8_t* pcm, size_t bytes) {
+  const size_t space = ring_.capacity() - ring_.used();
+  const size_t frames = std::min(bytes, space) / frameBytes_;
+  ring_.write(pcm, frames * frameBytes_);
+  // Ask to be woken when there is room again, so JS refills without polling.
+  if (frames * frameBytes_ < bytes) wantsSpace_.store(true, std::memory_order_release);
+  return frames;
+}
+
+void PlaybackEngine::flush() {
+  flushUpTo_.store(ring_.writePosition(), std::memory_order_release);
+  flushSeq_.fetch_add(1, std::memory_order_acq_rel);
+}
+
+void PlaybackEngine::ramp(int16_t* samples, size_t frames, bool up) {
+  const size_t channels = granted_.channels;
+  for (size_t frame = 0; frame < frames; ++frame) {
+    const float factor = up ? static_cast<float>(frame + 1) / frames : static_cast<float>(frames - frame - 1) / frames;
+    for (size_t channel = 0; channel < channels; ++channel) {
+      int16_t& sample = samples[frame * channels + channel];
+      sample = static_cast<int16_t>(sample * factor);
+    }
+  }
+}
+
+void PlaybackEngine::applyGain(int16_t* samples, size_t frames) {
+  const float target = targetGain_.load(std::memory_order_relaxed);
+  if (target == 1.0f && gain_ == 1.0f) return;
+  const size_t channels = granted_.channels;
+  // Glide to the new gain over this period instead of stepping, which would click.
+  const float step = frames > 0 ? (target - gain_) / frames : 0.0f;
+  for (size_t frame = 0; frame < frames; ++frame) {
+    gain_ += step;
+    for (size_t channel = 0; channel < channels; ++channel) {
+      int16_t& sample = samples[frame * channels + channel];
+      const float scaled = sample * gain_;
+      sample = static_cast<int16_t>(std::clamp(scaled, -32768.0f, 32767.0f));
+    }
+  }
+  gain_ = target;
+}
+
+size_t PlaybackEngine::buildPeriod() {
+  const size_t period = granted_.periodFrames;
+  int16_t* samples = reinterpret_cast<int16_t*>(period_.get());
+  size_t content = 0;
+
+  const uint32_t flushSeq = flushSeq_.load(std::memory_order_acquire);
+  if (flushSeq != seenFlushSeq_) {
+    seenFlushSeq_ = flushSeq;
+    const uint64_t upTo = flushUpTo_.load(std::memory_order_acquire);
+    const uint64_t before = upTo > ring_.readPosition() ? upTo - ring_.readPosition() : 0;
+    // Fade out what would have played next, then drop the rest of what was written before the flush.
+    const size_t fadeBytes = std::min<uint64_t>(before, static_cast<uint64_t>(std::min<size_t>(fadeFrames_, period)) * frameBytes_);
+    content = ring_.read(period_.get(), fadeBytes) / frameBytes_;
+    if (content > 0 && !lastWasSilent_) {
+      applyGain(samples, content);
+      ramp(samples, content, false);
+    } else {
+      content = 0;  // nothing was sounding: there is nothing to fade
+    }
+    ring_.discardUpTo(upTo);
+    lastWasSilent_ = true;
+  } else {
+    content = ring_.read(period_.get(), period * frameBytes_) / frameBytes_;
+    if (content > 0) {
+      applyGain(samples, content);
+      if (lastWasSilent_) ramp(samples, std::min<size_t>(fadeFrames_, content), true);
+      // The ring ran dry inside this period: fade the tail so the following silence does not click.
+      if (content < period) {
+        const size_t fade = std::min<size_t>(fadeFrames_, content);
+        ramp(samples + (content - fade) * granted_.channels, fade, false);
+      }
+    }
+    lastWasSilent_ = content < period;
+  }
+  std::memset(period_.get() + content * frameBytes_, 0, (period - content) * frameBytes_);
+  stats_.silenceFrames.fetch_add(period - content, std::memory_order_relaxed);
+  return content;
+}
+
+void PlaybackEngine::updateHeard(snd_pcm_sframes_t delay) {
+  const uint64_t heardDevice = deviceFrames_ > static_cast<uint64_t>(delay) ? deviceFrames_ - delay : 0;
+  // Walk back from the newest period to the one the speaker is playing now.
+  for (size_t back = 1; back <= kHistory; ++back) {
+    const HistoryEntry& entry = history_[(historyNext_ + kHistory - back) % kHistory];
+    if (entry.deviceStart <= heardDevice || back == kHistory) {
+      const uint64_t into = heardDevice > entry.deviceStart ? heardDevice - entry.deviceStart : 0;
+      const uint64_t heard = entry.contentStart + std::min<uint64_t>(into, entry.contentFrames);
+      if (heard > heardContentFrames_.load(std::memory_order_relaxed))
+        heardContentFrames_.store(heard, std::memory_order_release);
+      return;
+    }
+  }
+}
+
+bool PlaybackEngine::writePeriod(size_t contentFrames, uint64_t contentStart) {
+  const snd_pcm_uframes_t period = granted_.periodFrames;
+  snd_pcm_sframes_t written = snd_pcm_writei(pcm_, period_.get(), period);
+  if (written == -EAGAIN) written = 0;
+  if (written < 0) return recover(static_cast<int>(written));
+  if (written == 0) return true;
+
+  history_[historyNext_] = {deviceFrames_, contentStart, static_cast<uint32_t>(contentFrames)};
+  historyNext_ = (historyNext_ + 1) % kHistory;
+  deviceFrames_ += static_cast<uint64_t>(written);
+  stats_.periods.fetch_add(1, std::memory_order_relaxed);
+
+  snd_pcm_sframes_t delay = 0;
+  if (snd_pcm_delay(pcm_, &delay) < 0) delay = 0;
+  stats_.delayFrames.store(static_cast<uint64_t>(delay), std::memory_order_relaxed);
+  updateHeard(delay);
+
+  if (contentFrames > 0) {
+    PeriodSlot* slot = periodsOut_.beginWrite();
+    if (slot != nullptr) {
+      // The echo reference: this period, stamped with when its first sample reaches the speaker.
+      std::memcpy(slot->data.get(), period_.get(), period * frameBytes_);
+      slot->frames = static_cast<uint32_t>(period);
+      slot->flags = 1;
+      slot->timeUs = monotonicUs() + static_cast<double>(delay - static_cast<snd_pcm_sframes_t>(written)) * 1e6 / granted_.rateHz;
+      periodsOut_.commitWrite();
+    } else {
+      stats_.droppedPeriods.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  return true;
+}
+
+void PlaybackEngine::run() {
+  const snd_pcm_uframes_t period = granted_.periodFrames;
+  bool contentSinceWake = false;
+  while (running()) {
+    snd_pcm_sframes_t avail = snd_pcm_avail_update(pcm_);
+    if (avail < 0) {
+      if (!recover(static_cast<int>(avail))) return;
+      continue;
+    }
+    while (avail >= static_cast<snd_pcm_sframes_t>(period) && running()) {
+      const uint64_t contentStart = ring_.readPosition() / frameBytes_;
+      const size_t content = buildPeriod();
+      if (!writePeriod(content, contentStart)) return;
+      contentSinceWake = contentSinceWake || content > 0;
+      avail -= static_cast<snd_pcm_sframes_t>(period);
+    }
+    // A PCM prepared after an xrun (or never started) starts once it holds a full buffer;
+    // start it explicitly in case the threshold was not reached exactly.
+    if (snd_pcm_state(pcm_) == SND_PCM_STATE_PREPARED) snd_pcm_start(pcm_);
+    if (contentSinceWake || wantsSpace_.exchange(false, std::memory_order_acq_rel)) {
+      contentSinceWake = false;
+      wake();
+    }
+    if (!waitReady()) return;
+  }
+}
+
+}  // namespace voxbus

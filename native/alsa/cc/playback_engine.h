@@ -1,0 +1,65 @@
+// Playback: JS writes PCM into a lock-free ring whenever it has some; the thread keeps the
+// device fed one period at a time, with silence when the ring is empty, so the device never
+// stops between replies and never pops. Fades, volume and flush happen here, where the samples
+// meet the device, so they take effect within one period.
+#pragma once
+
+#include "engine.h"
+
+namespace voxbus {
+
+class PlaybackEngine : public Engine {
+ public:
+  PlaybackEngine(snd_pcm_t* pcm, const PcmGranted& granted, size_t ringFrames, unsigned fadeFrames, WakeFn wake,
+                 void* wakeContext);
+
+  // JS thread. Copies whole frames that fit; returns how many frames were taken.
+  size_t write(const uint8_t* pcm, size_t bytes);
+  // JS thread. Everything written so far is faded out within one period and dropped.
+  void flush();
+  void setGain(float gain) { targetGain_.store(gain, std::memory_order_relaxed); }
+
+  uint64_t contentWrittenFrames() const { return ring_.writePosition() / frameBytes_; }
+  uint64_t contentReadFrames() const { return ring_.readPosition() / frameBytes_; }
+  // Content frames that have come out of the speaker: written minus what the device still holds.
+  uint64_t contentHeardFrames() const { return heardContentFrames_.load(std::memory_order_acquire); }
+  size_t ringCapacityFrames() const { return ring_.capacity() / frameBytes_; }
+
+ protected:
+  void run() override;
+
+ private:
+  struct HistoryEntry {
+    uint64_t deviceStart = 0;
+    uint64_t contentStart = 0;
+    uint32_t contentFrames = 0;
+  };
+  static constexpr size_t kHistory = 128;
+
+  // Builds the next period in period_; returns how many of its frames are content.
+  size_t buildPeriod();
+  void applyGain(int16_t* samples, size_t frames);
+  void ramp(int16_t* samples, size_t frames, bool up);
+  // Writes the built period; false when the loop must stop.
+  bool writePeriod(size_t contentFrames, uint64_t contentStart);
+  void updateHeard(snd_pcm_sframes_t delay);
+
+  ByteRing ring_;
+  unsigned fadeFrames_;
+  std::unique_ptr<uint8_t[]> period_;
+  std::atomic<uint64_t> flushUpTo_{0};
+  std::atomic<uint32_t> flushSeq_{0};
+  std::atomic<float> targetGain_{1.0f};
+  std::atomic<bool> wantsSpace_{false};
+  std::atomic<uint64_t> heardContentFrames_{0};
+
+  // Audio thread only.
+  uint32_t seenFlushSeq_ = 0;
+  bool lastWasSilent_ = true;
+  float gain_ = 1.0f;
+  uint64_t deviceFrames_ = 0;
+  HistoryEntry history_[kHistory];
+  size_t historyNext_ = 0;
+};
+
+}  // namespace voxbus
