@@ -9,11 +9,13 @@ cd "$(dirname "$0")/.."
 want_test=false
 [ "${1:-}" = "--test" ] && want_test=true
 
-# Running: the MQTT command-line clients, to watch the bus.
-packages=(mosquitto-clients ca-certificates)
+# Running: the MQTT command-line clients, to watch the bus; ALSA, its headers and a C++
+# toolchain to build the audio addon (native/alsa); the ALSA plugins so that `default` reaches
+# PulseAudio or PipeWire on a desktop; alsa-utils for `arecord -l` / `aplay -l`.
+packages=(mosquitto-clients ca-certificates libasound2 libasound2-dev libasound2-plugins alsa-utils g++ make python3)
 # Tests: Mosquitto for interoperability, Debian's docker-compose to validate compose.yaml,
-# espeak-ng and sox for real speech in the realtime simulator.
-$want_test && packages+=(mosquitto docker-compose python3-yaml espeak-ng sox)
+# espeak-ng and sox for real speech, PulseAudio for the virtual board (DESIGN.md section 6).
+$want_test && packages+=(mosquitto docker-compose python3-yaml espeak-ng sox pulseaudio pulseaudio-utils)
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 

@@ -23,4 +23,12 @@ if [ -n "$left" ]; then
   pkill -9 -f "$(pwd)/(services|deploy|test)/[^ ]*main\.js" || true
   status=1
 fi
+# Nor virtual boards: each test's PulseAudio daemon runs a script named voxbus-board.pa.
+boards=$(pgrep -af 'pulseaudio .*voxbus-board\.pa' || true)
+if [ -n "$boards" ]; then
+  echo "tests left these virtual boards running:" >&2
+  echo "$boards" >&2
+  pkill -9 -f 'pulseaudio .*voxbus-board\.pa' || true
+  status=1
+fi
 exit $status

@@ -10,10 +10,11 @@ export default defineConfig({
     alias: [
       { find: /^@voxbus\/shared\/testing$/, replacement: `${root}shared/src/testing/index.ts` },
       { find: /^@voxbus\/shared$/, replacement: `${root}shared/src/index.ts` },
+      { find: /^@voxbus\/alsa$/, replacement: `${root}native/alsa/src/index.ts` },
     ],
   },
   test: {
-    include: ['shared/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'deploy/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['shared/test/**/*.test.ts', 'native/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'deploy/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

@@ -55,6 +55,7 @@ const char* runtimeErrorCode(int alsaError) {
     case ENXIO:
     case EBADFD:
     case ESHUTDOWN:
+    case EIO:  // what a USB device or a PulseAudio server that went away reports mid-stream
       return "device_lost";
     default:
       return "device_error";

@@ -290,6 +290,8 @@ Napi::Value PcmStream::Status(const Napi::CallbackInfo& info) {
     status.Set("contentWrittenFrames", Napi::Number::New(env, static_cast<double>(engine->contentWrittenFrames())));
     status.Set("contentReadFrames", Napi::Number::New(env, static_cast<double>(engine->contentReadFrames())));
     status.Set("contentHeardFrames", Napi::Number::New(env, static_cast<double>(engine->contentHeardFrames())));
+    status.Set("flushesDone", Napi::Number::New(env, engine->flushesDone()));
+    status.Set("lastCutFrames", Napi::Number::New(env, static_cast<double>(engine->lastCutFrames())));
     status.Set("ringCapacityFrames", Napi::Number::New(env, static_cast<double>(engine->ringCapacityFrames())));
   }
   return status;

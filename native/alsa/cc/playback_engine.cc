@@ -74,7 +74,9 @@ size_t PlaybackEngine::buildPeriod() {
     } else {
       content = 0;  // nothing was sounding: there is nothing to fade
     }
+    lastCutFrames_.store(ring_.readPosition() / frameBytes_, std::memory_order_release);
     ring_.discardUpTo(upTo);
+    flushesDone_.store(flushSeq, std::memory_order_release);
     lastWasSilent_ = true;
   } else {
     content = ring_.read(period_.get(), period * frameBytes_) / frameBytes_;

@@ -24,6 +24,10 @@ class PlaybackEngine : public Engine {
   // Content frames that have come out of the speaker: written minus what the device still holds.
   uint64_t contentHeardFrames() const { return heardContentFrames_.load(std::memory_order_acquire); }
   size_t ringCapacityFrames() const { return ring_.capacity() / frameBytes_; }
+  // Flushes carried out so far, and the content position where the last one cut the sound:
+  // content before it was (or will be) heard, content after it never will be.
+  uint32_t flushesDone() const { return flushesDone_.load(std::memory_order_acquire); }
+  uint64_t lastCutFrames() const { return lastCutFrames_.load(std::memory_order_acquire); }
 
  protected:
   void run() override;
@@ -52,6 +56,8 @@ class PlaybackEngine : public Engine {
   std::atomic<float> targetGain_{1.0f};
   std::atomic<bool> wantsSpace_{false};
   std::atomic<uint64_t> heardContentFrames_{0};
+  std::atomic<uint64_t> lastCutFrames_{0};
+  std::atomic<uint32_t> flushesDone_{0};
 
   // Audio thread only.
   uint32_t seenFlushSeq_ = 0;

@@ -2,3 +2,11 @@ export { MemoryBroker, MemoryBus, type MemoryBusOptions } from './memory-bus.js'
 export { FakeClock } from './fake-clock.js';
 export { freePort, waitForPort } from './net.js';
 export { type MosquittoProcess, startMosquitto } from './mosquitto.js';
+export {
+  type SpeakerRecorder,
+  startVirtualBoard,
+  VIRTUAL_MIC_DEVICE,
+  VIRTUAL_SPEAKER_DEVICE,
+  type VirtualBoard,
+} from './virtual-board.js';
+export { align, type Alignment, correlationAt, endAbove, firstAbove, loudSpans, rms, samples, sine } from './signals.js';

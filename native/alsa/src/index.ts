@@ -1,0 +1,4 @@
+export * from './types.js';
+export { AlsaBackend } from './alsa-backend.js';
+export { FakeAudioBackend, type FakeAudioClock, type FakeDeviceSpec } from './fake-backend.js';
+export { validatePlaybackRequest, validateStreamRequest } from './validate-request.js';

@@ -1,0 +1,147 @@
+/**
+ * The audio device interface the services depend on. `AlsaBackend` implements it over the
+ * native addon, `FakeAudioBackend` in memory; one contract test suite runs against both.
+ * Samples are always interleaved s16le; rates, channels and sizes are what the device granted.
+ */
+
+export type DeviceDirection = 'capture' | 'playback' | 'both';
+
+export interface DeviceInfo {
+  readonly name: string;
+  readonly description: string;
+  readonly direction: DeviceDirection;
+}
+
+export interface StreamRequest {
+  /** An ALSA PCM name: `default`, `plughw:1,0`, `hw:CARD=Device`, a PulseAudio-backed device… */
+  readonly device: string;
+  readonly sampleRateHz: number;
+  readonly channels: number;
+  readonly periodFrames: number;
+  readonly bufferFrames: number;
+  /** SCHED_FIFO priority for the audio thread (1–99), or 0 for normal scheduling. */
+  readonly realtimePriority?: number;
+}
+
+export interface PlaybackRequest extends StreamRequest {
+  /** Room between JS and the audio thread, in frames at the granted rate. */
+  readonly ringFrames: number;
+  /** Length of the fade at a start, a flush, and where the audio runs out, in frames. */
+  readonly fadeFrames: number;
+}
+
+/** What the device actually gave: the rate, channels and sizes may differ from the request. */
+export interface GrantedFormat {
+  readonly device: string;
+  readonly sampleRateHz: number;
+  readonly channels: number;
+  readonly sampleFormat: 's16le';
+  readonly periodFrames: number;
+  readonly bufferFrames: number;
+}
+
+export interface AudioPeriod {
+  /** Interleaved s16le, `frames` × channels samples. */
+  readonly pcm: Buffer;
+  readonly frames: number;
+  /**
+   * CLOCK_MONOTONIC µs of the first sample: when it was captured (capture), or when it
+   * reaches the speaker (playback's record of what it played).
+   */
+  readonly timeUs: number;
+}
+
+export const AUDIO_ERROR_CODES = [
+  'device_not_found',
+  'device_busy',
+  'permission_denied',
+  'unsupported_format',
+  'device_lost',
+  'device_error',
+] as const;
+export type AudioErrorCode = (typeof AUDIO_ERROR_CODES)[number];
+
+/** A device failure, with a code a program can act on and a message a person can. */
+export class AudioDeviceError extends Error {
+  override readonly name = 'AudioDeviceError';
+  constructor(
+    readonly code: AudioErrorCode,
+    readonly device: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface StreamStats {
+  readonly state: 'running' | 'failed' | 'closed';
+  /** Periods moved between the device and JS. */
+  readonly periods: number;
+  /** Overruns (capture) or underruns (playback) that were recovered. */
+  readonly xruns: number;
+  /** Periods lost because JS had not taken them in time. */
+  readonly droppedPeriods: number;
+  /** Frames between the application and the speaker or microphone, at the last transfer. */
+  readonly delayFrames: number;
+  /** Whether the audio thread got the realtime priority it asked for. */
+  readonly realtime: boolean;
+}
+
+export interface PlaybackStats extends StreamStats {
+  /** Frames of silence the audio thread wrote because nothing was queued. */
+  readonly silenceFrames: number;
+  /** Content frames accepted by write(), since the stream opened. */
+  readonly contentWrittenFrames: number;
+  /** Content frames taken by the audio thread (played, or dropped by a flush). */
+  readonly contentReadFrames: number;
+  /** Content frames that have come out of the speaker: written to the device minus its delay. */
+  readonly contentHeardFrames: number;
+  readonly ringCapacityFrames: number;
+  /** Flushes the audio thread has carried out (flush() asks; this says it is done). */
+  readonly flushesDone: number;
+  /**
+   * Where the last flush cut the content: content frames before it were (or will be) heard,
+   * the rest never will be. contentHeardFrames jumps past dropped content, so a flushed item's
+   * heard length is bounded by this.
+   */
+  readonly lastCutFrames: number;
+}
+
+export interface CaptureHandlers {
+  /** One period of microphone audio, in order. */
+  onPeriod(period: AudioPeriod): void;
+  /** The stream failed (the device went away); it delivers nothing more and should be closed. */
+  onError(error: AudioDeviceError): void;
+}
+
+export interface PlaybackHandlers {
+  /** A period that went to the device with assistant audio in it (the echo reference). */
+  onPlayed?(period: AudioPeriod): void;
+  /** The audio thread took content from the ring: there is room to write more. */
+  onSpace?(): void;
+  onError(error: AudioDeviceError): void;
+}
+
+export interface CaptureStream {
+  readonly granted: GrantedFormat;
+  stats(): StreamStats;
+  close(): Promise<void>;
+}
+
+export interface PlaybackStream {
+  readonly granted: GrantedFormat;
+  /** Queues whole frames; returns how many frames fitted (the rest must be written later). */
+  write(pcm: Uint8Array): number;
+  /** Fades out and drops everything written so far, within one period. */
+  flush(): void;
+  /** Linear gain, 0–4; glides over one period. */
+  setGain(gain: number): void;
+  stats(): PlaybackStats;
+  close(): Promise<void>;
+}
+
+export interface AudioBackend {
+  listDevices(): DeviceInfo[];
+  openCapture(request: StreamRequest, handlers: CaptureHandlers): Promise<CaptureStream>;
+  openPlayback(request: PlaybackRequest, handlers: PlaybackHandlers): Promise<PlaybackStream>;
+}

@@ -1,0 +1,144 @@
+/** Test signals in s16le, and the measures the audio tests use on them. */
+
+export function sine(sampleRateHz: number, seconds: number, frequencyHz: number, amplitude = 0.3, channels = 1): Buffer {
+  const frames = Math.round(sampleRateHz * seconds);
+  const pcm = Buffer.alloc(frames * channels * 2);
+  for (let frame = 0; frame < frames; frame++) {
+    const value = Math.round(amplitude * 32767 * Math.sin((2 * Math.PI * frequencyHz * frame) / sampleRateHz));
+    for (let channel = 0; channel < channels; channel++) pcm.writeInt16LE(value, (frame * channels + channel) * 2);
+  }
+  return pcm;
+}
+
+export function samples(pcm: Buffer): Int16Array {
+  return new Int16Array(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + pcm.length));
+}
+
+/** RMS of s16 samples as a fraction of full scale. */
+export function rms(values: Int16Array): number {
+  let sum = 0;
+  for (const value of values) sum += value * value;
+  return values.length === 0 ? 0 : Math.sqrt(sum / values.length) / 32768;
+}
+
+/** Index of the first sample whose magnitude exceeds `threshold` (fraction of full scale), or -1. */
+export function firstAbove(values: Int16Array, threshold: number, from = 0): number {
+  const limit = threshold * 32768;
+  for (let i = from; i < values.length; i++) if (Math.abs(values[i] as number) > limit) return i;
+  return -1;
+}
+
+/** Index after the last sample whose magnitude exceeds `threshold`, or 0. */
+export function endAbove(values: Int16Array, threshold: number): number {
+  const limit = threshold * 32768;
+  for (let i = values.length - 1; i >= 0; i--) if (Math.abs(values[i] as number) > limit) return i + 1;
+  return 0;
+}
+
+/** In-place iterative radix-2 FFT; `re` and `im` have a power-of-two length. */
+function fft(re: Float64Array, im: Float64Array, inverse: boolean): void {
+  const n = re.length;
+  for (let i = 1, j = 0; i < n; i++) {
+    let bit = n >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) {
+      [re[i], re[j]] = [re[j] as number, re[i] as number];
+      [im[i], im[j]] = [im[j] as number, im[i] as number];
+    }
+  }
+  for (let size = 2; size <= n; size <<= 1) {
+    const angle = ((inverse ? 2 : -2) * Math.PI) / size;
+    const stepRe = Math.cos(angle);
+    const stepIm = Math.sin(angle);
+    for (let start = 0; start < n; start += size) {
+      let wRe = 1;
+      let wIm = 0;
+      for (let k = 0; k < size / 2; k++) {
+        const a = start + k;
+        const b = a + size / 2;
+        const tRe = (re[b] as number) * wRe - (im[b] as number) * wIm;
+        const tIm = (re[b] as number) * wIm + (im[b] as number) * wRe;
+        re[b] = (re[a] as number) - tRe;
+        im[b] = (im[a] as number) - tIm;
+        re[a] = (re[a] as number) + tRe;
+        im[a] = (im[a] as number) + tIm;
+        const nextRe = wRe * stepRe - wIm * stepIm;
+        wIm = wRe * stepIm + wIm * stepRe;
+        wRe = nextRe;
+      }
+    }
+  }
+  if (inverse) for (let i = 0; i < n; i++) (re[i] = (re[i] as number) / n), (im[i] = (im[i] as number) / n);
+}
+
+export interface Alignment {
+  /** Where the reference starts in the recording, in samples (may be negative). */
+  readonly lagSamples: number;
+  /** Normalised correlation at that lag over the overlap: 1 is an exact (scaled) copy. */
+  readonly correlation: number;
+}
+
+/**
+ * Finds where `reference` occurs in `recording` by FFT cross-correlation, and how well it
+ * matches there (normalised over the overlapping part, so a copy with gaps or noise scores
+ * below 1).
+ */
+export function align(reference: Int16Array, recording: Int16Array): Alignment {
+  let n = 1;
+  while (n < reference.length + recording.length) n <<= 1;
+  const aRe = new Float64Array(n);
+  const aIm = new Float64Array(n);
+  const bRe = new Float64Array(n);
+  const bIm = new Float64Array(n);
+  recording.forEach((value, i) => (aRe[i] = value));
+  reference.forEach((value, i) => (bRe[i] = value));
+  fft(aRe, aIm, false);
+  fft(bRe, bIm, false);
+  for (let i = 0; i < n; i++) {
+    // recording × conj(reference)
+    const re = (aRe[i] as number) * (bRe[i] as number) + (aIm[i] as number) * (bIm[i] as number);
+    const im = (aIm[i] as number) * (bRe[i] as number) - (aRe[i] as number) * (bIm[i] as number);
+    aRe[i] = re;
+    aIm[i] = im;
+  }
+  fft(aRe, aIm, true);
+  let best = 0;
+  let bestValue = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < n; i++) {
+    if ((aRe[i] as number) > bestValue) {
+      bestValue = aRe[i] as number;
+      best = i;
+    }
+  }
+  const lag = best < n - reference.length ? best : best - n;
+  return { lagSamples: lag, correlation: correlationAt(reference, recording, lag) };
+}
+
+/** Normalised correlation of `reference` against `recording` shifted by `lag`, over their overlap. */
+export function correlationAt(reference: Int16Array, recording: Int16Array, lag: number): number {
+  let dot = 0;
+  let energyA = 0;
+  let energyB = 0;
+  for (let i = Math.max(0, -lag); i < reference.length && i + lag < recording.length; i++) {
+    const a = reference[i] as number;
+    const b = recording[i + lag] as number;
+    dot += a * b;
+    energyA += a * a;
+    energyB += b * b;
+  }
+  return energyA === 0 || energyB === 0 ? 0 : dot / Math.sqrt(energyA * energyB);
+}
+
+/** Spans [start, end) where the signal exceeds `threshold`, merged across gaps shorter than `minGapSamples`. */
+export function loudSpans(values: Int16Array, threshold: number, minGapSamples: number): [number, number][] {
+  const limit = threshold * 32768;
+  const spans: [number, number][] = [];
+  for (let i = 0; i < values.length; i++) {
+    if (Math.abs(values[i] as number) <= limit) continue;
+    const last = spans[spans.length - 1];
+    if (last !== undefined && i - last[1] < minGapSamples) last[1] = i + 1;
+    else spans.push([i, i + 1]);
+  }
+  return spans;
+}

@@ -1,0 +1,231 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** The ALSA device names the board offers, as a real board's `plughw:` names would be. */
+export const VIRTUAL_MIC_DEVICE = 'voxbus_mic';
+export const VIRTUAL_SPEAKER_DEVICE = 'voxbus_spk';
+
+export interface SpeakerRecorder {
+  /** Stops recording; the PCM heard, s16le mono, and the CLOCK_MONOTONIC time of its first sample. */
+  stop(): Promise<{ pcm: Buffer; firstSampleUs: number }>;
+}
+
+export interface VirtualBoard {
+  /** Environment for any process that should use the board's devices (ALSA and PulseAudio). */
+  readonly env: Readonly<Record<string, string>>;
+  readonly micDevice: string;
+  readonly speakerDevice: string;
+  /** Plays s16le PCM into the virtual microphone at real-time pace; resolves once played. */
+  speak(pcm: Buffer, sampleRateHz: number, channels?: number): Promise<void>;
+  /** Records what the virtual speaker plays. */
+  recordSpeaker(sampleRateHz: number): SpeakerRecorder;
+  /** The acoustic path from speaker to microphone, with its delay. */
+  setEcho(on: boolean, delayMs?: number): Promise<void>;
+  /**
+   * Takes the sound card away (a USB headset unplugged: microphone and speaker both go) or
+   * brings it back. PulseAudio would move a stream whose sink is unloaded to another one, so
+   * the card going away is its daemon stopping, which ALSA clients see as the device failing.
+   */
+  unplug(): Promise<void>;
+  plug(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A board with a microphone and a speaker but no sound card: a private PulseAudio daemon with
+ * two null sinks, opened through the ALSA pulse plugin as `voxbus_mic` (the monitor of the sink
+ * `mic`, which speak() plays into) and `voxbus_spk` (the sink `spk`, which recordSpeaker()
+ * records). The devices run in real time, so latencies measured on them are real.
+ *
+ * A null sink with no low-latency client renders in blocks of up to 2 s, which starves an
+ * ALSA client with a 40 ms buffer (measured: 160 ms of audio consumed in 2 s, then xrun
+ * storms). A loopback from a silent null source at 10 ms pins each sink to a few ms of
+ * latency; it adds only zeros and costs PulseAudio about 4% of a core.
+ */
+export async function startVirtualBoard(): Promise<VirtualBoard> {
+  const dir = mkdtempSync(join(tmpdir(), 'voxbus-board-'));
+  const socket = join(dir, 'pulse.sock');
+  const script = join(dir, 'voxbus-board.pa');
+  writeFileSync(
+    script,
+    [
+      'load-module module-null-sink sink_name=mic',
+      'load-module module-null-sink sink_name=spk',
+      'load-module module-null-source source_name=silence',
+      `load-module module-native-protocol-unix socket=${socket} auth-anonymous=1`,
+      ...anchorCommands('mic'),
+      ...anchorCommands('spk'),
+      '',
+    ].join('\n'),
+  );
+  const alsaConfig = join(dir, 'asound.conf');
+  writeFileSync(
+    alsaConfig,
+    [
+      `pcm.${VIRTUAL_MIC_DEVICE} { type pulse device "mic.monitor" server "unix:${socket}" }`,
+      `pcm.${VIRTUAL_SPEAKER_DEVICE} { type pulse device "spk" server "unix:${socket}" }`,
+      '',
+    ].join('\n'),
+  );
+  const env = {
+    PULSE_SERVER: `unix:${socket}`,
+    // The system configuration first (plugins, `default`), then the board's two devices.
+    ALSA_CONFIG_PATH: `/usr/share/alsa/alsa.conf:${alsaConfig}`,
+    XDG_RUNTIME_DIR: dir,
+  };
+  const processEnv = { ...process.env, ...env };
+  const pactl = async (...args: string[]): Promise<string> =>
+    (await run('pactl', args, { env: processEnv })).stdout.trim();
+
+  let daemon = await startDaemon(script, socket, { ...env, HOME: dir }, pactl);
+  let echoModule: string | undefined;
+  const children = new Set<ChildProcess>();
+
+  const board: VirtualBoard = {
+    env,
+    micDevice: VIRTUAL_MIC_DEVICE,
+    speakerDevice: VIRTUAL_SPEAKER_DEVICE,
+
+    speak: (pcm, sampleRateHz, channels = 1) =>
+      new Promise<void>((resolve, reject) => {
+        const player = spawn(
+          'pacat',
+          ['--playback', '-d', 'mic', '--raw', '--format=s16le', `--rate=${sampleRateHz}`, `--channels=${channels}`, '--latency-msec=20'],
+          { env: processEnv, stdio: ['pipe', 'ignore', 'pipe'] },
+        );
+        children.add(player);
+        let errors = '';
+        player.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+        player.once('error', reject);
+        player.once('exit', (code) => {
+          children.delete(player);
+          if (code === 0) resolve();
+          else reject(new Error(`pacat exited with ${code}: ${errors}`));
+        });
+        player.stdin?.end(pcm);
+      }),
+
+    recordSpeaker(sampleRateHz) {
+      const recorder = spawn(
+        'parec',
+        ['-d', 'spk.monitor', '--raw', '--format=s16le', `--rate=${sampleRateHz}`, '--channels=1', '--latency-msec=10'],
+        { env: processEnv, stdio: ['ignore', 'pipe', 'ignore'] },
+      );
+      children.add(recorder);
+      const chunks: Buffer[] = [];
+      let bytes = 0;
+      // Each chunk arrives a little after its last sample was played; the earliest arrival
+      // relative to its content gives the recording's start time with the least delay in it.
+      let firstSampleUs = Number.POSITIVE_INFINITY;
+      recorder.stdout?.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        bytes += chunk.length;
+        const arrivedUs = Number(process.hrtime.bigint() / 1000n);
+        firstSampleUs = Math.min(firstSampleUs, arrivedUs - ((bytes / 2) * 1e6) / sampleRateHz);
+      });
+      return {
+        stop: () =>
+          new Promise((resolve) => {
+            recorder.once('exit', () => {
+              children.delete(recorder);
+              resolve({ pcm: Buffer.concat(chunks), firstSampleUs });
+            });
+            recorder.kill('SIGTERM');
+          }),
+      };
+    },
+
+    async setEcho(on, delayMs = 40) {
+      if (echoModule !== undefined) {
+        await pactl('unload-module', echoModule);
+        echoModule = undefined;
+      }
+      if (on) {
+        echoModule = await pactl('load-module', 'module-loopback', 'source=spk.monitor', 'sink=mic', `latency_msec=${delayMs}`);
+      }
+    },
+
+    async unplug() {
+      echoModule = undefined;
+      await stopDaemon(daemon);
+    },
+
+    async plug() {
+      if (daemon.exitCode === null && daemon.signalCode === null) return;
+      daemon = await startDaemon(script, socket, { ...env, HOME: dir }, pactl);
+    },
+
+    async stop() {
+      for (const child of children) child.kill('SIGKILL');
+      await stopDaemon(daemon);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return board;
+}
+
+/** A silent, low-latency loopback that keeps the sink rendering in small blocks (see above). */
+function anchorCommands(sink: string): string[] {
+  return [`load-module module-loopback source=silence sink=${sink} latency_msec=10 source_dont_move=true sink_dont_move=true`];
+}
+
+async function startDaemon(
+  script: string,
+  socket: string,
+  env: Record<string, string>,
+  pactl: (...args: string[]) => Promise<string>,
+): Promise<ChildProcess> {
+  const daemon = spawn(
+    'pulseaudio',
+    ['-n', '-F', script, '--daemonize=no', '--exit-idle-time=-1', '--use-pid-file=no', '--disable-shm=yes', '--log-target=stderr'],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], detached: true },
+  );
+  let log = '';
+  daemon.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));
+  daemon.once('error', (error) => (log += `\ncannot start pulseaudio: ${error.message}`));
+  try {
+    await waitUntilReady(daemon, socket, pactl, () => log);
+  } catch (error) {
+    daemon.kill('SIGKILL');
+    throw error;
+  }
+  return daemon;
+}
+
+async function stopDaemon(daemon: ChildProcess): Promise<void> {
+  if (daemon.exitCode !== null || daemon.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    daemon.once('exit', () => resolve());
+    daemon.kill('SIGTERM');
+    setTimeout(() => daemon.kill('SIGKILL'), 2000).unref();
+  });
+}
+
+async function waitUntilReady(
+  daemon: ChildProcess,
+  socket: string,
+  pactl: (...args: string[]) => Promise<string>,
+  log: () => string,
+): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (daemon.exitCode !== null || daemon.signalCode !== null || log().includes('cannot start pulseaudio')) {
+      throw new Error(`pulseaudio exited (deploy/setup.sh --test installs it):\n${log()}`);
+    }
+    if (existsSync(socket)) {
+      try {
+        await pactl('info');
+        return;
+      } catch {
+        // not accepting yet
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`pulseaudio did not start within 10 s:\n${log()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
