@@ -10,9 +10,9 @@ want_test=false
 [ "${1:-}" = "--test" ] && want_test=true
 
 # Running: the MQTT command-line clients, to watch the bus; ALSA, its headers and a C++
-# toolchain to build the audio addon (native/alsa); the ALSA plugins so that `default` reaches
+# toolchain to build the audio addons (native/alsa, and native/dsp over speexdsp); the ALSA plugins so that `default` reaches
 # PulseAudio or PipeWire on a desktop; alsa-utils for `arecord -l` / `aplay -l`.
-packages=(mosquitto-clients ca-certificates libasound2 libasound2-dev libasound2-plugins alsa-utils g++ make python3)
+packages=(mosquitto-clients ca-certificates libasound2 libasound2-dev libasound2-plugins alsa-utils libspeexdsp1 libspeexdsp-dev g++ make python3)
 # Tests: Mosquitto for interoperability, Debian's docker-compose to validate compose.yaml,
 # espeak-ng and sox for real speech, PulseAudio for the virtual board (DESIGN.md section 6).
 $want_test && packages+=(mosquitto docker-compose python3-yaml espeak-ng sox pulseaudio pulseaudio-utils)

@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^@voxbus\/shared\/testing$/, replacement: `${root}shared/src/testing/index.ts` },
       { find: /^@voxbus\/shared$/, replacement: `${root}shared/src/index.ts` },
       { find: /^@voxbus\/alsa$/, replacement: `${root}native/alsa/src/index.ts` },
+      { find: /^@voxbus\/dsp$/, replacement: `${root}native/dsp/src/index.ts` },
     ],
   },
   test: {

@@ -234,3 +234,75 @@ export const ToolCallResponse = ResponseEnvelope(
   Type.Object({ output: Type.String({ description: 'the result given back to the model (usually JSON text)' }) }, { additionalProperties: false }),
   'The answer to a tool call',
 );
+
+/** What an audio device granted (it may differ from what was asked for). */
+export const AudioDeviceFormat = Type.Object(
+  {
+    device: Type.String({ description: 'the ALSA PCM name opened' }),
+    sampleRateHz: Type.Integer({ minimum: 1000 }),
+    channels: Type.Integer({ minimum: 1 }),
+    sampleFormat: StringEnum(['s16le']),
+    periodFrames: Type.Integer({ minimum: 1 }),
+    bufferFrames: Type.Integer({ minimum: 1 }),
+  },
+  closed,
+);
+
+export const AudioDeviceProblem = Type.Object(
+  {
+    code: StringEnum(['device_not_found', 'device_busy', 'permission_denied', 'unsupported_format', 'device_lost', 'device_error']),
+    message: Type.String({ description: 'what was asked and what ALSA said, for a person' }),
+  },
+  closed,
+);
+
+const DeviceStateFields = {
+  device: Type.String({ description: 'the configured ALSA PCM name' }),
+  granted: Type.Union([AudioDeviceFormat, Type.Null()], { description: 'null until the device is open' }),
+  error: Type.Union([AudioDeviceProblem, Type.Null()], { description: 'the last device error while in `error`' }),
+  retryInMs: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'in `error`: when the device is tried again' }),
+  sinceMs: Type.Number({ description: 'wall-clock time the state was entered, ms since the Unix epoch' }),
+};
+
+export const CaptureState = Type.Object(
+  {
+    state: StringEnum(['opening', 'capturing', 'muted', 'error', 'stopped'], {
+      description: '`muted`: the device stays open but no frames are published; `error`: the device failed and is retried with backoff',
+    }),
+    ...DeviceStateFields,
+  },
+  { ...closed, description: 'Retained: the microphone' },
+);
+
+export const PlaybackState = Type.Object(
+  {
+    state: StringEnum(['opening', 'idle', 'playing', 'error', 'stopped'], {
+      description: '`idle`: the device is open and fed silence; `playing`: assistant audio or an earcon is coming out',
+    }),
+    ...DeviceStateFields,
+    volume: Type.Number({ minimum: 0, maximum: 4, description: 'linear gain applied to everything played' }),
+  },
+  { ...closed, description: 'Retained: the speaker' },
+);
+
+export const PlaybackItemEvent = Type.Object(
+  {
+    kind: StringEnum(['started', 'position', 'drained', 'flushed'], {
+      description:
+        '`started`: the item\'s first sample came out of the speaker; `position`: periodic while it plays; `drained`: everything received so far has been heard and nothing is queued; `flushed`: a flush cut it (heardMs is final)',
+    }),
+    itemId: Type.String({ description: 'the realtime item id, or `earcon:<name>`' }),
+    responseId: Type.String(),
+    heardMs: Type.Integer({ minimum: 0, description: 'ms of this item that came out of the speaker (samples written minus the device delay)' }),
+    receivedMs: Type.Integer({ minimum: 0, description: 'ms of this item received so far' }),
+    timeUs: Type.Number({ description: 'CLOCK_MONOTONIC µs when this was measured' }),
+  },
+  { ...closed, description: 'Where the speaker is in an item: what the person actually heard' },
+);
+
+export const VolumeCommand = Type.Object(
+  { volume: Type.Number({ minimum: 0, maximum: 4, description: 'linear gain: 1 plays as received, 0.5 is about -6 dB' }) },
+  closed,
+);
+
+export const EarconCommand = Type.Object({ name: StringEnum(['listening', 'thinking', 'error']) }, closed);

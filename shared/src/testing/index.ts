@@ -9,4 +9,4 @@ export {
   VIRTUAL_SPEAKER_DEVICE,
   type VirtualBoard,
 } from './virtual-board.js';
-export { align, type Alignment, correlationAt, endAbove, firstAbove, loudSpans, rms, samples, sine } from './signals.js';
+export { align, type Alignment, correlationAt, endAbove, firstAbove, loudSpans, rms, samples, sine, sineSnrDb } from './signals.js';

@@ -142,3 +142,36 @@ export function loudSpans(values: Int16Array, threshold: number, minGapSamples: 
   }
   return spans;
 }
+
+/**
+ * Signal-to-noise ratio (dB) of a sine of known frequency in `values`: the best-fitting sine
+ * (any phase and amplitude, by least squares) is the signal, whatever is left is noise.
+ */
+export function sineSnrDb(values: Int16Array, sampleRateHz: number, frequencyHz: number): number {
+  let ss = 0;
+  let cc = 0;
+  let sc = 0;
+  let sy = 0;
+  let cy = 0;
+  for (let i = 0; i < values.length; i++) {
+    const s = Math.sin((2 * Math.PI * frequencyHz * i) / sampleRateHz);
+    const c = Math.cos((2 * Math.PI * frequencyHz * i) / sampleRateHz);
+    const y = values[i] as number;
+    ss += s * s;
+    cc += c * c;
+    sc += s * c;
+    sy += s * y;
+    cy += c * y;
+  }
+  const det = ss * cc - sc * sc;
+  const a = (sy * cc - cy * sc) / det;
+  const b = (cy * ss - sy * sc) / det;
+  let signal = 0;
+  let noise = 0;
+  for (let i = 0; i < values.length; i++) {
+    const fit = a * Math.sin((2 * Math.PI * frequencyHz * i) / sampleRateHz) + b * Math.cos((2 * Math.PI * frequencyHz * i) / sampleRateHz);
+    signal += fit * fit;
+    noise += ((values[i] as number) - fit) ** 2;
+  }
+  return 10 * Math.log10(signal / Math.max(noise, 1e-9));
+}
