@@ -36,19 +36,24 @@ void CaptureEngine::run() {
       filled += static_cast<snd_pcm_uframes_t>(got);
       if (filled < period) continue;
 
-      snd_pcm_sframes_t delay = 0;
-      if (snd_pcm_delay(pcm_, &delay) < 0) delay = 0;
-      stats_.delayFrames.store(static_cast<uint64_t>(delay), std::memory_order_relaxed);
+      // What is captured but not yet read dates this period: its first sample was captured
+      // (waiting + period) frames ago. snd_pcm_delay would add the sound server's own latency,
+      // which the PulseAudio plugin reports wildly (measured: 660 ms falling by a period per period).
+      snd_pcm_sframes_t waiting = snd_pcm_avail_update(pcm_);
+      if (waiting < 0) waiting = 0;
+      stats_.delayFrames.store(static_cast<uint64_t>(waiting), std::memory_order_relaxed);
       stats_.periods.fetch_add(1, std::memory_order_relaxed);
       if (slot != nullptr) {
-        // The first sample of this period was captured (delay + period) frames ago.
-        slot->timeUs = monotonicUs() - static_cast<double>(delay + period) * 1e6 / granted_.rateHz;
+        slot->timeUs = monotonicUs() - static_cast<double>(waiting + period) * 1e6 / granted_.rateHz;
         slot->frames = static_cast<uint32_t>(period);
         slot->flags = 0;
+        slot->lostFramesBefore = lostFrames_;
+        lostFrames_ = 0;
         periodsOut_.commitWrite();
         wake();
       } else {
         stats_.droppedPeriods.fetch_add(1, std::memory_order_relaxed);
+        lostFrames_ += static_cast<uint32_t>(period);
       }
       target = nullptr;
     }

@@ -16,6 +16,7 @@ class CaptureEngine : public Engine {
  private:
   // Where a period goes when JS has not emptied the ring: read and counted, never blocking.
   std::unique_ptr<uint8_t[]> overflow_;
+  uint32_t lostFrames_ = 0;  // dropped since the last period JS received
 };
 
 }  // namespace voxbus

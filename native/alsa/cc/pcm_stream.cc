@@ -228,6 +228,7 @@ Napi::Value PcmStream::ReadPeriod(const Napi::CallbackInfo& info) {
   period.Set("pcm", Napi::Buffer<uint8_t>::Copy(env, slot->data.get(), bytes));
   period.Set("timeUs", Napi::Number::New(env, slot->timeUs));
   period.Set("frames", Napi::Number::New(env, slot->frames));
+  period.Set("lostFramesBefore", Napi::Number::New(env, slot->lostFramesBefore));
   ring.commitRead();
   return period;
 }

@@ -82,6 +82,7 @@ struct PeriodSlot {
   double timeUs = 0;      // CLOCK_MONOTONIC time of the period's first sample
   uint32_t frames = 0;
   uint32_t flags = 0;     // bit 0: this period contains assistant content (playback reference)
+  uint32_t lostFramesBefore = 0;  // capture: frames dropped (ring full) just before this period
   std::unique_ptr<uint8_t[]> data;
 };
 

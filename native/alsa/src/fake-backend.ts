@@ -130,7 +130,7 @@ export class FakeAudioBackend implements AudioBackend {
     };
     const timer = this.clock.setRepeating(`fake capture ${request.device}`, periodUs / 1000, () => {
       periods += 1;
-      handlers.onPeriod({ pcm: takeFromMic(), frames: granted.periodFrames, timeUs: this.clock.monotonicUs() - periodUs });
+      handlers.onPeriod({ pcm: takeFromMic(), frames: granted.periodFrames, timeUs: this.clock.monotonicUs() - periodUs, lostFramesBefore: 0 });
     });
     const stream = {
       fail: (error: AudioDeviceError) => {
@@ -163,7 +163,7 @@ export class FakeAudioBackend implements AudioBackend {
       device.heard.push(pcm);
       if (contentFrames > 0) {
         const delayUs = ((granted.bufferFrames - granted.periodFrames) * 1e6) / granted.sampleRateHz;
-        handlers.onPlayed?.({ pcm, frames: granted.periodFrames, timeUs: this.clock.monotonicUs() + delayUs });
+        handlers.onPlayed?.({ pcm, frames: granted.periodFrames, timeUs: this.clock.monotonicUs() + delayUs, lostFramesBefore: 0 });
         handlers.onSpace?.();
       }
     });

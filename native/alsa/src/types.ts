@@ -49,6 +49,8 @@ export interface AudioPeriod {
    * reaches the speaker (playback's record of what it played).
    */
   readonly timeUs: number;
+  /** Capture: frames lost just before this period because JS had not taken them in time. */
+  readonly lostFramesBefore: number;
 }
 
 export const AUDIO_ERROR_CODES = [

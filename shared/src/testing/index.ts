@@ -10,3 +10,4 @@ export {
   type VirtualBoard,
 } from './virtual-board.js';
 export { align, type Alignment, correlationAt, endAbove, firstAbove, loudSpans, rms, samples, sine, sineSnrDb } from './signals.js';
+export { speech } from './speech.js';

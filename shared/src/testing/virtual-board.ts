@@ -190,11 +190,41 @@ async function startDaemon(
   daemon.once('error', (error) => (log += `\ncannot start pulseaudio: ${error.message}`));
   try {
     await waitUntilReady(daemon, socket, pactl, () => log);
+    await waitUntilFlowing({ ...process.env, ...env });
   } catch (error) {
     daemon.kill('SIGKILL');
     throw error;
   }
   return daemon;
+}
+
+/**
+ * A fresh daemon's null sinks deliver nothing to a recorder for about 2 s (measured: the first
+ * period at 1956 ms), until the anchors' low latency has taken hold. Wait for audio to flow
+ * from the microphone, so that what a test records starts when the test starts.
+ */
+function waitUntilFlowing(env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const recorder = spawn('parec', ['-d', 'mic.monitor', '--raw', '--latency-msec=10'], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+    let bytes = 0;
+    const timeout = setTimeout(() => {
+      recorder.kill('SIGKILL');
+      reject(new Error('the virtual board delivered no audio within 10 s'));
+    }, 10_000);
+    recorder.once('error', (error) => {
+      clearTimeout(timeout);
+      reject(new Error(`cannot start parec (deploy/setup.sh --test installs pulseaudio-utils): ${error.message}`));
+    });
+    recorder.stdout?.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      // A few periods' worth, not just the first packet, so the flow is steady.
+      if (bytes < 8 * 1764) return;
+      clearTimeout(timeout);
+      recorder.stdout?.removeAllListeners('data');
+      recorder.once('exit', () => resolve());
+      recorder.kill('SIGTERM');
+    });
+  });
 }
 
 async function stopDaemon(daemon: ChildProcess): Promise<void> {

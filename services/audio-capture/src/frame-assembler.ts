@@ -1,0 +1,103 @@
+import type { AudioPeriod, GrantedFormat } from '@voxbus/alsa';
+import type { AudioFrame } from '@voxbus/shared';
+
+const TWO_POW_32 = 0x1_0000_0000;
+/** A period this far from where the sample count puts it is a discontinuity, not jitter. */
+const RESYNC_US = 100_000;
+/** How fast the timeline follows the measured times (the device clock drifts from CLOCK_MONOTONIC). */
+const DRIFT_GAIN = 0.02;
+
+/**
+ * Cuts the device's periods into frames of a fixed duration, each with the next sequence
+ * number and the capture time of its first sample. Frames lost before they reached us (the
+ * addon's ring overflowed) leave a matching gap in the sequence, so a consumer can tell loss
+ * from silence; a reset (mute, reopen) starts a new frame without one.
+ */
+export class FrameAssembler {
+  private readonly frameBytes: number;
+  private readonly bytesPerFrameOfAudio: number;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private pendingStartUs = 0;
+  private nextSequence = 0;
+  /** The timeline stamp() keeps: the anchor's time, and the samples counted from it. */
+  private anchorUs: number | undefined;
+  private samplesSinceAnchor = 0;
+
+  constructor(
+    private readonly format: GrantedFormat,
+    readonly framesPerFrame: number,
+    firstSequence = 0,
+  ) {
+    this.bytesPerFrameOfAudio = format.channels * 2;
+    this.frameBytes = framesPerFrame * this.bytesPerFrameOfAudio;
+    this.nextSequence = firstSequence;
+  }
+
+  get sequence(): number {
+    return this.nextSequence;
+  }
+
+  /** Drops a partly built frame (the next one starts fresh); the sequence carries on. */
+  reset(): void {
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.anchorUs = undefined;
+  }
+
+  /**
+   * The capture time of a period's first sample. Each period's own timestamp jitters by a
+   * period or more (measured on the PulseAudio plugin: 20 ms), while the samples themselves
+   * come at the device's steady rate; so times follow the sample count from an anchor, which
+   * tracks the measured times slowly and jumps only at a discontinuity.
+   */
+  private stamp(period: AudioPeriod): number {
+    const nominal = this.anchorUs === undefined ? undefined : this.anchorUs + (this.samplesSinceAnchor * 1e6) / this.format.sampleRateHz;
+    if (nominal === undefined || Math.abs(period.timeUs - nominal) > RESYNC_US) {
+      this.anchorUs = period.timeUs;
+      this.samplesSinceAnchor = period.frames;
+      return period.timeUs;
+    }
+    this.anchorUs = (this.anchorUs as number) + (period.timeUs - nominal) * DRIFT_GAIN;
+    const stamped = this.anchorUs + (this.samplesSinceAnchor * 1e6) / this.format.sampleRateHz;
+    this.samplesSinceAnchor += period.frames;
+    return stamped;
+  }
+
+  /** Adds a period; returns the frames it completed, in order. */
+  push(period: AudioPeriod): AudioFrame[] {
+    const lostFramesBefore = period.lostFramesBefore;
+    if (lostFramesBefore > 0) {
+      // What was lost, plus what we had of the frame it interrupted, becomes a sequence gap.
+      const lostFrames = Math.ceil((lostFramesBefore + this.pendingBytes / this.bytesPerFrameOfAudio) / this.framesPerFrame);
+      this.nextSequence = (this.nextSequence + lostFrames) % TWO_POW_32;
+      this.reset();
+    }
+    const periodUs = this.stamp(period);
+    if (this.pendingBytes === 0) this.pendingStartUs = periodUs;
+    this.pending.push(period.pcm);
+    this.pendingBytes += period.pcm.length;
+    const frames: AudioFrame[] = [];
+    if (this.pendingBytes < this.frameBytes) return frames;
+
+    let joined = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingBytes);
+    let startUs = this.pendingStartUs;
+    while (joined.length >= this.frameBytes) {
+      frames.push({
+        sampleRateHz: this.format.sampleRateHz,
+        channels: this.format.channels,
+        sampleFormat: 's16le',
+        sequence: this.nextSequence,
+        captureTimeUs: Math.round(startUs),
+        pcm: joined.subarray(0, this.frameBytes),
+      });
+      this.nextSequence = (this.nextSequence + 1) % TWO_POW_32;
+      joined = joined.subarray(this.frameBytes);
+      startUs += (this.framesPerFrame * 1e6) / this.format.sampleRateHz;
+    }
+    this.pending = joined.length > 0 ? [joined] : [];
+    this.pendingBytes = joined.length;
+    this.pendingStartUs = startUs;
+    return frames;
+  }
+}

@@ -1,0 +1,48 @@
+import type { GrantedFormat } from '@voxbus/alsa';
+import { describe, expect, it } from 'vitest';
+import { FrameAssembler } from '../src/frame-assembler.js';
+
+const STEREO_48K: GrantedFormat = { device: 'hw:0', sampleRateHz: 48_000, channels: 2, sampleFormat: 's16le', periodFrames: 480, bufferFrames: 1920 };
+
+/** A period of `frames` stereo frames whose samples count up from `first`, stamped at `timeUs`. */
+function period(first: number, frames: number, timeUs: number, lostFramesBefore = 0) {
+  const pcm = Buffer.alloc(frames * 4);
+  for (let i = 0; i < frames * 2; i++) pcm.writeInt16LE((first + i) % 32768, i * 2);
+  return { pcm, frames, timeUs, lostFramesBefore };
+}
+
+describe('FrameAssembler', () => {
+  it('cuts 10 ms periods into 20 ms frames with consecutive sequences and the time of their first sample', () => {
+    const assembler = new FrameAssembler(STEREO_48K, 960);
+    const frames = [0, 1, 2, 3, 4].flatMap((n) => assembler.push(period(n * 960, 480, 1_000_000 + n * 10_000)));
+    expect(frames.map((f) => f.sequence)).toEqual([0, 1]);
+    expect(frames.map((f) => f.captureTimeUs)).toEqual([1_000_000, 1_020_000]);
+    expect(frames[0]).toMatchObject({ sampleRateHz: 48_000, channels: 2, sampleFormat: 's16le' });
+    // The PCM is the periods' PCM, in order, without a sample lost or repeated.
+    const joined = Buffer.concat(frames.map((f) => Buffer.from(f.pcm)));
+    for (let i = 0; i < joined.length / 2; i++) expect(joined.readInt16LE(i * 2)).toBe(i);
+  });
+
+  it('handles periods that do not divide the frame (a device that granted an odd period)', () => {
+    const assembler = new FrameAssembler(STEREO_48K, 960);
+    const frames = [0, 1, 2, 3, 4, 5, 6].flatMap((n) => assembler.push(period(n * 1400, 700, 1_000_000 + n * 14_583)));
+    expect(frames.map((f) => f.sequence)).toEqual([0, 1, 2, 3, 4]);
+    expect(frames[1]?.captureTimeUs).toBe(1_020_000);
+    expect(frames.every((f) => f.pcm.length === 960 * 4)).toBe(true);
+  });
+
+  it('leaves a sequence gap where frames were lost, and none after a reset', () => {
+    const assembler = new FrameAssembler(STEREO_48K, 960, 41);
+    expect(assembler.push(period(0, 960, 0)).map((f) => f.sequence)).toEqual([41]);
+    // 1920 frames (two whole frames) lost: the next frame is numbered 44.
+    expect(assembler.push(period(0, 960, 60_000, 1920)).map((f) => f.sequence)).toEqual([44]);
+    assembler.push(period(0, 480, 80_000));
+    assembler.reset();
+    expect(assembler.push(period(0, 960, 200_000)).map((f) => [f.sequence, f.captureTimeUs])).toEqual([[45, 200_000]]);
+  });
+
+  it('wraps the sequence at 2^32', () => {
+    const assembler = new FrameAssembler(STEREO_48K, 480, 0xffff_ffff);
+    expect(assembler.push(period(0, 960, 0)).map((f) => f.sequence)).toEqual([0xffff_ffff, 0]);
+  });
+});
