@@ -2,3 +2,4 @@ export * from './types.js';
 export { AlsaBackend } from './alsa-backend.js';
 export { FakeAudioBackend, type FakeAudioClock, type FakeDeviceSpec } from './fake-backend.js';
 export { validatePlaybackRequest, validateStreamRequest } from './validate-request.js';
+export { DeviceSupervisor, type SupervisorClock, type SupervisorOptions } from './device-supervisor.js';

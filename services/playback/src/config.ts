@@ -1,0 +1,42 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+export const PlaybackConfigSchema = Type.Object(
+  {
+    device: Type.String({ minLength: 1, description: 'ALSA PCM name: default, plughw:1,0, hw:CARD=Device,DEV=0, …' }),
+    sampleRateHz: Type.Integer({ minimum: 8000, maximum: 192_000, description: 'asked for; audio is resampled to what the device grants' }),
+    channels: Type.Integer({ minimum: 1, maximum: 8, description: 'asked for; mono assistant audio is upmixed to what the device grants' }),
+    periodMs: Type.Integer({ minimum: 2, maximum: 100, description: 'ALSA period: the granularity of flush, fades and position' }),
+    bufferPeriods: Type.Integer({ minimum: 2, maximum: 32, description: 'device buffer in periods: the latency, and the headroom against underruns' }),
+    jitterMs: Type.Integer({ minimum: 0, maximum: 2000, description: 'audio gathered before a reply starts playing, against network bursts and gaps' }),
+    ringMs: Type.Integer({ minimum: 50, maximum: 5000, description: 'audio handed to the audio thread ahead of the speaker' }),
+    maxQueueMs: Type.Integer({ minimum: 1000, description: 'audio waiting beyond the ring; more than this is dropped and counted' }),
+    fadeMs: Type.Number({ minimum: 0.1, maximum: 50, description: 'fade at starts, flushes and wherever the audio runs out' }),
+    volume: Type.Number({ minimum: 0, maximum: 4, description: 'initial linear gain' }),
+    positionIntervalMs: Type.Integer({ minimum: 10, maximum: 1000, description: 'how often a playing item reports its position' }),
+    resampleQuality: Type.Integer({ minimum: 0, maximum: 10, description: 'speexdsp quality, 0–10' }),
+    realtimePriority: Type.Integer({ minimum: 0, maximum: 99, description: 'SCHED_FIFO priority of the playback thread; 0: normal' }),
+    reopenInitialMs: Type.Integer({ minimum: 50 }),
+    reopenMaxMs: Type.Integer({ minimum: 100 }),
+  },
+  { additionalProperties: false },
+);
+
+export type PlaybackConfig = Static<typeof PlaybackConfigSchema>;
+
+export const PLAYBACK_DEFAULTS: PlaybackConfig = {
+  device: 'default',
+  sampleRateHz: 48_000,
+  channels: 2,
+  periodMs: 10,
+  bufferPeriods: 4,
+  jitterMs: 60,
+  ringMs: 400,
+  maxQueueMs: 180_000,
+  fadeMs: 5,
+  volume: 1,
+  positionIntervalMs: 100,
+  resampleQuality: 5,
+  realtimePriority: 0,
+  reopenInitialMs: 500,
+  reopenMaxMs: 10_000,
+};
