@@ -1,0 +1,171 @@
+import { FakeAudioBackend } from '@voxbus/alsa';
+import { type AudioFrame, MetricsRegistry } from '@voxbus/shared';
+import { FakeClock, loudSpans, samples, sine, sineSnrDb } from '@voxbus/shared/testing';
+import { describe, expect, it } from 'vitest';
+import { captureLog } from '../../../test/helpers/log-capture.js';
+import { PLAYBACK_DEFAULTS, type PlaybackConfig } from '../src/config.js';
+import { type PlaybackItemPayload, type PlaybackStatePayload, Speaker } from '../src/speaker.js';
+
+const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+/** An item's audio as the gateway publishes it: 20 ms frames of 24 kHz mono, tagged with offsets. */
+function itemFrames(itemId: string, pcm: Buffer, frameFrames = 480): AudioFrame[] {
+  const frames: AudioFrame[] = [];
+  for (let offset = 0; offset * 2 < pcm.length; offset += frameFrames) {
+    frames.push({
+      sampleRateHz: 24_000,
+      channels: 1,
+      sampleFormat: 's16le',
+      sequence: frames.length,
+      captureTimeUs: 0,
+      item: { responseId: 'resp_1', itemId, sampleOffset: offset },
+      pcm: pcm.subarray(offset * 2, (offset + frameFrames) * 2),
+    });
+  }
+  return frames;
+}
+
+async function rig(config: Partial<PlaybackConfig> = {}) {
+  const clock = new FakeClock();
+  const backend = new FakeAudioBackend(clock, [{ name: 'default', direction: 'playback' }]);
+  const states: PlaybackStatePayload[] = [];
+  const events: PlaybackItemPayload[] = [];
+  const played: AudioFrame[] = [];
+  const { log, lines } = captureLog();
+  const metrics = new MetricsRegistry();
+  const speaker = new Speaker(
+    { ...PLAYBACK_DEFAULTS, ...config },
+    { backend, clock, log, metrics, publishState: (s) => states.push(s), publishItem: (e) => events.push(e), publishPlayed: (f) => played.push(f) },
+  );
+  speaker.start();
+  await flush();
+  /** What the speaker played, left channel, from `from` (48 kHz frames). */
+  const heard = () => samples(backend.heard('default')).filter((_, i) => i % 2 === 0);
+  return { clock, backend, states, events, played, lines, metrics, speaker, heard };
+}
+
+describe('Speaker', () => {
+  it('plays an item as it arrives, upmixed and resampled to the device, and reports started then drained', async () => {
+    const { clock, states, events, played, speaker, heard } = await rig();
+    expect(states.map((s) => s.state)).toEqual(['opening', 'idle']);
+    for (const frame of itemFrames('item_a', sine(24_000, 1, 1000, 0.5))) speaker.play(frame);
+    clock.advance(1500);
+    expect(states.map((s) => s.state)).toEqual(['opening', 'idle', 'playing', 'idle']);
+    const kinds = events.map((e) => e.kind);
+    expect(kinds[0]).toBe('started');
+    expect(kinds.at(-1)).toBe('drained');
+    expect(events.at(-1)).toMatchObject({ itemId: 'item_a', responseId: 'resp_1', receivedMs: 1000 });
+    expect(events.at(-1)?.heardMs).toBeGreaterThanOrEqual(998);
+    // Positions in between, rising.
+    const positions = events.filter((e) => e.kind === 'position').map((e) => e.heardMs);
+    expect(positions.length).toBeGreaterThan(5);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    // The speaker played one second of a clean 1 kHz tone at 48 kHz.
+    const spans = loudSpans(heard(), 0.1, 4800);
+    expect(spans).toHaveLength(1);
+    const [start, end] = spans[0] as [number, number];
+    expect(end - start).toBeGreaterThan(47_000);
+    expect(sineSnrDb(heard().subarray(start + 2000, end - 2000), 48_000, 1000)).toBeGreaterThan(40);
+    // The echo reference covers it, in the device's format, in time order.
+    expect(played.length).toBeGreaterThanOrEqual(100);
+    expect(played.every((f) => f.sampleRateHz === 48_000 && f.channels === 2)).toBe(true);
+    expect(played.map((f) => f.sequence)).toEqual(played.map((_, i) => i));
+  });
+
+  it('rides out bursts and gaps shorter than the jitter buffer without a break in the sound', async () => {
+    const { clock, speaker, heard } = await rig({ jitterMs: 120 });
+    const frames = itemFrames('item_b', sine(24_000, 1.2, 500, 0.5));
+    // Bursts of five frames (100 ms of audio) every 100 ms, the first two arriving late.
+    for (let i = 0; i < frames.length; i += 5) {
+      for (const frame of frames.slice(i, i + 5)) speaker.play(frame);
+      clock.advance(i < 10 ? 100 + 30 : 100 - 15);
+    }
+    clock.advance(1000);
+    const spans = loudSpans(heard(), 0.05, 240);
+    expect(spans).toHaveLength(1);
+    expect((spans[0] as [number, number])[1] - (spans[0] as [number, number])[0]).toBeGreaterThan(1.19 * 48_000);
+  });
+
+  it('flushes within a period plus the device buffer, ends the item as flushed at what was heard, and drops its late frames', async () => {
+    const { clock, events, speaker, heard, metrics } = await rig({ jitterMs: 0 });
+    const frames = itemFrames('item_c', sine(24_000, 2, 1000, 0.5));
+    for (const frame of frames.slice(0, 50)) speaker.play(frame);
+    clock.advance(400);
+    const heardBefore = heard().length;
+    speaker.flush();
+    clock.advance(300);
+    const flushed = events.find((e) => e.kind === 'flushed');
+    expect(flushed).toMatchObject({ itemId: 'item_c', receivedMs: 1000 });
+    // Heard: about 400 ms, never the whole second that was received.
+    expect(flushed?.heardMs).toBeGreaterThan(300);
+    expect(flushed?.heardMs).toBeLessThan(480);
+    // The speaker went quiet within a period plus the device buffer (4 periods) plus the fade.
+    const spans = loudSpans(heard(), 0.02, 480);
+    expect((spans.at(-1) as [number, number])[1]).toBeLessThan(heardBefore + 5 * 480 + 240);
+    // The rest of the cancelled reply, still arriving, is not played.
+    for (const frame of frames.slice(50)) speaker.play(frame);
+    clock.advance(500);
+    expect(loudSpans(heard(), 0.02, 480)).toHaveLength(1);
+    expect(metrics.snapshot()['frames.droppedAfterFlush']).toBe(50);
+    // A new item plays.
+    for (const frame of itemFrames('item_d', sine(24_000, 0.3, 700, 0.5))) speaker.play(frame);
+    clock.advance(800);
+    expect(loudSpans(heard(), 0.02, 480)).toHaveLength(2);
+    expect(events.at(-1)).toMatchObject({ kind: 'drained', itemId: 'item_d' });
+  });
+
+  it('fills a gap in an item with silence and ignores a resent frame', async () => {
+    const { clock, events, speaker, metrics } = await rig({ jitterMs: 0 });
+    const frames = itemFrames('item_e', sine(24_000, 0.5, 1000, 0.5));
+    speaker.play(frames[0] as AudioFrame);
+    speaker.play(frames[0] as AudioFrame); // resent
+    speaker.play(frames[3] as AudioFrame); // frames 1 and 2 lost
+    clock.advance(500);
+    expect(metrics.snapshot()).toMatchObject({ 'frames.duplicate': 1, 'frames.gapFillFrames': 960 });
+    // The timing is kept: four frames' worth (80 ms) heard, though only two arrived (less the
+    // couple of ms the resampler's filter still holds at the end of an item).
+    expect(events.at(-1)).toMatchObject({ kind: 'drained', receivedMs: 40 });
+    expect(events.at(-1)?.heardMs).toBeGreaterThanOrEqual(76);
+    expect(events.at(-1)?.heardMs).toBeLessThanOrEqual(80);
+  });
+
+  it('plays earcons and applies the volume', async () => {
+    const { clock, states, events, speaker, heard } = await rig({ jitterMs: 0 });
+    speaker.setVolume(0.5);
+    expect(states.at(-1)).toMatchObject({ state: 'idle', volume: 0.5 });
+    speaker.earcon('listening');
+    clock.advance(400);
+    expect(events.map((e) => [e.kind, e.itemId])).toContainEqual(['drained', 'earcon:listening']);
+    const peak = Math.max(...Array.from(heard(), Math.abs));
+    expect(peak).toBeGreaterThan(0.25 * 0.5 * 32767 * 0.9);
+    expect(peak).toBeLessThan(0.25 * 0.5 * 32767 * 1.1);
+  });
+
+  it('reports a missing device as a retained error, drops what arrives meanwhile, and plays when the device is back', async () => {
+    const clock = new FakeClock();
+    const backend = new FakeAudioBackend(clock, [{ name: 'default', direction: 'playback' }]);
+    backend.unplug('default');
+    const states: PlaybackStatePayload[] = [];
+    const metrics = new MetricsRegistry();
+    const { log, lines } = captureLog();
+    const speaker = new Speaker(
+      { ...PLAYBACK_DEFAULTS, reopenInitialMs: 200 },
+      { backend, clock, log, metrics, publishState: (s) => states.push(s), publishItem: () => {}, publishPlayed: () => {} },
+    );
+    speaker.start();
+    await flush();
+    expect(states.at(-1)).toMatchObject({ state: 'error', error: { code: 'device_not_found' }, retryInMs: 200 });
+    speaker.play(itemFrames('item_f', sine(24_000, 0.1, 1000))[0] as AudioFrame);
+    expect(metrics.snapshot()['frames.droppedNoDevice']).toBe(1);
+    expect(lines.filter((l) => l.level === 50)).toHaveLength(1);
+    backend.plug('default');
+    clock.advance(200);
+    await flush();
+    expect(states.at(-1)?.state).toBe('idle');
+    for (const frame of itemFrames('item_g', sine(24_000, 0.2, 1000, 0.5))) speaker.play(frame);
+    clock.advance(500);
+    expect(loudSpans(samples(backend.heard('default')), 0.1, 480)).toHaveLength(1);
+    await speaker.stop();
+    expect(states.at(-1)?.state).toBe('stopped');
+  });
+});
