@@ -1,0 +1,129 @@
+import { type AudioFrame, decodeAudioFrame, encodeAudioFrame } from '@voxbus/shared';
+import { align, correlationAt, loudSpans, samples, sine, speech, startVirtualBoard, type VirtualBoard, waitForPort } from '@voxbus/shared/testing';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from '../../../test/helpers/cleanup.js';
+import { Probe } from '../../../test/helpers/probe.js';
+import { stackPorts, startRunner } from '../../../test/helpers/processes.js';
+
+const onCleanup = cleanupAfterEach();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const RATE_HZ = 24_000;
+const PERIOD_MS = 10;
+const BUFFER_PERIODS = 4;
+const FADE_MS = 5;
+
+interface ItemEvent {
+  kind: string;
+  itemId: string;
+  heardMs: number;
+  receivedMs: number;
+}
+
+async function stack(): Promise<{ board: VirtualBoard; probe: Probe }> {
+  const board = await startVirtualBoard();
+  onCleanup(() => board.stop());
+  const ports = await stackPorts();
+  const runner = startRunner(['broker', 'playback'], {
+    ...ports.env,
+    ...board.env,
+    VOXBUS_PLAYBACK__DEVICE: board.speakerDevice,
+    VOXBUS_PLAYBACK__PERIOD_MS: String(PERIOD_MS),
+    VOXBUS_PLAYBACK__BUFFER_PERIODS: String(BUFFER_PERIODS),
+    VOXBUS_PLAYBACK__FADE_MS: String(FADE_MS),
+  });
+  onCleanup(() => runner.stop('SIGKILL'));
+  await waitForPort(ports.tcpPort, 15_000);
+  const probe = await Probe.connect(ports.url);
+  onCleanup(() => probe.close());
+  await probe.subscribe('voxbus/#');
+  await probe.waitForJson('voxbus/playback/status', (s: { status: string }) => s.status === 'online', 20_000);
+  await probe.waitForJson('voxbus/playback/state', (s: { state: string }) => s.state === 'idle', 10_000);
+  return { board, probe };
+}
+
+/** 20 ms frames of 24 kHz mono, tagged as the gateway tags them. */
+function outputFrames(itemId: string, pcm: Buffer): Buffer[] {
+  const frames: Buffer[] = [];
+  for (let offset = 0; offset * 2 < pcm.length; offset += 480) {
+    frames.push(
+      encodeAudioFrame({
+        sampleRateHz: RATE_HZ,
+        channels: 1,
+        sampleFormat: 's16le',
+        sequence: frames.length,
+        captureTimeUs: 0,
+        item: { responseId: 'resp_1', itemId, sampleOffset: offset },
+        pcm: pcm.subarray(offset * 2, (offset + 480) * 2),
+      }),
+    );
+  }
+  return frames;
+}
+
+/** A deterministic pseudo-random sequence, so a failure can be reproduced. */
+function lcg(seed: number): () => number {
+  let state = seed;
+  return () => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+}
+
+describe('playback as its own process on the virtual board', () => {
+  it('plays audio delivered in irregular bursts without gaps, and says what it played', async () => {
+    const { board, probe } = await stack();
+    const source = await speech('Frames arrive in bursts, as a network delivers them, and play without a gap.', RATE_HZ);
+    const frames = outputFrames('item_burst', source);
+    const recorder = board.recordSpeaker(RATE_HZ);
+    await sleep(200);
+    // Bursts of 1 to 12 frames, 0 to 150 ms apart: on average faster than real time, with
+    // pauses longer than a frame, as the realtime service streams a reply.
+    const random = lcg(7);
+    for (let i = 0; i < frames.length; ) {
+      const burst = 1 + Math.floor(random() * 12);
+      for (const frame of frames.slice(i, i + burst)) await probe.publish('voxbus/audio/output', frame);
+      i += burst;
+      await sleep(Math.floor(random() * 150));
+    }
+    const drained = await probe.waitForJson<ItemEvent>('voxbus/playback/event/item', (e) => e.kind === 'drained', 20_000);
+    await sleep(200);
+    const { pcm } = await recorder.stop();
+    const heard = samples(pcm);
+    const reference = samples(source);
+    const { lagSamples, correlation } = align(reference, heard);
+    expect(correlation).toBeGreaterThan(0.95);
+    // No gap anywhere: every 100 ms window of the speech matches the recording at the same lag.
+    const window = RATE_HZ / 10;
+    for (const [start, end] of loudSpans(reference, 0.05, window)) {
+      for (let at = start; at + window <= end; at += window) {
+        expect(correlationAt(reference.subarray(at, at + window), heard, lagSamples + at), `window at ${at}`).toBeGreaterThan(0.9);
+      }
+    }
+    expect(drained).toMatchObject({ itemId: 'item_burst', receivedMs: Math.round((reference.length * 1000) / RATE_HZ) });
+    expect(Math.abs(drained.heardMs - drained.receivedMs)).toBeLessThanOrEqual(3);
+    const played = probe.on('voxbus/audio/played').map((m) => decodeAudioFrame(m.payload));
+    expect(played.length).toBeGreaterThan(reference.length / 240 - 5);
+    for (let i = 1; i < played.length; i++) expect((played[i] as AudioFrame).captureTimeUs).toBeGreaterThan((played[i - 1] as AudioFrame).captureTimeUs);
+  });
+
+  it('silences the speaker within one period plus the device delay of a flush', async () => {
+    const { board, probe } = await stack();
+    const recorder = board.recordSpeaker(RATE_HZ);
+    await sleep(200);
+    for (const frame of outputFrames('item_long', sine(RATE_HZ, 3, 440, 0.5))) await probe.publish('voxbus/audio/output', frame);
+    await probe.waitForJson<ItemEvent>('voxbus/playback/event/item', (e) => e.kind === 'position' && e.heardMs > 500, 10_000);
+    const flushAtUs = Number(process.hrtime.bigint() / 1000n);
+    await probe.publish('voxbus/playback/cmd/flush', '{}');
+    const flushed = await probe.waitForJson<ItemEvent>('voxbus/playback/event/item', (e) => e.kind === 'flushed', 5000);
+    await sleep(500);
+    const { pcm, firstSampleUs } = await recorder.stop();
+    const spans = loudSpans(samples(pcm), 0.01, RATE_HZ / 20);
+    expect(spans).toHaveLength(1);
+    const silentAtUs = firstSampleUs + ((spans[0] as [number, number])[1] * 1e6) / RATE_HZ;
+    const flushToSilenceMs = (silentAtUs - flushAtUs) / 1000;
+    // One period, the device buffer, and the fade; plus 15 ms for the bus hop and for placing
+    // the recording on the clock.
+    expect(flushToSilenceMs).toBeLessThan(PERIOD_MS + PERIOD_MS * BUFFER_PERIODS + FADE_MS + 15);
+    // What the speaker played of the item is what the flushed event says was heard.
+    const heardMs = (((spans[0] as [number, number])[1] - (spans[0] as [number, number])[0]) * 1000) / RATE_HZ;
+    expect(Math.abs(flushed.heardMs - heardMs)).toBeLessThan(25);
+    expect(flushed.receivedMs).toBe(3000);
+  });
+});
