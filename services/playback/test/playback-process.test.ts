@@ -1,5 +1,5 @@
 import { type AudioFrame, decodeAudioFrame, encodeAudioFrame } from '@voxbus/shared';
-import { align, correlationAt, loudSpans, samples, sine, speech, startVirtualBoard, type VirtualBoard, waitForPort } from '@voxbus/shared/testing';
+import { align, envelopeMismatches, loudSpans, samples, sine, speech, startVirtualBoard, type VirtualBoard, waitForPort } from '@voxbus/shared/testing';
 import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../../../test/helpers/cleanup.js';
 import { Probe } from '../../../test/helpers/probe.js';
@@ -30,6 +30,7 @@ async function stack(): Promise<{ board: VirtualBoard; probe: Probe }> {
     VOXBUS_PLAYBACK__PERIOD_MS: String(PERIOD_MS),
     VOXBUS_PLAYBACK__BUFFER_PERIODS: String(BUFFER_PERIODS),
     VOXBUS_PLAYBACK__FADE_MS: String(FADE_MS),
+    VOXBUS_PLAYBACK__JITTER_MS: '100',
   });
   onCleanup(() => runner.stop('SIGKILL'));
   await waitForPort(ports.tcpPort, 15_000);
@@ -73,14 +74,20 @@ describe('playback as its own process on the virtual board', () => {
     const frames = outputFrames('item_burst', source);
     const recorder = board.recordSpeaker(RATE_HZ);
     await sleep(200);
-    // Bursts of 1 to 12 frames, 0 to 150 ms apart: on average faster than real time, with
-    // pauses longer than a frame, as the realtime service streams a reply.
+    // Bursts of 1 to 12 frames, 0 to 150 ms apart, as the realtime service streams a reply:
+    // faster than real time on average, with pauses longer than a frame. A network may fall
+    // behind real time by less than the jitter buffer (100 ms here) without an audible gap;
+    // the schedule keeps within 50 ms of that, measured against the clock as it is sent.
     const random = lcg(7);
+    const startedAt = Date.now();
+    let deliveredMs = 0;
     for (let i = 0; i < frames.length; ) {
       const burst = 1 + Math.floor(random() * 12);
       for (const frame of frames.slice(i, i + burst)) await probe.publish('voxbus/audio/output', frame);
       i += burst;
-      await sleep(Math.floor(random() * 150));
+      deliveredMs += burst * 20;
+      const aheadMs = deliveredMs - (Date.now() - startedAt);
+      await sleep(Math.max(0, Math.min(Math.floor(random() * 150), aheadMs + 50)));
     }
     const drained = await probe.waitForJson<ItemEvent>('voxbus/playback/event/item', (e) => e.kind === 'drained', 20_000);
     await sleep(200);
@@ -89,13 +96,8 @@ describe('playback as its own process on the virtual board', () => {
     const reference = samples(source);
     const { lagSamples, correlation } = align(reference, heard);
     expect(correlation).toBeGreaterThan(0.95);
-    // No gap anywhere: every 100 ms window of the speech matches the recording at the same lag.
-    const window = RATE_HZ / 10;
-    for (const [start, end] of loudSpans(reference, 0.05, window)) {
-      for (let at = start; at + window <= end; at += window) {
-        expect(correlationAt(reference.subarray(at, at + window), heard, lagSamples + at), `window at ${at}`).toBeGreaterThan(0.9);
-      }
-    }
+    // No gap anywhere: in every 5 ms block with speech in it, the speaker was as loud as the source.
+    expect(envelopeMismatches(reference, heard, lagSamples, RATE_HZ / 200)).toEqual([]);
     expect(drained).toMatchObject({ itemId: 'item_burst', receivedMs: Math.round((reference.length * 1000) / RATE_HZ) });
     expect(Math.abs(drained.heardMs - drained.receivedMs)).toBeLessThanOrEqual(3);
     const played = probe.on('voxbus/audio/played').map((m) => decodeAudioFrame(m.payload));

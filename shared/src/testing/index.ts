@@ -9,5 +9,5 @@ export {
   VIRTUAL_SPEAKER_DEVICE,
   type VirtualBoard,
 } from './virtual-board.js';
-export { align, type Alignment, correlationAt, endAbove, firstAbove, loudSpans, rms, samples, sine, sineSnrDb } from './signals.js';
+export { align, type Alignment, correlationAt, endAbove, envelopeMismatches, firstAbove, loudSpans, rms, samples, sine, sineSnrDb } from './signals.js';
 export { speech } from './speech.js';

@@ -175,3 +175,25 @@ export function sineSnrDb(values: Int16Array, sampleRateHz: number, frequencyHz:
   }
   return 10 * Math.log10(signal / Math.max(noise, 1e-9));
 }
+
+/**
+ * Blocks of `blockSamples` where the reference has sound (above `floor`, a fraction of full
+ * scale) but the recording, at `lag`, is more than 6 dB louder or quieter: a dropout, a
+ * repeat or an inserted silence. Energy, unlike waveform correlation, does not suffer from the
+ * sub-sample delays a sound server's resampler adds (which make fricatives decorrelate).
+ */
+export function envelopeMismatches(reference: Int16Array, recording: Int16Array, lag: number, blockSamples: number, floor = 0.01): number[] {
+  const mismatches: number[] = [];
+  for (let at = 0; at + blockSamples <= reference.length; at += blockSamples) {
+    const expected = rms(reference.subarray(at, at + blockSamples));
+    if (expected < floor) continue;
+    const start = at + lag;
+    if (start < 0 || start + blockSamples > recording.length) {
+      mismatches.push(at);
+      continue;
+    }
+    const got = rms(recording.subarray(start, start + blockSamples));
+    if (got < expected / 2 || got > expected * 2) mismatches.push(at);
+  }
+  return mismatches;
+}
