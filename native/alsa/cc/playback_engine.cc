@@ -135,7 +135,11 @@ bool PlaybackEngine::writePeriod(size_t contentFrames, uint64_t contentStart) {
       std::memcpy(slot->data.get(), period_.get(), period * frameBytes_);
       slot->frames = static_cast<uint32_t>(period);
       slot->flags = 1;
-      slot->timeUs = monotonicUs() + static_cast<double>(delay - static_cast<snd_pcm_sframes_t>(written)) * 1e6 / granted_.rateHz;
+      const double nowUs = monotonicUs();
+      slot->timeUs = nowUs + static_cast<double>(delay - static_cast<snd_pcm_sframes_t>(written)) * 1e6 / granted_.rateHz;
+      slot->writtenUs = nowUs;
+      slot->contentStart = static_cast<double>(contentStart);
+      slot->contentFrames = static_cast<uint32_t>(contentFrames);
       periodsOut_.commitWrite();
     } else {
       stats_.droppedPeriods.fetch_add(1, std::memory_order_relaxed);

@@ -83,6 +83,9 @@ struct PeriodSlot {
   uint32_t frames = 0;
   uint32_t flags = 0;     // bit 0: this period contains assistant content (playback reference)
   uint32_t lostFramesBefore = 0;  // capture: frames dropped (ring full) just before this period
+  double writtenUs = 0;           // playback: when the period was written into the device
+  double contentStart = 0;        // playback: content position of its first content frame
+  uint32_t contentFrames = 0;     // playback: how many of its frames are content
   std::unique_ptr<uint8_t[]> data;
 };
 

@@ -188,7 +188,8 @@ export class AlsaBackend implements AudioBackend {
   async openPlayback(request: PlaybackRequest, handlers: PlaybackHandlers): Promise<PlaybackStream> {
     validatePlaybackRequest(request);
     const driver = new NativeStreamDriver('playback', request.device, {
-      ...(handlers.onPlayed ? { onPeriod: handlers.onPlayed } : {}),
+      // The addon's playback periods carry writtenUs / contentStart / contentFrames.
+      ...(handlers.onPlayed ? { onPeriod: handlers.onPlayed as (period: AudioPeriod) => void } : {}),
       ...(handlers.onSpace ? { onSpace: handlers.onSpace } : {}),
       onError: handlers.onError,
     });

@@ -159,11 +159,12 @@ export class FakeAudioBackend implements AudioBackend {
     const periodUs = (granted.periodFrames * 1e6) / granted.sampleRateHz;
     let state: 'running' | 'failed' | 'closed' = 'running';
     const timer = this.clock.setRepeating(`fake playback ${request.device}`, periodUs / 1000, () => {
-      const { pcm, contentFrames } = speaker.playPeriod();
+      const { pcm, contentStart, contentFrames } = speaker.playPeriod();
       device.heard.push(pcm);
       if (contentFrames > 0) {
         const delayUs = ((granted.bufferFrames - granted.periodFrames) * 1e6) / granted.sampleRateHz;
-        handlers.onPlayed?.({ pcm, frames: granted.periodFrames, timeUs: this.clock.monotonicUs() + delayUs, lostFramesBefore: 0 });
+        const nowUs = this.clock.monotonicUs();
+        handlers.onPlayed?.({ pcm, frames: granted.periodFrames, timeUs: nowUs + delayUs, lostFramesBefore: 0, writtenUs: nowUs, contentStart, contentFrames });
         handlers.onSpace?.();
       }
     });
@@ -268,7 +269,7 @@ class FakeSpeaker {
     this.flushPending = true;
   }
 
-  playPeriod(): { pcm: Buffer; contentFrames: number } {
+  playPeriod(): { pcm: Buffer; contentStart: number; contentFrames: number } {
     const periodFrames = this.granted.periodFrames;
     const pcm = Buffer.alloc(periodFrames * this.frameBytes);
     const contentStart = this.read;
@@ -301,7 +302,7 @@ class FakeSpeaker {
       const out = this.inDevice.shift() as { contentStart: number; contentFrames: number };
       this.heard = Math.max(this.heard, out.contentStart + out.contentFrames);
     }
-    return { pcm, contentFrames: content };
+    return { pcm, contentStart, contentFrames: content };
   }
 
   stats(): Omit<PlaybackStats, 'state'> {

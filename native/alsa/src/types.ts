@@ -53,6 +53,15 @@ export interface AudioPeriod {
   readonly lostFramesBefore: number;
 }
 
+/** A period playback wrote to the device, with where its content came from. */
+export interface PlayedPeriod extends AudioPeriod {
+  /** CLOCK_MONOTONIC µs when it was written into the device (timeUs is when it is heard). */
+  readonly writtenUs: number;
+  /** Content position (as counted by write()) of its first content frame, and how many it has. */
+  readonly contentStart: number;
+  readonly contentFrames: number;
+}
+
 export const AUDIO_ERROR_CODES = [
   'device_not_found',
   'device_busy',
@@ -118,7 +127,7 @@ export interface CaptureHandlers {
 
 export interface PlaybackHandlers {
   /** A period that went to the device with assistant audio in it (the echo reference). */
-  onPlayed?(period: AudioPeriod): void;
+  onPlayed?(period: PlayedPeriod): void;
   /** The audio thread took content from the ring: there is room to write more. */
   onSpace?(): void;
   onError(error: AudioDeviceError): void;

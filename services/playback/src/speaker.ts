@@ -1,4 +1,4 @@
-import { type AudioBackend, type AudioPeriod, DeviceSupervisor, type GrantedFormat, type PlaybackStream } from '@voxbus/alsa';
+import { type AudioBackend, DeviceSupervisor, type GrantedFormat, type PlaybackStream, type PlayedPeriod } from '@voxbus/alsa';
 import type { AudioFrame, Clock, Logger, MetricsRegistry, Payload, TimerHandle } from '@voxbus/shared';
 import type { PlaybackConfig } from './config.js';
 import { type EarconName, synthesizeEarcon } from './earcons.js';
@@ -28,6 +28,8 @@ interface Item {
   sourceRateHz: number;
   /** Where its first frame entered the ring, once it has. */
   startFrame: number | undefined;
+  /** When its first sample was written into the device, once it has been. */
+  enteredDeviceUs: number | null;
   /** Where its last written frame ends in the ring. */
   endFrame: number;
   /** Frames still waiting in the queue for room in the ring. */
@@ -259,6 +261,7 @@ export class Speaker {
         receivedSourceFrames: 0,
         sourceRateHz: this.granted?.sampleRateHz ?? 24_000,
         startFrame: undefined,
+        enteredDeviceUs: null,
         endFrame: 0,
         queuedFrames: 0,
         started: false,
@@ -318,7 +321,10 @@ export class Speaker {
     const frameBytes = (this.granted as GrantedFormat).channels * 2;
     while (this.queue.length > 0) {
       const head = this.queue[0] as { item: Item; pcm: Buffer };
-      if (head.item.startFrame === undefined) head.item.startFrame = this.writtenFrames;
+      if (head.item.startFrame === undefined) {
+        head.item.startFrame = this.writtenFrames;
+        head.item.enteredDeviceUs = null;
+      }
       const taken = stream.write(head.pcm);
       this.writtenFrames += taken;
       this.queuedFrames -= taken;
@@ -397,13 +403,20 @@ export class Speaker {
       responseId: item.responseId,
       heardMs: Math.round((heardFrames * 1000) / rate),
       receivedMs: Math.round((item.receivedSourceFrames * 1000) / item.sourceRateHz),
+      enteredDeviceUs: item.enteredDeviceUs,
       timeUs: this.deps.clock.monotonicUs(),
     });
   }
 
   /** What went to the speaker with assistant audio in it: the echo reference for the dsp. */
-  private played(period: AudioPeriod): void {
+  private played(period: PlayedPeriod): void {
     this.device.working();
+    for (const item of this.items.values()) {
+      const start = item.startFrame;
+      if (start !== undefined && item.enteredDeviceUs === null && start >= period.contentStart && start < period.contentStart + period.contentFrames) {
+        item.enteredDeviceUs = period.writtenUs;
+      }
+    }
     const granted = this.granted;
     if (granted === undefined) return;
     this.deps.publishPlayed({

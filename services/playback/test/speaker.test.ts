@@ -55,6 +55,10 @@ describe('Speaker', () => {
     expect(kinds[0]).toBe('started');
     expect(kinds.at(-1)).toBe('drained');
     expect(events.at(-1)).toMatchObject({ itemId: 'item_a', responseId: 'resp_1', receivedMs: 1000 });
+    // It entered the device before it was heard, by the device buffer (the fake's delay).
+    const started = events[0] as PlaybackItemPayload;
+    expect(started.enteredDeviceUs).not.toBeNull();
+    expect(started.timeUs - (started.enteredDeviceUs as number)).toBeGreaterThanOrEqual(30_000);
     expect(events.at(-1)?.heardMs).toBeGreaterThanOrEqual(998);
     // Positions in between, rising.
     const positions = events.filter((e) => e.kind === 'position').map((e) => e.heardMs);

@@ -295,6 +295,9 @@ export const PlaybackItemEvent = Type.Object(
     responseId: Type.String(),
     heardMs: Type.Integer({ minimum: 0, description: 'ms of this item that came out of the speaker (samples written minus the device delay)' }),
     receivedMs: Type.Integer({ minimum: 0, description: 'ms of this item received so far' }),
+    enteredDeviceUs: Type.Union([Type.Number(), Type.Null()], {
+      description: "CLOCK_MONOTONIC µs when the item's first sample was written into the device (null until known)",
+    }),
     timeUs: Type.Number({ description: 'CLOCK_MONOTONIC µs when this was measured' }),
   },
   { ...closed, description: 'Where the speaker is in an item: what the person actually heard' },

@@ -1,0 +1,210 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { decodeAudioFrame, encodeAudioFrame } from '@voxbus/shared';
+import { loudSpans, samples, sine, speech, startVirtualBoard } from '@voxbus/shared/testing';
+import { cpuTimeMs, memoryOf, startAedesService } from '../lib/processes.js';
+import { BENCH_ROOT, writeResults } from '../lib/results.js';
+import { percentiles, round3 } from '../lib/stats.js';
+
+/**
+ * npm run bench:audio — audio-capture and playback as their own processes on the virtual
+ * board (real ALSA through PulseAudio null sinks, real time), the voxbus broker between them
+ * and this process. Over BENCH_AUDIO_SECONDS (default 60):
+ *  - microphone → bus: each audio/mic frame's arrival here minus the capture time of its last
+ *    sample (when the ALSA period that completed it ended), while speech plays into the mic;
+ *  - bus → speaker: a tone burst published on audio/output, to its first sample in a recording
+ *    of the virtual speaker; bus → device: to when the audio thread wrote that sample into ALSA;
+ *  - flush → silence: a flush command published mid-tone, to the end of the tone in the recording;
+ *  - xruns, lost frames and the services' PSS at the end of the run.
+ */
+const SECONDS = Number(process.env.BENCH_AUDIO_SECONDS ?? 60);
+const CYCLE_MS = 2500;
+const RATE_HZ = 24_000;
+const PERIOD_MS = 10;
+const BUFFER_PERIODS = 4;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+
+function startService(name: string, env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, [join(BENCH_ROOT, '..', 'services', name, 'dist', 'main.js')], {
+    env: { ...process.env, VOXBUS_LOG__LEVEL: 'warn', VOXBUS_METRICS_INTERVAL_MS: '1000', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+function outputFrames(itemId: string, pcm: Buffer): Buffer[] {
+  const frames: Buffer[] = [];
+  for (let offset = 0; offset * 2 < pcm.length; offset += 480) {
+    frames.push(
+      encodeAudioFrame({
+        sampleRateHz: RATE_HZ,
+        channels: 1,
+        sampleFormat: 's16le',
+        sequence: frames.length,
+        captureTimeUs: nowUs(),
+        item: { responseId: 'bench', itemId, sampleOffset: offset },
+        pcm: pcm.subarray(offset * 2, (offset + 480) * 2),
+      }),
+    );
+  }
+  return frames;
+}
+
+function summary(values: number[]) {
+  const [p50, p99] = percentiles(values, [50, 99]);
+  return { p50_ms: round3(p50 as number), p99_ms: round3(p99 as number), max_ms: round3(Math.max(...values)), n: values.length };
+}
+
+const board = await startVirtualBoard();
+const broker = await startAedesService();
+const deviceEnv = {
+  ...board.env,
+  VOXBUS_BUS__URL: broker.url,
+};
+const capture = startService('audio-capture', {
+  ...deviceEnv,
+  VOXBUS_AUDIO_CAPTURE__DEVICE: board.micDevice,
+  VOXBUS_AUDIO_CAPTURE__SAMPLE_RATE_HZ: '48000',
+  VOXBUS_AUDIO_CAPTURE__PERIOD_MS: String(PERIOD_MS),
+});
+const playback = startService('playback', {
+  ...deviceEnv,
+  VOXBUS_PLAYBACK__DEVICE: board.speakerDevice,
+  VOXBUS_PLAYBACK__PERIOD_MS: String(PERIOD_MS),
+  VOXBUS_PLAYBACK__BUFFER_PERIODS: String(BUFFER_PERIODS),
+  // The jitter buffer is a chosen delay, reported separately; without it the pipeline is measured.
+  VOXBUS_PLAYBACK__JITTER_MS: '0',
+});
+
+const client = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
+const micLatenciesMs: number[] = [];
+const micSequences: number[] = [];
+const metrics: Record<string, { counters: Record<string, number>; process: { pssBytes: number | null; cpuUserUs: number; cpuSystemUs: number } }> = {};
+const states: Record<string, string> = {};
+/** Burst item id → when its first sample entered the device (from playback's `started` event). */
+const enteredDeviceUs = new Map<string, number>();
+client.on('message', (topic, payload) => {
+  if (topic === 'voxbus/audio/mic') {
+    const frame = decodeAudioFrame(payload);
+    const frameUs = ((frame.pcm.length / 2 / frame.channels) * 1e6) / frame.sampleRateHz;
+    micLatenciesMs.push((nowUs() - (frame.captureTimeUs + frameUs)) / 1000);
+    micSequences.push(frame.sequence);
+  } else if (topic === 'voxbus/playback/event/item') {
+    const event = JSON.parse(payload.toString()) as { kind: string; itemId: string; enteredDeviceUs: number | null };
+    if (event.kind === 'started' && event.enteredDeviceUs !== null) enteredDeviceUs.set(event.itemId, event.enteredDeviceUs);
+  } else if (topic.endsWith('/metrics')) {
+    metrics[topic.split('/')[1] as string] = JSON.parse(payload.toString());
+  } else if (topic.endsWith('/state')) {
+    states[topic.split('/')[1] as string] = (JSON.parse(payload.toString()) as { state: string }).state;
+  }
+});
+await client.subscribeAsync(['voxbus/audio/mic', 'voxbus/+/metrics', 'voxbus/+/state', 'voxbus/playback/event/item'], { qos: 0 });
+for (const deadline = Date.now() + 20_000; states['audio-capture'] !== 'capturing' || states.playback !== 'idle'; ) {
+  if (Date.now() > deadline) throw new Error(`services not ready: ${JSON.stringify(states)}`);
+  await sleep(100);
+}
+await sleep(500);
+micLatenciesMs.length = 0;
+micSequences.length = 0;
+
+// Speech into the microphone for the whole run, as a person talking.
+const talk = await speech('This is the board listening while it also speaks, for a minute, to count every glitch.', 48_000);
+let talking = true;
+const talker = (async () => {
+  while (talking) await board.speak(talk, 48_000);
+})();
+
+process.stderr.write(`bench:audio ${SECONDS} s on the virtual board…\n`);
+const recorder = board.recordSpeaker(RATE_HZ);
+await sleep(300);
+const cpuBefore = { capture: cpuTimeMs(capture.pid as number), playback: cpuTimeMs(playback.pid as number) };
+const startedMs = Date.now();
+const bursts: number[] = [];
+const flushes: number[] = [];
+const tone = sine(RATE_HZ, 0.2, 660, 0.5);
+const longTone = sine(RATE_HZ, 3, 440, 0.5);
+for (let cycle = 0; (cycle + 1) * CYCLE_MS <= SECONDS * 1000; cycle++) {
+  const cycleStart = startedMs + cycle * CYCLE_MS;
+  await sleep(Math.max(0, cycleStart - Date.now()));
+  // A short reply arriving all at once (the realtime service sends faster than real time).
+  const burst = outputFrames(`burst_${cycle}`, tone);
+  bursts.push(nowUs());
+  for (const frame of burst) client.publish('voxbus/audio/output', frame, { qos: 0 });
+  await sleep(800);
+  for (const frame of outputFrames(`long_${cycle}`, longTone)) client.publish('voxbus/audio/output', frame, { qos: 0 });
+  await sleep(400 + (cycle % 5) * 37); // flush at varying points within a period
+  flushes.push(nowUs());
+  client.publish('voxbus/playback/cmd/flush', '{}', { qos: 0 });
+}
+const elapsedMs = Date.now() - startedMs;
+await sleep(1500);
+const cpu = {
+  capture: ((cpuTimeMs(capture.pid as number) - cpuBefore.capture) / elapsedMs) * 100,
+  playback: ((cpuTimeMs(playback.pid as number) - cpuBefore.playback) / elapsedMs) * 100,
+};
+const { pcm, firstSampleUs } = await recorder.stop();
+talking = false;
+await talker.catch(() => {});
+const memory = { capture: memoryOf(capture.pid as number), playback: memoryOf(playback.pid as number) };
+const finalMetrics = structuredClone(metrics);
+
+// The recording, as sound spans on the monotonic clock.
+const spans = loudSpans(samples(pcm), 0.01, RATE_HZ / 50).map(([start, end]) => ({
+  startUs: firstSampleUs + (start * 1e6) / RATE_HZ,
+  endUs: firstSampleUs + (end * 1e6) / RATE_HZ,
+}));
+const busToSpeakerMs = bursts.flatMap((sentUs) => {
+  const span = spans.find((s) => s.startUs >= sentUs - 5000);
+  return span === undefined ? [] : [(span.startUs - sentUs) / 1000];
+});
+const flushToSilenceMs = flushes.flatMap((flushUs) => {
+  const span = spans.find((s) => s.startUs < flushUs && s.endUs >= flushUs - 5000);
+  return span === undefined ? [] : [(span.endUs - flushUs) / 1000];
+});
+const deviceDelayMs = ((finalMetrics.playback?.counters['device.delayFrames'] ?? 0) * 1000) / 48_000;
+const busToDeviceMs = bursts.flatMap((sentUs, cycle) => {
+  const entered = enteredDeviceUs.get(`burst_${cycle}`);
+  return entered === undefined ? [] : [(entered - sentUs) / 1000];
+});
+const gaps = micSequences.slice(1).filter((sequence, i) => sequence !== ((micSequences[i] as number) + 1) % 2 ** 32).length;
+
+client.end(true);
+capture.kill('SIGTERM');
+playback.kill('SIGTERM');
+await Promise.all([capture, playback].map((child) => new Promise((resolve) => child.once('exit', resolve))));
+await broker.stop();
+await board.stop();
+
+const result = {
+  secondsMeasured: round3(elapsedMs / 1000),
+  device: { periodMs: PERIOD_MS, bufferPeriods: BUFFER_PERIODS, playbackJitterMs: 0, captureRateHz: 48_000, frameMs: 20 },
+  micToBus: { ...summary(micLatenciesMs), description: 'audio/mic frame received by a subscriber − capture time of its last sample' },
+  busToSpeaker: { ...summary(busToSpeakerMs), description: 'tone burst published on audio/output → its first sample in the recording of the speaker' },
+  busToDevice: {
+    ...summary(busToDeviceMs),
+    description: "tone burst published on audio/output → its first sample written into ALSA (the audio thread's timestamp, in playback's `started` event)",
+  },
+  deviceDelayReportedMs: { value: round3(deviceDelayMs), description: 'snd_pcm_delay as the ALSA pulse plugin reports it (device buffer plus the sound server)' },
+  flushToSilence: { ...summary(flushToSilenceMs), description: 'flush command published → the end of the tone in the recording' },
+  xruns: { capture: finalMetrics['audio-capture']?.counters['device.xruns'] ?? null, playback: finalMetrics.playback?.counters['device.xruns'] ?? null },
+  micFrames: { received: micSequences.length, sequenceGaps: gaps, lostFrames: finalMetrics['audio-capture']?.counters['frames.lostFrames'] ?? null },
+  cpuPercent: { capture: round3(cpu.capture), playback: round3(cpu.playback) },
+  pssBytes: { capture: memory.capture.pssBytes, playback: memory.playback.pssBytes },
+  method:
+    'audio-capture and playback as separate processes on the virtual board (PulseAudio null sinks via the ALSA pulse plugin), Aedes broker; recording of the speaker by parec at 10 ms latency, placed on CLOCK_MONOTONIC by its earliest chunk',
+};
+console.log(`\naudio on the virtual board, ${result.secondsMeasured} s, period ${PERIOD_MS} ms, device buffer ${BUFFER_PERIODS} periods\n`);
+console.log('measure                 p50 ms   p99 ms   max ms     n');
+for (const [name, r] of [
+  ['microphone → bus', result.micToBus],
+  ['bus → speaker', result.busToSpeaker],
+  ['bus → device', result.busToDevice],
+  ['flush → silence', result.flushToSilence],
+] as const) {
+  console.log(`${name.padEnd(22)} ${r.p50_ms.toFixed(1).padStart(7)} ${r.p99_ms.toFixed(1).padStart(8)} ${r.max_ms.toFixed(1).padStart(8)} ${String(r.n).padStart(5)}`);
+}
+console.log(`xruns: capture ${result.xruns.capture}, playback ${result.xruns.playback}; mic frames ${result.micFrames.received}, sequence gaps ${gaps}`);
+console.log(`CPU: capture ${result.cpuPercent.capture.toFixed(1)} %, playback ${result.cpuPercent.playback.toFixed(1)} %; PSS: capture ${((result.pssBytes.capture ?? 0) / 2 ** 20).toFixed(1)} MiB, playback ${((result.pssBytes.playback ?? 0) / 2 ** 20).toFixed(1)} MiB`);
+console.log(`\nwrote ${writeResults('audio', result)}`);
