@@ -19,7 +19,12 @@ interface ItemEvent {
   receivedMs: number;
 }
 
-async function stack(): Promise<{ board: VirtualBoard; probe: Probe }> {
+interface SpeakerState {
+  state: string;
+  error: { code: string; message: string } | null;
+}
+
+async function stack(env: Record<string, string> = {}): Promise<{ board: VirtualBoard; probe: Probe; lines: string[] }> {
   const board = await startVirtualBoard();
   onCleanup(() => board.stop());
   const ports = await stackPorts();
@@ -31,6 +36,9 @@ async function stack(): Promise<{ board: VirtualBoard; probe: Probe }> {
     VOXBUS_PLAYBACK__BUFFER_PERIODS: String(BUFFER_PERIODS),
     VOXBUS_PLAYBACK__FADE_MS: String(FADE_MS),
     VOXBUS_PLAYBACK__JITTER_MS: '100',
+    VOXBUS_PLAYBACK__REOPEN_INITIAL_MS: '200',
+    VOXBUS_PLAYBACK__REOPEN_MAX_MS: '1000',
+    ...env,
   });
   onCleanup(() => runner.stop('SIGKILL'));
   await waitForPort(ports.tcpPort, 15_000);
@@ -38,8 +46,7 @@ async function stack(): Promise<{ board: VirtualBoard; probe: Probe }> {
   onCleanup(() => probe.close());
   await probe.subscribe('voxbus/#');
   await probe.waitForJson('voxbus/playback/status', (s: { status: string }) => s.status === 'online', 20_000);
-  await probe.waitForJson('voxbus/playback/state', (s: { state: string }) => s.state === 'idle', 10_000);
-  return { board, probe };
+  return { board, probe, lines: runner.lines };
 }
 
 /** 20 ms frames of 24 kHz mono, tagged as the gateway tags them. */
@@ -67,9 +74,12 @@ function lcg(seed: number): () => number {
   return () => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
 }
 
+const idle = (probe: Probe) => probe.waitForJson<SpeakerState>('voxbus/playback/state', (s) => s.state === 'idle', 10_000);
+
 describe('playback as its own process on the virtual board', () => {
   it('plays audio delivered in irregular bursts without gaps, and says what it played', async () => {
     const { board, probe } = await stack();
+    await idle(probe);
     const source = await speech('Frames arrive in bursts, as a network delivers them, and play without a gap.', RATE_HZ);
     const frames = outputFrames('item_burst', source);
     const recorder = board.recordSpeaker(RATE_HZ);
@@ -107,6 +117,7 @@ describe('playback as its own process on the virtual board', () => {
 
   it('silences the speaker within one period plus the device delay of a flush', async () => {
     const { board, probe } = await stack();
+    await idle(probe);
     const recorder = board.recordSpeaker(RATE_HZ);
     await sleep(200);
     for (const frame of outputFrames('item_long', sine(RATE_HZ, 3, 440, 0.5))) await probe.publish('voxbus/audio/output', frame);
@@ -127,5 +138,52 @@ describe('playback as its own process on the virtual board', () => {
     const heardMs = (((spans[0] as [number, number])[1] - (spans[0] as [number, number])[0]) * 1000) / RATE_HZ;
     expect(Math.abs(flushed.heardMs - heardMs)).toBeLessThan(25);
     expect(flushed.receivedMs).toBe(3000);
+  });
+
+  it('reports a missing speaker once, as a retained error, and keeps running', async () => {
+    const { probe, lines } = await stack({ VOXBUS_PLAYBACK__DEVICE: 'voxbus_no_such_speaker' });
+    const state = await probe.waitForJson<SpeakerState>('voxbus/playback/state', (s) => s.state === 'error', 10_000);
+    expect(state.error).toMatchObject({ code: 'device_not_found' });
+    expect(state.error?.message).toContain("'voxbus_no_such_speaker'");
+    // Audio that arrives meanwhile is dropped and counted, not queued for a device that is not there.
+    for (const frame of outputFrames('item_nowhere', sine(RATE_HZ, 0.2, 440, 0.5))) await probe.publish('voxbus/audio/output', frame);
+    await sleep(1500); // several retries
+    expect(lines.filter((line) => line.includes('voxbus_no_such_speaker') && line.includes('"level":50'))).toHaveLength(1);
+    const status = probe.on('voxbus/playback/status').map((m) => (m.json as { status: string }).status);
+    expect(status).not.toContain('offline');
+    const metrics = await probe.waitForJson<{ counters: Record<string, number> }>(
+      'voxbus/playback/metrics',
+      (m) => (m.counters['frames.droppedNoDevice'] ?? 0) >= 10,
+      10_000,
+    );
+    expect(metrics.counters['frames.droppedNoDevice']).toBe(10);
+  });
+
+  it('survives the sound card going away mid-reply and plays again when it is back', async () => {
+    const { board, probe } = await stack();
+    await idle(probe);
+    for (const frame of outputFrames('item_cut', sine(RATE_HZ, 3, 440, 0.5))) await probe.publish('voxbus/audio/output', frame);
+    await probe.waitForJson<ItemEvent>('voxbus/playback/event/item', (e) => e.kind === 'position' && e.heardMs > 300, 10_000);
+    const before = probe.messages.length;
+    await board.unplug();
+    const lost = await probe.waitForJson<SpeakerState>('voxbus/playback/state', (s) => s.state === 'error', 10_000, before);
+    expect(lost.error?.code).toBe('device_lost');
+    await sleep(500);
+    const back = probe.messages.length;
+    await board.plug();
+    await probe.waitForJson<SpeakerState>('voxbus/playback/state', (s) => s.state === 'idle', 15_000, back);
+    // A new reply after the card is back is heard whole.
+    const recorder = board.recordSpeaker(RATE_HZ);
+    await sleep(200);
+    const source = sine(RATE_HZ, 0.5, 660, 0.5);
+    for (const frame of outputFrames('item_after', source)) await probe.publish('voxbus/audio/output', frame);
+    const drained = await probe.waitForJson<ItemEvent>('voxbus/playback/event/item', (e) => e.kind === 'drained' && e.itemId === 'item_after', 10_000, back);
+    expect(drained.heardMs).toBeGreaterThanOrEqual(497);
+    await sleep(200);
+    const { pcm } = await recorder.stop();
+    const spans = loudSpans(samples(pcm), 0.01, RATE_HZ / 20);
+    expect(spans).toHaveLength(1);
+    const heardMs = (((spans[0] as [number, number])[1] - (spans[0] as [number, number])[0]) * 1000) / RATE_HZ;
+    expect(Math.abs(heardMs - 500)).toBeLessThan(25);
   });
 });
