@@ -12,7 +12,7 @@ want_test=false
 # Running: the MQTT command-line clients, to watch the bus; ALSA, its headers and a C++
 # toolchain to build the audio addons (native/alsa, and native/dsp over speexdsp); the ALSA plugins so that `default` reaches
 # PulseAudio or PipeWire on a desktop; alsa-utils for `arecord -l` / `aplay -l`.
-packages=(mosquitto-clients ca-certificates libasound2 libasound2-dev libasound2-plugins alsa-utils libspeexdsp1 libspeexdsp-dev g++ make python3)
+packages=(mosquitto-clients ca-certificates libasound2 libasound2-dev libasound2-plugins alsa-utils libspeexdsp1 libspeexdsp-dev pkg-config g++ make python3)
 # Tests: Mosquitto for interoperability, Debian's docker-compose to validate compose.yaml,
 # espeak-ng and sox for real speech, PulseAudio for the virtual board (DESIGN.md section 6).
 $want_test && packages+=(mosquitto docker-compose python3-yaml espeak-ng sox pulseaudio pulseaudio-utils)
@@ -26,10 +26,18 @@ as_root() {
   fi
 }
 
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 missing=()
 for package in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+  installed "$package" || missing+=("$package")
 done
+
+# native/dsp's better engine: webrtc-audio-processing 0.3 (Debian 12, Ubuntu 22.04). Where the
+# distribution has only the incompatible 1.x, or none, the addon builds with speexdsp alone.
+webrtc=libwebrtc-audio-processing-dev
+webrtc_offered() { command -v apt-cache >/dev/null && apt-cache show "$webrtc" 2>/dev/null | grep -q '^Version: 0\.3'; }
+want_webrtc() { ! installed "$webrtc" && [[ " ${missing[*]} " != *" $webrtc "* ]] && webrtc_offered; }
+want_webrtc && missing+=("$webrtc")
 
 # Node.js ≥ 20.19 (the services' engines); Debian's nodejs package where that is new enough.
 node_ok() {
@@ -41,8 +49,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null; then
     say "missing ${missing[*]} and this is not a Debian/Ubuntu system: install them by hand"; exit 1
   fi
-  say "installing ${missing[*]}"
   as_root apt-get update -qq
+  # A fresh machine's package lists may only now know it.
+  want_webrtc && missing+=("$webrtc")
+  say "installing ${missing[*]}"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 if ! node_ok; then
