@@ -10,6 +10,7 @@ export { schemaErrors, StringEnum } from './contract/validate.js';
 export { renderContractDoc } from './contract/render-doc.js';
 export * from './bus/bus.js';
 export { BoundedQueue } from './bus/bounded-queue.js';
+export { RateLimitedLog } from './bus/rate-limited-log.js';
 export { BusCore, type BusCoreOptions, type SendOptions } from './bus/bus-core.js';
 export { MqttBus, type MqttBusOptions, type StatusIdentity, redactUrl } from './bus/mqtt-bus.js';
 export * from './runtime/clock.js';

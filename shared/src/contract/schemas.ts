@@ -309,3 +309,71 @@ export const VolumeCommand = Type.Object(
 );
 
 export const EarconCommand = Type.Object({ name: StringEnum(['listening', 'thinking', 'error']) }, closed);
+
+/** A level in dBFS: 0 is full scale; silence is floored at -120. */
+const Dbfs = Type.Number({ minimum: -120, maximum: 0 });
+
+export const DspState = Type.Object(
+  {
+    state: StringEnum(['waiting', 'running', 'stopped'], {
+      description: '`waiting`: no microphone audio is arriving (none yet, or the microphone is muted); `running`: audio/input is being produced',
+    }),
+    engine: StringEnum(['webrtc', 'speex', 'fake'], { description: 'which voice-processing engine runs the echo canceller, noise suppression, gain and VAD' }),
+    input: Type.Union(
+      [
+        Type.Object(
+          { sampleRateHz: Type.Integer({ minimum: 1000 }), channels: Type.Integer({ minimum: 1 }), sampleFormat: StringEnum(['s16le', 's32le', 'f32le']) },
+          closed,
+        ),
+        Type.Null(),
+      ],
+      { description: 'the format of the microphone frames being processed (null until the first)' },
+    ),
+    stages: Type.Object(
+      {
+        dcRemoval: Type.Boolean({ description: 'high-pass filter against DC offset and rumble' }),
+        downmix: Type.String({ description: '`mix` (average of the channels) or `channel <n>` (one channel picked, from 0); only acts on multi-channel input' }),
+        resample: Type.Boolean({ description: 'the input rate differs from 24 kHz and is being resampled' }),
+        echoCancellation: Type.Boolean(),
+        noiseSuppression: Type.Boolean(),
+        gainControl: Type.Boolean(),
+        vad: Type.Boolean(),
+      },
+      { ...closed, description: 'the stages switched on' },
+    ),
+    echo: Type.Object(
+      {
+        active: Type.Boolean({ description: 'echo cancellation is on and the echo reference (audio/played) is arriving' }),
+        converged: Type.Boolean({
+          description: 'the canceller has removed at least `convergedErleDb` of the echo over the last second of reference audio: the assistant can be interrupted by voice',
+        }),
+        erleDb: Type.Union([Type.Number(), Type.Null()], { description: 'echo return loss enhancement, dB (null until measured)' }),
+        erlDb: Type.Union([Type.Number(), Type.Null()], { description: 'echo return loss (speaker to microphone), dB (null until measured)' }),
+      },
+      closed,
+    ),
+    sinceMs: Type.Number({ description: 'wall-clock time of this state, ms since the Unix epoch' }),
+  },
+  { ...closed, description: 'Retained: what the dsp does to the microphone audio, and whether echo cancellation can be relied on' },
+);
+
+export const LocalVadEvent = Type.Object(
+  {
+    kind: StringEnum(['speech_started', 'speech_stopped']),
+    timeUs: Type.Number({ description: 'CLOCK_MONOTONIC µs, on the capture clock, where the speech started or stopped in the audio' }),
+    speechMs: Type.Integer({ minimum: 0, description: '`speech_stopped`: how long the speech lasted; `speech_started`: how much speech confirmed it' }),
+  },
+  { ...closed, description: 'Local VAD, with hysteresis: speech must last `vadMinSpeechMs` to start and silence `vadMinSilenceMs` to stop' },
+);
+
+const Level = Type.Object({ rmsDbfs: Dbfs, peakDbfs: Dbfs }, closed);
+
+export const AudioLevels = Type.Object(
+  {
+    input: Level,
+    output: Level,
+    voice: Type.Boolean({ description: 'the VAD heard voice in this interval' }),
+    timeUs: Type.Number({ description: 'CLOCK_MONOTONIC µs of the end of the interval, on the capture clock' }),
+  },
+  { ...closed, description: 'Levels over the last interval (about 100 ms): the microphone (downmixed, before any processing) and audio/input' },
+);

@@ -1,0 +1,70 @@
+import { ECHO_SUPPRESSION_LEVELS, NOISE_LEVELS, VAD_LIKELIHOODS } from '@voxbus/dsp';
+import { type Static, Type } from '@sinclair/typebox';
+import { StringEnum } from '@voxbus/shared';
+
+/**
+ * The chain, in order: DC removal → downmix → resample to 24 kHz → echo cancellation → noise
+ * suppression → gain → audio/input, with the VAD and the meters beside it. Downmix and resample
+ * are the conversions audio/input's format requires, and act only when the input needs them;
+ * every other stage can be switched off.
+ */
+export const DspConfigSchema = Type.Object(
+  {
+    engine: StringEnum(['auto', 'webrtc', 'speex'], { description: '`auto`: webrtc where the addon has it, else speex' }),
+    dcRemoval: Type.Boolean({ description: 'high-pass filter (2nd-order Butterworth) against DC offset and rumble' }),
+    highPassHz: Type.Number({ minimum: 5, maximum: 300, description: 'its cut-off' }),
+    downmix: StringEnum(['mix', 'pick'], { description: 'multi-channel input: `mix` averages the channels, `pick` takes `pickChannel`' }),
+    pickChannel: Type.Integer({ minimum: 0, maximum: 31, description: 'the channel `pick` takes, from 0' }),
+    resampleQuality: Type.Integer({ minimum: 0, maximum: 10, description: 'speexdsp quality, 0–10' }),
+    echoCancellation: Type.Boolean({ description: 'cancel what the speaker plays (audio/played) from the microphone' }),
+    echoSuppression: StringEnum([...ECHO_SUPPRESSION_LEVELS], { description: 'how hard the residual echo is suppressed' }),
+    echoTailMs: Type.Integer({ minimum: 10, maximum: 1000, description: 'the longest echo modelled (speex engine)' }),
+    echoDelayMs: Type.Integer({
+      minimum: 0,
+      maximum: 500,
+      description: 'how much later than its played timestamp the echo reaches the microphone, beyond what timestamps account for (a sound server, a long room)',
+    }),
+    convergedErleDb: Type.Number({ minimum: 3, maximum: 60, description: 'echo removed (dB) for the canceller to count as converged' }),
+    noiseSuppression: Type.Boolean(),
+    noiseLevel: StringEnum([...NOISE_LEVELS]),
+    gainControl: Type.Boolean({ description: 'automatic gain: quiet talkers raised, loud ones limited' }),
+    gainTargetDbfs: Type.Integer({ minimum: 0, maximum: 31, description: 'peaks aimed at this many dB below full scale' }),
+    gainMaxDb: Type.Integer({ minimum: 0, maximum: 90, description: 'the most gain applied' }),
+    vad: Type.Boolean({ description: 'local voice activity detection on dsp/event/vad' }),
+    vadLikelihood: StringEnum([...VAD_LIKELIHOODS], { description: 'how sure the detector must be per 10 ms; higher: fewer false starts' }),
+    vadMinSpeechMs: Type.Integer({ minimum: 10, maximum: 5000, description: 'speech needed before speech_started' }),
+    vadMinSilenceMs: Type.Integer({ minimum: 10, maximum: 10_000, description: 'silence needed before speech_stopped' }),
+    frameMs: Type.Integer({ minimum: 10, maximum: 200, multipleOf: 10, description: 'duration of each audio/input frame' }),
+    levelsIntervalMs: Type.Integer({ minimum: 20, maximum: 10_000, multipleOf: 10, description: 'how often dsp/event/levels is published' }),
+    idleAfterMs: Type.Integer({ minimum: 100, maximum: 60_000, description: 'no microphone audio for this long: state `waiting`' }),
+  },
+  { additionalProperties: false },
+);
+
+export type DspConfig = Static<typeof DspConfigSchema>;
+
+export const DSP_DEFAULTS: DspConfig = {
+  engine: 'auto',
+  dcRemoval: true,
+  highPassHz: 80,
+  downmix: 'mix',
+  pickChannel: 0,
+  resampleQuality: 5,
+  echoCancellation: true,
+  echoSuppression: 'moderate',
+  echoTailMs: 200,
+  echoDelayMs: 0,
+  convergedErleDb: 10,
+  noiseSuppression: true,
+  noiseLevel: 'moderate',
+  gainControl: true,
+  gainTargetDbfs: 3,
+  gainMaxDb: 20,
+  vad: true,
+  vadLikelihood: 'low',
+  vadMinSpeechMs: 150,
+  vadMinSilenceMs: 500,
+  frameMs: 20,
+  levelsIntervalMs: 100,
+  idleAfterMs: 500,
+};

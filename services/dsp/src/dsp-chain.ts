@@ -1,0 +1,289 @@
+import type { DspBackend, VoiceEngineName, VoiceProcessor } from '@voxbus/dsp';
+import { type AudioFrame, type Clock, ConfigError, type Logger, type MetricsRegistry, type Payload, RateLimitedLog } from '@voxbus/shared';
+import { ChunkAssembler, type TimedChunk } from './chunk-assembler.js';
+import type { DspConfig } from './config.js';
+import { ContinuityTracker } from './continuity.js';
+import { EchoMonitor } from './echo-monitor.js';
+import { HighPass } from './high-pass.js';
+import { LevelMeter } from './level-meter.js';
+import { MonoStream } from './mono-stream.js';
+import { OutputFramer } from './output-framer.js';
+import type { Downmix } from './pcm.js';
+import { ReferenceTrack } from './reference-track.js';
+import { VadTracker } from './vad-tracker.js';
+
+export type DspStatePayload = Payload<'dsp.state'>;
+
+export interface DspDeps {
+  readonly backend: DspBackend;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly metrics: MetricsRegistry;
+  readonly publishFrame: (frame: AudioFrame) => void;
+  readonly publishVad: (event: Payload<'dsp.event.vad'>) => void;
+  readonly publishLevels: (levels: Payload<'dsp.event.levels'>) => void;
+  readonly publishState: (state: DspStatePayload) => void;
+}
+
+/** The model's format: audio/input is 24 kHz mono s16le. */
+const MODEL_RATE_HZ = 24_000;
+const CHUNK_MS = 10;
+const CHUNK_SAMPLES = (MODEL_RATE_HZ * CHUNK_MS) / 1000;
+/** How often the canceller's figures are read (they move about once a second). */
+const ECHO_CHECK_CHUNKS = 10;
+/** The reference counts as arriving while its newest sample is this recent. */
+const REFERENCE_FRESH_MS = 500;
+
+/**
+ * The dsp: microphone frames in, model-ready audio out. DC removal, downmix and resampling
+ * per frame; then, per 10 ms chunk, the voice processor (echo cancellation against the
+ * reference matched by timestamps, noise suppression, gain, voice decision), the VAD's
+ * hysteresis, the meters, and 20 ms output frames. Knows nothing of MQTT.
+ */
+export class DspChain {
+  readonly engine: VoiceEngineName;
+  private readonly processor: VoiceProcessor | undefined;
+  private readonly downmix: Downmix;
+  private readonly mic: MonoStream;
+  private readonly micContinuity = new ContinuityTracker();
+  private readonly chunker = new ChunkAssembler(CHUNK_SAMPLES, MODEL_RATE_HZ);
+  private readonly framer: OutputFramer;
+  private readonly reference = new ReferenceTrack(MODEL_RATE_HZ);
+  private readonly referenceStream: MonoStream;
+  private readonly referenceContinuity = new ContinuityTracker();
+  private readonly referenceChunk = new Int16Array(CHUNK_SAMPLES);
+  private readonly vad: VadTracker;
+  private readonly echo: EchoMonitor;
+  private readonly inputLevel = new LevelMeter();
+  private readonly outputLevel = new LevelMeter();
+  private readonly problems: RateLimitedLog;
+  private readonly counters;
+  private state: DspStatePayload['state'] = 'waiting';
+  private input: DspStatePayload['input'] = null;
+  private lastMicAtUs = 0;
+  private lastChunkEndUs = 0;
+  private chunksSinceLevels = 0;
+  private chunksSinceEchoCheck = 0;
+  private voiceSinceLevels = false;
+  private referenceArriving = false;
+  private idleTimer: { cancel(): void } | undefined;
+  private highPass: { rateHz: number; filter: HighPass } | undefined;
+
+  constructor(
+    private readonly config: DspConfig,
+    private readonly deps: DspDeps,
+  ) {
+    const { backend, metrics, log } = deps;
+    this.engine = chooseEngine(config.engine, backend.engines);
+    const processing = config.echoCancellation || config.noiseSuppression || config.gainControl || config.vad;
+    this.processor = processing
+      ? backend.createVoiceProcessor({
+          engine: this.engine,
+          sampleRateHz: MODEL_RATE_HZ,
+          echoCancellation: config.echoCancellation,
+          echoSuppression: config.echoSuppression,
+          echoTailMs: config.echoTailMs,
+          noiseSuppression: config.noiseSuppression,
+          noiseLevel: config.noiseLevel,
+          gainControl: config.gainControl,
+          gainTargetDbfs: config.gainTargetDbfs,
+          gainMaxDb: config.gainMaxDb,
+          vad: config.vad,
+          vadLikelihood: config.vadLikelihood,
+        })
+      : undefined;
+    this.downmix = config.downmix === 'pick' ? { mode: 'pick', channel: config.pickChannel } : { mode: 'mix' };
+    this.mic = new MonoStream(backend, MODEL_RATE_HZ, config.resampleQuality, this.downmix);
+    this.referenceStream = new MonoStream(backend, MODEL_RATE_HZ, config.resampleQuality, { mode: 'mix' });
+    this.framer = new OutputFramer(MODEL_RATE_HZ, config.frameMs / CHUNK_MS);
+    this.vad = new VadTracker(config.vadMinSpeechMs, config.vadMinSilenceMs);
+    this.echo = new EchoMonitor(config.echoCancellation, config.convergedErleDb);
+    this.problems = new RateLimitedLog(log);
+    this.counters = {
+      framesIn: metrics.counter('frames.in'),
+      framesOut: metrics.counter('frames.out'),
+      rejected: metrics.counter('frames.rejected'),
+      lostMs: metrics.counter('input.lostMs'),
+      restarts: metrics.counter('input.restarts'),
+      referenceFrames: metrics.counter('reference.frames'),
+      referenceGaps: metrics.counter('reference.gaps'),
+      speechStarts: metrics.counter('vad.speechStarts'),
+    };
+    metrics.gauge('echo.converged', () => (this.echo.status(false).converged ? 1 : 0));
+    metrics.gauge('echo.erleDb', () => this.echo.status(false).erleDb ?? 0);
+    log.info({ engine: this.engine, available: backend.engines }, 'voice processing engine');
+  }
+
+  start(): void {
+    this.publishState();
+    this.idleTimer = this.deps.clock.setRepeating('dsp.idle', Math.max(50, Math.min(250, this.config.idleAfterMs / 2)), () => this.checkIdle());
+  }
+
+  stop(): void {
+    this.idleTimer?.cancel();
+    this.endStream();
+    this.state = 'stopped';
+    this.publishState();
+  }
+
+  /** A frame from audio/mic. */
+  microphone(frame: AudioFrame): void {
+    if (this.downmix.mode === 'pick' && this.downmix.channel >= frame.channels) {
+      this.reject('channel', frame, `pickChannel ${this.downmix.channel} does not exist in a ${frame.channels}-channel frame`);
+      return;
+    }
+    this.counters.framesIn.inc();
+    this.lastMicAtUs = this.deps.clock.monotonicUs();
+    const continuity = this.micContinuity.next(frame);
+    if (continuity.kind === 'gap') {
+      this.endStream();
+      this.framer.skip(continuity.lostMs, this.config.frameMs);
+      this.counters.lostMs.inc(Math.round(continuity.lostMs));
+      this.problems.warn('gap', { lostMs: continuity.lostMs }, 'microphone frames were lost: the stream restarts after the gap');
+    } else if (continuity.kind === 'restart') {
+      this.endStream();
+      this.counters.restarts.inc();
+    }
+    const format = { sampleRateHz: frame.sampleRateHz, channels: frame.channels, sampleFormat: frame.sampleFormat };
+    const formatChanged = this.input === null || this.input.sampleRateHz !== format.sampleRateHz || this.input.channels !== format.channels || this.input.sampleFormat !== format.sampleFormat;
+    if (formatChanged || this.state !== 'running') {
+      this.input = format;
+      this.state = 'running';
+      if (formatChanged) this.deps.log.info({ input: format }, 'microphone format');
+      this.publishState();
+    }
+    const timed = this.mic.push(frame, this.highPassFor(frame.sampleRateHz), (mono) => this.inputLevel.addFloat(mono));
+    for (const chunk of this.chunker.push(timed)) this.process(chunk);
+  }
+
+  /** A frame from audio/played: what the speaker played, stamped with when it was heard. */
+  played(frame: AudioFrame): void {
+    if (!this.config.echoCancellation) return;
+    this.counters.referenceFrames.inc();
+    const continuity = this.referenceContinuity.next(frame);
+    if (continuity.kind === 'gap' || continuity.kind === 'restart') {
+      this.referenceStream.reset();
+      this.counters.referenceGaps.inc();
+    }
+    this.reference.write(this.referenceStream.push(frame));
+    if (!this.referenceArriving) {
+      this.referenceArriving = true;
+      this.publishState();
+    }
+  }
+
+  /** The DC filter at the microphone's rate; its state carries across pauses, so an offset does not step back in. */
+  private highPassFor(rateHz: number): HighPass | undefined {
+    if (!this.config.dcRemoval) return undefined;
+    if (this.highPass?.rateHz !== rateHz) this.highPass = { rateHz, filter: new HighPass(this.config.highPassHz, rateHz) };
+    return this.highPass.filter;
+  }
+
+  private process(chunk: TimedChunk): void {
+    let voice = false;
+    if (this.processor !== undefined) {
+      if (this.config.echoCancellation) {
+        const referencePower = this.reference.read(chunk.timeUs - this.config.echoDelayMs * 1000, this.referenceChunk);
+        this.processor.reverse(this.referenceChunk);
+        this.echo.chunk(referencePower, CHUNK_MS);
+      }
+      voice = this.processor.capture(chunk.samples, 0);
+    }
+    this.lastChunkEndUs = chunk.timeUs + CHUNK_MS * 1000;
+    this.outputLevel.addInt16(chunk.samples);
+    this.voiceSinceLevels ||= voice;
+    if (this.config.vad) this.publishVad(this.vad.push(voice, chunk.timeUs, CHUNK_MS));
+    const frame = this.framer.push(chunk);
+    if (frame !== undefined) this.emit(frame);
+    if (++this.chunksSinceLevels * CHUNK_MS >= this.config.levelsIntervalMs) this.publishLevels();
+    if (this.processor !== undefined && ++this.chunksSinceEchoCheck >= ECHO_CHECK_CHUNKS) {
+      this.chunksSinceEchoCheck = 0;
+      if (this.echo.update(this.processor.stats())) {
+        this.deps.log.info(this.echo.status(this.referenceArriving), 'echo cancellation convergence changed');
+        this.publishState();
+      }
+    }
+  }
+
+  /** The microphone stream ended (a gap, a pause, a new format): nothing held back is lost. */
+  private endStream(): void {
+    const partial = this.chunker.flush();
+    if (partial !== undefined) this.process(partial);
+    const frame = this.framer.flush();
+    if (frame !== undefined) this.emit(frame);
+    if (this.config.vad) this.publishVad(this.vad.end(this.lastChunkEndUs));
+    this.mic.reset();
+    this.micContinuity.reset();
+  }
+
+  private emit(frame: AudioFrame): void {
+    this.deps.publishFrame(frame);
+    this.counters.framesOut.inc();
+  }
+
+  private publishVad(transition: ReturnType<VadTracker['push']>): void {
+    if (transition === undefined) return;
+    if (transition.kind === 'speech_started') this.counters.speechStarts.inc();
+    this.deps.publishVad({ kind: transition.kind, timeUs: Math.round(transition.timeUs), speechMs: transition.speechMs });
+  }
+
+  private publishLevels(): void {
+    this.chunksSinceLevels = 0;
+    this.deps.publishLevels({ input: this.inputLevel.take(), output: this.outputLevel.take(), voice: this.voiceSinceLevels, timeUs: Math.round(this.lastChunkEndUs) });
+    this.voiceSinceLevels = false;
+  }
+
+  private checkIdle(): void {
+    const nowUs = this.deps.clock.monotonicUs();
+    if (this.state === 'running' && nowUs - this.lastMicAtUs > this.config.idleAfterMs * 1000) {
+      this.endStream();
+      this.state = 'waiting';
+      this.publishState();
+    }
+    const arriving = this.reference.endUs > nowUs - REFERENCE_FRESH_MS * 1000;
+    if (arriving !== this.referenceArriving) {
+      this.referenceArriving = arriving;
+      this.publishState();
+    }
+  }
+
+  private reject(reason: string, frame: AudioFrame, message: string): void {
+    this.counters.rejected.inc();
+    this.problems.warn(`reject:${reason}`, { reason, channels: frame.channels, sampleRateHz: frame.sampleRateHz }, `microphone frame skipped: ${message}`);
+  }
+
+  private publishState(): void {
+    const { config } = this;
+    this.deps.publishState({
+      state: this.state,
+      engine: this.engine,
+      input: this.input,
+      stages: {
+        dcRemoval: config.dcRemoval,
+        downmix: config.downmix === 'pick' ? `channel ${config.pickChannel}` : 'mix',
+        resample: this.input !== null && this.input.sampleRateHz !== MODEL_RATE_HZ,
+        echoCancellation: config.echoCancellation,
+        noiseSuppression: config.noiseSuppression,
+        gainControl: config.gainControl,
+        vad: config.vad,
+      },
+      echo: this.echo.status(this.referenceArriving),
+      sinceMs: this.deps.clock.nowMs(),
+    });
+  }
+}
+
+/** `auto` takes the best engine the backend has; a named one must be there. */
+export function chooseEngine(wanted: DspConfig['engine'], available: readonly VoiceEngineName[]): VoiceEngineName {
+  if (wanted === 'auto') {
+    const best = available[0];
+    if (best === undefined) throw new ConfigError('the DSP backend offers no voice-processing engine');
+    return best;
+  }
+  if (!available.includes(wanted)) {
+    throw new ConfigError(
+      `dsp.engine is '${wanted}', but this build has only ${available.join(', ')} (webrtc needs libwebrtc-audio-processing-dev 0.3 when the addon is built; set engine to auto)`,
+    );
+  }
+  return wanted;
+}

@@ -1,0 +1,70 @@
+export interface VadTransition {
+  readonly kind: 'speech_started' | 'speech_stopped';
+  /** Where the speech started, or where the silence that stopped it began (capture clock, µs). */
+  readonly timeUs: number;
+  readonly speechMs: number;
+}
+
+/**
+ * Per-chunk voice decisions made into speech turns with hysteresis: `minSpeechMs` of voice in a
+ * row starts speech (a cough or a click does not), `minSilenceMs` without voice ends it (a
+ * pause between words does not).
+ */
+export class VadTracker {
+  private speaking = false;
+  /** Start of the current run of voice (or of silence, while speaking), µs; undefined outside one. */
+  private runStartUs: number | undefined;
+  private runMs = 0;
+  private speechStartUs = 0;
+
+  constructor(
+    private readonly minSpeechMs: number,
+    private readonly minSilenceMs: number,
+  ) {}
+
+  get isSpeaking(): boolean {
+    return this.speaking;
+  }
+
+  /** One chunk of `chunkMs` at `timeUs`: voice or not. */
+  push(voice: boolean, timeUs: number, chunkMs: number): VadTransition | undefined {
+    // Outside speech a run of voice counts up; inside it, a run of silence does.
+    const countsToward = this.speaking ? !voice : voice;
+    if (!countsToward) {
+      this.runStartUs = undefined;
+      this.runMs = 0;
+      return undefined;
+    }
+    this.runStartUs ??= timeUs;
+    this.runMs += chunkMs;
+    if (!this.speaking && this.runMs >= this.minSpeechMs) {
+      this.speaking = true;
+      this.speechStartUs = this.runStartUs;
+      const started: VadTransition = { kind: 'speech_started', timeUs: this.runStartUs, speechMs: this.runMs };
+      this.runStartUs = undefined;
+      this.runMs = 0;
+      return started;
+    }
+    if (this.speaking && this.runMs >= this.minSilenceMs) {
+      return this.stop(this.runStartUs);
+    }
+    return undefined;
+  }
+
+  /** The stream ended (the microphone muted, a gap): speech in progress stops where the audio did. */
+  end(timeUs: number): VadTransition | undefined {
+    if (!this.speaking) {
+      this.runStartUs = undefined;
+      this.runMs = 0;
+      return undefined;
+    }
+    return this.stop(this.runStartUs ?? timeUs);
+  }
+
+  private stop(atUs: number): VadTransition {
+    this.speaking = false;
+    this.runStartUs = undefined;
+    this.runMs = 0;
+    return { kind: 'speech_stopped', timeUs: atUs, speechMs: Math.max(0, Math.round((atUs - this.speechStartUs) / 1000)) };
+  }
+}

@@ -1,0 +1,176 @@
+import { type AudioFrame, frameDurationMs } from '@voxbus/shared';
+import { rms, samples, sine, sineSnrDb, speech } from '@voxbus/shared/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { add, concat, constant, Harness, START_US, stereo, toFrames } from './dsp-harness.js';
+
+const RATE_HZ = 24_000;
+const mean = (values: Int16Array) => values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length);
+const dbfs = (fraction: number) => 20 * Math.log10(Math.max(fraction, 1e-9));
+const powerDb = (values: Int16Array) => 20 * Math.log10(Math.max(rms(values), 1e-9));
+
+let talk48k: Int16Array;
+beforeAll(async () => {
+  talk48k = samples(await speech('Turn on the kitchen lights and tell me the weather for tomorrow, please.', 48_000));
+});
+
+describe('the dsp chain, stage by stage, on signals with known answers', () => {
+  it('turns a stereo 48 kHz capture into 24 kHz mono frames of 20 ms, numbered without gaps and timed like their input', () => {
+    const tone = samples(sine(48_000, 1, 1000, 0.5));
+    const harness = new Harness();
+    harness.mic(toFrames(stereo(tone, tone), { sampleRateHz: 48_000, channels: 2 }));
+    const { frames } = harness;
+    expect(frames.length).toBeGreaterThanOrEqual(49);
+    expect(frames.every((f) => f.sampleRateHz === RATE_HZ && f.channels === 1 && f.sampleFormat === 's16le' && frameDurationMs(f) === 20)).toBe(true);
+    expect(frames.map((f) => f.sequence)).toEqual(frames.map((_, i) => i));
+    // Each frame is stamped with its first sample's capture time: 20 ms apart, starting with the input.
+    for (const [i, f] of frames.entries()) expect(Math.abs(f.captureTimeUs - (START_US + i * 20_000))).toBeLessThanOrEqual(50);
+    // The sine is whole: resampled cleanly and the channels averaged, not summed.
+    const out = harness.output();
+    expect(sineSnrDb(out.subarray(480, out.length - 480), RATE_HZ, 1000)).toBeGreaterThan(60);
+    expect(Math.abs(dbfs(rms(out.subarray(480)) * Math.SQRT2) - dbfs(0.5))).toBeLessThan(0.2);
+    expect(harness.state).toMatchObject({ state: 'running', input: { sampleRateHz: 48_000, channels: 2, sampleFormat: 's16le' }, stages: { resample: true, downmix: 'mix' } });
+  });
+
+  it('takes one channel when told to pick, and reads s32le and f32le as it reads s16le', () => {
+    const tone = samples(sine(48_000, 0.5, 440, 0.5));
+    const picked = new Harness({ downmix: 'pick', pickChannel: 1 });
+    picked.mic(toFrames(stereo(new Int16Array(tone.length), tone), { sampleRateHz: 48_000, channels: 2 }));
+    expect(dbfs(rms(picked.output().subarray(480)) * Math.SQRT2)).toBeCloseTo(dbfs(0.5), 0);
+
+    const outputs = (['s16le', 's32le', 'f32le'] as const).map((sampleFormat) => {
+      const harness = new Harness();
+      harness.mic(toFrames(tone, { sampleRateHz: 48_000, sampleFormat }));
+      return harness.output();
+    });
+    for (const other of outputs.slice(1)) {
+      expect(other.length).toBe(outputs[0]?.length);
+      expect(other.every((v, i) => Math.abs(v - (outputs[0]?.[i] as number)) <= 1)).toBe(true);
+    }
+  });
+
+  it('removes a DC step: 200 ms after it, the offset left is below -70 dBFS, and a 1 kHz tone passes untouched', () => {
+    // 300 ms of tone, then a 0.1 full-scale offset (-20 dBFS) steps in under it.
+    const tone = samples(sine(48_000, 1, 1000, 0.25));
+    const step = concat(new Int16Array(48_000 * 0.3), constant(48_000 * 0.7, 0.1));
+    const harness = new Harness({ dcRemoval: true });
+    harness.mic(toFrames(add(tone, step), { sampleRateHz: 48_000 }));
+    const out = harness.output();
+    // From 200 ms after the step, over 100 ms (a whole number of tone periods).
+    const from = Math.round(RATE_HZ * 0.5);
+    const residual = mean(out.subarray(from, from + RATE_HZ / 10)) / 32768;
+    expect(dbfs(Math.abs(residual))).toBeLessThan(-70);
+    expect(sineSnrDb(out.subarray(from, from + RATE_HZ / 5), RATE_HZ, 1000)).toBeGreaterThan(40);
+    expect(Math.abs(dbfs(rms(out.subarray(from, from + RATE_HZ / 5)) * Math.SQRT2) - dbfs(0.25))).toBeLessThan(0.3);
+    // Without the stage the offset goes through.
+    const bare = new Harness();
+    bare.mic(toFrames(add(tone, step), { sampleRateHz: 48_000 }));
+    expect(mean(bare.output().subarray(from, from + RATE_HZ / 10)) / 32768).toBeCloseTo(0.1, 2);
+  });
+
+  it('keeps silence silent with every stage on, and reports it as such', () => {
+    const harness = new Harness({ dcRemoval: true, echoCancellation: true, noiseSuppression: true, gainControl: true, vad: true });
+    harness.mic(toFrames(new Int16Array(48_000), { sampleRateHz: 48_000 }));
+    const out = harness.output();
+    expect(Math.max(...Array.from(out, Math.abs))).toBe(0);
+    expect(harness.vad).toEqual([]);
+    expect(harness.levels.length).toBeGreaterThanOrEqual(9);
+    expect(harness.levels.every((l) => l.input.rmsDbfs === -120 && l.output.peakDbfs === -120 && !l.voice)).toBe(true);
+  });
+
+  it('cancels a delayed copy of what the speaker played (matched by timestamps), and says when it has converged', () => {
+    // The speaker plays the speech twice over (48 kHz stereo, 10 ms periods, as playback
+    // publishes audio/played); the microphone hears it 30 ms later at half the level.
+    const played = concat(talk48k, talk48k);
+    const echo = concat(new Int16Array(48_000 * 0.03), Int16Array.from(played, (v) => Math.round(v / 2)));
+    const harness = new Harness({ echoCancellation: true });
+    harness.mic(
+      toFrames(echo.subarray(0, played.length), { sampleRateHz: 48_000 }),
+      toFrames(stereo(played, played), { sampleRateHz: 48_000, channels: 2, frameMs: 10 }),
+    );
+    const out = harness.output();
+    const second = Math.round(talk48k.length / 2);
+    const input = samples(Buffer.from(echo.buffer)).subarray(talk48k.length);
+    expect(powerDb(input) - powerDb(out.subarray(second))).toBeGreaterThan(20);
+    expect(harness.state.echo).toMatchObject({ active: true, converged: true });
+    expect(harness.state.echo.erleDb).toBeGreaterThan(10);
+    // The retained state changes only when something in it does: the reference arriving, convergence.
+    expect(harness.states.length).toBeLessThan(6);
+    // With the reference a second off, there is nothing to match and the echo stays.
+    const misaligned = new Harness({ echoCancellation: true });
+    misaligned.mic(
+      toFrames(echo.subarray(0, played.length), { sampleRateHz: 48_000 }),
+      toFrames(stereo(played, played), { sampleRateHz: 48_000, channels: 2, frameMs: 10, startUs: START_US + 1_000_000 }),
+    );
+    expect(powerDb(input) - powerDb(misaligned.output().subarray(second))).toBeLessThan(10);
+    expect(misaligned.state.echo.converged).toBe(false);
+  });
+
+  it('says when speech starts and stops, with hysteresis, timed on the capture clock', () => {
+    const silence = new Int16Array(48_000);
+    const harness = new Harness({ vad: true, vadMinSpeechMs: 100, vadMinSilenceMs: 400 });
+    harness.mic(toFrames(concat(silence, talk48k, silence), { sampleRateHz: 48_000 }));
+    const loud = (v: number) => Math.abs(v) > 300;
+    const speechStartUs = START_US + (talk48k.findIndex(loud) / 48_000 + 1) * 1e6;
+    const speechEndUs = START_US + ((talk48k.length - [...talk48k].reverse().findIndex(loud)) / 48_000 + 1) * 1e6;
+    expect(harness.vad.map((e) => e.kind)).toEqual(['speech_started', 'speech_stopped']);
+    const [started, stopped] = harness.vad as [{ timeUs: number; speechMs: number }, { timeUs: number; speechMs: number }];
+    expect(Math.abs(started.timeUs - speechStartUs)).toBeLessThan(100_000);
+    expect(Math.abs(stopped.timeUs - speechEndUs)).toBeLessThan(200_000);
+    expect(stopped.speechMs).toBeGreaterThan(2000);
+    expect(harness.levels.some((l) => l.voice && l.input.rmsDbfs > -40)).toBe(true);
+  });
+
+  it('does not start speech for a click shorter than the minimum', () => {
+    const click = samples(sine(48_000, 0.05, 800, 0.5));
+    const harness = new Harness({ vad: true, vadMinSpeechMs: 150 });
+    harness.mic(toFrames(concat(new Int16Array(48_000), click, new Int16Array(48_000)), { sampleRateHz: 48_000 }));
+    expect(harness.vad).toEqual([]);
+  });
+});
+
+describe('the dsp chain, as a stream', () => {
+  const tone = samples(sine(48_000, 1, 500, 0.3));
+
+  it('leaves a sequence gap in audio/input where microphone frames were lost, and loses nothing else', () => {
+    const harness = Harness.fake();
+    const frames = toFrames(tone, { sampleRateHz: 48_000 });
+    harness.mic([...frames.slice(0, 10), ...frames.slice(13)]);
+    const sequences = harness.frames.map((f) => f.sequence);
+    // Ten frames, then three missing, then the rest: the gap shows where the loss was.
+    expect(sequences.slice(0, 10)).toEqual([...Array(10).keys()]);
+    expect(sequences[10]).toBe(13);
+    expect(sequences.slice(10)).toEqual(sequences.slice(10).map((_, i) => 13 + i));
+    expect(harness.counter('input.lostMs')).toBe(60);
+    const outSamples = harness.frames.reduce((sum, f) => sum + f.pcm.length / 2, 0);
+    expect(Math.abs(outSamples - 47 * 480)).toBeLessThanOrEqual(480);
+  });
+
+  it('waits while the microphone is muted and carries on, without a gap, when it is back', () => {
+    const harness = Harness.fake({ idleAfterMs: 300 });
+    harness.mic(toFrames(tone, { sampleRateHz: 48_000 }));
+    expect(harness.state.state).toBe('running');
+    harness.clock.advance(1000);
+    expect(harness.state.state).toBe('waiting');
+    expect(harness.states.filter((s) => s.state === 'waiting')).toHaveLength(2); // before the first frame, and now
+    const before = harness.frames.length;
+    harness.mic(toFrames(tone, { sampleRateHz: 48_000, startUs: START_US + 5_000_000, firstSequence: 50 }));
+    expect(harness.state.state).toBe('running');
+    const sequences = harness.frames.map((f) => f.sequence);
+    expect(sequences).toEqual(sequences.map((_, i) => i));
+    expect((harness.frames[before] as AudioFrame).captureTimeUs).toBeCloseTo(START_US + 5_000_000, -2);
+    expect(harness.counter('input.lostMs')).toBe(0);
+  });
+
+  it('skips and counts a frame it cannot use, and keeps going', () => {
+    const harness = Harness.fake({ downmix: 'pick', pickChannel: 1 });
+    harness.mic(toFrames(tone, { sampleRateHz: 48_000 }).slice(0, 5)); // mono: there is no channel 1
+    expect(harness.counter('frames.rejected')).toBe(5);
+    expect(harness.frames).toEqual([]);
+    harness.mic(toFrames(stereo(tone, tone), { sampleRateHz: 48_000, channels: 2, firstSequence: 5, startUs: START_US + 100_000 }));
+    expect(harness.frames.length).toBeGreaterThan(45);
+  });
+
+  it('refuses at start an engine this build does not have, saying which it has', () => {
+    expect(() => Harness.fake({ engine: 'webrtc' })).toThrow(/engine is 'webrtc', but this build has only fake/);
+  });
+});
