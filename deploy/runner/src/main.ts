@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { concurrently } from 'concurrently';
 import { discoverServices, selectServices } from './discover.js';
+import { serviceNodeOptions } from './node-options.js';
 
 /**
  * `npm start`: runs the broker and every service present as separate OS processes, with
@@ -41,7 +42,7 @@ const commandFor = (service: { name: string; main: string }): string =>
   `exec sh ${JSON.stringify(RUN_SERVICE)} ${service.name} ${JSON.stringify(service.main)}`;
 
 const { result, commands } = concurrently(
-  chosen.selected.map((service) => ({ name: service.name, command: commandFor(service) })),
+  chosen.selected.map((service) => ({ name: service.name, command: commandFor(service), env: { NODE_OPTIONS: serviceNodeOptions(process.env.NODE_OPTIONS) } })),
   {
     prefix: 'name',
     prefixColors: ['cyan', 'green', 'yellow', 'magenta', 'blue', 'white', 'gray', 'red'],

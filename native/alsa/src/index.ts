@@ -3,3 +3,4 @@ export { AlsaBackend } from './alsa-backend.js';
 export { FakeAudioBackend, type FakeAudioClock, type FakeDeviceSpec } from './fake-backend.js';
 export { validatePlaybackRequest, validateStreamRequest } from './validate-request.js';
 export { DeviceSupervisor, type SupervisorClock, type SupervisorOptions } from './device-supervisor.js';
+export { FrameAssembler } from './frame-assembler.js';

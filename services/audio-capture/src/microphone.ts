@@ -1,7 +1,7 @@
-import { type AudioBackend, type AudioPeriod, type CaptureStream, DeviceSupervisor } from '@voxbus/alsa';
+import { type AudioBackend, type AudioPeriod, type CaptureStream, DeviceSupervisor, FrameAssembler } from '@voxbus/alsa';
 import type { AudioFrame, Clock, Logger, MetricsRegistry, Payload } from '@voxbus/shared';
 import type { CaptureConfig } from './config.js';
-import { FrameAssembler } from './frame-assembler.js';
+
 
 export type CaptureStatePayload = Payload<'capture.state'>;
 

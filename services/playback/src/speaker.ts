@@ -1,4 +1,4 @@
-import { type AudioBackend, DeviceSupervisor, type GrantedFormat, type PlaybackStream, type PlayedPeriod } from '@voxbus/alsa';
+import { type AudioBackend, DeviceSupervisor, FrameAssembler, type GrantedFormat, type PlaybackStream, type PlayedPeriod } from '@voxbus/alsa';
 import type { AudioFrame, Clock, Logger, MetricsRegistry, Payload, TimerHandle } from '@voxbus/shared';
 import type { PlaybackConfig } from './config.js';
 import { type EarconName, synthesizeEarcon } from './earcons.js';
@@ -64,6 +64,8 @@ export class Speaker {
   private positionTimer: TimerHandle | undefined;
   private flushesAsked = 0;
   private volume: number;
+  /** What was played, as audio/played frames of `playedFrameMs` (its sequence runs on across reopens). */
+  private playedFrames: FrameAssembler | undefined;
   private playedSequence = 0;
   private state: PlaybackStatePayload['state'] = 'opening';
   private closedXruns = 0;
@@ -101,6 +103,7 @@ export class Speaker {
       open: () => this.open(),
       opened: (stream, recovered) => {
         this.granted = stream.granted;
+        this.playedFrames = new FrameAssembler(stream.granted, Math.round((config.playedFrameMs * stream.granted.sampleRateHz) / 1000), this.playedSequence);
         this.writtenFrames = 0;
         stream.setGain(this.volume);
         if (recovered) this.counters.reopens.inc();
@@ -246,6 +249,7 @@ export class Speaker {
     this.queue = [];
     this.queuedFrames = 0;
     this.granted = undefined;
+    this.playedFrames = undefined;
     for (const item of this.liveItems()) item.flushPending = true;
     this.finishFlush(heard);
   }
@@ -417,17 +421,10 @@ export class Speaker {
         item.enteredDeviceUs = period.writtenUs;
       }
     }
-    const granted = this.granted;
-    if (granted === undefined) return;
-    this.deps.publishPlayed({
-      sampleRateHz: granted.sampleRateHz,
-      channels: granted.channels,
-      sampleFormat: 's16le',
-      sequence: this.playedSequence,
-      captureTimeUs: Math.round(period.timeUs),
-      pcm: period.pcm,
-    });
-    this.playedSequence = (this.playedSequence + 1) % 0x1_0000_0000;
+    const assembler = this.playedFrames;
+    if (assembler === undefined) return;
+    for (const frame of assembler.push(period)) this.deps.publishPlayed(frame);
+    this.playedSequence = assembler.sequence;
   }
 
   private publishState(state: PlaybackStatePayload['state'], retryInMs: number | null = null): void {

@@ -1,6 +1,5 @@
-import type { GrantedFormat } from '@voxbus/alsa';
+import { FrameAssembler, type GrantedFormat } from '@voxbus/alsa';
 import { describe, expect, it } from 'vitest';
-import { FrameAssembler } from '../src/frame-assembler.js';
 
 const STEREO_48K: GrantedFormat = { device: 'hw:0', sampleRateHz: 48_000, channels: 2, sampleFormat: 's16le', periodFrames: 480, bufferFrames: 1920 };
 

@@ -1,4 +1,4 @@
-import type { AudioPeriod, GrantedFormat } from '@voxbus/alsa';
+import type { AudioPeriod, GrantedFormat } from './types.js';
 import type { AudioFrame } from '@voxbus/shared';
 
 const TWO_POW_32 = 0x1_0000_0000;
