@@ -18,6 +18,7 @@ export * from './runtime/common-config.js';
 export * from './runtime/config.js';
 export * from './runtime/logger.js';
 export * from './runtime/metrics.js';
+export * from './runtime/node-options.js';
 export * from './runtime/process-stats.js';
 export * from './runtime/redact.js';
 export * from './runtime/run-service.js';

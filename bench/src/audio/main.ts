@@ -1,10 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { decodeAudioFrame, encodeAudioFrame } from '@voxbus/shared';
 import { loudSpans, samples, sine, speech, startVirtualBoard } from '@voxbus/shared/testing';
-import { cpuTimeMs, memoryOf, startAedesService } from '../lib/processes.js';
-import { BENCH_ROOT, writeResults } from '../lib/results.js';
+import { cpuTimeMs, memoryOf, startAedesService, startService } from '../lib/processes.js';
+import { writeResults } from '../lib/results.js';
 import { percentiles, round3 } from '../lib/stats.js';
 
 /**
@@ -27,12 +25,6 @@ const BUFFER_PERIODS = 4;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
-function startService(name: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [join(BENCH_ROOT, '..', 'services', name, 'dist', 'main.js')], {
-    env: { ...process.env, VOXBUS_LOG__LEVEL: 'warn', VOXBUS_METRICS_INTERVAL_MS: '1000', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
 
 function outputFrames(itemId: string, pcm: Buffer): Buffer[] {
   const frames: Buffer[] = [];

@@ -1,11 +1,9 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import { type AudioFrame, decodeAudioFrame, encodeAudioFrame } from '@voxbus/shared';
 import { samples, type VirtualBoard } from '@voxbus/shared/testing';
-import { cpuTimeMs, memoryOf, startAedesService } from '../lib/processes.js';
-import { BENCH_ROOT } from '../lib/results.js';
+import { cpuTimeMs, memoryOf, startAedesService, startService } from '../lib/processes.js';
 import { BlockEnergy, erleDb } from './blocks.js';
 
 const run = promisify(execFile);
@@ -27,14 +25,6 @@ export interface OursResult extends EchoFigure {
   readonly dspPssBytes: number | null;
 }
 
-/** BENCH_PROFILE=<service> writes that service's CPU profile under bench/results/profiles/. */
-function startService(name: string, env: Record<string, string>): ChildProcess {
-  const profile = process.env.BENCH_PROFILE === name ? ['--cpu-prof', `--cpu-prof-dir=${join(BENCH_ROOT, 'results', 'profiles')}`] : [];
-  return spawn(process.execPath, [...profile, join(BENCH_ROOT, '..', 'services', name, 'dist', 'main.js')], {
-    env: { ...process.env, VOXBUS_LOG__LEVEL: 'warn', VOXBUS_METRICS_INTERVAL_MS: '1000', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
 
 function mono(frame: AudioFrame): Int16Array {
   const all = samples(Buffer.from(frame.pcm));

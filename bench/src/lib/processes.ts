@@ -1,7 +1,7 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readPssBytes } from '@voxbus/shared';
+import { readPssBytes, serviceNodeOptions } from '@voxbus/shared';
 import { freePort, startMosquitto as startSharedMosquitto, waitForPort } from '@voxbus/shared/testing';
 
 export { freePort };
@@ -22,6 +22,19 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+/**
+ * A service as its own process, as the run command starts it (the same V8 options), with quiet
+ * logs and metrics every second. BENCH_PROFILE=<service> writes its CPU profile under
+ * bench/results/profiles/.
+ */
+export function startService(name: string, env: Record<string, string>): ChildProcess {
+  const profile = process.env.BENCH_PROFILE === name ? ['--cpu-prof', `--cpu-prof-dir=${join(BENCH_ROOT, 'results', 'profiles')}`] : [];
+  return spawn(process.execPath, [...profile, join(BENCH_ROOT, '..', 'services', name, 'dist', 'main.js')], {
+    env: { ...process.env, NODE_OPTIONS: serviceNodeOptions(process.env.NODE_OPTIONS), VOXBUS_LOG__LEVEL: 'warn', VOXBUS_METRICS_INTERVAL_MS: '1000', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
 /** The project's broker service, as its own process, as the run command starts it. */
 export async function startAedesService(): Promise<BrokerProcess> {
   const tcpPort = await freePort();
@@ -29,6 +42,7 @@ export async function startAedesService(): Promise<BrokerProcess> {
   const child = spawn(process.execPath, [join(BENCH_ROOT, '..', 'services', 'broker', 'dist', 'main.js')], {
     env: {
       ...process.env,
+      NODE_OPTIONS: serviceNodeOptions(process.env.NODE_OPTIONS),
       VOXBUS_BROKER__TCP_PORT: String(tcpPort),
       VOXBUS_BROKER__WS_PORT: String(wsPort),
       VOXBUS_BROKER__SHUTDOWN_GRACE_MS: '0',

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { concurrently } from 'concurrently';
 import { discoverServices, selectServices } from './discover.js';
-import { serviceNodeOptions } from './node-options.js';
+import { serviceNodeOptions } from '@voxbus/shared';
 
 /**
  * `npm start`: runs the broker and every service present as separate OS processes, with

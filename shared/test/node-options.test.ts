@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SERVICE_V8_OPTIONS, serviceNodeOptions } from '../src/node-options.js';
+import { SERVICE_V8_OPTIONS, serviceNodeOptions } from '../src/runtime/node-options.js';
 
 describe('the V8 options the runner gives every service', () => {
   it('adds the small young generation to whatever NODE_OPTIONS holds, and leaves a setting of the user alone', () => {
