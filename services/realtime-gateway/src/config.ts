@@ -73,7 +73,8 @@ export const GATEWAY_DEFAULTS: GatewayConfig = {
   entraScope: '',
   simUrl: 'ws://127.0.0.1:8765',
   simApiKey: 'voxbus-sim',
-  instructions: 'You are a helpful voice assistant on a small board. Answer briefly.',
+  instructions:
+    'You are a helpful voice assistant on a small board. Answer briefly. When the person says goodbye or wants to stop talking, say a short goodbye and call finish_conversation.',
   voice: 'alloy',
   voiceType: 'openai',
   noiseReduction: 'off',
@@ -87,7 +88,14 @@ export const GATEWAY_DEFAULTS: GatewayConfig = {
     interruptResponse: true,
   },
   transcriptionModel: '',
-  tools: [],
+  // Answered by conversation-state, which ends the conversation once the goodbye has played.
+  tools: [
+    {
+      name: 'finish_conversation',
+      description: 'End the conversation: the board stops listening until it is woken again.',
+      parameters: { type: 'object', properties: {}, additionalProperties: false },
+    },
+  ],
   appendBatchMs: 100,
   keepaliveMs: 10_000,
   reconnectInitialMs: 500,

@@ -1,5 +1,6 @@
 import type { Bus, Logger, ServiceUnit } from '@voxbus/shared';
 import type { RealtimeLink } from './realtime-link.js';
+import type { TurnMode } from './session-render.js';
 
 const OWNER = 'realtime-gateway';
 
@@ -7,6 +8,9 @@ export interface GatewayControl {
   readonly link: RealtimeLink;
   readonly connected: () => boolean;
   readonly reconnect: () => void;
+  readonly disconnect: () => void;
+  /** How turns are taken (kept, and re-applied after every reconnect). */
+  readonly setTurns: (turns: TurnMode) => void;
   /** Merges a session patch (kept, and re-applied after every reconnect). */
   readonly patchSession: (patch: Record<string, unknown>) => void;
   readonly log: Logger;
@@ -23,6 +27,11 @@ export function wireGatewayBus(bus: Bus, control: GatewayControl): ServiceUnit {
   bus.subscribe(OWNER, 'gateway.cmd.clear-input', {}, () => link.clearInput());
   bus.subscribe(OWNER, 'gateway.cmd.commit', {}, () => link.commit());
   bus.subscribe(OWNER, 'gateway.cmd.reconnect', {}, () => control.reconnect());
+  bus.subscribe(OWNER, 'gateway.cmd.disconnect', {}, () => control.disconnect());
+  bus.subscribe(OWNER, 'gateway.cmd.turn-detection', {}, ({ payload }) => {
+    control.setTurns(payload);
+    link.updateSession();
+  });
   bus.subscribe(OWNER, 'gateway.cmd.update-session', {}, ({ payload }) => {
     control.patchSession(payload.session);
     link.updateSession();

@@ -3,7 +3,7 @@ import type { Clock, Logger, MetricsRegistry, TimerHandle } from '@voxbus/shared
 import type { TokenSource } from './credentials.js';
 import type { ResolvedEndpoint } from './endpoint.js';
 
-export type LinkState = 'connecting' | 'connected' | 'reconnecting' | 'error' | 'stopped';
+export type LinkState = 'connecting' | 'connected' | 'reconnecting' | 'idle' | 'error' | 'stopped';
 
 export interface LinkConnectionOptions {
   readonly endpoint: ResolvedEndpoint;
@@ -78,17 +78,32 @@ export class LinkConnection {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.close('stopping');
+    this.o.onState('stopped', null, 0);
+  }
+
+  /** Closes the link on request (the conversation ended) and stays `idle` until reconnect(). */
+  async disconnect(reason: string): Promise<void> {
+    if (this.stopped) return;
+    this.o.log.info({ reason }, 'disconnecting on request');
+    await this.close(reason);
+    this.attempt = 0;
+    this.o.onState('idle', reason, 0);
+  }
+
+  /** Closes the socket with a normal close (waiting up to a second for the service to agree); no retry follows. */
+  private async close(reason: string): Promise<void> {
     this.retryTimer?.cancel();
+    this.retryTimer = undefined;
     const socket = this.socket;
     this.drop();
     if (socket && socket.readyState === WebSocket.OPEN) {
       await new Promise<void>((resolve) => {
         socket.once('close', () => resolve());
-        socket.close(1000, 'stopping');
+        socket.close(1000, reason.slice(0, 100));
         setTimeout(resolve, 1000).unref();
       });
     }
-    this.o.onState('stopped', null, 0);
   }
 
   private connect(): void {

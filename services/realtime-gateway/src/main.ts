@@ -4,9 +4,9 @@ import { GATEWAY_DEFAULTS, GatewayConfigSchema } from './config.js';
 import { azureIdentityTokens } from './credentials.js';
 import { resolveEndpoint } from './endpoint.js';
 import { wireGatewayBus } from './gateway-bus.js';
-import { LinkConnection } from './link-connection.js';
+import { LinkConnection, type LinkState } from './link-connection.js';
 import { RealtimeLink } from './realtime-link.js';
-import { renderSessionUpdate } from './session-render.js';
+import { renderSessionUpdate, type TurnMode } from './session-render.js';
 
 await runService({
   name: 'realtime-gateway',
@@ -21,8 +21,9 @@ await runService({
       log.warn({ url: endpoint.url }, 'no API key configured: using the local realtime simulator (set VOXBUS_REALTIME_GATEWAY__API_KEY for the real model)');
     }
     let patch: Record<string, unknown> = {};
+    let turns: TurnMode | undefined;
     let sessionId: string | null = null;
-    const publishState = (state: 'connecting' | 'connected' | 'reconnecting' | 'error' | 'stopped', reason: string | null, attempt: number) =>
+    const publishState = (state: LinkState, reason: string | null, attempt: number) =>
       bus.publish('gateway.state', {}, {
         state,
         provider: endpoint.provider,
@@ -41,7 +42,7 @@ await runService({
       clock,
       log: log.child({ module: 'link' }),
       metrics,
-      sessionUpdate: () => renderSessionUpdate(config, endpoint.dialect, endpoint.provider, patch),
+      sessionUpdate: () => renderSessionUpdate(config, endpoint.dialect, endpoint.provider, patch, turns),
       send: (text) => connection?.send(text) ?? false,
       appendBatchMs: config.appendBatchMs,
       frameMs: 20,
@@ -75,6 +76,8 @@ await runService({
       link,
       connected: () => connection?.connected ?? false,
       reconnect: () => connection?.reconnect('reconnect command'),
+      disconnect: () => void connection?.disconnect('disconnect command'),
+      setTurns: (next) => (turns = next),
       patchSession: (next) => (patch = { ...patch, ...next }),
       log,
     });

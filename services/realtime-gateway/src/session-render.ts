@@ -4,13 +4,37 @@ import type { Provider } from './endpoint.js';
 
 type Json = Record<string, unknown>;
 
+/** How turns are taken, when conversation-state has said (the turn-detection command). */
+export interface TurnMode {
+  readonly mode: 'server' | 'manual';
+  readonly interruptResponse: boolean;
+}
+
+/** Server VAD with the service's documented defaults, for `server` turns when none is configured. */
+const DEFAULT_SERVER_VAD: NonNullable<GatewayConfig['turnDetection']> = {
+  type: 'server_vad',
+  threshold: 0.5,
+  prefixPaddingMs: 300,
+  silenceDurationMs: 500,
+  createResponse: true,
+  interruptResponse: true,
+};
+
+/** The turn detection to render: the configured one, unless a turn mode overrides it. */
+function turnDetectionFor(config: GatewayConfig, turns: TurnMode | undefined): GatewayConfig['turnDetection'] {
+  if (turns === undefined) return config.turnDetection;
+  if (turns.mode === 'manual') return null;
+  return { ...(config.turnDetection ?? DEFAULT_SERVER_VAD), createResponse: true, interruptResponse: turns.interruptResponse };
+}
+
 /**
  * The configured session as a `session.update` body in the endpoint's dialect: GA nests audio
  * settings under `audio.input`/`audio.output` and needs `type`; beta is flat, and Azure wants
- * text with audio. `patch` (from the update-session command) is merged last, in the same dialect.
+ * text with audio. `turns` (from the turn-detection command) replaces the configured turn
+ * detection; `patch` (from the update-session command) is merged last, in the same dialect.
  */
-export function renderSessionUpdate(config: GatewayConfig, dialect: RealtimeDialect, provider: Provider, patch: Json = {}): Json {
-  const td = config.turnDetection;
+export function renderSessionUpdate(config: GatewayConfig, dialect: RealtimeDialect, provider: Provider, patch: Json = {}, turns?: TurnMode): Json {
+  const td = turnDetectionFor(config, turns);
   const turnDetection = td
     ? {
         type: td.type,

@@ -90,6 +90,28 @@ describe('LinkConnection upkeep', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  it('disconnects on request, stays idle without retrying, and connects again on reconnect', async () => {
+    const port = await sim();
+    const states: LinkState[] = [];
+    const received: string[] = [];
+    const endpoint = resolveEndpoint({ ...GATEWAY_DEFAULTS, provider: 'azure', endpoint: `ws://127.0.0.1:${port}`, apiKey: 'entra-token-1' });
+    const link = new LinkConnection({
+      endpoint, clock: systemClock, log, metrics: new MetricsRegistry(), keepaliveMs: 5000, reconnectInitialMs: 50, reconnectMaxMs: 200,
+      sessionRotateMs: 3_600_000, maxMessageBytes: 1 << 24, onOpen: () => {}, onMessage: (text) => received.push(text), onState: (state) => states.push(state),
+    });
+    onCleanup(() => link.stop());
+    link.start();
+    await waitFor('connected', () => received.some((text) => text.includes('"session.created"')));
+    await link.disconnect('the conversation ended');
+    expect(link.connected).toBe(false);
+    expect(link.send('{}')).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(states.slice(-1)).toEqual(['idle']);
+    link.reconnect('wake up');
+    await waitFor('a second session', () => received.filter((text) => text.includes('"session.created"')).length === 2);
+    expect(states.at(-1)).toBe('connected');
+  });
+
   it('gives up with a clear reason on 403 at the handshake', async () => {
     const { createServer } = await import('node:http');
     const server = createServer((_, response) => response.writeHead(403).end());

@@ -8,7 +8,7 @@ import { syntheticVoice } from '../../realtime-sim/src/voice.js';
 import { GATEWAY_DEFAULTS, type GatewayConfig } from '../src/config.js';
 import { wireGatewayBus } from '../src/gateway-bus.js';
 import { RealtimeLink } from '../src/realtime-link.js';
-import { renderSessionUpdate } from '../src/session-render.js';
+import { renderSessionUpdate, type TurnMode } from '../src/session-render.js';
 
 /**
  * The gateway's link wired to the real simulator logic in-process (no sockets), on a fake clock
@@ -28,6 +28,8 @@ export class LinkHarness {
   connected = true;
   private sequence = 0;
   patch: Record<string, unknown> = {};
+  /** What the turn-detection command set (the gateway keeps it as main.ts does). */
+  turns: TurnMode | undefined;
 
   constructor(endpoint: Endpoint, overrides: Partial<GatewayConfig> = {}) {
     const config: GatewayConfig = { ...GATEWAY_DEFAULTS, ...overrides };
@@ -39,7 +41,7 @@ export class LinkHarness {
       clock: this.clock,
       log,
       metrics: this.metrics,
-      sessionUpdate: () => renderSessionUpdate(config, dialect, endpoint.provider === 'voice-live' ? 'voice-live' : endpoint.provider, this.patch),
+      sessionUpdate: () => renderSessionUpdate(config, dialect, endpoint.provider === 'voice-live' ? 'voice-live' : endpoint.provider, this.patch, this.turns),
       send: (text) => {
         if (!this.connected) return false;
         this.sentByGateway.push(JSON.parse(text) as Record<string, unknown>);

@@ -20,6 +20,29 @@ describe.each([
     expect(h.link.session).toMatch(/^sess_/);
   });
 
+  it('takes turns by commits when told to (manual), and by server VAD that leaves barge-in to the board', async () => {
+    const h = new LinkHarness(endpoint);
+    h.turns = { mode: 'manual', interruptResponse: false };
+    h.link.updateSession();
+    h.speak([[400, 0], [700, 0.3], [300, 0]]);
+    await h.advance(1500);
+    expect(h.published('voxbus/realtime-gateway/event/vad')).toEqual([]);
+    h.link.commit();
+    await h.advance(4000);
+    expect(h.published('voxbus/realtime-gateway/event/response').map((r) => r.kind)).toEqual(['created', 'first_audio', 'done']);
+
+    // Server turns without interrupt_response: speech over a running response leaves it running.
+    h.turns = { mode: 'server', interruptResponse: false };
+    h.link.updateSession();
+    h.link.say('a long question');
+    h.speak([[700, 0.3], [700, 0]]);
+    await h.advance(6000);
+    expect(h.published('voxbus/realtime-gateway/event/vad').map((v) => v.kind)).toEqual(['speech_started', 'speech_stopped']);
+    const done = h.published('voxbus/realtime-gateway/event/response').filter((r) => r.kind === 'done');
+    expect(done.map((r) => r.status)).toEqual(['completed', 'completed']);
+    expect(h.simEvents.filter((event) => event.type === 'error')).toEqual([]);
+  });
+
   it('turns a spoken turn into VAD, lifecycle, transcript and tagged output frames on the bus', async () => {
     const h = new LinkHarness(endpoint);
     h.speak([[400, 0], [700, 0.3], [700, 0]]);

@@ -136,8 +136,9 @@ export const SimFaultCommand = Type.Object(
 
 export const GatewayState = Type.Object(
   {
-    state: StringEnum(['connecting', 'connected', 'reconnecting', 'error', 'stopped'], {
-      description: '`error`: the gateway gave up (bad credentials, refused endpoint) until a `reconnect` command or a restart',
+    state: StringEnum(['connecting', 'connected', 'reconnecting', 'idle', 'error', 'stopped'], {
+      description:
+        '`idle`: disconnected on request (the conversation ended) until a `reconnect` command; `error`: the gateway gave up (bad credentials, refused endpoint) until a `reconnect` command or a restart',
     }),
     provider: StringEnum(['openai', 'azure', 'azure-preview', 'voice-live', 'sim']),
     dialect: StringEnum(['ga', 'beta']),
@@ -220,6 +221,19 @@ export const SessionPatchCommand = Type.Object(
 );
 
 export const EmptyCommand = Empty;
+
+export const TurnDetectionCommand = Type.Object(
+  {
+    mode: StringEnum(['server', 'manual'], {
+      description:
+        '`server`: the service detects turns (the configured turn detection, or server VAD when none is configured) and answers each; `manual`: no turn detection, turns end by `commit` (local VAD, push-to-talk)',
+    }),
+    interruptResponse: Type.Boolean({
+      description: '`server` only: whether the service itself cancels a response when speech starts (false when conversation-state decides barge-in)',
+    }),
+  },
+  { additionalProperties: false, description: 'How turns are taken; kept across reconnects, in whichever dialect the endpoint speaks' },
+);
 
 export const ToolCallRequest = Type.Object(
   {

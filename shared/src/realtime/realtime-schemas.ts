@@ -48,7 +48,7 @@ function validators(dialect: RealtimeDialect, side: EventSide): DialectValidator
 }
 
 /**
- * The beta schema (OpenAI's April 2025 specification) lags the real beta traffic on five points,
+ * The beta schema (OpenAI's April 2025 specification) lags the real beta traffic on six points,
  * which the sim and the gateway follow (the protocol notes §3.3, §3.4, §2.6; the beta capture in
  * liusida/dictionary shows the first two). Each is rewritten to its schema form before
  * validation, so every other constraint of the schema still applies:
@@ -59,7 +59,9 @@ function validators(dialect: RealtimeDialect, side: EventSide): DialectValidator
  * 3. Voice Live's own values: voice objects (`{type:"openai", name}`), `azure_*` turn detection
  *    and `azure_deep_noise_suppression` (the schema knows OpenAI's voice strings and types);
  * 4. model names newer than the schema's 2024 list (Voice Live's `gpt-realtime`);
- * 5. `previous_item_id: null` for the first item (the schema requires a string).
+ * 5. `previous_item_id: null` for the first item (the schema requires a string);
+ * 6. `turn_detection: null`, which turns detection off (the schema's own description says it
+ *    "can be set to `null` to turn off", but its type lost the null).
  */
 function betaSchemaForm(event: Record<string, unknown>): Record<string, unknown> {
   const copy = structuredClone(event);
@@ -77,6 +79,7 @@ function betaSchemaForm(event: Record<string, unknown>): Record<string, unknown>
     if (!holder) return;
     if (holder.status === 'in_progress') delete holder.status;
     if (holder.voice !== undefined && typeof holder.voice !== 'string') holder.voice = 'alloy';
+    if (holder.turn_detection === null) delete holder.turn_detection;
     const turn = holder.turn_detection as { type?: string } | undefined;
     if (turn?.type?.startsWith('azure_')) turn.type = 'server_vad';
     const noise = holder.input_audio_noise_reduction as { type?: string } | undefined;
