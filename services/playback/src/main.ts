@@ -24,6 +24,8 @@ await runService({
     bus.subscribe(OWNER, 'audio.output', {}, ({ payload }) => speaker.play(payload));
     bus.subscribe(OWNER, 'playback.cmd.flush', {}, () => speaker.flush());
     bus.subscribe(OWNER, 'playback.cmd.volume', {}, ({ payload }) => speaker.setVolume(payload.volume));
+    bus.subscribe(OWNER, 'playback.cmd.mute', {}, () => speaker.setMuted(true));
+    bus.subscribe(OWNER, 'playback.cmd.unmute', {}, () => speaker.setMuted(false));
     bus.subscribe(OWNER, 'playback.cmd.earcon', {}, ({ payload }) => speaker.earcon(payload.name));
     speaker.start();
     return {

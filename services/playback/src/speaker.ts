@@ -64,6 +64,8 @@ export class Speaker {
   private positionTimer: TimerHandle | undefined;
   private flushesAsked = 0;
   private volume: number;
+  /** The assistant muted: everything plays on (positions and drains as usual) at zero gain. */
+  private muted = false;
   /** What was played, as audio/played frames of `playedFrameMs` (its sequence runs on across reopens). */
   private playedFrames: FrameAssembler | undefined;
   private playedSequence = 0;
@@ -105,7 +107,7 @@ export class Speaker {
         this.granted = stream.granted;
         this.playedFrames = new FrameAssembler(stream.granted, Math.round((config.playedFrameMs * stream.granted.sampleRateHz) / 1000), this.playedSequence);
         this.writtenFrames = 0;
-        stream.setGain(this.volume);
+        stream.setGain(this.gain());
         if (recovered) this.counters.reopens.inc();
         log.info({ granted: stream.granted, realtime: stream.stats().realtime, recovered }, 'speaker open');
         this.publishState('idle');
@@ -201,8 +203,25 @@ export class Speaker {
 
   setVolume(volume: number): void {
     this.volume = volume;
-    this.device.current?.setGain(volume);
+    this.device.current?.setGain(this.gain());
     this.publishState(this.state);
+  }
+
+  /**
+   * Mutes or unmutes the speaker. Playback goes on silently, so items still start, report
+   * their position and drain on time (the conversation's turns do not change), and the echo
+   * reference says silence.
+   */
+  setMuted(muted: boolean): void {
+    if (this.muted === muted) return;
+    this.muted = muted;
+    this.device.current?.setGain(this.gain());
+    this.deps.log.info({ muted }, muted ? 'speaker muted' : 'speaker unmuted');
+    this.publishState(this.state);
+  }
+
+  private gain(): number {
+    return this.muted ? 0 : this.volume;
   }
 
   earcon(name: EarconName): void {
@@ -437,6 +456,7 @@ export class Speaker {
       error: state === 'error' && error !== undefined ? { code: error.code, message: error.message } : null,
       retryInMs,
       volume: this.volume,
+      muted: this.muted,
       sinceMs: this.deps.clock.nowMs(),
     });
   }

@@ -146,6 +146,22 @@ describe('Speaker', () => {
     expect(peak).toBeLessThan(0.25 * 0.5 * 32767 * 1.1);
   });
 
+  it('mutes without stopping: the item plays silently, reports its position and drains on time', async () => {
+    const { clock, states, events, speaker, heard } = await rig({ jitterMs: 0 });
+    speaker.setMuted(true);
+    expect(states.at(-1)).toMatchObject({ muted: true, volume: 1 });
+    for (const frame of itemFrames('item_m', sine(24_000, 0.5, 1000, 0.5))) speaker.play(frame);
+    clock.advance(1000);
+    expect(events.find((e) => e.kind === 'drained')).toMatchObject({ itemId: 'item_m', receivedMs: 500 });
+    expect(events.find((e) => e.kind === 'drained')?.heardMs).toBeGreaterThanOrEqual(498);
+    expect(Math.max(...Array.from(heard(), Math.abs))).toBe(0);
+    speaker.setMuted(false);
+    expect(states.at(-1)).toMatchObject({ muted: false });
+    for (const frame of itemFrames('item_n', sine(24_000, 0.3, 1000, 0.5))) speaker.play(frame);
+    clock.advance(600);
+    expect(Math.max(...Array.from(heard(), Math.abs))).toBeGreaterThan(0.4 * 32767);
+  });
+
   it('reports a missing device as a retained error, drops what arrives meanwhile, and plays when the device is back', async () => {
     const clock = new FakeClock();
     const backend = new FakeAudioBackend(clock, [{ name: 'default', direction: 'playback' }]);

@@ -20,6 +20,7 @@ await runService({
       metrics,
       replyText: ({ spokenMs, userText, toolOutput }) => replyFromTemplate(config.replyTemplate, spokenMs, userText, toolOutput),
       toolTrigger: defaultToolTrigger(config.spokenTurnTool),
+      onTiming: (timing) => bus.publish('realtime-sim.event.timing', {}, timing),
     });
     bus.subscribe('realtime-sim', 'realtime-sim.cmd.fault', {}, ({ payload }) => {
       if (payload.kind === 'stall') server.inject({ kind: 'stall', durationMs: payload.durationMs ?? 5000 });

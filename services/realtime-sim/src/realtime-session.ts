@@ -50,6 +50,19 @@ export function defaultToolTrigger(spokenTurnTool: string): ToolTrigger {
   };
 }
 
+/**
+ * How long the sim itself took over a response: from the moment it had the input that ended
+ * the turn (the audio holding the end of speech, for server VAD; the commit; the request) to
+ * its first audio delta, on CLOCK_MONOTONIC (shared with every process on the host). The
+ * benchmark subtracts this from the whole turn to leave the board's own pipeline time.
+ */
+export interface ResponseTiming {
+  readonly responseId: string;
+  readonly trigger: 'server_vad' | 'commit' | 'request';
+  readonly inputEndUs: number;
+  readonly firstAudioUs: number;
+}
+
 export interface SimSessionOptions {
   readonly endpoint: Endpoint;
   readonly clock: Clock;
@@ -68,7 +81,12 @@ export interface SimSessionOptions {
   readonly sessionMaxMs: number;
   readonly send: (event: Record<string, unknown>) => void;
   readonly close: (code: number, reason: string) => void;
+  /** Called once per response, when its first audio goes out. */
+  readonly onTiming?: (timing: ResponseTiming) => void;
 }
+
+/** Appends remembered for timing (about 20 s of 100 ms appends). */
+const APPEND_LOG_LENGTH = 200;
 
 /** Commits need at least this much audio since the previous commit. */
 const MIN_COMMIT_MS = 100;
@@ -95,6 +113,12 @@ export class SimSession {
   private active: ResponseRun | undefined;
   private assistantAudioSent = false;
   private lastTurn: TurnFacts = { spokenMs: 0 };
+  /** Input audio appended so far (the VAD's clock), and when each append arrived. */
+  private appendedMs = 0;
+  private readonly appendLog: { endMs: number; receivedUs: number }[] = [];
+  /** What ended the turn the next response answers, and when the sim had it. */
+  private turnEnd: { trigger: ResponseTiming['trigger']; inputEndUs: number } | undefined;
+  private readonly timingOf = new Map<string, { trigger: ResponseTiming['trigger']; inputEndUs: number }>();
   private readonly timers: TimerHandle[] = [];
   private closed = false;
 
@@ -172,6 +196,19 @@ export class SimSession {
     const type = eventName(gaName, this.dialect);
     if (type === undefined || this.closed) return;
     this.options.send({ type, event_id: this.options.ids('event'), ...fields });
+    if (gaName === 'response.output_audio.delta') this.firstAudio(String(fields.response_id ?? ''));
+  }
+
+  private firstAudio(responseId: string): void {
+    const timing = this.timingOf.get(responseId);
+    if (timing === undefined) return;
+    this.timingOf.delete(responseId);
+    this.options.onTiming?.({ responseId, ...timing, firstAudioUs: this.options.clock.monotonicUs() });
+  }
+
+  /** When the append holding input-clock position `ms` arrived (now, if none is remembered). */
+  private receivedAt(ms: number): number {
+    return this.appendLog.find((entry) => entry.endMs >= ms)?.receivedUs ?? this.options.clock.monotonicUs();
   }
 
   private error(error: RealtimeError): void {
@@ -195,6 +232,9 @@ export class SimSession {
       return fail(invalidRequest('invalid_value', "Invalid 'audio'. Expected base64-encoded audio bytes (mono PCM16 at 24kHz) but got an invalid value.", 'audio'));
     }
     const samples = new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+    this.appendedMs += samples.length / SAMPLES_PER_MS;
+    this.appendLog.push({ endMs: this.appendedMs, receivedUs: this.options.clock.monotonicUs() });
+    if (this.appendLog.length > APPEND_LOG_LENGTH) this.appendLog.shift();
     this.buffered.push(samples);
     this.bufferedSamples += samples.length;
     const turnDetection = this.session.turnDetection;
@@ -214,6 +254,8 @@ export class SimSession {
     const itemId = this.pendingUserItemId ?? this.options.ids('item');
     this.pendingUserItemId = undefined;
     this.emit('input_audio_buffer.speech_stopped', { audio_end_ms: vadEvent.audioEndMs, item_id: itemId });
+    // The speech ended where the silence window began.
+    this.turnEnd = { trigger: 'server_vad', inputEndUs: this.receivedAt(vadEvent.audioEndMs - turnDetection.silence_duration_ms) };
     this.commit(itemId, vadEvent.speechMs);
     if (turnDetection.create_response && !this.active) this.startResponse({});
   }
@@ -231,6 +273,7 @@ export class SimSession {
     const itemId = this.pendingUserItemId ?? this.options.ids('item');
     this.pendingUserItemId = undefined;
     this.vad.resetSpeech();
+    this.turnEnd = { trigger: 'commit', inputEndUs: this.options.clock.monotonicUs() };
     this.commit(itemId, bufferedMs);
   }
 
@@ -403,6 +446,8 @@ export class SimSession {
       log: this.options.log,
     });
     if (writesToConversation) this.active = run;
+    this.timingOf.set(run.id, this.turnEnd ?? { trigger: 'request', inputEndUs: this.options.clock.monotonicUs() });
+    this.turnEnd = undefined;
     run.start();
   }
 }

@@ -5,7 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Clock, Logger, MetricsRegistry } from '@voxbus/shared';
 import { decideUpgrade, type Endpoint } from './endpoint.js';
 import { randomIds } from './ids.js';
-import { SimSession, type ToolTrigger, type TurnFacts } from './realtime-session.js';
+import { type ResponseTiming, SimSession, type ToolTrigger, type TurnFacts } from './realtime-session.js';
 import type { Voice } from './voice.js';
 
 export interface SimServerOptions {
@@ -21,6 +21,8 @@ export interface SimServerOptions {
   readonly sessionMaxMs: number;
   readonly replyText: (turn: TurnFacts) => string;
   readonly toolTrigger: ToolTrigger;
+  /** Each response's own time (see ResponseTiming). */
+  readonly onTiming?: (timing: ResponseTiming) => void;
 }
 
 export type Fault =
@@ -85,6 +87,7 @@ export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
         else if (ws.readyState === ws.OPEN) ws.send(text);
       },
       close: (code, reason) => ws.close(code, reason),
+      ...(o.onTiming ? { onTiming: o.onTiming } : {}),
     });
     (connection as { session: SimSession }).session = session;
     ws.on('message', (data, isBinary) => {

@@ -49,6 +49,30 @@ describe.each([
     expect(sim.schemaErrors).toEqual([]);
   });
 
+  it("reports its own time per response: from the input that ended the turn to its first audio", async () => {
+    const timings: { trigger: string; inputEndUs: number; firstAudioUs: number }[] = [];
+    const sim = new SimHarness(endpoint, { onTiming: (timing) => timings.push(timing) });
+    const spokeAtUs = sim.clock.monotonicUs();
+    sim.speak([[500, 0], [800, 0.3]]);
+    await sim.advance(1000);
+    sim.speak([[400, 0]]); // the silence that ends the turn arrives a second later
+    await sim.advance(3000);
+    // The speech ended in audio that arrived at the start: the second of waiting counts as the sim's.
+    expect(timings).toEqual([expect.objectContaining({ trigger: 'server_vad', inputEndUs: spokeAtUs })]);
+    expect((timings[0]?.firstAudioUs ?? 0) - spokeAtUs).toBeGreaterThanOrEqual(1_000_000);
+
+    sim.send({ type: 'session.update', session: endpoint.dialect === 'ga' ? { type: 'realtime', audio: { input: { turn_detection: null } } } : { turn_detection: null } });
+    sim.speak([[300, 0.3]]);
+    await sim.advance(500);
+    const committedAtUs = sim.clock.monotonicUs();
+    sim.send({ type: 'input_audio_buffer.commit' });
+    sim.send({ type: 'response.create' });
+    await sim.advance(3000);
+    expect(timings[1]).toMatchObject({ trigger: 'commit', inputEndUs: committedAtUs });
+    expect(timings[1]?.responseId).toBe((sim.last('response.done') as { response: { id: string } }).response.id);
+    expect(sim.schemaErrors).toEqual([]);
+  });
+
   it('streams the reply faster than real time', async () => {
     const sim = new SimHarness(endpoint);
     sim.send({ type: 'response.create' });

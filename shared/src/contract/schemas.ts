@@ -132,6 +132,16 @@ export const SimFaultCommand = Type.Object(
   { additionalProperties: false, description: 'Make the realtime simulator misbehave, for tests' },
 );
 
+export const SimTimingEvent = Type.Object(
+  {
+    responseId: Type.String(),
+    trigger: StringEnum(['server_vad', 'commit', 'request'], { description: 'what ended the turn: the sim\'s own VAD, a commit, or a response request' }),
+    inputEndUs: Type.Number({ description: 'CLOCK_MONOTONIC µs when the sim had the input that ended the turn (the audio holding the end of speech, the commit, the request)' }),
+    firstAudioUs: Type.Number({ description: 'CLOCK_MONOTONIC µs when it sent the first audio of the response' }),
+  },
+  { additionalProperties: false, description: "The simulator's own time over a response (its VAD's silence window, synthesis, the first delta)" },
+);
+
 // ---- realtime-gateway -------------------------------------------------------------------------
 
 export const GatewayState = Type.Object(
@@ -295,6 +305,7 @@ export const PlaybackState = Type.Object(
     }),
     ...DeviceStateFields,
     volume: Type.Number({ minimum: 0, maximum: 4, description: 'linear gain applied to everything played' }),
+    muted: Type.Boolean({ description: 'muted: everything plays on at zero gain (positions and drains as usual)' }),
   },
   { ...closed, description: 'Retained: the speaker' },
 );
