@@ -402,3 +402,57 @@ export const AudioLevels = Type.Object(
   },
   { ...closed, description: 'Levels over the last interval (about 100 ms): the microphone (downmixed, before any processing) and audio/input' },
 );
+
+// ---- conversation-state -----------------------------------------------------------------------
+
+export const CONVERSATION_STATES = ['offline', 'connecting', 'listening', 'userSpeaking', 'waiting', 'assistantSpeaking', 'reconnecting', 'paused', 'ended', 'error'] as const;
+
+export const ConversationState = Type.Object(
+  {
+    state: StringEnum([...CONVERSATION_STATES], {
+      description:
+        '`listening`: the board waits for the person; `userSpeaking`: a turn is being spoken; `waiting`: the turn ended, the reply is coming; `assistantSpeaking`: the reply is playing; `ended`: the conversation ended (idle, a command, or the model) until `start`',
+    }),
+    phase: Type.String({ description: 'the step within the state (`chime`, `open`, `bargeIn`, `tail`, `releasing`…), for displays and debugging' }),
+    mode: StringEnum(['half-duplex', 'full-duplex', 'push-to-talk'], { description: 'the mode in force (`auto` resolves to half or full duplex)' }),
+    vad: StringEnum(['server', 'local', 'both']),
+    micOpen: Type.Boolean({ description: 'whether the microphone is being listened to' }),
+    muted: Type.Object({ user: Type.Boolean(), assistant: Type.Boolean() }, closed),
+    echoConverged: Type.Boolean(),
+    turn: Type.Integer({ minimum: 0, description: 'turns so far (kept across restarts)' }),
+    lastError: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }, closed), Type.Null()]),
+    sinceMs: Type.Number({ description: 'wall-clock time of this state, ms since the Unix epoch' }),
+  },
+  { ...closed, description: 'Retained: where the conversation is; a display restarted at any time draws from it' },
+);
+
+const NullableMs = Type.Union([Type.Number({ minimum: 0 }), Type.Null()]);
+
+export const TurnReport = Type.Object(
+  {
+    turn: Type.Integer({ minimum: 0 }),
+    outcome: StringEnum(['answered', 'interrupted', 'continued', 'no_response', 'failed', 'abandoned'], {
+      description: '`interrupted`: barge-in; `continued`: the person spoke on before the reply was heard, so it was cancelled',
+    }),
+    mode: StringEnum(['half-duplex', 'full-duplex', 'push-to-talk']),
+    vad: StringEnum(['server', 'local', 'both']),
+    responseId: Type.Union([Type.String(), Type.Null()]),
+    latencyMs: Type.Object(
+      {
+        speechStoppedToResponse: NullableMs,
+        speechStoppedToFirstAudio: NullableMs,
+        speechStoppedToHeard: NullableMs,
+      },
+      { ...closed, description: 'from the end of the speech (as the VAD that ends turns heard it, or the push-to-talk release), by arrival times on this host' },
+    ),
+    heardMs: NullableMs,
+    receivedMs: NullableMs,
+    bargeInMs: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], { description: 'interrupted: from the speech that interrupted to the flush' }),
+  },
+  { ...closed, description: 'One turn, when it ends: how it ended and its latencies' },
+);
+
+export const MuteCommand = Type.Object(
+  { target: StringEnum(['user', 'assistant', 'all'], { description: '`user`: the microphone; `assistant`: the speaker; `all`: both' }) },
+  closed,
+);

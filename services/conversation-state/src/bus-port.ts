@@ -1,0 +1,22 @@
+import type { Bus, Clock } from '@voxbus/shared';
+import type { ConversationPort } from './port.js';
+
+/** The conversation's commands, as bus messages to the services that carry them out. */
+export function busPort(bus: Bus, clock: Clock): ConversationPort {
+  return {
+    micMuted: (muted) => bus.publish(muted ? 'capture.cmd.mute' : 'capture.cmd.unmute', {}, {}),
+    speakerMuted: (muted) => bus.publish(muted ? 'playback.cmd.mute' : 'playback.cmd.unmute', {}, {}),
+    flushPlayback: () => bus.publish('playback.cmd.flush', {}, {}),
+    cancelResponse: () => bus.publish('gateway.cmd.cancel', {}, {}),
+    truncate: (itemId, audioEndMs) => bus.publish('gateway.cmd.truncate', {}, { itemId, audioEndMs }),
+    commitInput: () => bus.publish('gateway.cmd.commit', {}, {}),
+    clearInput: () => bus.publish('gateway.cmd.clear-input', {}, {}),
+    earcon: (name) => bus.publish('playback.cmd.earcon', {}, { name }),
+    turnDetection: (mode, interruptResponse) => bus.publish('gateway.cmd.turn-detection', {}, { mode, interruptResponse }),
+    disconnect: () => bus.publish('gateway.cmd.disconnect', {}, {}),
+    reconnect: () => bus.publish('gateway.cmd.reconnect', {}, {}),
+    answerTool: (requestId, name, output) => bus.publish('tools.res', { name }, { requestId, ok: true, data: { output } }),
+    turnReport: (report) => bus.publish('conversation.event.turn', {}, report),
+    nowUs: () => clock.monotonicUs(),
+  };
+}

@@ -1,0 +1,467 @@
+import { and, assign, fromCallback, setup } from 'xstate';
+import {
+  type ConversationContext,
+  type ConversationEvent,
+  type ConversationInput,
+  type EarconName,
+  effectiveMode,
+  FINISH_TOOL,
+  manualTurns,
+  type TurnOutcome,
+} from './machine-types.js';
+
+type E<T extends ConversationEvent['type']> = Extract<ConversationEvent, { type: T }>;
+const isEarconItem = (itemId: string) => itemId.startsWith('earcon:');
+
+/**
+ * The conversation, as one machine. Every other service reports facts and obeys commands;
+ * this decides who may speak. Side effects are named actions (effects.ts implements them on
+ * the bus); timers are named delays; the bus reaches it only as events (bus-adapter.ts).
+ *
+ *   offline → connecting → active { listening ⇄ userSpeaking → waiting → assistantSpeaking → (tail) → listening }
+ *   plus reconnecting, paused, ended, error.
+ */
+export const conversationMachine = setup({
+  types: {
+    context: {} as ConversationContext,
+    events: {} as ConversationEvent,
+    input: {} as ConversationInput,
+  },
+  actors: {
+    /** The bus adapter (bus-adapter.ts); nothing here, so pure transitions need no bus. */
+    bus: fromCallback<ConversationEvent>(() => () => {}),
+  },
+  actions: {
+    // ---- effects (implemented by effects.ts; no-ops here, so pure transitions can be computed)
+    /** Opens or closes the microphone: open when the state allows it and the user is not muted. */
+    applyMic: () => {},
+    /** Mutes or unmutes the speaker to match `assistantMuted`. */
+    applySpeaker: () => {},
+    flushPlayback: () => {},
+    cancelResponse: () => {},
+    /** Truncates the assistant item to what was heard (never more than was received). */
+    truncateHeard: () => {},
+    commitInput: () => {},
+    /** With turns by commit, clears the model's input buffer of audio no turn used (nothing to do with the model's turns). */
+    clearUnusedInput: () => {},
+    /** Plays a cue, when the configuration has it on. */
+    playEarcon: (_, _params: { name: EarconName }) => {},
+    /** Tells the gateway how turns are taken (model VAD, or commits). */
+    configureTurns: () => {},
+    disconnectGateway: () => {},
+    reconnectGateway: () => {},
+    answerFinishTool: (_, _params: { requestId: string }) => {},
+    reportTurn: (_, _params: { outcome: TurnOutcome }) => {},
+
+    // ---- context
+    allowMic: assign((_, params: { open: boolean }) => ({ micAllowed: params.open })),
+    newTurn: assign(({ context, event }) => ({
+      turn: context.turn + 1,
+      timing: { speechStartedUs: 'atUs' in event ? event.atUs : undefined },
+      responseId: null,
+      responseDone: false,
+      responseHadAudio: false,
+      position: null,
+      drained: false,
+      restoring: false,
+    })),
+    /** The end of the user's speech (their VAD's, or the push-to-talk release). */
+    markSpeechStopped: assign(({ context, event }) => ({ timing: { ...context.timing, speechStoppedUs: (event as E<'SPEECH_STOPPED'> | E<'PTT_STOP'>).atUs } })),
+    responseCreated: assign(({ context, event }) => {
+      const e = event as E<'RESPONSE_CREATED'>;
+      return {
+        responseId: e.responseId,
+        responseDone: false,
+        responseHadAudio: false,
+        toolPending: false,
+        timing: { ...context.timing, responseCreatedUs: context.timing.responseCreatedUs ?? e.atUs },
+      };
+    }),
+    responseAudio: assign(({ context, event }) => ({
+      responseHadAudio: true,
+      timing: { ...context.timing, firstAudioUs: context.timing.firstAudioUs ?? (event as E<'RESPONSE_AUDIO'>).atUs },
+    })),
+    responseDone: assign(({ context, event }) => {
+      const e = event as E<'RESPONSE_DONE'>;
+      const current = context.responseId === null || context.responseId === e.responseId;
+      return current ? { responseDone: true, responseHadAudio: context.responseHadAudio || e.audioMs > 0, responseId: e.responseId } : {};
+    }),
+    playbackStarted: assign(({ context, event }) => {
+      const e = event as E<'PLAYBACK_STARTED'>;
+      return {
+        drained: false,
+        position: { itemId: e.itemId, heardMs: 0, receivedMs: context.position?.itemId === e.itemId ? context.position.receivedMs : 0, atUs: e.heardAtUs },
+        timing: { ...context.timing, heardUs: context.timing.heardUs ?? e.heardAtUs },
+      };
+    }),
+    position: assign(({ event }) => {
+      const e = event as E<'PLAYBACK_POSITION'>;
+      return { position: { itemId: e.itemId, heardMs: e.heardMs, receivedMs: e.receivedMs, atUs: e.atUs }, drained: false };
+    }),
+    drained: assign(({ event }) => {
+      const e = event as E<'PLAYBACK_DRAINED'>;
+      return { position: { itemId: e.itemId, heardMs: e.heardMs, receivedMs: e.receivedMs, atUs: e.atUs }, drained: true };
+    }),
+    /** Playback says it has nothing left to play: as good as the item's drained event. */
+    drainedByState: assign({ drained: true }),
+    markBargeIn: assign(({ context, event }) => ({ timing: { ...context.timing, bargeInUs: 'atUs' in event ? event.atUs : context.timing.bargeInUs } })),
+    forgetResponse: assign({ responseId: null, responseDone: false, responseHadAudio: false, position: null, drained: false }),
+    assumeReplyStreamed: assign({ responseDone: true, responseHadAudio: true, restoring: false }),
+    stopRestoring: assign({ restoring: false, restoredState: null }),
+    echo: assign(({ event }) => ({ echoConverged: (event as E<'ECHO'>).converged })),
+    playbackState: assign(({ event }) => ({ playbackPlaying: (event as E<'PLAYBACK_STATE'>).state === 'playing' })),
+    mute: assign(({ context, event }) => {
+      const { target } = event as E<'MUTE'> | E<'UNMUTE'>;
+      const muted = event.type === 'MUTE';
+      return {
+        userMuted: target === 'user' || target === 'all' ? muted : context.userMuted,
+        assistantMuted: target === 'assistant' || target === 'all' ? muted : context.assistantMuted,
+      };
+    }),
+    toolRequested: assign(({ event }) => ({ toolPending: true, finishRequested: (event as E<'TOOL_REQUESTED'>).name === FINISH_TOOL })),
+    clearFinish: assign({ finishRequested: false }),
+    gatewayError: assign(({ event }) => ({ lastError: { code: 'model_unreachable', message: (event as E<'GATEWAY'>).reason ?? 'the realtime link failed' } })),
+    noResponseError: assign(({ context }) => ({ lastError: { code: 'no_response', message: `no response within ${context.settings.responseTimeoutMs} ms` } })),
+    responseFailed: assign(({ event }) => {
+      const e = event as E<'RESPONSE_DONE'>;
+      return { lastError: { code: 'response_failed', message: e.reason ?? 'the response failed' } };
+    }),
+    clearError: assign({ lastError: null }),
+
+  },
+  guards: {
+    gatewayIs: ({ event }, params: { state: E<'GATEWAY'>['state'] }) => event.type === 'GATEWAY' && event.state === params.state,
+    startCounts: ({ context, event }) => {
+      if (event.type !== 'SPEECH_STARTED' || context.settings.mode === 'push-to-talk') return false;
+      return context.settings.vad === 'both' || context.settings.vad === event.source;
+    },
+    stopCounts: ({ context, event }) => {
+      if (event.type !== 'SPEECH_STOPPED' || context.settings.mode === 'push-to-talk') return false;
+      return event.source === (context.settings.vad === 'local' ? 'local' : 'server');
+    },
+    pushToTalk: ({ context }) => context.settings.mode === 'push-to-talk',
+    manual: ({ context }) => manualTurns(context),
+    halfDuplex: ({ context }) => effectiveMode(context) === 'half-duplex',
+    fullDuplex: ({ context }) => effectiveMode(context) === 'full-duplex',
+    assistantItem: ({ event }) => 'itemId' in event && !isEarconItem(event.itemId),
+    currentItem: ({ context, event }) => 'itemId' in event && !isEarconItem(event.itemId) && (context.position === null || context.position.itemId === event.itemId),
+    replyFinished: ({ context }) => context.drained && context.responseDone && context.toolPending === false,
+    responseWithoutAudio: ({ context, event }) => event.type === 'RESPONSE_DONE' && !context.responseHadAudio && event.audioMs === 0,
+    responseFailed: ({ event }) => event.type === 'RESPONSE_DONE' && event.status === 'failed',
+    toolPending: ({ context }) => context.toolPending,
+    finishRequested: ({ context }) => context.finishRequested,
+    finishTool: ({ event }) => event.type === 'TOOL_REQUESTED' && event.name === FINISH_TOOL,
+    listeningEarcon: ({ context }) => context.settings.earcons.listening,
+    capturing: ({ event }) => event.type === 'CAPTURE_STATE' && (event.state === 'capturing' || event.state === 'muted'),
+    playbackOpened: ({ event }) => event.type === 'PLAYBACK_STATE' && event.state === 'idle',
+    restoredMidReply: ({ context }) => context.restoring && context.playbackPlaying,
+    restoredAs: ({ context }, params: { state: string }) => context.restoredState === params.state,
+    idleTimeoutOn: ({ context }) => context.settings.idleTimeoutMs > 0,
+    playbackIdle: ({ event }) => event.type === 'PLAYBACK_STATE' && event.state === 'idle',
+    /** Playback restarted (its first state) or failed: what it was playing is gone. */
+    playbackGone: ({ event }) =>
+      (event.type === 'PLAYBACK_STATE' && (event.state === 'opening' || event.state === 'error')) || (event.type === 'SERVICE_LOST' && event.service === 'playback'),
+    gatewayLost: ({ event }) => event.type === 'SERVICE_LOST' && event.service === 'realtime-gateway',
+    otherResponse: ({ context, event }) => event.type === 'RESPONSE_CREATED' && context.responseId !== null && context.responseId !== event.responseId,
+  },
+  delays: {
+    tail: ({ context }) => context.settings.tailMs,
+    bargeInMin: ({ context }) => context.settings.bargeInMinMs,
+    responseTimeout: ({ context }) => context.settings.responseTimeoutMs,
+    idleTimeout: ({ context }) => context.settings.idleTimeoutMs,
+    pttCommitDelay: ({ context }) => context.settings.pttCommitDelayMs,
+    manualClear: ({ context }) => context.settings.manualClearMs,
+    /** The listening cue is under 200 ms; if playback never says it drained, open anyway. */
+    chimeMax: 1000,
+    /**
+     * Everything received has played, yet the model's stream never said it ended (the event was
+     * lost, a broker restarted): after this long in silence the reply is taken as over.
+     */
+    replyQuiet: 3000,
+  },
+}).createMachine({
+  id: 'conversation',
+  context: ({ input }) => ({
+    settings: input.settings,
+    echoConverged: false,
+    micAllowed: false,
+    userMuted: input.restored?.userMuted ?? false,
+    assistantMuted: input.restored?.assistantMuted ?? false,
+    turn: input.restored?.turn ?? 0,
+    responseId: null,
+    responseDone: false,
+    responseHadAudio: false,
+    position: null,
+    drained: false,
+    playbackPlaying: false,
+    toolPending: false,
+    finishRequested: false,
+    restoring: input.restored !== undefined,
+    restoredState: input.restored?.state ?? null,
+    lastError: null,
+    timing: {},
+  }),
+  invoke: { src: 'bus', id: 'bus' },
+  entry: ['applySpeaker'],
+  initial: 'offline',
+  // Facts and commands that mean the same in every state.
+  on: {
+    ECHO: { actions: 'echo' },
+    MUTE: { actions: ['mute', 'applyMic', 'applySpeaker'] },
+    UNMUTE: { actions: ['mute', 'applyMic', 'applySpeaker'] },
+    // A restarted audio-capture starts unmuted, a restarted playback unmuted: say it again.
+    CAPTURE_STATE: { guard: 'capturing', actions: 'applyMic' },
+    PLAYBACK_STATE: [{ guard: 'playbackOpened', actions: ['playbackState', 'applySpeaker'] }, { actions: 'playbackState' }],
+    PLAYBACK_POSITION: { guard: 'currentItem', actions: 'position' },
+    TOOL_REQUESTED: [
+      { guard: 'finishTool', actions: ['toolRequested', { type: 'answerFinishTool', params: ({ event }) => ({ requestId: event.requestId }) }] },
+      { actions: 'toolRequested' },
+    ],
+    GATEWAY: [
+      { guard: { type: 'gatewayIs', params: { state: 'error' } }, target: '.error' },
+      { guard: { type: 'gatewayIs', params: { state: 'stopped' } }, target: '.offline' },
+    ],
+  },
+  states: {
+    offline: {
+      entry: [{ type: 'allowMic', params: { open: false } }, 'applyMic'],
+      on: {
+        GATEWAY: [
+          // Restarted: a conversation that was ended or paused stays so.
+          { guard: and([{ type: 'gatewayIs', params: { state: 'connected' as const } }, { type: 'restoredAs', params: { state: 'ended' } }]), target: 'ended', actions: 'stopRestoring' },
+          { guard: and([{ type: 'gatewayIs', params: { state: 'connected' as const } }, { type: 'restoredAs', params: { state: 'paused' } }]), target: 'paused', actions: 'stopRestoring' },
+          { guard: { type: 'gatewayIs', params: { state: 'connected' } }, target: 'active' },
+          { guard: { type: 'gatewayIs', params: { state: 'connecting' } }, target: 'connecting' },
+          { guard: { type: 'gatewayIs', params: { state: 'reconnecting' } }, target: 'reconnecting' },
+          { guard: { type: 'gatewayIs', params: { state: 'error' } }, target: 'error' },
+          { guard: { type: 'gatewayIs', params: { state: 'idle' } }, target: 'ended', actions: 'stopRestoring' },
+        ],
+      },
+    },
+    connecting: {
+      entry: [{ type: 'allowMic', params: { open: false } }, 'applyMic'],
+      on: {
+        GATEWAY: [
+          { guard: { type: 'gatewayIs', params: { state: 'connected' } }, target: 'active' },
+          { guard: { type: 'gatewayIs', params: { state: 'reconnecting' } }, target: 'reconnecting' },
+          { guard: { type: 'gatewayIs', params: { state: 'error' } }, target: 'error' },
+          { guard: { type: 'gatewayIs', params: { state: 'stopped' } }, target: 'offline' },
+        ],
+        END: 'ended',
+      },
+    },
+    /** The link dropped; the gateway is getting it back. What is still queued plays on. */
+    reconnecting: {
+      entry: [{ type: 'allowMic', params: { open: false } }, 'applyMic', 'forgetResponse'],
+      on: {
+        GATEWAY: [
+          { guard: { type: 'gatewayIs', params: { state: 'connected' } }, target: 'active' },
+          { guard: { type: 'gatewayIs', params: { state: 'error' } }, target: 'error' },
+          { guard: { type: 'gatewayIs', params: { state: 'stopped' } }, target: 'offline' },
+        ],
+        END: 'ended',
+      },
+    },
+    error: {
+      entry: [
+        { type: 'allowMic', params: { open: false } },
+        'applyMic',
+        'gatewayError',
+        { type: 'playEarcon', params: { name: 'error' } },
+      ],
+      on: {
+        GATEWAY: [{ guard: { type: 'gatewayIs', params: { state: 'connected' } }, target: 'active', actions: 'clearError' }],
+        START: { actions: 'reconnectGateway' },
+        END: 'ended',
+      },
+    },
+    paused: {
+      entry: [{ type: 'allowMic', params: { open: false } }, 'applyMic', 'flushPlayback', 'cancelResponse', 'truncateHeard', 'forgetResponse'],
+      on: {
+        RESUME: 'active',
+        END: 'ended',
+        GATEWAY: [{ guard: { type: 'gatewayIs', params: { state: 'reconnecting' } }, actions: [] }],
+      },
+    },
+    ended: {
+      entry: [{ type: 'allowMic', params: { open: false } }, 'applyMic', 'flushPlayback', 'cancelResponse', 'forgetResponse', 'clearFinish', 'disconnectGateway'],
+      on: {
+        START: { target: 'connecting', actions: 'reconnectGateway' },
+        // The gateway's own comings and goings do not start a conversation that was ended.
+        GATEWAY: [{ guard: { type: 'gatewayIs', params: { state: 'connected' } }, actions: 'disconnectGateway' }],
+      },
+    },
+    active: {
+      entry: ['configureTurns'],
+      on: {
+        PAUSE: 'paused',
+        END: 'ended',
+        GATEWAY: [
+          { guard: { type: 'gatewayIs', params: { state: 'reconnecting' } }, target: 'reconnecting' },
+          { guard: { type: 'gatewayIs', params: { state: 'connecting' } }, target: 'reconnecting' },
+          { guard: { type: 'gatewayIs', params: { state: 'idle' } }, target: 'ended' },
+        ],
+        // The gateway died: its retained state still says connected; it will say otherwise when it is back.
+        SERVICE_LOST: { guard: 'gatewayLost', target: 'reconnecting' },
+      },
+      initial: 'starting',
+      states: {
+        /** Where a conversation (re)starts: mid-reply after a restart, with the cue, or straight to listening. */
+        starting: {
+          always: [
+            { guard: 'restoredMidReply', target: 'assistantSpeaking', actions: 'assumeReplyStreamed' },
+            { guard: 'listeningEarcon', target: 'listening.chime', actions: 'stopRestoring' },
+            { target: 'listening', actions: 'stopRestoring' },
+          ],
+        },
+        listening: {
+          initial: 'open',
+          always: [{ guard: 'finishRequested', target: '#conversation.ended' }],
+          after: { idleTimeout: { guard: 'idleTimeoutOn', target: '#conversation.ended' } },
+          on: {
+            SPEECH_STARTED: { guard: 'startCounts', target: 'userSpeaking' },
+            PTT_START: { guard: 'pushToTalk', target: 'userSpeaking' },
+            // A response nobody spoke for (a typed question, a tool's continuation).
+            RESPONSE_CREATED: { target: 'waiting', actions: ['newTurn', 'responseCreated'] },
+            PLAYBACK_STARTED: { guard: 'assistantItem', target: 'assistantSpeaking', actions: 'playbackStarted' },
+          },
+          states: {
+            /** The cue plays with the microphone shut, so it cannot start a turn of its own. */
+            chime: {
+              entry: [{ type: 'allowMic', params: { open: false } }, 'applyMic', { type: 'playEarcon', params: { name: 'listening' } }],
+              on: { EARCON_DRAINED: 'open' },
+              after: { chimeMax: 'open' },
+            },
+            open: {
+              entry: [
+                { type: 'allowMic', params: ({ context }) => ({ open: context.settings.mode !== 'push-to-talk' }) },
+                'applyMic',
+                'clearUnusedInput',
+              ],
+              after: { manualClear: { guard: 'manual', target: 'open', reenter: true } },
+            },
+          },
+        },
+        userSpeaking: {
+          entry: ['newTurn', { type: 'allowMic', params: { open: true } }, 'applyMic'],
+          on: {
+            SPEECH_STOPPED: [
+              { guard: and(['stopCounts', 'manual']), target: 'waiting', actions: ['markSpeechStopped', 'commitInput'] },
+              { guard: 'stopCounts', target: 'waiting', actions: 'markSpeechStopped' },
+            ],
+            PTT_STOP: { guard: 'pushToTalk', target: 'releasing', actions: 'markSpeechStopped' },
+            // The model decided the turn ended before our VAD did (both: server ends turns).
+            RESPONSE_CREATED: { target: 'waiting', actions: 'responseCreated' },
+          },
+        },
+        /** Push-to-talk released: the microphone shuts, the audio on its way arrives, then the commit. */
+        releasing: {
+          entry: [{ type: 'allowMic', params: { open: false } }, 'applyMic'],
+          after: { pttCommitDelay: { target: 'waiting', actions: 'commitInput' } },
+        },
+        waiting: {
+          entry: [{ type: 'playEarcon', params: { name: 'thinking' } }],
+          after: {
+            responseTimeout: {
+              target: 'listening',
+              actions: ['noResponseError', { type: 'reportTurn', params: { outcome: 'no_response' } }, { type: 'playEarcon', params: { name: 'error' } }],
+            },
+          },
+          on: {
+            RESPONSE_CREATED: { actions: 'responseCreated' },
+            RESPONSE_AUDIO: { actions: 'responseAudio' },
+            PLAYBACK_STARTED: { guard: 'assistantItem', target: 'assistantSpeaking', actions: 'playbackStarted' },
+            RESPONSE_DONE: [
+              { guard: 'responseFailed', target: 'listening', actions: ['responseDone', 'responseFailed', { type: 'reportTurn', params: { outcome: 'failed' } }] },
+              // A tool was called: its answer brings another response; keep waiting for it.
+              { guard: and(['responseWithoutAudio', 'toolPending']), actions: 'responseDone', reenter: true, target: 'waiting' },
+              { guard: 'responseWithoutAudio', target: 'listening', actions: ['responseDone', { type: 'reportTurn', params: { outcome: 'no_response' } }] },
+              { actions: 'responseDone' },
+            ],
+            // The person goes on talking before the reply is heard: it was not the end of the turn.
+            SPEECH_STARTED: {
+              guard: 'startCounts',
+              target: 'userSpeaking',
+              actions: ['cancelResponse', 'flushPlayback', { type: 'reportTurn', params: { outcome: 'continued' } }],
+            },
+            PTT_START: { guard: 'pushToTalk', target: 'userSpeaking', actions: ['cancelResponse', 'flushPlayback', { type: 'reportTurn', params: { outcome: 'continued' } }] },
+          },
+        },
+        assistantSpeaking: {
+          entry: [{ type: 'allowMic', params: ({ context }) => ({ open: effectiveMode(context) === 'full-duplex' }) }, 'applyMic'],
+          always: [
+            { guard: and(['replyFinished', 'finishRequested']), target: '#conversation.ended', actions: { type: 'reportTurn', params: { outcome: 'answered' } } },
+            { guard: and(['replyFinished', 'halfDuplex']), target: 'tail', actions: { type: 'reportTurn', params: { outcome: 'answered' } } },
+            { guard: 'replyFinished', target: 'listening', actions: { type: 'reportTurn', params: { outcome: 'answered' } } },
+          ],
+          on: {
+            RESPONSE_CREATED: [
+              // A response after a tool call continues the turn; any other (the model's VAD heard
+              // echo as speech) would talk over the reply: refuse it.
+              { guard: 'toolPending', actions: 'responseCreated' },
+              { guard: 'otherResponse', actions: 'cancelResponse' },
+              { actions: 'responseCreated' },
+            ],
+            RESPONSE_AUDIO: { actions: 'responseAudio' },
+            RESPONSE_DONE: { actions: 'responseDone' },
+            PLAYBACK_STARTED: { guard: 'assistantItem', target: '.playing', actions: 'playbackStarted' },
+            PLAYBACK_POSITION: { guard: 'currentItem', target: '.playing', actions: 'position' },
+            PLAYBACK_DRAINED: { guard: 'currentItem', target: '.quiet', actions: 'drained' },
+            PLAYBACK_STATE: [
+              { guard: 'playbackIdle', target: '.quiet', actions: ['playbackState', 'drainedByState'] },
+              { guard: 'playbackGone', target: 'tail', actions: ['playbackState', { type: 'reportTurn', params: { outcome: 'abandoned' } }] },
+              { actions: 'playbackState' },
+            ],
+            SERVICE_LOST: { guard: 'playbackGone', target: 'tail', actions: { type: 'reportTurn', params: { outcome: 'abandoned' } } },
+            PLAYBACK_FLUSHED: { guard: 'currentItem', target: 'listening', actions: { type: 'reportTurn', params: { outcome: 'interrupted' } } },
+          },
+          initial: 'playing',
+          states: {
+            playing: {
+              on: {
+                SPEECH_STARTED: { guard: and(['startCounts', 'fullDuplex']), target: 'bargeIn', actions: 'markBargeIn' },
+                PTT_START: { guard: 'pushToTalk', target: '#conversation.active.userSpeaking', actions: ['flushPlayback', 'cancelResponse', 'truncateHeard', { type: 'reportTurn', params: { outcome: 'interrupted' } }] },
+              },
+            },
+            /** Speech over the reply: it interrupts only if it lasts (a cough, a click does not). */
+            bargeIn: {
+              on: {
+                SPEECH_STOPPED: 'playing',
+                // The position moves on while the guard runs: stay here, do not restart the guard.
+                PLAYBACK_POSITION: { guard: 'currentItem', actions: 'position' },
+              },
+              after: {
+                bargeInMin: {
+                  target: '#conversation.active.userSpeaking',
+                  // In this order, at once: silence, stop the model, tell it what was heard.
+                  actions: ['flushPlayback', 'cancelResponse', 'truncateHeard', { type: 'reportTurn', params: { outcome: 'interrupted' } }],
+                },
+              },
+            },
+            /** All received has played; more may still come (a slow network), or the end of the stream. */
+            quiet: {
+              after: {
+                replyQuiet: [
+                  { guard: 'halfDuplex', target: '#conversation.active.tail', actions: { type: 'reportTurn', params: { outcome: 'answered' } } },
+                  { target: '#conversation.active.listening', actions: { type: 'reportTurn', params: { outcome: 'answered' } } },
+                ],
+              },
+            },
+          },
+        },
+        /** Half-duplex: the reply drained; the microphone stays shut while the room's echo dies away. */
+        tail: {
+          entry: [{ type: 'allowMic', params: { open: false } }, 'applyMic'],
+          after: { tail: 'listening' },
+          always: [{ guard: 'finishRequested', target: '#conversation.ended' }],
+          on: {
+            PLAYBACK_STARTED: { guard: 'assistantItem', target: 'assistantSpeaking', actions: 'playbackStarted' },
+            RESPONSE_CREATED: { target: 'waiting', actions: ['newTurn', 'responseCreated'] },
+          },
+        },
+      },
+    },
+  },
+});
+
+export type ConversationMachine = typeof conversationMachine;

@@ -1,0 +1,110 @@
+import type { ConversationConfig } from './config.js';
+
+export type Mode = 'half-duplex' | 'full-duplex' | 'push-to-talk';
+export type VadSource = 'server' | 'local';
+export type EarconName = 'listening' | 'thinking' | 'error';
+export type TurnOutcome = 'answered' | 'interrupted' | 'continued' | 'no_response' | 'failed' | 'abandoned';
+
+/** Where the assistant's audio is, from playback's item events. */
+export interface HeardPosition {
+  readonly itemId: string;
+  readonly heardMs: number;
+  readonly receivedMs: number;
+  /** CLOCK_MONOTONIC µs the position was measured. */
+  readonly atUs: number;
+}
+
+/** CLOCK_MONOTONIC µs of the moments of a turn, for its latency report. */
+export interface TurnTiming {
+  speechStartedUs?: number | undefined;
+  speechStoppedUs?: number | undefined;
+  responseCreatedUs?: number | undefined;
+  firstAudioUs?: number | undefined;
+  heardUs?: number | undefined;
+  bargeInUs?: number | undefined;
+}
+
+/** What a restarted service takes over from its last retained state. */
+export interface Restored {
+  readonly state: string;
+  readonly userMuted: boolean;
+  readonly assistantMuted: boolean;
+  readonly turn: number;
+}
+
+export interface ConversationInput {
+  readonly settings: ConversationConfig;
+  readonly restored?: Restored | undefined;
+}
+
+export interface ConversationContext {
+  readonly settings: ConversationConfig;
+  echoConverged: boolean;
+  /** What the state allows of the microphone; it is open when allowed and the user is not muted. */
+  micAllowed: boolean;
+  userMuted: boolean;
+  assistantMuted: boolean;
+  turn: number;
+  /** The response in progress (created, not yet done), and whether its stream has ended. */
+  responseId: string | null;
+  responseDone: boolean;
+  responseHadAudio: boolean;
+  /** The assistant item playing, as far as playback last said, and whether it has drained. */
+  position: HeardPosition | null;
+  drained: boolean;
+  /** Playback's retained state said it is playing (for a service restarted mid-reply). */
+  playbackPlaying: boolean;
+  /** A tool call is out: the turn goes on with another response when it is answered. */
+  toolPending: boolean;
+  /** The model called finish_conversation: the conversation ends once its goodbye has played. */
+  finishRequested: boolean;
+  /** Taken over from a previous run of the service: consumed on the first turn decision. */
+  restoring: boolean;
+  /** The state the previous run left (an ended or paused conversation stays so). */
+  restoredState: string | null;
+  lastError: { code: string; message: string } | null;
+  timing: TurnTiming;
+}
+
+/** Everything the machine hears, from the bus adapter (with arrival times) and its commands. */
+export type ConversationEvent =
+  | { type: 'GATEWAY'; state: 'connecting' | 'connected' | 'reconnecting' | 'idle' | 'error' | 'stopped'; reason: string | null }
+  | { type: 'SPEECH_STARTED'; source: VadSource; atUs: number }
+  | { type: 'SPEECH_STOPPED'; source: VadSource; atUs: number }
+  | { type: 'RESPONSE_CREATED'; responseId: string; atUs: number }
+  | { type: 'RESPONSE_AUDIO'; responseId: string; atUs: number }
+  | { type: 'RESPONSE_DONE'; responseId: string; status: string; reason: string | null; audioMs: number; atUs: number }
+  | { type: 'PLAYBACK_STARTED'; itemId: string; heardAtUs: number }
+  | { type: 'PLAYBACK_POSITION'; itemId: string; heardMs: number; receivedMs: number; atUs: number }
+  | { type: 'PLAYBACK_DRAINED'; itemId: string; heardMs: number; receivedMs: number; atUs: number }
+  | { type: 'PLAYBACK_FLUSHED'; itemId: string; heardMs: number; receivedMs: number; atUs: number }
+  | { type: 'EARCON_DRAINED'; name: string }
+  | { type: 'PLAYBACK_STATE'; state: string }
+  /** A service's Last Will: it died (the runner or compose restarts it). */
+  | { type: 'SERVICE_LOST'; service: 'playback' | 'realtime-gateway' }
+  | { type: 'CAPTURE_STATE'; state: string }
+  | { type: 'ECHO'; converged: boolean }
+  | { type: 'TOOL_REQUESTED'; requestId: string; name: string }
+  | { type: 'MUTE'; target: 'user' | 'assistant' | 'all' }
+  | { type: 'UNMUTE'; target: 'user' | 'assistant' | 'all' }
+  | { type: 'PAUSE' }
+  | { type: 'RESUME' }
+  | { type: 'PTT_START'; atUs: number }
+  | { type: 'PTT_STOP'; atUs: number }
+  | { type: 'END' }
+  | { type: 'START' };
+
+/** The mode in force: the configured one, or in `auto`, full-duplex only while echo cancellation is converged. */
+export function effectiveMode(context: Pick<ConversationContext, 'settings' | 'echoConverged'>): Mode {
+  const { mode } = context.settings;
+  if (mode !== 'auto') return mode;
+  return context.echoConverged ? 'full-duplex' : 'half-duplex';
+}
+
+/** Whether turns end by commit (local VAD, push-to-talk) rather than by the model's VAD. */
+export function manualTurns(context: Pick<ConversationContext, 'settings'>): boolean {
+  return context.settings.mode === 'push-to-talk' || context.settings.vad === 'local';
+}
+
+/** The finish_conversation tool's name, as the gateway declares it by default. */
+export const FINISH_TOOL = 'finish_conversation';

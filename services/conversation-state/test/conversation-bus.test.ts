@@ -1,0 +1,71 @@
+import { createLogger, MetricsRegistry, systemClock } from '@voxbus/shared';
+import { MemoryBroker, MemoryBus } from '@voxbus/shared/testing';
+import { describe, expect, it } from 'vitest';
+import { busPort } from '../src/bus-port.js';
+import { CONVERSATION_DEFAULTS } from '../src/config.js';
+import { startConversation } from '../src/conversation.js';
+import type { ConversationPort } from '../src/port.js';
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+/** conversation-state's pieces on a MemoryBus: the adapter actor in, the port out, the retained state. */
+function rig(port?: (bus: MemoryBus) => ConversationPort) {
+  const broker = new MemoryBroker();
+  const bus = new MemoryBus(broker);
+  const peer = new MemoryBus(broker);
+  const failures: unknown[] = [];
+  const settings = { ...CONVERSATION_DEFAULTS, earcons: { listening: false, thinking: false, error: true } };
+  const conversation = startConversation(settings, undefined, {
+    bus,
+    clock: systemClock,
+    log: createLogger('test', 'silent'),
+    metrics: new MetricsRegistry(),
+    port: port?.(bus) ?? busPort(bus, systemClock),
+    publishState: (state) => bus.publish('conversation.state', {}, state),
+    onFailure: (error) => failures.push(error),
+  });
+  const sent = (topic: string) => broker.log.filter((entry) => entry.topic === `voxbus/${topic}`).map((entry) => (entry.bytes.length ? JSON.parse(entry.bytes.toString()) : null));
+  const states = () => sent('conversation/state').map((s: { state: string }) => s.state);
+  return { broker, bus, peer, conversation, sent, states, failures };
+}
+
+const gateway = (state: string) => ({ state, provider: 'sim', dialect: 'ga', model: 'm', sessionId: 's', reason: null, attempt: 0, sinceMs: 0 }) as const;
+
+describe('conversation-state on the bus', () => {
+  it('hears the services through its one adapter, commands them through the port, and keeps its state retained', async () => {
+    const { peer, sent, states, conversation } = rig();
+    peer.publish('gateway.state', {}, gateway('connected') as never);
+    await tick();
+    expect(sent('realtime-gateway/cmd/turn-detection')).toEqual([{ mode: 'server', interruptResponse: false }]);
+    peer.publish('gateway.event.vad', {}, { kind: 'speech_started', itemId: 'u1', audioMs: 0 });
+    peer.publish('gateway.event.vad', {}, { kind: 'speech_stopped', itemId: 'u1', audioMs: 900 });
+    peer.publish('gateway.event.response', {}, { kind: 'created', responseId: 'r1', status: 'in_progress', reason: null, audioMs: 0 });
+    peer.publish('playback.event.item', {}, { kind: 'started', itemId: 'i1', responseId: 'r1', heardMs: 0, receivedMs: 200, enteredDeviceUs: 1, timeUs: 2 });
+    await tick();
+    expect(states()).toEqual(['offline', 'listening', 'userSpeaking', 'waiting', 'assistantSpeaking']);
+    // Half-duplex: the microphone was shut when the reply began.
+    expect(sent('audio-capture/cmd/mute').length).toBeGreaterThan(0);
+    const last = sent('conversation/state').at(-1);
+    expect(last).toMatchObject({ state: 'assistantSpeaking', mode: 'half-duplex', micOpen: false, turn: 1 });
+
+    peer.publish('conversation.cmd.mute', {}, { target: 'assistant' });
+    peer.publish('tools.req', { name: 'finish_conversation' }, { requestId: 'call_9', name: 'finish_conversation', arguments: '{}' });
+    await tick();
+    expect(sent('playback/cmd/mute')).toEqual([{}]);
+    expect(sent('tools/res/finish_conversation')).toEqual([{ requestId: 'call_9', ok: true, data: { output: expect.stringContaining('"ok":true') } }]);
+    conversation.stop();
+  });
+
+  it('turns an action that throws into a handled failure (the root observer has an error handler), not a crash', async () => {
+    const { peer, failures } = rig((bus) => ({
+      ...busPort(bus, systemClock),
+      turnDetection: () => {
+        throw new Error('a bug in an effect');
+      },
+    }));
+    peer.publish('gateway.state', {}, gateway('connected') as never);
+    await tick();
+    expect(failures).toHaveLength(1);
+    expect((failures[0] as Error).message).toBe('a bug in an effect');
+  });
+});

@@ -1,0 +1,368 @@
+import { initialTransition, transition } from 'xstate';
+import { describe, expect, it } from 'vitest';
+import { CONVERSATION_DEFAULTS } from '../src/config.js';
+import { conversationMachine } from '../src/conversation-machine.js';
+import type { Restored } from '../src/machine-types.js';
+import { Conversation, type Settings } from './machine-harness.js';
+
+interface Row {
+  /** What happens, said as the state and the event. */
+  readonly name: string;
+  readonly settings?: Settings;
+  readonly restored?: Restored;
+  /** Brings the conversation to the state under test. */
+  readonly given: (c: Conversation) => unknown;
+  readonly when: (c: Conversation) => unknown;
+  /** The state after (`state.phase` where the phase matters), and every effect, in order. */
+  readonly then: string;
+  readonly effects: readonly string[];
+}
+
+const listening = (c: Conversation) => c.connect();
+const speaking = (c: Conversation) => c.connect().userTurn();
+const replying = (c: Conversation) => c.connect().userTurn().replyStarts().position(400, 1500);
+
+const TABLE: Row[] = [
+  // ---- the link
+  { name: 'offline + gateway connecting', given: () => {}, when: (c) => c.send({ type: 'GATEWAY', state: 'connecting', reason: null }), then: 'connecting', effects: ['mic:shut'] },
+  {
+    name: 'connecting + connected: the listening cue plays with the microphone shut, then it opens',
+    given: (c) => c.send({ type: 'GATEWAY', state: 'connecting', reason: null }),
+    when: (c) => c.send({ type: 'GATEWAY', state: 'connected', reason: null }).send({ type: 'EARCON_DRAINED', name: 'listening' }),
+    then: 'listening.open',
+    effects: ['turns:server:false', 'mic:shut', 'earcon:listening', 'mic:open'],
+  },
+  {
+    name: 'connecting + connected, no listening cue configured',
+    settings: { earcons: { listening: false } },
+    given: (c) => c.send({ type: 'GATEWAY', state: 'connecting', reason: null }),
+    when: (c) => c.send({ type: 'GATEWAY', state: 'connected', reason: null }),
+    then: 'listening.open',
+    effects: ['turns:server:false', 'mic:open'],
+  },
+  {
+    name: 'listening.chime + the cue never drains: the microphone opens after a second anyway',
+    given: (c) => c.send({ type: 'GATEWAY', state: 'connected', reason: null }),
+    when: (c) => c.advance(1000),
+    then: 'listening.open',
+    effects: ['mic:open'],
+  },
+  { name: 'listening + gateway reconnecting', given: listening, when: (c) => c.send({ type: 'GATEWAY', state: 'reconnecting', reason: 'drop' }), then: 'reconnecting', effects: ['mic:shut'] },
+  {
+    name: 'userSpeaking + gateway reconnecting (a reconnect during a turn), then connected: listening again, the turn dropped',
+    given: (c) => c.connect().speechStarted(),
+    when: (c) => c.send({ type: 'GATEWAY', state: 'reconnecting', reason: 'drop' }).send({ type: 'GATEWAY', state: 'connected', reason: null }).send({ type: 'EARCON_DRAINED', name: 'listening' }),
+    then: 'listening.open',
+    effects: ['mic:shut', 'turns:server:false', 'mic:shut', 'earcon:listening', 'mic:open'],
+  },
+  {
+    name: 'assistantSpeaking + gateway reconnecting: the reply already queued plays on, nothing flushed',
+    given: replying,
+    when: (c) => c.send({ type: 'GATEWAY', state: 'reconnecting', reason: 'drop' }),
+    then: 'reconnecting',
+    effects: ['mic:shut'],
+  },
+  {
+    name: 'listening + gateway error: the error cue, and the reason kept',
+    given: listening,
+    when: (c) => c.send({ type: 'GATEWAY', state: 'error', reason: 'HTTP 401 at the handshake' }),
+    then: 'error',
+    effects: ['mic:shut', 'earcon:error'],
+  },
+  {
+    name: 'error + start: the gateway is asked to connect again; connected: listening',
+    given: (c) => c.connect().send({ type: 'GATEWAY', state: 'error', reason: 'x' }),
+    when: (c) => c.send({ type: 'START' }).send({ type: 'GATEWAY', state: 'connected', reason: null }).send({ type: 'EARCON_DRAINED', name: 'listening' }),
+    then: 'listening.open',
+    effects: ['reconnect', 'turns:server:false', 'mic:shut', 'earcon:listening', 'mic:open'],
+  },
+  { name: 'listening + gateway stopped', given: listening, when: (c) => c.send({ type: 'GATEWAY', state: 'stopped', reason: null }), then: 'offline', effects: ['mic:shut'] },
+
+  // ---- a turn, half-duplex, server VAD
+  { name: 'listening + speech started (server)', given: listening, when: (c) => c.speechStarted(), then: 'userSpeaking', effects: ['mic:open'] },
+  { name: 'listening + speech started (local) while the server takes turns', given: listening, when: (c) => c.speechStarted('local'), then: 'listening.open', effects: [] },
+  { name: 'userSpeaking + speech stopped (server): the model answers by itself', given: (c) => c.connect().speechStarted(), when: (c) => c.speechStopped(), then: 'waiting', effects: [] },
+  { name: 'waiting + response created, first audio', given: speaking, when: (c) => c.send({ type: 'RESPONSE_CREATED', responseId: 'r', atUs: 1 }).send({ type: 'RESPONSE_AUDIO', responseId: 'r', atUs: 2 }), then: 'waiting', effects: [] },
+  { name: 'waiting + playback started: half-duplex shuts the microphone', given: speaking, when: (c) => c.replyStarts(), then: 'assistantSpeaking.playing', effects: ['mic:shut'] },
+  { name: 'waiting + an earcon starts playing: not the reply', given: speaking, when: (c) => c.send({ type: 'PLAYBACK_STARTED', itemId: 'earcon:thinking', heardAtUs: 1 }), then: 'waiting', effects: [] },
+  {
+    name: 'assistantSpeaking + response done and drained: the tail, microphone still shut, then listening',
+    given: replying,
+    when: (c) => c.replyEnds().advance(300),
+    then: 'listening.open',
+    effects: ['report:answered', 'mic:shut', 'mic:open'],
+  },
+  {
+    name: 'assistantSpeaking + drained before the stream ended (a slow network): still speaking, quietly',
+    given: replying,
+    when: (c) => c.send({ type: 'PLAYBACK_DRAINED', itemId: 'item_1', heardMs: 900, receivedMs: 900, atUs: c.nowUs }),
+    then: 'assistantSpeaking.quiet',
+    effects: [],
+  },
+  {
+    name: 'assistantSpeaking.quiet + more of the reply arrives and plays',
+    given: (c) => replying(c).send({ type: 'PLAYBACK_DRAINED', itemId: 'item_1', heardMs: 900, receivedMs: 900, atUs: c.nowUs }),
+    when: (c) => c.position(1000, 1400),
+    then: 'assistantSpeaking.playing',
+    effects: [],
+  },
+  {
+    name: 'assistantSpeaking.quiet + the stream’s end never arrives (lost while the broker restarted): the reply is over after 3 s',
+    given: (c) => replying(c).send({ type: 'PLAYBACK_STATE', state: 'idle' }),
+    when: (c) => c.advance(3000),
+    then: 'assistantSpeaking.tail',
+    effects: ['report:answered', 'mic:shut'],
+  },
+  {
+    name: 'assistantSpeaking + playback idle (no drained event) and the stream’s end: the tail',
+    given: replying,
+    when: (c) => c.send({ type: 'PLAYBACK_STATE', state: 'idle' }).send({ type: 'RESPONSE_DONE', responseId: 'resp_1', status: 'completed', reason: null, audioMs: 1500, atUs: c.nowUs }),
+    then: 'assistantSpeaking.tail',
+    effects: ['report:answered', 'mic:shut'],
+  },
+  {
+    name: 'assistantSpeaking + playback restarted (killed mid-reply): the reply is abandoned',
+    given: replying,
+    when: (c) => c.send({ type: 'PLAYBACK_STATE', state: 'opening' }),
+    then: 'assistantSpeaking.tail',
+    effects: ['report:abandoned', 'mic:shut'],
+  },
+  { name: 'assistantSpeaking + playback’s Last Will', given: replying, when: (c) => c.send({ type: 'SERVICE_LOST', service: 'playback' }), then: 'assistantSpeaking.tail', effects: ['report:abandoned', 'mic:shut'] },
+  { name: 'listening + the gateway’s Last Will (its retained state still says connected)', given: listening, when: (c) => c.send({ type: 'SERVICE_LOST', service: 'realtime-gateway' }), then: 'reconnecting', effects: ['mic:shut'] },
+  {
+    name: 'assistantSpeaking + speech started, half-duplex (echo of the reply): no barge-in',
+    given: replying,
+    when: (c) => c.speechStarted().advance(500),
+    then: 'assistantSpeaking.playing',
+    effects: [],
+  },
+  {
+    name: 'tail + a flush that arrives after playback drained: nothing more happens',
+    given: (c) => replying(c).replyEnds(),
+    when: (c) => c.send({ type: 'PLAYBACK_FLUSHED', itemId: 'item_1', heardMs: 1500, receivedMs: 1500, atUs: c.nowUs }),
+    then: 'assistantSpeaking.tail',
+    effects: [],
+  },
+  {
+    name: 'waiting + speech during the response’s first delta (not yet heard): the person goes on, the reply is cancelled',
+    given: speaking,
+    when: (c) => c.send({ type: 'RESPONSE_CREATED', responseId: 'r', atUs: 1 }).send({ type: 'RESPONSE_AUDIO', responseId: 'r', atUs: 2 }).speechStarted(),
+    then: 'userSpeaking',
+    effects: ['cancel', 'flush', 'report:continued', 'mic:open'],
+  },
+  {
+    name: 'waiting + response failed',
+    given: speaking,
+    when: (c) => c.send({ type: 'RESPONSE_CREATED', responseId: 'r', atUs: 1 }).send({ type: 'RESPONSE_DONE', responseId: 'r', status: 'failed', reason: 'server_error', audioMs: 0, atUs: 2 }),
+    then: 'listening.open',
+    effects: ['report:failed', 'mic:open'],
+  },
+  {
+    name: 'waiting + no response in time: the error cue, listening again',
+    given: speaking,
+    when: (c) => c.advance(CONVERSATION_DEFAULTS.responseTimeoutMs),
+    then: 'listening.open',
+    effects: ['report:no_response', 'earcon:error', 'mic:open'],
+  },
+
+  // ---- full-duplex and barge-in
+  { name: 'waiting + playback started, echo cancellation converged: the microphone stays open', given: (c) => speaking(c).fullDuplex(), when: (c) => c.replyStarts(), then: 'assistantSpeaking.playing', effects: ['mic:open'] },
+  {
+    name: 'assistantSpeaking (full) + speech that lasts: flush, cancel, truncate to what was heard, in that order',
+    given: (c) => replying(c.fullDuplex()),
+    when: (c) => c.advance(100).speechStarted().advance(CONVERSATION_DEFAULTS.bargeInMinMs),
+    then: 'userSpeaking',
+    effects: ['flush', 'cancel', `truncate:item_1:${400 + 100 + CONVERSATION_DEFAULTS.bargeInMinMs}`, 'report:interrupted', 'mic:open'],
+  },
+  {
+    name: 'assistantSpeaking (full) + a blip shorter than the minimum: not a barge-in',
+    given: (c) => replying(c.fullDuplex()),
+    when: (c) => c.speechStarted().advance(60).speechStopped().advance(500),
+    then: 'assistantSpeaking.playing',
+    effects: [],
+  },
+  {
+    name: 'assistantSpeaking (full) + barge-in past what was received: truncated to what was received',
+    given: (c) => c.fullDuplex().connect().userTurn().replyStarts().position(900, 1000),
+    when: (c) => c.advance(400).speechStarted().advance(CONVERSATION_DEFAULTS.bargeInMinMs),
+    then: 'userSpeaking',
+    effects: ['flush', 'cancel', 'truncate:item_1:1000', 'report:interrupted', 'mic:open'],
+  },
+  {
+    name: 'assistantSpeaking (full) + a response nobody asked for (the model heard echo): refused',
+    given: (c) => replying(c.fullDuplex()),
+    when: (c) => c.send({ type: 'RESPONSE_CREATED', responseId: 'resp_2', atUs: 1 }),
+    then: 'assistantSpeaking.playing',
+    effects: ['cancel'],
+  },
+
+  // ---- local VAD and push-to-talk
+  {
+    name: 'local VAD: connected asks for manual turns and clears what no turn used; speech stopped commits',
+    settings: { vad: 'local', earcons: { listening: false } },
+    given: () => {},
+    when: (c) => c.send({ type: 'GATEWAY', state: 'connected', reason: null }).userTurn(800, 'local'),
+    then: 'waiting',
+    effects: ['turns:manual:false', 'mic:open', 'clear', 'mic:open', 'commit'],
+  },
+  {
+    name: 'local VAD: listening for a while clears the unused input every so often',
+    settings: { vad: 'local', earcons: { listening: false } },
+    given: (c) => c.send({ type: 'GATEWAY', state: 'connected', reason: null }),
+    // (XState 5's SimulatedClock fires a timer set while it advances only on the next advance.)
+    when: (c) => c.advance(CONVERSATION_DEFAULTS.manualClearMs).advance(CONVERSATION_DEFAULTS.manualClearMs),
+    then: 'listening.open',
+    effects: ['mic:open', 'clear', 'mic:open', 'clear'],
+  },
+  {
+    name: 'push-to-talk: listening keeps the microphone shut and ignores VAD',
+    settings: { mode: 'push-to-talk', earcons: { listening: false } },
+    given: () => {},
+    when: (c) => c.send({ type: 'GATEWAY', state: 'connected', reason: null }).speechStarted(),
+    then: 'listening.open',
+    effects: ['turns:manual:false', 'mic:shut', 'clear'],
+  },
+  {
+    name: 'push-to-talk: press opens the microphone; release shuts it, waits for audio on its way, commits',
+    settings: { mode: 'push-to-talk', earcons: { listening: false } },
+    given: (c) => c.send({ type: 'GATEWAY', state: 'connected', reason: null }),
+    when: (c) => c.send({ type: 'PTT_START', atUs: c.nowUs }).advance(1000).send({ type: 'PTT_STOP', atUs: c.nowUs }).advance(CONVERSATION_DEFAULTS.pttCommitDelayMs),
+    then: 'waiting',
+    effects: ['mic:open', 'mic:shut', 'commit'],
+  },
+  {
+    name: 'push-to-talk pressed over the reply: it is interrupted',
+    settings: { mode: 'push-to-talk', earcons: { listening: false } },
+    given: (c) => c.send({ type: 'GATEWAY', state: 'connected', reason: null }).send({ type: 'PTT_START', atUs: 0 }).send({ type: 'PTT_STOP', atUs: 0 }).advance(200).replyStarts().position(300, 2000),
+    when: (c) => c.send({ type: 'PTT_START', atUs: c.nowUs }),
+    then: 'userSpeaking',
+    effects: ['flush', 'cancel', 'truncate:item_1:300', 'report:interrupted', 'mic:open'],
+  },
+
+  // ---- commands
+  { name: 'listening + mute user', given: listening, when: (c) => c.send({ type: 'MUTE', target: 'user' }), then: 'listening.open', effects: ['mic:shut', 'speaker:on'] },
+  { name: 'muted listening + unmute all', given: (c) => c.connect().send({ type: 'MUTE', target: 'all' }), when: (c) => c.send({ type: 'UNMUTE', target: 'all' }), then: 'listening.open', effects: ['mic:open', 'speaker:on'] },
+  { name: 'assistantSpeaking + mute assistant', given: replying, when: (c) => c.send({ type: 'MUTE', target: 'assistant' }), then: 'assistantSpeaking.playing', effects: ['mic:shut', 'speaker:muted'] },
+  {
+    name: 'assistantSpeaking + pause: the reply stops; resume: listening again',
+    given: replying,
+    when: (c) => c.send({ type: 'PAUSE' }).send({ type: 'RESUME' }).send({ type: 'EARCON_DRAINED', name: 'listening' }),
+    then: 'listening.open',
+    effects: ['mic:shut', 'flush', 'cancel', 'truncate:item_1:400', 'turns:server:false', 'mic:shut', 'earcon:listening', 'mic:open'],
+  },
+  { name: 'listening + end', given: listening, when: (c) => c.send({ type: 'END' }), then: 'ended', effects: ['mic:shut', 'flush', 'cancel', 'disconnect'] },
+  { name: 'ended + the gateway going idle: still ended', given: (c) => c.connect().send({ type: 'END' }), when: (c) => c.send({ type: 'GATEWAY', state: 'idle', reason: null }), then: 'ended', effects: [] },
+  { name: 'ended + start', given: (c) => c.connect().send({ type: 'END' }), when: (c) => c.send({ type: 'START' }), then: 'connecting', effects: ['reconnect', 'mic:shut'] },
+  { name: 'listening, no one speaking for the idle timeout: ended', given: listening, when: (c) => c.advance(CONVERSATION_DEFAULTS.idleTimeoutMs), then: 'ended', effects: ['mic:shut', 'flush', 'cancel', 'disconnect'] },
+  {
+    name: 'the model calls finish_conversation: answered, its goodbye played, then the conversation ends',
+    given: speaking,
+    when: (c) =>
+      c
+        .send({ type: 'RESPONSE_CREATED', responseId: 'r1', atUs: 1 })
+        .send({ type: 'TOOL_REQUESTED', requestId: 'call_1', name: 'finish_conversation' })
+        .send({ type: 'RESPONSE_DONE', responseId: 'r1', status: 'completed', reason: null, audioMs: 0, atUs: 2 })
+        .replyStarts('r2', 'item_2')
+        .replyEnds('r2', 'item_2', 800),
+    then: 'ended',
+    effects: ['tool:finish_conversation:call_1', 'mic:shut', 'report:answered', 'mic:shut', 'flush', 'cancel', 'disconnect'],
+  },
+  {
+    name: 'another tool: the turn waits for the answer’s response, then listening as usual',
+    settings: { tailMs: 0 },
+    given: speaking,
+    when: (c) =>
+      c
+        .send({ type: 'RESPONSE_CREATED', responseId: 'r1', atUs: 1 })
+        .send({ type: 'TOOL_REQUESTED', requestId: 'call_1', name: 'weather' })
+        .send({ type: 'RESPONSE_DONE', responseId: 'r1', status: 'completed', reason: null, audioMs: 0, atUs: 2 })
+        .replyStarts('r2', 'item_2')
+        .replyEnds('r2', 'item_2', 800)
+        .advance(1),
+    then: 'listening.open',
+    effects: ['mic:shut', 'report:answered', 'mic:shut', 'mic:open'],
+  },
+  { name: 'a restarted audio-capture comes up while the microphone must be shut: told again', given: replying, when: (c) => c.send({ type: 'CAPTURE_STATE', state: 'capturing' }), then: 'assistantSpeaking.playing', effects: ['mic:shut'] },
+  { name: 'a restarted playback comes up while the assistant is muted: told again', given: (c) => c.connect().send({ type: 'MUTE', target: 'assistant' }), when: (c) => c.send({ type: 'PLAYBACK_STATE', state: 'idle' }), then: 'listening.open', effects: ['speaker:muted'] },
+
+  // ---- a restarted conversation-state
+  {
+    name: 'restarted mid-reply (playback still playing): speaking until it drains, then the tail',
+    restored: { state: 'assistantSpeaking', userMuted: false, assistantMuted: false, turn: 7 },
+    given: (c) => c.send({ type: 'PLAYBACK_STATE', state: 'playing' }),
+    when: (c) => c.send({ type: 'GATEWAY', state: 'connected', reason: null }).send({ type: 'PLAYBACK_DRAINED', itemId: 'item_x', heardMs: 900, receivedMs: 900, atUs: 1 }),
+    then: 'assistantSpeaking.tail',
+    effects: ['turns:server:false', 'mic:shut', 'report:answered', 'mic:shut'],
+  },
+  {
+    name: 'restarted with the user muted: still muted once listening',
+    restored: { state: 'listening', userMuted: true, assistantMuted: false, turn: 3 },
+    settings: { earcons: { listening: false } },
+    given: () => {},
+    when: (c) => c.send({ type: 'GATEWAY', state: 'connected', reason: null }),
+    then: 'listening.open',
+    effects: ['turns:server:false', 'mic:shut'],
+  },
+  {
+    name: 'restarted after the conversation ended: it stays ended',
+    restored: { state: 'ended', userMuted: false, assistantMuted: false, turn: 3 },
+    given: () => {},
+    when: (c) => c.send({ type: 'GATEWAY', state: 'connected', reason: null }),
+    then: 'ended',
+    effects: ['mic:shut', 'flush', 'cancel', 'disconnect'],
+  },
+];
+
+describe('the conversation machine, state × event → next state and effects', () => {
+  it.each(TABLE.map((row) => [row.name, row] as const))('%s', (_name, row) => {
+    const c = new Conversation(row.settings, row.restored);
+    row.given(c);
+    c.effects();
+    row.when(c);
+    expect(c.where).toBe(row.then);
+    expect(c.effects()).toEqual(row.effects);
+  });
+});
+
+describe('the conversation machine, beyond one step', () => {
+  it('publishes the retained view: state, mode, microphone, mutes, turn', () => {
+    const c = new Conversation();
+    expect(c.view).toMatchObject({ state: 'offline', mode: 'half-duplex', micOpen: false, turn: 0 });
+    c.connect().userTurn().replyStarts();
+    expect(c.view).toMatchObject({ state: 'assistantSpeaking', phase: 'playing', micOpen: false, turn: 1 });
+    c.fullDuplex();
+    expect(c.view.mode).toBe('full-duplex');
+    c.send({ type: 'MUTE', target: 'assistant' });
+    expect(c.view.muted).toEqual({ user: false, assistant: true });
+  });
+
+  it('reports each turn with its latencies from the end of speech', () => {
+    const c = new Conversation({ tailMs: 0 });
+    c.connect().speechStarted().advance(900).speechStopped().replyStarts().replyEnds();
+    const report = c.port.reports.at(-1);
+    expect(report).toMatchObject({ turn: 1, outcome: 'answered', mode: 'half-duplex', vad: 'server', responseId: 'resp_1', heardMs: 1500, receivedMs: 1500 });
+    // replyStarts: created 120 ms after the end of speech, first audio 200 ms later, heard 60 ms after that.
+    expect(report?.latencyMs).toEqual({ speechStoppedToResponse: 120, speechStoppedToFirstAudio: 320, speechStoppedToHeard: 380 });
+  });
+
+  it('counts turns across ten in a row, half-duplex, and never opens the microphone while the reply plays', () => {
+    const c = new Conversation();
+    c.connect();
+    for (let turn = 1; turn <= 10; turn++) {
+      c.userTurn().replyStarts(`r${turn}`, `i${turn}`);
+      expect(c.view.micOpen).toBe(false);
+      c.replyEnds(`r${turn}`, `i${turn}`).advance(CONVERSATION_DEFAULTS.tailMs);
+      expect(c.where).toBe('listening.open');
+    }
+    expect(c.view.turn).toBe(10);
+    expect(c.port.reports.map((r) => r.outcome)).toEqual(Array(10).fill('answered'));
+  });
+
+  it('is pure: the first steps computed without an actor name the same effects', () => {
+    const [start, entry] = initialTransition(conversationMachine, { settings: CONVERSATION_DEFAULTS });
+    expect(entry.map((action) => action.type)).toContain('applyMic');
+    const [connected, actions] = transition(conversationMachine, start, { type: 'GATEWAY', state: 'connected', reason: null });
+    expect(connected.value).toEqual({ active: { listening: 'chime' } });
+    expect(actions.map((action) => action.type)).toEqual(expect.arrayContaining(['configureTurns', 'applyMic', 'playEarcon']));
+  });
+});
