@@ -1,0 +1,137 @@
+import { type AudioFrame, decodeAudioFrame } from '@voxbus/shared';
+import { align, loudSpans, rms, samples, speech } from '@voxbus/shared/testing';
+import { describe, expect, it } from 'vitest';
+import { type ConversationView, listening, startBoardStack, stateSequence, turnReport } from '../helpers/board-stack.js';
+import type { Probe } from '../helpers/probe.js';
+import { waitFor } from '../helpers/wait.js';
+import { cleanupAfterEach } from '../helpers/cleanup.js';
+
+const onCleanup = cleanupAfterEach();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const RATE_HZ = 24_000;
+
+describe('the whole conversation on the virtual board, every service its own process', () => {
+  it('answers a spoken question: the reply is heard on the speaker, with transcripts and the state sequence on the bus', async () => {
+    const { board, probe } = await startBoardStack(onCleanup);
+    const question = await speech('What will the weather be like tomorrow?', 48_000);
+    const recorder = board.recordSpeaker(RATE_HZ);
+    const start = probe.messages.length;
+    await board.speak(question, 48_000);
+    const report = await turnReport(probe, start);
+    await listening(probe, start);
+    await sleep(300);
+    const { pcm } = await recorder.stop();
+
+    expect(report).toMatchObject({ turn: 1, outcome: 'answered' });
+    expect(stateSequence(probe, start)).toEqual(['userSpeaking', 'waiting', 'assistantSpeaking', 'listening']);
+    const transcripts = probe.messages.slice(start).filter((m) => m.topic === 'voxbus/realtime-gateway/event/transcript' && (m.json as { kind: string }).kind === 'final');
+    const byRole = Object.fromEntries(transcripts.map((m) => [(m.json as { role: string }).role, (m.json as { text: string }).text]));
+    expect(byRole.user).toMatch(/s of speech/);
+    expect(byRole.assistant).toMatch(/^You spoke for \d+\.\d seconds\.$/);
+    // The reply as the model sent it, and the speaker playing it whole.
+    const sent = probe.messages.slice(start).filter((m) => m.topic === 'voxbus/audio/output').map((m) => decodeAudioFrame(m.payload));
+    const sentMs = (sent.reduce((sum, f) => sum + f.pcm.length, 0) / 2 / RATE_HZ) * 1000;
+    expect(Math.abs((report.heardMs ?? 0) - sentMs)).toBeLessThan(25);
+    const spans = loudSpans(samples(pcm), 0.02, RATE_HZ / 2);
+    const longest = Math.max(...spans.map(([from, to]) => ((to - from) * 1000) / RATE_HZ));
+    expect(longest).toBeGreaterThan(sentMs * 0.7);
+    expect(report.latencyMs.speechStoppedToHeard).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('half-duplex with the acoustic echo path on: ten turns in a row, and the assistant never interrupts itself', async () => {
+    const { board, probe } = await startBoardStack(onCleanup, { VOXBUS_CONVERSATION_STATE__MODE: 'half-duplex' });
+    await board.setEcho(true, 40);
+    const questions = await Promise.all(
+      ['Hello there.', 'What time is it?', 'Turn on the lights.', 'How warm is it outside?', 'Play some music.'].map((text) => speech(text, 48_000)),
+    );
+    const start = probe.messages.length;
+    for (let turn = 0; turn < 10; turn++) {
+      const at = probe.messages.length;
+      await board.speak(questions[turn % questions.length] as Buffer, 48_000);
+      const report = await turnReport(probe, at);
+      expect(report.outcome, `turn ${turn + 1}`).toBe('answered');
+      await listening(probe, at);
+    }
+    // Walk the bus in order: while the assistant spoke (its tail included), no speech was heard.
+    let state = 'listening';
+    const heardWhileSpeaking: string[] = [];
+    for (const message of probe.messages.slice(start)) {
+      if (message.topic === 'voxbus/conversation/state') state = (message.json as ConversationView).state;
+      else if (message.topic === 'voxbus/realtime-gateway/event/vad' && state === 'assistantSpeaking') heardWhileSpeaking.push((message.json as { kind: string }).kind);
+    }
+    expect(heardWhileSpeaking).toEqual([]);
+    const responses = probe.messages.slice(start).filter((m) => m.topic === 'voxbus/realtime-gateway/event/response' && (m.json as { kind: string }).kind === 'done');
+    expect(responses.map((m) => (m.json as { status: string }).status)).toEqual(Array(10).fill('completed'));
+    const reports = probe.messages.slice(start).filter((m) => m.topic === 'voxbus/conversation/event/turn');
+    expect(reports.map((m) => (m.json as { outcome: string }).outcome)).toEqual(Array(10).fill('answered'));
+  }, 150_000);
+
+  it('full-duplex barge-in: a voice over the reply silences the speaker, cancels the response and truncates it to what was heard', async () => {
+    const { board, probe } = await startBoardStack(onCleanup, {
+      VOXBUS_CONVERSATION_STATE__MODE: 'full-duplex',
+      // A long reply, streamed in real time, so it is still being sent when the person cuts in.
+      VOXBUS_REALTIME_SIM__REALTIME_FACTOR: '1',
+      VOXBUS_REALTIME_SIM__REPLY_TEMPLATE:
+        'You spoke for {seconds} seconds. Tomorrow will be mostly sunny in the morning, with clouds building in the afternoon and a chance of showers in the evening.',
+    });
+    const question = await speech('What will the weather be like tomorrow?', 48_000);
+    const interruption = await speech('Stop, stop. Thank you.', 48_000);
+    const recorder = board.recordSpeaker(RATE_HZ);
+    const start = probe.messages.length;
+    await board.speak(question, 48_000);
+    const started = await probe.waitForJson<{ kind: string; itemId: string; heardMs: number }>(
+      'voxbus/playback/event/item',
+      (e) => e.kind === 'position' && !e.itemId.startsWith('earcon:') && e.heardMs > 1500,
+      20_000,
+      start,
+    );
+    await board.speak(interruption, 48_000);
+    const report = await turnReport(probe, start);
+    await sleep(1500);
+    const { pcm, firstSampleUs } = await recorder.stop();
+
+    expect(report).toMatchObject({ turn: 1, outcome: 'interrupted' });
+    const done = await probe.waitForJson<{ kind: string; status: string }>('voxbus/realtime-gateway/event/response', (r) => r.kind === 'done', 5000, start);
+    expect(done.status).toBe('cancelled');
+    const truncated = await probe.waitForJson<{ item_id: string; audio_end_ms: number }>('voxbus/realtime-gateway/event/raw/conversation.item.truncated', () => true, 5000, start);
+    expect(truncated.item_id).toBe(started.itemId);
+
+    // What the speaker actually played of the reply: where the recording stops following it.
+    const reply = samples(
+      Buffer.concat(
+        probe.messages
+          .slice(start)
+          .filter((m) => m.topic === 'voxbus/audio/output')
+          .map((m) => decodeAudioFrame(m.payload))
+          .filter((f: AudioFrame) => f.item?.itemId === started.itemId)
+          .map((f) => Buffer.from(f.pcm)),
+      ),
+    );
+    const heard = samples(pcm);
+    const { lagSamples } = align(reply.subarray(0, RATE_HZ), heard);
+    const playedMs = playedUntilMs(reply, heard, lagSamples);
+    expect(Math.abs(truncated.audio_end_ms - playedMs)).toBeLessThan(100);
+    // Silenced at once: after the cut, nothing from the speaker until the next reply begins.
+    const cutAt = lagSamples + Math.round((playedMs * RATE_HZ) / 1000);
+    expect(rms(heard.subarray(cutAt + RATE_HZ / 20, cutAt + RATE_HZ / 4))).toBeLessThan(0.002);
+    expect(report.latencyMs).toBeDefined();
+    void firstSampleUs;
+  }, 60_000);
+});
+
+/**
+ * How much of `reply` the recording played from `lag` on: the first 10 ms block where the reply
+ * has sound and the recording has none.
+ */
+function playedUntilMs(reply: Int16Array, heard: Int16Array, lag: number): number {
+  const block = RATE_HZ / 100;
+  for (let at = 0; at + block <= reply.length && lag + at + block <= heard.length; at += block) {
+    const expected = rms(reply.subarray(at, at + block));
+    const got = rms(heard.subarray(lag + at, lag + at + block));
+    if (expected > 0.02 && got < expected / 20) return (at * 1000) / RATE_HZ;
+  }
+  return (reply.length * 1000) / RATE_HZ;
+}
+
+void waitFor;
+void ({} as Probe);

@@ -1,0 +1,82 @@
+import { freePort, startVirtualBoard, type VirtualBoard, waitForPort } from '@voxbus/shared/testing';
+import { cleanupAfterEach } from './cleanup.js';
+import { Probe } from './probe.js';
+import { type Spawned, stackPorts, startRunner } from './processes.js';
+
+/** Every service of the assistant (the lcd aside), each its own process under the run command. */
+export const ALL_SERVICES = ['broker', 'realtime-sim', 'realtime-gateway', 'audio-capture', 'dsp', 'playback', 'conversation-state'] as const;
+
+export interface BoardStack {
+  readonly board: VirtualBoard;
+  readonly probe: Probe;
+  readonly runner: Spawned;
+  readonly url: string;
+}
+
+export interface ConversationView {
+  state: string;
+  phase: string;
+  mode: string;
+  micOpen: boolean;
+  turn: number;
+}
+
+export interface TurnReport {
+  turn: number;
+  outcome: string;
+  heardMs: number | null;
+  receivedMs: number | null;
+  latencyMs: Record<string, number | null>;
+}
+
+/**
+ * The whole assistant on a virtual board: the run command with every service, the simulator as
+ * the model (espeak-ng's voice), the board's microphone and speaker, a probe on `voxbus/#`.
+ * Resolves once the conversation is listening.
+ */
+export async function startBoardStack(onCleanup: ReturnType<typeof cleanupAfterEach>, env: Record<string, string> = {}): Promise<BoardStack> {
+  const board = await startVirtualBoard();
+  onCleanup(() => board.stop());
+  const ports = await stackPorts();
+  const simPort = await freePort();
+  const runner = startRunner([...ALL_SERVICES], {
+    ...ports.env,
+    ...board.env,
+    VOXBUS_LOG__LEVEL: 'warn',
+    VOXBUS_REALTIME_SIM__PORT: String(simPort),
+    VOXBUS_REALTIME_GATEWAY__SIM_URL: `ws://127.0.0.1:${simPort}`,
+    VOXBUS_REALTIME_GATEWAY__RECONNECT_INITIAL_MS: '100',
+    VOXBUS_REALTIME_GATEWAY__RECONNECT_MAX_MS: '1000',
+    VOXBUS_REALTIME_GATEWAY__TRANSCRIPTION_MODEL: 'whisper-1',
+    VOXBUS_AUDIO_CAPTURE__DEVICE: board.micDevice,
+    VOXBUS_AUDIO_CAPTURE__REOPEN_INITIAL_MS: '200',
+    VOXBUS_PLAYBACK__DEVICE: board.speakerDevice,
+    VOXBUS_PLAYBACK__REOPEN_INITIAL_MS: '200',
+    ...env,
+  });
+  onCleanup(() => runner.stop('SIGKILL'));
+  await waitForPort(ports.tcpPort, 15_000);
+  const probe = await Probe.connect(ports.url);
+  onCleanup(() => probe.close());
+  await probe.subscribe('voxbus/#');
+  await probe.waitForJson<ConversationView>('voxbus/conversation/state', (s) => s.state === 'listening' && s.micOpen, 30_000);
+  return { board, probe, runner, url: ports.url };
+}
+
+/** Conversation states published after message index `after`, repeats removed. */
+export function stateSequence(probe: Probe, after = 0): string[] {
+  const states = probe.messages
+    .slice(after)
+    .filter((m) => m.topic === 'voxbus/conversation/state')
+    .map((m) => (m.json as ConversationView).state);
+  return states.filter((state, i) => i === 0 || state !== states[i - 1]);
+}
+
+/** Waits for the conversation to be listening with the microphone open (after index `after`). */
+export function listening(probe: Probe, after = 0, timeoutMs = 20_000): Promise<ConversationView> {
+  return probe.waitForJson<ConversationView>('voxbus/conversation/state', (s) => s.state === 'listening' && s.micOpen, timeoutMs, after);
+}
+
+export function turnReport(probe: Probe, after = 0, timeoutMs = 30_000): Promise<TurnReport> {
+  return probe.waitForJson<TurnReport>('voxbus/conversation/event/turn', () => true, timeoutMs, after);
+}
