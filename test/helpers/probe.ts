@@ -6,6 +6,8 @@ export interface ProbeMessage {
   readonly payload: Buffer;
   readonly retained: boolean;
   readonly json: unknown;
+  /** Wall-clock time the probe received it (ms since the epoch). */
+  readonly receivedAtMs: number;
 }
 
 /**
@@ -23,7 +25,7 @@ export class Probe {
       } catch {
         json = undefined;
       }
-      this.messages.push({ topic, payload, retained: packet.retain, json });
+      this.messages.push({ topic, payload, retained: packet.retain, json, receivedAtMs: Date.now() });
     });
   }
 

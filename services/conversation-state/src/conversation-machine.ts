@@ -1,8 +1,9 @@
-import { and, assign, fromCallback, setup } from 'xstate';
+import { and, assign, cancel, fromCallback, raise, setup } from 'xstate';
 import {
   type ConversationContext,
   type ConversationEvent,
   type ConversationInput,
+  CUT_WAIT_MS,
   type EarconName,
   effectiveMode,
   FINISH_TOOL,
@@ -12,6 +13,8 @@ import {
 
 type E<T extends ConversationEvent['type']> = Extract<ConversationEvent, { type: T }>;
 const isEarconItem = (itemId: string) => itemId.startsWith('earcon:');
+/** Where playback's flush cut an item: heard up to there (never past what was received). */
+const flushCut = (e: E<'PLAYBACK_FLUSHED'>) => ({ itemId: e.itemId, audioEndMs: Math.min(e.heardMs, e.receivedMs) });
 
 /**
  * The conversation, as one machine. Every other service reports facts and obeys commands;
@@ -39,8 +42,10 @@ export const conversationMachine = setup({
     applySpeaker: () => {},
     flushPlayback: () => {},
     cancelResponse: () => {},
-    /** Truncates the assistant item to what was heard (never more than was received). */
-    truncateHeard: () => {},
+    /** Truncates the assistant item to what was heard. */
+    truncate: (_, _params: { itemId: string; audioEndMs: number }) => {},
+    /** Truncates the cut item where it stood when cut, by its last position (playback never said). */
+    truncateEstimated: () => {},
     commitInput: () => {},
     /** With turns by commit, clears the model's input buffer of audio no turn used (nothing to do with the model's turns). */
     clearUnusedInput: () => {},
@@ -127,6 +132,11 @@ export const conversationMachine = setup({
       return { lastError: { code: 'response_failed', message: e.reason ?? 'the response failed' } };
     }),
     clearError: assign({ lastError: null }),
+    /** A reply is cut: remember where it stood, and give playback CUT_WAIT_MS to say where the flush cut. */
+    holdCut: assign(({ context }) => ({ cut: context.position === null ? null : { position: context.position, drained: context.drained } })),
+    armCutDeadline: raise({ type: 'CUT_DEADLINE' }, { id: 'cutDeadline', delay: 'cutWait' }),
+    disarmCutDeadline: cancel('cutDeadline'),
+    clearCut: assign({ cut: null }),
 
   },
   guards: {
@@ -162,6 +172,9 @@ export const conversationMachine = setup({
     playbackGone: ({ event }) =>
       (event.type === 'PLAYBACK_STATE' && (event.state === 'opening' || event.state === 'error')) || (event.type === 'SERVICE_LOST' && event.service === 'playback'),
     gatewayLost: ({ event }) => event.type === 'SERVICE_LOST' && event.service === 'realtime-gateway',
+    /** Playback's flush cut the item a barge-in (or pause) is waiting to truncate. */
+    cutItem: ({ context, event }) => event.type === 'PLAYBACK_FLUSHED' && context.cut !== null && context.cut.position.itemId === event.itemId,
+    cutPending: ({ context }) => context.cut !== null,
     otherResponse: ({ context, event }) => event.type === 'RESPONSE_CREATED' && context.responseId !== null && context.responseId !== event.responseId,
   },
   delays: {
@@ -173,6 +186,7 @@ export const conversationMachine = setup({
     manualClear: ({ context }) => context.settings.manualClearMs,
     /** The listening cue is under 200 ms; if playback never says it drained, open anyway. */
     chimeMax: 1000,
+    cutWait: CUT_WAIT_MS,
     /**
      * Everything received has played, yet the model's stream never said it ended (the event was
      * lost, a broker restarted): after this long in silence the reply is taken as over.
@@ -200,6 +214,7 @@ export const conversationMachine = setup({
     restoredState: input.restored?.state ?? null,
     lastError: null,
     timing: {},
+    cut: null,
   }),
   invoke: { src: 'bus', id: 'bus' },
   entry: ['applySpeaker'],
@@ -221,6 +236,17 @@ export const conversationMachine = setup({
       { guard: { type: 'gatewayIs', params: { state: 'error' } }, target: '.error' },
       { guard: { type: 'gatewayIs', params: { state: 'stopped' } }, target: '.offline' },
     ],
+    // A cut reply: the model keeps exactly what the speaker played, as playback measured it at the
+    // flush (an estimate from the last position would be off by however late the flush ran).
+    PLAYBACK_FLUSHED: {
+      guard: 'cutItem',
+      actions: [
+        { type: 'truncate', params: ({ event }) => flushCut(event as E<'PLAYBACK_FLUSHED'>) },
+        'clearCut',
+        'disarmCutDeadline',
+      ],
+    },
+    CUT_DEADLINE: { guard: 'cutPending', actions: ['truncateEstimated', 'clearCut'] },
   },
   states: {
     offline: {
@@ -276,7 +302,7 @@ export const conversationMachine = setup({
       },
     },
     paused: {
-      entry: [{ type: 'allowMic', params: { open: false } }, 'applyMic', 'flushPlayback', 'cancelResponse', 'truncateHeard', 'forgetResponse'],
+      entry: [{ type: 'allowMic', params: { open: false } }, 'applyMic', 'flushPlayback', 'cancelResponse', 'holdCut', 'armCutDeadline', 'forgetResponse'],
       on: {
         RESUME: 'active',
         END: 'ended',
@@ -420,7 +446,7 @@ export const conversationMachine = setup({
             playing: {
               on: {
                 SPEECH_STARTED: { guard: and(['startCounts', 'fullDuplex']), target: 'bargeIn', actions: 'markBargeIn' },
-                PTT_START: { guard: 'pushToTalk', target: '#conversation.active.userSpeaking', actions: ['flushPlayback', 'cancelResponse', 'truncateHeard', { type: 'reportTurn', params: { outcome: 'interrupted' } }] },
+                PTT_START: { guard: 'pushToTalk', target: '#conversation.active.userSpeaking', actions: ['flushPlayback', 'cancelResponse', 'holdCut', 'armCutDeadline', { type: 'reportTurn', params: { outcome: 'interrupted' } }] },
               },
             },
             /** Speech over the reply: it interrupts only if it lasts (a cough, a click does not). */
@@ -434,7 +460,7 @@ export const conversationMachine = setup({
                 bargeInMin: {
                   target: '#conversation.active.userSpeaking',
                   // In this order, at once: silence, stop the model, tell it what was heard.
-                  actions: ['flushPlayback', 'cancelResponse', 'truncateHeard', { type: 'reportTurn', params: { outcome: 'interrupted' } }],
+                  actions: ['flushPlayback', 'cancelResponse', 'holdCut', 'armCutDeadline', { type: 'reportTurn', params: { outcome: 'interrupted' } }],
                 },
               },
             },

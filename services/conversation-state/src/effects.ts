@@ -1,23 +1,12 @@
 import type { Logger } from '@voxbus/shared';
 import type { conversationMachine } from './conversation-machine.js';
-import { type ConversationContext, effectiveMode, FINISH_TOOL, manualTurns, type TurnOutcome } from './machine-types.js';
+import { type ConversationContext, CUT_WAIT_MS, effectiveMode, FINISH_TOOL, heardAtMs, manualTurns, type TurnOutcome } from './machine-types.js';
 import type { ConversationPort } from './port.js';
 
 type ActionImplementations = NonNullable<Parameters<typeof conversationMachine.provide>[0]['actions']>;
 
 const msBetween = (fromUs: number | undefined, toUs: number | undefined) =>
   fromUs === undefined || toUs === undefined || toUs < fromUs ? null : Math.round((toUs - fromUs) / 1000);
-
-/**
- * What was heard of the playing item now: its last reported position, moved on by the time
- * since (it is still playing unless it drained), never more than was received.
- */
-export function heardNowMs(context: ConversationContext, nowUs: number): number | null {
-  const position = context.position;
-  if (position === null) return null;
-  const moved = context.drained ? 0 : Math.max(0, (nowUs - position.atUs) / 1000);
-  return Math.max(0, Math.min(position.receivedMs, Math.round(position.heardMs + moved)));
-}
 
 /** The machine's named effects, on the port. */
 export function conversationEffects(port: ConversationPort, log: Logger): ActionImplementations {
@@ -26,10 +15,11 @@ export function conversationEffects(port: ConversationPort, log: Logger): Action
     applySpeaker: ({ context }) => port.speakerMuted(context.assistantMuted),
     flushPlayback: () => port.flushPlayback(),
     cancelResponse: () => port.cancelResponse(),
-    truncateHeard: ({ context }) => {
-      const heardMs = heardNowMs(context, port.nowUs());
-      if (context.position === null || heardMs === null) return;
-      port.truncate(context.position.itemId, heardMs);
+    truncate: (_, params) => port.truncate(params.itemId, params.audioEndMs),
+    truncateEstimated: ({ context }) => {
+      // The deadline fired CUT_WAIT_MS after the cut: estimate where the item stood then.
+      const heardMs = context.cut === null ? null : heardAtMs(context.cut, port.nowUs() - CUT_WAIT_MS * 1000);
+      if (context.cut !== null && heardMs !== null) port.truncate(context.cut.position.itemId, heardMs);
     },
     commitInput: () => port.commitInput(),
     clearUnusedInput: ({ context }) => {
@@ -64,7 +54,7 @@ export function turnReport(context: ConversationContext, outcome: TurnOutcome, n
       speechStoppedToFirstAudio: msBetween(timing.speechStoppedUs, timing.firstAudioUs),
       speechStoppedToHeard: msBetween(timing.speechStoppedUs, timing.heardUs),
     },
-    heardMs: outcome === 'interrupted' ? heardNowMs(context, nowUs) : (context.position?.heardMs ?? null),
+    heardMs: outcome === 'interrupted' ? heardAtMs(context, nowUs) : (context.position?.heardMs ?? null),
     receivedMs: context.position?.receivedMs ?? null,
     bargeInMs: outcome === 'interrupted' ? msBetween(timing.bargeInUs, nowUs) : null,
   };

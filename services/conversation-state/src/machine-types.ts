@@ -64,6 +64,11 @@ export interface ConversationContext {
   restoredState: string | null;
   lastError: { code: string; message: string } | null;
   timing: TurnTiming;
+  /**
+   * A reply was cut (barge-in, push-to-talk, pause): where it stood, until playback says where
+   * its flush really cut it; the model's item is truncated to that.
+   */
+  cut: { readonly position: HeardPosition; readonly drained: boolean } | null;
 }
 
 /** Everything the machine hears, from the bus adapter (with arrival times) and its commands. */
@@ -92,7 +97,9 @@ export type ConversationEvent =
   | { type: 'PTT_START'; atUs: number }
   | { type: 'PTT_STOP'; atUs: number }
   | { type: 'END' }
-  | { type: 'START' };
+  | { type: 'START' }
+  /** Playback never said where its flush cut (it died): truncate at the estimate. */
+  | { type: 'CUT_DEADLINE' };
 
 /** The mode in force: the configured one, or in `auto`, full-duplex only while echo cancellation is converged. */
 export function effectiveMode(context: Pick<ConversationContext, 'settings' | 'echoConverged'>): Mode {
@@ -104,6 +111,20 @@ export function effectiveMode(context: Pick<ConversationContext, 'settings' | 'e
 /** Whether turns end by commit (local VAD, push-to-talk) rather than by the model's VAD. */
 export function manualTurns(context: Pick<ConversationContext, 'settings'>): boolean {
   return context.settings.mode === 'push-to-talk' || context.settings.vad === 'local';
+}
+
+/** How long a cut reply waits for playback to say where its flush cut before truncating at an estimate. */
+export const CUT_WAIT_MS = 500;
+
+/**
+ * What was heard of the playing item at `atUs`: its last reported position, moved on by the
+ * time since (it is still playing unless it drained), never more than was received.
+ */
+export function heardAtMs(where: { position: HeardPosition | null; drained: boolean }, atUs: number): number | null {
+  const { position } = where;
+  if (position === null) return null;
+  const moved = where.drained ? 0 : Math.max(0, (atUs - position.atUs) / 1000);
+  return Math.max(0, Math.min(position.receivedMs, Math.round(position.heardMs + moved)));
 }
 
 /** The finish_conversation tool's name, as the gateway declares it by default. */

@@ -2,7 +2,7 @@ import { initialTransition, transition } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { CONVERSATION_DEFAULTS } from '../src/config.js';
 import { conversationMachine } from '../src/conversation-machine.js';
-import type { Restored } from '../src/machine-types.js';
+import { CUT_WAIT_MS, type Restored } from '../src/machine-types.js';
 import { Conversation, type Settings } from './machine-harness.js';
 
 interface Row {
@@ -168,11 +168,25 @@ const TABLE: Row[] = [
   // ---- full-duplex and barge-in
   { name: 'waiting + playback started, echo cancellation converged: the microphone stays open', given: (c) => speaking(c).fullDuplex(), when: (c) => c.replyStarts(), then: 'assistantSpeaking.playing', effects: ['mic:open'] },
   {
-    name: 'assistantSpeaking (full) + speech that lasts: flush, cancel, truncate to what was heard, in that order',
+    name: 'assistantSpeaking (full) + speech that lasts: flush, cancel, then truncate where playback says the flush cut',
     given: (c) => replying(c.fullDuplex()),
-    when: (c) => c.advance(100).speechStarted().advance(CONVERSATION_DEFAULTS.bargeInMinMs),
+    when: (c) => c.advance(100).speechStarted().advance(CONVERSATION_DEFAULTS.bargeInMinMs).flushed(655, 1500),
     then: 'userSpeaking',
-    effects: ['flush', 'cancel', `truncate:item_1:${400 + 100 + CONVERSATION_DEFAULTS.bargeInMinMs}`, 'report:interrupted', 'mic:open'],
+    effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:655'],
+  },
+  {
+    name: 'assistantSpeaking (full) + barge-in, and playback never says where it cut: truncated at the estimate after a wait',
+    given: (c) => replying(c.fullDuplex()),
+    when: (c) => c.advance(100).speechStarted().advance(CONVERSATION_DEFAULTS.bargeInMinMs).advance(CUT_WAIT_MS).advance(1),
+    then: 'userSpeaking',
+    effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', `truncate:item_1:${400 + 100 + CONVERSATION_DEFAULTS.bargeInMinMs}`],
+  },
+  {
+    name: 'a flush of some other item after a barge-in: not the cut, the deadline still truncates',
+    given: (c) => replying(c.fullDuplex()),
+    when: (c) => c.speechStarted().advance(CONVERSATION_DEFAULTS.bargeInMinMs).send({ type: 'PLAYBACK_FLUSHED', itemId: 'item_0', heardMs: 100, receivedMs: 100, atUs: c.nowUs }).advance(CUT_WAIT_MS).advance(1),
+    then: 'userSpeaking',
+    effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', `truncate:item_1:${400 + CONVERSATION_DEFAULTS.bargeInMinMs}`],
   },
   {
     name: 'assistantSpeaking (full) + a blip shorter than the minimum: not a barge-in',
@@ -184,9 +198,9 @@ const TABLE: Row[] = [
   {
     name: 'assistantSpeaking (full) + barge-in past what was received: truncated to what was received',
     given: (c) => c.fullDuplex().connect().userTurn().replyStarts().position(900, 1000),
-    when: (c) => c.advance(400).speechStarted().advance(CONVERSATION_DEFAULTS.bargeInMinMs),
+    when: (c) => c.advance(400).speechStarted().advance(CONVERSATION_DEFAULTS.bargeInMinMs).flushed(1200, 1000),
     then: 'userSpeaking',
-    effects: ['flush', 'cancel', 'truncate:item_1:1000', 'report:interrupted', 'mic:open'],
+    effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:1000'],
   },
   {
     name: 'assistantSpeaking (full) + a response nobody asked for (the model heard echo): refused',
@@ -234,9 +248,9 @@ const TABLE: Row[] = [
     name: 'push-to-talk pressed over the reply: it is interrupted',
     settings: { mode: 'push-to-talk', earcons: { listening: false } },
     given: (c) => c.send({ type: 'GATEWAY', state: 'connected', reason: null }).send({ type: 'PTT_START', atUs: 0 }).send({ type: 'PTT_STOP', atUs: 0 }).advance(200).replyStarts().position(300, 2000),
-    when: (c) => c.send({ type: 'PTT_START', atUs: c.nowUs }),
+    when: (c) => c.send({ type: 'PTT_START', atUs: c.nowUs }).flushed(310, 2000),
     then: 'userSpeaking',
-    effects: ['flush', 'cancel', 'truncate:item_1:300', 'report:interrupted', 'mic:open'],
+    effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:310'],
   },
 
   // ---- commands
@@ -246,9 +260,9 @@ const TABLE: Row[] = [
   {
     name: 'assistantSpeaking + pause: the reply stops; resume: listening again',
     given: replying,
-    when: (c) => c.send({ type: 'PAUSE' }).send({ type: 'RESUME' }).send({ type: 'EARCON_DRAINED', name: 'listening' }),
+    when: (c) => c.send({ type: 'PAUSE' }).flushed(410, 1500).send({ type: 'RESUME' }).send({ type: 'EARCON_DRAINED', name: 'listening' }),
     then: 'listening.open',
-    effects: ['mic:shut', 'flush', 'cancel', 'truncate:item_1:400', 'turns:server:false', 'mic:shut', 'earcon:listening', 'mic:open'],
+    effects: ['mic:shut', 'flush', 'cancel', 'truncate:item_1:410', 'turns:server:false', 'mic:shut', 'earcon:listening', 'mic:open'],
   },
   { name: 'listening + end', given: listening, when: (c) => c.send({ type: 'END' }), then: 'ended', effects: ['mic:shut', 'flush', 'cancel', 'disconnect'] },
   { name: 'ended + the gateway going idle: still ended', given: (c) => c.connect().send({ type: 'END' }), when: (c) => c.send({ type: 'GATEWAY', state: 'idle', reason: null }), then: 'ended', effects: [] },

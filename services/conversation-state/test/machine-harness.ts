@@ -114,6 +114,11 @@ export class Conversation {
     return this.send({ type: 'PLAYBACK_POSITION', itemId, heardMs, receivedMs, atUs: this.nowUs });
   }
 
+  /** Playback's flush cut the item at `heardMs`. */
+  flushed(heardMs: number, receivedMs: number, itemId = 'item_1'): this {
+    return this.send({ type: 'PLAYBACK_FLUSHED', itemId, heardMs, receivedMs, atUs: this.advance(20).nowUs });
+  }
+
   /** The reply's stream ended and everything received has been heard. */
   replyEnds(responseId = 'resp_1', itemId = 'item_1', ms = 1500): this {
     this.send({ type: 'RESPONSE_DONE', responseId, status: 'completed', reason: null, audioMs: ms, atUs: this.nowUs });

@@ -87,7 +87,8 @@ describe('playback as its own process on the virtual board', () => {
     // Bursts of 1 to 12 frames, 0 to 150 ms apart, as the realtime service streams a reply:
     // faster than real time on average, with pauses longer than a frame. A network may fall
     // behind real time by less than the jitter buffer (100 ms here) without an audible gap;
-    // the schedule keeps within 50 ms of that, measured against the clock as it is sent.
+    // the schedule lets it fall 20 ms behind, measured against the clock as it is sent, and
+    // leaves the rest for timers that fire late on a loaded machine.
     const random = lcg(7);
     const startedAt = Date.now();
     let deliveredMs = 0;
@@ -97,7 +98,7 @@ describe('playback as its own process on the virtual board', () => {
       i += burst;
       deliveredMs += burst * 20;
       const aheadMs = deliveredMs - (Date.now() - startedAt);
-      await sleep(Math.max(0, Math.min(Math.floor(random() * 150), aheadMs + 50)));
+      await sleep(Math.max(0, Math.min(Math.floor(random() * 150), aheadMs + 20)));
     }
     const drained = await probe.waitForJson<ItemEvent>('voxbus/playback/event/item', (e) => e.kind === 'drained', 20_000);
     await sleep(200);
