@@ -1,5 +1,5 @@
 import { type AudioFrame, decodeAudioFrame } from '@voxbus/shared';
-import { align, loudSpans, rms, samples, speech } from '@voxbus/shared/testing';
+import { align, loudSpans, playedUntil, rms, samples, speech } from '@voxbus/shared/testing';
 import { describe, expect, it } from 'vitest';
 import { type ConversationView, listening, startBoardStack, stateSequence, turnReport } from '../helpers/board-stack.js';
 import type { Probe } from '../helpers/probe.js';
@@ -109,7 +109,7 @@ describe('the whole conversation on the virtual board, every service its own pro
       ),
     );
     const heard = samples(pcm);
-    const { playedMs, cutAt } = playedUntil(reply, heard, align(reply.subarray(0, RATE_HZ), heard).lagSamples);
+    const { playedMs, cutAt } = playedUntil(reply, heard, align(reply.subarray(0, RATE_HZ), heard).lagSamples, RATE_HZ);
     expect(Math.abs(truncated.audio_end_ms - playedMs)).toBeLessThan(100);
     // Silenced at once: after the cut, nothing from the speaker until the next reply begins.
     expect(rms(heard.subarray(cutAt + RATE_HZ / 20, cutAt + RATE_HZ / 4))).toBeLessThan(0.002);
@@ -117,27 +117,6 @@ describe('the whole conversation on the virtual board, every service its own pro
     void firstSampleUs;
   }, 60_000);
 });
-
-/**
- * How much of `reply` the recording played, starting `lag` samples in: the first 10 ms block where
- * the reply has sound and the recording has none for good. A gap the reply resumes after (an
- * underrun when the machine is loaded) is skipped, and the lag moves past it. `cutAt` is where
- * in the recording the reply stopped.
- */
-function playedUntil(reply: Int16Array, heard: Int16Array, lag: number): { playedMs: number; cutAt: number } {
-  const block = RATE_HZ / 100;
-  let at = 0;
-  for (; at + block <= reply.length && lag + at + block <= heard.length; at += block) {
-    const expected = rms(reply.subarray(at, at + block));
-    const got = rms(heard.subarray(lag + at, lag + at + block));
-    if (expected <= 0.02 || got >= expected / 20) continue;
-    const rest = reply.subarray(at, Math.min(reply.length, at + RATE_HZ / 5));
-    const resumed = rest.length === RATE_HZ / 5 ? align(rest, heard.subarray(lag + at, lag + at + RATE_HZ)) : undefined;
-    if (resumed === undefined || resumed.correlation < 0.8 || resumed.lagSamples <= 0) break;
-    lag += resumed.lagSamples;
-  }
-  return { playedMs: (at * 1000) / RATE_HZ, cutAt: lag + at };
-}
 
 void waitFor;
 void ({} as Probe);

@@ -15,10 +15,15 @@ export function busAdapter(bus: Bus, clock: Clock) {
     const now = () => clock.monotonicUs();
     bus.subscribe(OWNER, 'gateway.state', {}, ({ payload }) => send({ type: 'GATEWAY', state: payload.state, reason: payload.reason }));
     bus.subscribe(OWNER, 'gateway.event.vad', {}, ({ payload }) =>
-      send({ type: payload.kind === 'speech_started' ? 'SPEECH_STARTED' : 'SPEECH_STOPPED', source: 'server', atUs: now() }),
+      send(payload.kind === 'speech_started' ? { type: 'SPEECH_STARTED', source: 'server', atUs: now(), spokenMs: 0 } : { type: 'SPEECH_STOPPED', source: 'server', atUs: now() }),
     );
     bus.subscribe(OWNER, 'dsp.event.vad', {}, ({ payload }) =>
-      send({ type: payload.kind === 'speech_started' ? 'SPEECH_STARTED' : 'SPEECH_STOPPED', source: 'local', atUs: now() }),
+      // The dsp reports speech once it has lasted its minimum (speechMs): that counts toward barge-in.
+      send(
+        payload.kind === 'speech_started'
+          ? { type: 'SPEECH_STARTED', source: 'local', atUs: now(), spokenMs: payload.speechMs }
+          : { type: 'SPEECH_STOPPED', source: 'local', atUs: now() },
+      ),
     );
     bus.subscribe(OWNER, 'gateway.event.response', {}, ({ payload }) => {
       const atUs = now();

@@ -109,7 +109,10 @@ export const conversationMachine = setup({
     }),
     /** Playback says it has nothing left to play: as good as the item's drained event. */
     drainedByState: assign({ drained: true }),
-    markBargeIn: assign(({ context, event }) => ({ timing: { ...context.timing, bargeInUs: 'atUs' in event ? event.atUs : context.timing.bargeInUs } })),
+    markBargeIn: assign(({ context, event }) => {
+      const e = event as E<'SPEECH_STARTED'>;
+      return { timing: { ...context.timing, bargeInUs: e.atUs, bargeInSpokenMs: e.spokenMs } };
+    }),
     forgetResponse: assign({ responseId: null, responseDone: false, responseHadAudio: false, position: null, drained: false }),
     assumeReplyStreamed: assign({ responseDone: true, responseHadAudio: true, restoring: false }),
     stopRestoring: assign({ restoring: false, restoredState: null }),
@@ -179,7 +182,8 @@ export const conversationMachine = setup({
   },
   delays: {
     tail: ({ context }) => context.settings.tailMs,
-    bargeInMin: ({ context }) => context.settings.bargeInMinMs,
+    /** What is left of the barge-in minimum after the speech the VAD had already heard. */
+    bargeInMin: ({ context }) => Math.max(0, context.settings.bargeInMinMs - (context.timing.bargeInSpokenMs ?? 0)),
     responseTimeout: ({ context }) => context.settings.responseTimeoutMs,
     idleTimeout: ({ context }) => context.settings.idleTimeoutMs,
     pttCommitDelay: ({ context }) => context.settings.pttCommitDelayMs,

@@ -22,6 +22,8 @@ export interface TurnTiming {
   firstAudioUs?: number | undefined;
   heardUs?: number | undefined;
   bargeInUs?: number | undefined;
+  /** Speech over the reply already heard when it was reported: counts toward the barge-in minimum. */
+  bargeInSpokenMs?: number | undefined;
 }
 
 /** What a restarted service takes over from its last retained state. */
@@ -74,7 +76,8 @@ export interface ConversationContext {
 /** Everything the machine hears, from the bus adapter (with arrival times) and its commands. */
 export type ConversationEvent =
   | { type: 'GATEWAY'; state: 'connecting' | 'connected' | 'reconnecting' | 'idle' | 'error' | 'stopped'; reason: string | null }
-  | { type: 'SPEECH_STARTED'; source: VadSource; atUs: number }
+  /** `spokenMs`: how long the speech had already lasted when it was reported (the dsp VAD's minimum). */
+  | { type: 'SPEECH_STARTED'; source: VadSource; atUs: number; spokenMs: number }
   | { type: 'SPEECH_STOPPED'; source: VadSource; atUs: number }
   | { type: 'RESPONSE_CREATED'; responseId: string; atUs: number }
   | { type: 'RESPONSE_AUDIO'; responseId: string; atUs: number }

@@ -189,6 +189,14 @@ const TABLE: Row[] = [
     effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', `truncate:item_1:${400 + CONVERSATION_DEFAULTS.bargeInMinMs}`],
   },
   {
+    name: 'assistantSpeaking (full), both VADs + the dsp reports speech that already lasted the minimum: interrupted at once',
+    settings: { vad: 'both' },
+    given: (c) => replying(c.fullDuplex()),
+    when: (c) => c.speechStarted('local', CONVERSATION_DEFAULTS.bargeInMinMs).advance(0).flushed(420, 1500),
+    then: 'userSpeaking',
+    effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:420'],
+  },
+  {
     name: 'assistantSpeaking (full) + a blip shorter than the minimum: not a barge-in',
     given: (c) => replying(c.fullDuplex()),
     when: (c) => c.speechStarted().advance(60).speechStopped().advance(500),
@@ -370,6 +378,16 @@ describe('the conversation machine, beyond one step', () => {
     }
     expect(c.view.turn).toBe(10);
     expect(c.port.reports.map((r) => r.outcome)).toEqual(Array(10).fill('answered'));
+  });
+
+  it('counts speech the dsp had already heard toward the barge-in minimum, and waits only for the rest', () => {
+    const c = new Conversation({ vad: 'local' });
+    replying(c.fullDuplex()).effects();
+    c.speechStarted('local', 100).advance(CONVERSATION_DEFAULTS.bargeInMinMs - 100 - 1);
+    expect(c.where).toBe('assistantSpeaking.bargeIn');
+    c.advance(1);
+    expect(c.where).toBe('userSpeaking');
+    expect(c.effects().slice(0, 2)).toEqual(['flush', 'cancel']);
   });
 
   it('is pure: the first steps computed without an actor name the same effects', () => {

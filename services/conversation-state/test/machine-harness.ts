@@ -90,8 +90,8 @@ export class Conversation {
     return this.send({ type: 'EARCON_DRAINED', name: 'listening' });
   }
 
-  speechStarted(source: 'server' | 'local' = 'server'): this {
-    return this.send({ type: 'SPEECH_STARTED', source, atUs: this.nowUs });
+  speechStarted(source: 'server' | 'local' = 'server', spokenMs = 0): this {
+    return this.send({ type: 'SPEECH_STARTED', source, atUs: this.nowUs, spokenMs });
   }
 
   speechStopped(source: 'server' | 'local' = 'server'): this {

@@ -3,11 +3,12 @@ export { FakeClock } from './fake-clock.js';
 export { freePort, waitForPort } from './net.js';
 export { type MosquittoProcess, startMosquitto } from './mosquitto.js';
 export {
+  type Recording,
   type SpeakerRecorder,
   startVirtualBoard,
   VIRTUAL_MIC_DEVICE,
   VIRTUAL_SPEAKER_DEVICE,
   type VirtualBoard,
 } from './virtual-board.js';
-export { align, type Alignment, correlationAt, endAbove, envelopeMismatches, firstAbove, loudSpans, rms, samples, sine, sineSnrDb } from './signals.js';
+export { align, type Alignment, correlationAt, endAbove, envelopeMismatches, firstAbove, loudSpans, playedUntil, rms, samples, sine, sineSnrDb } from './signals.js';
 export { speech } from './speech.js';

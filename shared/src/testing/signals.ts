@@ -197,3 +197,24 @@ export function envelopeMismatches(reference: Int16Array, recording: Int16Array,
   }
   return mismatches;
 }
+
+/**
+ * How much of `reply` the recording played, starting `lag` samples in: the first 10 ms block where
+ * the reply has sound and the recording has none for good. A gap the reply resumes after (an
+ * underrun when the machine is loaded) is skipped, and the lag moves past it. `cutAt` is where
+ * in the recording the reply stopped (in samples).
+ */
+export function playedUntil(reply: Int16Array, heard: Int16Array, lag: number, rateHz: number): { playedMs: number; cutAt: number } {
+  const block = rateHz / 100;
+  let at = 0;
+  for (; at + block <= reply.length && lag + at + block <= heard.length; at += block) {
+    const expected = rms(reply.subarray(at, at + block));
+    const got = rms(heard.subarray(lag + at, lag + at + block));
+    if (expected <= 0.02 || got >= expected / 20) continue;
+    const rest = reply.subarray(at, Math.min(reply.length, at + rateHz / 5));
+    const resumed = rest.length === rateHz / 5 ? align(rest, heard.subarray(lag + at, lag + at + rateHz)) : undefined;
+    if (resumed === undefined || resumed.correlation < 0.8 || resumed.lagSamples <= 0) break;
+    lag += resumed.lagSamples;
+  }
+  return { playedMs: (at * 1000) / rateHz, cutAt: lag + at };
+}

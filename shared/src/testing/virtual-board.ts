@@ -10,9 +10,22 @@ const run = promisify(execFile);
 export const VIRTUAL_MIC_DEVICE = 'voxbus_mic';
 export const VIRTUAL_SPEAKER_DEVICE = 'voxbus_spk';
 
+export interface Recording {
+  /** s16le mono. */
+  readonly pcm: Buffer;
+  /** CLOCK_MONOTONIC time of the first sample (from the whole recording; fine for seconds). */
+  readonly firstSampleUs: number;
+  /**
+   * CLOCK_MONOTONIC time of sample `index`, from the chunks that arrived within a second after
+   * it. Over minutes the sound server's clock drifts from the system's (about 0.06 % measured
+   * here), and a time from the first sample would drift with it.
+   */
+  sampleTimeUs(index: number): number;
+}
+
 export interface SpeakerRecorder {
-  /** Stops recording; the PCM heard, s16le mono, and the CLOCK_MONOTONIC time of its first sample. */
-  stop(): Promise<{ pcm: Buffer; firstSampleUs: number }>;
+  /** Stops recording. */
+  stop(): Promise<Recording>;
 }
 
 export interface VirtualBoard {
@@ -24,6 +37,8 @@ export interface VirtualBoard {
   speak(pcm: Buffer, sampleRateHz: number, channels?: number): Promise<void>;
   /** Records what the virtual speaker plays. */
   recordSpeaker(sampleRateHz: number): SpeakerRecorder;
+  /** Records what reaches the virtual microphone (what speak() played, and any echo). */
+  recordMicrophone(sampleRateHz: number): SpeakerRecorder;
   /** The acoustic path from speaker to microphone, with its delay. */
   setEcho(on: boolean, delayMs?: number): Promise<void>;
   /**
@@ -86,6 +101,49 @@ export async function startVirtualBoard(): Promise<VirtualBoard> {
   let echoModule: string | undefined;
   const children = new Set<ChildProcess>();
 
+  /** parec of a PulseAudio source, placed on CLOCK_MONOTONIC. */
+  function record(source: string, sampleRateHz: number): SpeakerRecorder {
+    const recorder = spawn(
+      'parec',
+      ['-d', source, '--raw', '--format=s16le', `--rate=${sampleRateHz}`, '--channels=1', '--latency-msec=10'],
+      { env: processEnv, stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    children.add(recorder);
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    // Each chunk arrives a little after its last sample was played; the earliest arrival
+    // relative to its content gives the recording's start time with the least delay in it.
+    let firstSampleUs = Number.POSITIVE_INFINITY;
+    /** Per chunk: the sample index it ended at, and when it arrived. */
+    const arrivals: { endSample: number; arrivedUs: number }[] = [];
+    recorder.stdout?.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      bytes += chunk.length;
+      const arrivedUs = Number(process.hrtime.bigint() / 1000n);
+      arrivals.push({ endSample: bytes / 2, arrivedUs });
+      firstSampleUs = Math.min(firstSampleUs, arrivedUs - ((bytes / 2) * 1e6) / sampleRateHz);
+    });
+    const sampleTimeUs = (index: number): number => {
+      let best = Number.POSITIVE_INFINITY;
+      for (const { endSample, arrivedUs } of arrivals) {
+        if (endSample < index) continue;
+        if (endSample > index + sampleRateHz) break;
+        best = Math.min(best, arrivedUs - ((endSample - index) * 1e6) / sampleRateHz);
+      }
+      return Number.isFinite(best) ? best : firstSampleUs + (index * 1e6) / sampleRateHz;
+    };
+    return {
+      stop: () =>
+        new Promise((resolve) => {
+          recorder.once('exit', () => {
+            children.delete(recorder);
+            resolve({ pcm: Buffer.concat(chunks), firstSampleUs, sampleTimeUs });
+          });
+          recorder.kill('SIGTERM');
+        }),
+    };
+  }
+
   const board: VirtualBoard = {
     env,
     micDevice: VIRTUAL_MIC_DEVICE,
@@ -110,35 +168,8 @@ export async function startVirtualBoard(): Promise<VirtualBoard> {
         player.stdin?.end(pcm);
       }),
 
-    recordSpeaker(sampleRateHz) {
-      const recorder = spawn(
-        'parec',
-        ['-d', 'spk.monitor', '--raw', '--format=s16le', `--rate=${sampleRateHz}`, '--channels=1', '--latency-msec=10'],
-        { env: processEnv, stdio: ['ignore', 'pipe', 'ignore'] },
-      );
-      children.add(recorder);
-      const chunks: Buffer[] = [];
-      let bytes = 0;
-      // Each chunk arrives a little after its last sample was played; the earliest arrival
-      // relative to its content gives the recording's start time with the least delay in it.
-      let firstSampleUs = Number.POSITIVE_INFINITY;
-      recorder.stdout?.on('data', (chunk: Buffer) => {
-        chunks.push(chunk);
-        bytes += chunk.length;
-        const arrivedUs = Number(process.hrtime.bigint() / 1000n);
-        firstSampleUs = Math.min(firstSampleUs, arrivedUs - ((bytes / 2) * 1e6) / sampleRateHz);
-      });
-      return {
-        stop: () =>
-          new Promise((resolve) => {
-            recorder.once('exit', () => {
-              children.delete(recorder);
-              resolve({ pcm: Buffer.concat(chunks), firstSampleUs });
-            });
-            recorder.kill('SIGTERM');
-          }),
-      };
-    },
+    recordSpeaker: (sampleRateHz) => record('spk.monitor', sampleRateHz),
+    recordMicrophone: (sampleRateHz) => record('mic.monitor', sampleRateHz),
 
     async setEcho(on, delayMs = 40) {
       if (echoModule !== undefined) {

@@ -1,0 +1,297 @@
+import mqtt from 'mqtt';
+import { decodeAudioFrame } from '@voxbus/shared';
+import { align, loudSpans, playedUntil, type Recording, samples, speech, startVirtualBoard, type VirtualBoard } from '@voxbus/shared/testing';
+import { freePort, startAedesService, startService } from '../lib/processes.js';
+import { writeResults } from '../lib/results.js';
+import { percentiles, round3 } from '../lib/stats.js';
+
+/**
+ * npm run bench:e2e — the whole assistant on the virtual board, every service its own process, the
+ * simulator as the model, in full-duplex, once with the model's VAD and once with the dsp's.
+ * BENCH_E2E_CYCLES (default 20) times: a question is spoken into the microphone; once its reply
+ * is heard, a second voice interrupts it; the interruption is answered. Each cycle gives two
+ * turns (the question's and the interruption's) and one barge-in.
+ *
+ * Time is CLOCK_MONOTONIC throughout: the microphone and the speaker are recorded (parec), so the
+ * end of the person's speech and the first sample of the reply are where the sound is, not where
+ * some service says it is. The simulator says when the input that ended the turn reached it and
+ * when it sent the first audio (realtime-sim/event/timing): that is the model's own time (its
+ * end-of-turn wait with server VAD, its synthesis); everything else is ours.
+ */
+const CYCLES = Number(process.env.BENCH_E2E_CYCLES ?? 20);
+const RATE_HZ = 24_000;
+const MIC_RATE_HZ = 48_000;
+const BARGE_IN_AFTER_MS = 400;
+const REPLY = 'You spoke for {seconds} seconds. This answer goes on for a while, so that there is time to interrupt it before it ends.';
+
+type Vad = 'server' | 'local';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+
+interface Message {
+  topic: string;
+  json: Record<string, unknown> | undefined;
+  payload: Buffer;
+  atUs: number;
+}
+
+interface Timing {
+  responseId: string;
+  trigger: string;
+  inputEndUs: number;
+  firstAudioUs: number;
+}
+
+interface Spoken {
+  readonly fromUs: number;
+  readonly toUs: number;
+}
+
+interface TurnSample {
+  vad: Vad;
+  totalMs: number;
+  simMs: number;
+  pipelineMs: number;
+  micToModelMs: number;
+  modelToSpeakerMs: number;
+}
+
+interface BargeInSample {
+  vad: Vad;
+  onsetToSilentMs: number;
+  onsetToVadMs: number;
+  onsetToFlushedMs: number;
+}
+
+/** The stack for one VAD setting; resolves once the conversation listens. */
+async function startStack(board: VirtualBoard, vad: Vad) {
+  const broker = await startAedesService();
+  const simPort = await freePort();
+  const env = { ...board.env, VOXBUS_BUS__URL: broker.url };
+  const children = [
+    startService('realtime-sim', { ...env, VOXBUS_REALTIME_SIM__PORT: String(simPort), VOXBUS_REALTIME_SIM__REPLY_TEMPLATE: REPLY }),
+    startService('realtime-gateway', { ...env, VOXBUS_REALTIME_GATEWAY__SIM_URL: `ws://127.0.0.1:${simPort}`, VOXBUS_REALTIME_GATEWAY__TRANSCRIPTION_MODEL: 'whisper-1' }),
+    startService('audio-capture', { ...env, VOXBUS_AUDIO_CAPTURE__DEVICE: board.micDevice }),
+    startService('dsp', env),
+    startService('playback', { ...env, VOXBUS_PLAYBACK__DEVICE: board.speakerDevice }),
+    startService('conversation-state', { ...env, VOXBUS_CONVERSATION_STATE__MODE: 'full-duplex', VOXBUS_CONVERSATION_STATE__VAD: vad }),
+  ];
+  const client = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
+  const messages: Message[] = [];
+  client.on('message', (topic, payload) => {
+    let json: Record<string, unknown> | undefined;
+    if (topic !== 'voxbus/audio/output') {
+      try {
+        json = JSON.parse(payload.toString()) as Record<string, unknown>;
+      } catch {
+        json = undefined;
+      }
+    }
+    messages.push({ topic, json, payload, atUs: nowUs() });
+  });
+  await client.subscribeAsync(
+    [
+      'voxbus/conversation/#',
+      'voxbus/playback/event/item',
+      'voxbus/realtime-gateway/event/vad',
+      'voxbus/dsp/event/vad',
+      'voxbus/realtime-sim/event/timing',
+      'voxbus/audio/output',
+    ],
+    { qos: 0 },
+  );
+  const waitFor = async (test: (m: Message) => boolean, from: number, timeoutMs: number, what: string): Promise<Message> => {
+    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(20)) {
+      const found = messages.slice(from).find(test);
+      if (found !== undefined) return found;
+    }
+    throw new Error(`bench:e2e (${vad} VAD): no ${what} within ${timeoutMs} ms`);
+  };
+  const isListening = (m: Message) => m.topic === 'voxbus/conversation/state' && m.json?.state === 'listening' && m.json.micOpen === true;
+  await waitFor(isListening, 0, 60_000, 'listening conversation');
+  const stop = async () => {
+    client.end(true);
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(children.map((child) => (child.exitCode !== null ? undefined : new Promise((resolve) => child.once('exit', resolve)))));
+    await broker.stop();
+  };
+  return { messages, waitFor, isListening, stop };
+}
+
+/** Loud spans of a recording, on CLOCK_MONOTONIC (and where they start in it). */
+function spansUs(recording: Recording, minGapMs: number): { fromUs: number; toUs: number; fromSample: number }[] {
+  return loudSpans(samples(recording.pcm), 0.01, (RATE_HZ * minGapMs) / 1000).map(([from, to]) => ({
+    fromUs: recording.sampleTimeUs(from),
+    toUs: recording.sampleTimeUs(to),
+    fromSample: from,
+  }));
+}
+
+async function runVad(board: VirtualBoard, vad: Vad, question: Buffer, interruption: Buffer) {
+  const stack = await startStack(board, vad);
+  const mic = board.recordMicrophone(RATE_HZ);
+  const speaker = board.recordSpeaker(RATE_HZ);
+  await sleep(500);
+  const questions: Spoken[] = [];
+  const interruptions: Spoken[] = [];
+  const cycles: { start: number; itemId: string }[] = [];
+  process.stderr.write(`bench:e2e ${vad} VAD: ${CYCLES} cycles…\n`);
+  for (let cycle = 0; cycle < CYCLES; cycle++) {
+    const start = stack.messages.length;
+    const asked = nowUs();
+    await board.speak(question, MIC_RATE_HZ);
+    questions.push({ fromUs: asked, toUs: nowUs() });
+    const started = await stack.waitFor(
+      (m) => m.topic === 'voxbus/playback/event/item' && m.json?.kind === 'started' && !String(m.json.itemId).startsWith('earcon:'),
+      start,
+      20_000,
+      'reply heard',
+    );
+    await sleep(BARGE_IN_AFTER_MS);
+    const interrupted = nowUs();
+    await board.speak(interruption, MIC_RATE_HZ);
+    interruptions.push({ fromUs: interrupted, toUs: nowUs() });
+    cycles.push({ start, itemId: String(started.json?.itemId) });
+    const isTurn = (outcome: string) => (m: Message) => m.topic === 'voxbus/conversation/event/turn' && m.json?.outcome === outcome;
+    await stack.waitFor(isTurn('interrupted'), start, 20_000, 'interrupted turn');
+    const answered = await stack.waitFor(isTurn('answered'), start, 30_000, 'answered turn');
+    await stack.waitFor(stack.isListening, stack.messages.indexOf(answered), 20_000, 'listening again');
+    await sleep(300);
+  }
+  await sleep(500);
+  const micRecording = await mic.stop();
+  const speakerRecording = await speaker.stop();
+  await stack.stop();
+
+  const micSpans = spansUs(micRecording, 300);
+  const speakerSpans = spansUs(speakerRecording, 20);
+  const heard = samples(speakerRecording.pcm);
+  const timings = new Map(
+    stack.messages.filter((m) => m.topic === 'voxbus/realtime-sim/event/timing').map((m) => [String(m.json?.responseId), m.json as unknown as Timing]),
+  );
+  const reports = stack.messages.filter((m) => m.topic === 'voxbus/conversation/event/turn').map((m) => m.json as { outcome: string; responseId: string | null });
+
+  const speechIn = (spoken: Spoken) => micSpans.filter((s) => s.fromUs >= spoken.fromUs - 50_000 && s.fromUs <= spoken.toUs);
+  const turns: TurnSample[] = [];
+  const bargeIns: BargeInSample[] = [];
+  const turnSample = (spoken: Spoken, responseId: string | null | undefined): void => {
+    const speech = speechIn(spoken);
+    const timing = responseId == null ? undefined : timings.get(responseId);
+    const endUs = speech[speech.length - 1]?.toUs;
+    if (endUs === undefined || timing === undefined) return;
+    const reply = speakerSpans.find((s) => s.fromUs > endUs);
+    if (reply === undefined) return;
+    const totalMs = (reply.fromUs - endUs) / 1000;
+    const simMs = (timing.firstAudioUs - timing.inputEndUs) / 1000;
+    turns.push({
+      vad,
+      totalMs,
+      simMs,
+      pipelineMs: totalMs - simMs,
+      micToModelMs: (timing.inputEndUs - endUs) / 1000,
+      modelToSpeakerMs: (reply.fromUs - timing.firstAudioUs) / 1000,
+    });
+  };
+  const interruptedReports = reports.filter((r) => r.outcome === 'interrupted');
+  const answeredReports = reports.filter((r) => r.outcome === 'answered');
+  cycles.forEach((cycle, i) => {
+    const asked = questions[i] as Spoken;
+    const cutIn = interruptions[i] as Spoken;
+    turnSample(asked, interruptedReports[i]?.responseId);
+    turnSample(cutIn, answeredReports[i]?.responseId);
+    // Barge-in: from the first sound of the interruption to where the speaker stopped following the reply.
+    const onsetUs = speechIn(cutIn)[0]?.fromUs;
+    const frames = stack.messages
+      .slice(cycle.start)
+      .filter((m) => m.topic === 'voxbus/audio/output')
+      .map((m) => decodeAudioFrame(m.payload))
+      .filter((f) => f.item?.itemId === cycle.itemId);
+    const reply = samples(Buffer.concat(frames.map((f) => Buffer.from(f.pcm))));
+    const firstHeard = speakerSpans.find((s) => s.fromUs > asked.toUs);
+    if (onsetUs === undefined || firstHeard === undefined || reply.length < RATE_HZ) return;
+    // Align within a window around where the reply began, so another reply cannot match.
+    const windowFrom = Math.max(0, firstHeard.fromSample - RATE_HZ / 2);
+    const window = heard.subarray(windowFrom, windowFrom + RATE_HZ * 4);
+    const { lagSamples } = align(reply.subarray(0, RATE_HZ / 2), window);
+    const { cutAt } = playedUntil(reply, window, lagSamples, RATE_HZ);
+    const silentUs = speakerRecording.sampleTimeUs(windowFrom + cutAt);
+    const vadTopic = vad === 'server' ? 'voxbus/realtime-gateway/event/vad' : 'voxbus/dsp/event/vad';
+    const after = stack.messages.slice(cycle.start).filter((m) => m.atUs >= onsetUs);
+    const heardVad = after.find((m) => m.topic === vadTopic && m.json?.kind === 'speech_started');
+    const flushed = after.find((m) => m.topic === 'voxbus/playback/event/item' && m.json?.kind === 'flushed' && m.json.itemId === cycle.itemId);
+    if (heardVad === undefined || flushed === undefined) return;
+    bargeIns.push({
+      vad,
+      onsetToSilentMs: (silentUs - onsetUs) / 1000,
+      onsetToVadMs: (heardVad.atUs - onsetUs) / 1000,
+      onsetToFlushedMs: (flushed.atUs - onsetUs) / 1000,
+    });
+  });
+  return { turns, bargeIns, turnsAsked: CYCLES * 2 };
+}
+
+function summary(values: number[]) {
+  const [p50, p99] = percentiles(values, [50, 99]);
+  return { p50_ms: round3(p50 as number), p99_ms: round3(p99 as number), min_ms: round3(Math.min(...values)), max_ms: round3(Math.max(...values)), n: values.length };
+}
+
+const board = await startVirtualBoard();
+const question = await speech('What will the weather be like tomorrow?', MIC_RATE_HZ);
+const interruption = await speech('Stop, stop. Thank you.', MIC_RATE_HZ);
+const results: Record<string, unknown> = {};
+const rows: [string, ReturnType<typeof summary>][] = [];
+try {
+  for (const vad of ['server', 'local'] as const) {
+    const { turns, bargeIns, turnsAsked } = await runVad(board, vad, question, interruption);
+    const pick = (key: keyof Omit<TurnSample, 'vad'>) => summary(turns.map((t) => t[key]));
+    const mode = {
+      turnsMeasured: turns.length,
+      turnsAsked,
+      endOfSpeechToFirstReplySample: {
+        total: pick('totalMs'),
+        sim: pick('simMs'),
+        pipeline: pick('pipelineMs'),
+        pipelineMicToModel: pick('micToModelMs'),
+        pipelineModelToSpeaker: pick('modelToSpeakerMs'),
+      },
+      bargeIn: {
+        onsetToSpeakerSilent: summary(bargeIns.map((b) => b.onsetToSilentMs)),
+        onsetToVadEvent: summary(bargeIns.map((b) => b.onsetToVadMs)),
+        onsetToFlushed: summary(bargeIns.map((b) => b.onsetToFlushedMs)),
+      },
+      samples: { turns, bargeIns },
+    };
+    results[`${vad}Vad`] = mode;
+    rows.push(
+      [`${vad}: speech end → reply`, mode.endOfSpeechToFirstReplySample.total],
+      [`${vad}:   of which sim`, mode.endOfSpeechToFirstReplySample.sim],
+      [`${vad}:   of which ours`, mode.endOfSpeechToFirstReplySample.pipeline],
+      [`${vad}:     mic → model`, mode.endOfSpeechToFirstReplySample.pipelineMicToModel],
+      [`${vad}:     model → speaker`, mode.endOfSpeechToFirstReplySample.pipelineModelToSpeaker],
+      [`${vad}: barge-in → silent`, mode.bargeIn.onsetToSpeakerSilent],
+    );
+  }
+} finally {
+  await board.stop();
+}
+
+const path = writeResults('e2e', {
+  cycles: CYCLES,
+  ...results,
+  definitions: {
+    endOfSpeech: 'the end of the last sound of the spoken question in a recording of the virtual microphone',
+    firstReplySample: 'the first sound after it in a recording of the virtual speaker (earcons: only the listening cue at start, so none between)',
+    sim: "realtime-sim's own time: the input that ended the turn arriving (with server VAD, the audio where speech ended; with local VAD, the commit) → its first audio delta sent; includes its end-of-turn silence wait with server VAD and its speech synthesis",
+    pipeline: 'total − sim: capture, dsp, the bus, the gateway both ways, playback and the device; with local VAD also the dsp VAD hangover before the commit',
+    bargeInOnset: 'the first sound of the interrupting voice in the microphone recording',
+    speakerSilent: 'where the speaker recording stops following the reply (aligned by cross-correlation, underrun gaps skipped)',
+  },
+  method:
+    'every service its own process (as the run command starts them), Aedes broker, the virtual board (PulseAudio null sinks via the ALSA pulse plugin), espeak-ng voices, full-duplex, default settings otherwise; recordings by parec at 10 ms latency, each sample placed on CLOCK_MONOTONIC by the chunks that arrived within a second after it (the sound server\'s clock drifts about 0.06 % from the system\'s)',
+});
+console.log(`\nthe whole conversation on the virtual board, ${CYCLES} cycles per VAD setting\n`);
+console.log('measure                         p50 ms   p99 ms   max ms     n');
+for (const [name, r] of rows) console.log(`${name.padEnd(30)} ${r.p50_ms.toFixed(0).padStart(7)} ${r.p99_ms.toFixed(0).padStart(8)} ${r.max_ms.toFixed(0).padStart(8)} ${String(r.n).padStart(5)}`);
+console.log(`\nwritten to ${path}`);
+process.exit(0);
