@@ -149,11 +149,13 @@ export async function startVirtualBoard(): Promise<VirtualBoard> {
     micDevice: VIRTUAL_MIC_DEVICE,
     speakerDevice: VIRTUAL_SPEAKER_DEVICE,
 
+    // pacat keeps 100 ms queued: at 20 ms it underran on a loaded machine (the full suite runs
+    // several boards at once) and the microphone heard the speech with holes in it.
     speak: (pcm, sampleRateHz, channels = 1) =>
       new Promise<void>((resolve, reject) => {
         const player = spawn(
           'pacat',
-          ['--playback', '-d', 'mic', '--raw', '--format=s16le', `--rate=${sampleRateHz}`, `--channels=${channels}`, '--latency-msec=20'],
+          ['--playback', '-d', 'mic', '--raw', '--format=s16le', `--rate=${sampleRateHz}`, `--channels=${channels}`, '--latency-msec=100'],
           { env: processEnv, stdio: ['pipe', 'ignore', 'pipe'] },
         );
         children.add(player);
