@@ -399,7 +399,13 @@ export const conversationMachine = setup({
           },
           on: {
             RESPONSE_CREATED: { actions: 'responseCreated' },
-            RESPONSE_AUDIO: { actions: 'responseAudio' },
+            RESPONSE_AUDIO: [
+              // Half-duplex: shut the microphone when the reply's audio arrives, before the speaker
+              // sounds; waiting for playback's started event let the reply's first echo reach the
+              // model (it heard speech and the turn went on).
+              { guard: 'halfDuplex', actions: ['responseAudio', { type: 'allowMic', params: { open: false } }, 'applyMic'] },
+              { actions: 'responseAudio' },
+            ],
             PLAYBACK_STARTED: { guard: 'assistantItem', target: 'assistantSpeaking', actions: 'playbackStarted' },
             RESPONSE_DONE: [
               { guard: 'responseFailed', target: 'listening', actions: ['responseDone', 'responseFailed', { type: 'reportTurn', params: { outcome: 'failed' } }] },

@@ -82,8 +82,15 @@ const TABLE: Row[] = [
   { name: 'listening + speech started (server)', given: listening, when: (c) => c.speechStarted(), then: 'userSpeaking', effects: ['mic:open'] },
   { name: 'listening + speech started (local) while the server takes turns', given: listening, when: (c) => c.speechStarted('local'), then: 'listening.open', effects: [] },
   { name: 'userSpeaking + speech stopped (server): the model answers by itself', given: (c) => c.connect().speechStarted(), when: (c) => c.speechStopped(), then: 'waiting', effects: [] },
-  { name: 'waiting + response created, first audio', given: speaking, when: (c) => c.send({ type: 'RESPONSE_CREATED', responseId: 'r', atUs: 1 }).send({ type: 'RESPONSE_AUDIO', responseId: 'r', atUs: 2 }), then: 'waiting', effects: [] },
-  { name: 'waiting + playback started: half-duplex shuts the microphone', given: speaking, when: (c) => c.replyStarts(), then: 'assistantSpeaking.playing', effects: ['mic:shut'] },
+  {
+    name: 'waiting + response created, first audio: half-duplex shuts the microphone before the speaker sounds',
+    given: speaking,
+    when: (c) => c.send({ type: 'RESPONSE_CREATED', responseId: 'r', atUs: 1 }).send({ type: 'RESPONSE_AUDIO', responseId: 'r', atUs: 2 }),
+    then: 'waiting',
+    effects: ['mic:shut'],
+  },
+  { name: 'waiting + first audio, full-duplex: the microphone stays open', given: (c) => speaking(c).fullDuplex(), when: (c) => c.send({ type: 'RESPONSE_CREATED', responseId: 'r', atUs: 1 }).send({ type: 'RESPONSE_AUDIO', responseId: 'r', atUs: 2 }), then: 'waiting', effects: [] },
+  { name: 'waiting + playback started: half-duplex keeps the microphone shut', given: speaking, when: (c) => c.replyStarts(), then: 'assistantSpeaking.playing', effects: ['mic:shut', 'mic:shut'] },
   { name: 'waiting + an earcon starts playing: not the reply', given: speaking, when: (c) => c.send({ type: 'PLAYBACK_STARTED', itemId: 'earcon:thinking', heardAtUs: 1 }), then: 'waiting', effects: [] },
   {
     name: 'assistantSpeaking + response done and drained: the tail, microphone still shut, then listening',
@@ -144,8 +151,8 @@ const TABLE: Row[] = [
     effects: [],
   },
   {
-    name: 'waiting + speech during the response’s first delta (not yet heard): the person goes on, the reply is cancelled',
-    given: speaking,
+    name: 'waiting (full-duplex) + speech during the response’s first delta (not yet heard): the person goes on, the reply is cancelled',
+    given: (c) => speaking(c).fullDuplex(),
     when: (c) => c.send({ type: 'RESPONSE_CREATED', responseId: 'r', atUs: 1 }).send({ type: 'RESPONSE_AUDIO', responseId: 'r', atUs: 2 }).speechStarted(),
     then: 'userSpeaking',
     effects: ['cancel', 'flush', 'report:continued', 'mic:open'],
@@ -287,7 +294,7 @@ const TABLE: Row[] = [
         .replyStarts('r2', 'item_2')
         .replyEnds('r2', 'item_2', 800),
     then: 'ended',
-    effects: ['tool:finish_conversation:call_1', 'mic:shut', 'report:answered', 'mic:shut', 'flush', 'cancel', 'disconnect'],
+    effects: ['tool:finish_conversation:call_1', 'mic:shut', 'mic:shut', 'report:answered', 'mic:shut', 'flush', 'cancel', 'disconnect'],
   },
   {
     name: 'another tool: the turn waits for the answer’s response, then listening as usual',
@@ -302,7 +309,7 @@ const TABLE: Row[] = [
         .replyEnds('r2', 'item_2', 800)
         .advance(1),
     then: 'listening.open',
-    effects: ['mic:shut', 'report:answered', 'mic:shut', 'mic:open'],
+    effects: ['mic:shut', 'mic:shut', 'report:answered', 'mic:shut', 'mic:open'],
   },
   { name: 'a restarted audio-capture comes up while the microphone must be shut: told again', given: replying, when: (c) => c.send({ type: 'CAPTURE_STATE', state: 'capturing' }), then: 'assistantSpeaking.playing', effects: ['mic:shut'] },
   { name: 'a restarted playback comes up while the assistant is muted: told again', given: (c) => c.connect().send({ type: 'MUTE', target: 'assistant' }), when: (c) => c.send({ type: 'PLAYBACK_STATE', state: 'idle' }), then: 'listening.open', effects: ['speaker:muted'] },
