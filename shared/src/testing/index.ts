@@ -4,7 +4,7 @@ export { freePort, waitForPort } from './net.js';
 export { type MosquittoProcess, startMosquitto } from './mosquitto.js';
 export {
   type Recording,
-  type SpeakerRecorder,
+  type Recorder,
   startVirtualBoard,
   VIRTUAL_MIC_DEVICE,
   VIRTUAL_SPEAKER_DEVICE,

@@ -23,7 +23,7 @@ export interface Recording {
   sampleTimeUs(index: number): number;
 }
 
-export interface SpeakerRecorder {
+export interface Recorder {
   /** Stops recording. */
   stop(): Promise<Recording>;
 }
@@ -36,9 +36,9 @@ export interface VirtualBoard {
   /** Plays s16le PCM into the virtual microphone at real-time pace; resolves once played. */
   speak(pcm: Buffer, sampleRateHz: number, channels?: number): Promise<void>;
   /** Records what the virtual speaker plays. */
-  recordSpeaker(sampleRateHz: number): SpeakerRecorder;
+  recordSpeaker(sampleRateHz: number): Recorder;
   /** Records what reaches the virtual microphone (what speak() played, and any echo). */
-  recordMicrophone(sampleRateHz: number): SpeakerRecorder;
+  recordMicrophone(sampleRateHz: number): Recorder;
   /** The acoustic path from speaker to microphone, with its delay. */
   setEcho(on: boolean, delayMs?: number): Promise<void>;
   /**
@@ -102,7 +102,7 @@ export async function startVirtualBoard(): Promise<VirtualBoard> {
   const children = new Set<ChildProcess>();
 
   /** parec of a PulseAudio source, placed on CLOCK_MONOTONIC. */
-  function record(source: string, sampleRateHz: number): SpeakerRecorder {
+  function record(source: string, sampleRateHz: number): Recorder {
     const recorder = spawn(
       'parec',
       ['-d', source, '--raw', '--format=s16le', `--rate=${sampleRateHz}`, '--channels=1', '--latency-msec=10'],
