@@ -11,8 +11,9 @@ want_test=false
 
 # Running: the MQTT command-line clients, to watch the bus; ALSA, its headers and a C++
 # toolchain to build the audio addons (native/alsa, and native/dsp over speexdsp); the ALSA plugins so that `default` reaches
-# PulseAudio or PipeWire on a desktop; alsa-utils for `arecord -l` / `aplay -l`.
-packages=(mosquitto-clients ca-certificates libasound2 libasound2-dev libasound2-plugins alsa-utils libspeexdsp1 libspeexdsp-dev pkg-config g++ make python3)
+# PulseAudio or PipeWire on a desktop; alsa-utils for `arecord -l` / `aplay -l`; the fonts
+# the lcd draws with (DejaVu, and Droid Sans Fallback for Chinese, Japanese and Korean).
+packages=(mosquitto-clients ca-certificates libasound2 libasound2-dev libasound2-plugins alsa-utils libspeexdsp1 libspeexdsp-dev pkg-config g++ make python3 fonts-dejavu-core fonts-droid-fallback)
 # Tests: Mosquitto for interoperability, Debian's docker-compose to validate compose.yaml,
 # espeak-ng and sox for real speech, PulseAudio for the virtual board (DESIGN.md section 6).
 $want_test && packages+=(mosquitto docker-compose python3-yaml espeak-ng sox pulseaudio pulseaudio-utils)

@@ -1,0 +1,57 @@
+import type { Bus, Clock, Logger, MetricsRegistry } from '@voxbus/shared';
+import { subscribeScreenEvents } from './bus-input.js';
+import type { LcdConfig } from './config.js';
+import { Display, type FrameTiming } from './display.js';
+import { loadFonts } from './fonts.js';
+import { openOutputs } from './open-outputs.js';
+import { ScreenRenderer } from './renderer.js';
+import { EMPTY_SCREEN, reduceScreen } from './screen-model.js';
+
+export interface LcdDeps {
+  readonly bus: Bus;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly metrics: MetricsRegistry;
+  readonly onFrame?: (timing: FrameTiming) => void;
+}
+
+/**
+ * The screen service: outputs opened, fonts loaded, the bus folded into the screen model, frames
+ * drawn by the display loop. The first frame waits for the retained conversation state (it
+ * comes within milliseconds of subscribing) up to `statusTimeoutMs`, so a restart does not
+ * flash an empty screen first.
+ */
+export async function startLcd(config: LcdConfig, deps: LcdDeps): Promise<{ stop(): Promise<void> }> {
+  const { bus, clock, log, metrics } = deps;
+  const fonts = loadFonts(config.fonts.files);
+  if (fonts.missing.length > 0) {
+    log.error({ missing: fonts.missing }, 'font files not found: text falls back to the system font (Debian: apt install fonts-dejavu-core fonts-droid-fallback)');
+  }
+  const { outputs, widthPx, heightPx } = await openOutputs(config, log);
+  const renderer = new ScreenRenderer({ ...config.fonts, widthPx, heightPx, margins: config.margins, colours: config.colours, fontFamily: fonts.family });
+  const display = new Display({ renderer, outputs, clock, log, metrics, refreshHz: config.refreshHz, ...(deps.onFrame ? { onFrame: deps.onFrame } : {}) });
+
+  let model = EMPTY_SCREEN;
+  let holding = outputs.length > 0;
+  const release = () => {
+    holding = false;
+    hold.cancel();
+    display.show(model);
+  };
+  const hold = clock.setTimer('lcd first frame', config.statusTimeoutMs, release);
+  const events = metrics.counter('events.in');
+  const unsubscribe = subscribeScreenEvents(bus, (event) => {
+    events.inc();
+    model = reduceScreen(model, event);
+    if (holding && event.type === 'conversation') release();
+    else if (!holding && outputs.length > 0) display.show(model);
+  });
+  if (!holding) hold.cancel();
+  return {
+    async stop() {
+      hold.cancel();
+      unsubscribe();
+      await display.stop();
+    },
+  };
+}
