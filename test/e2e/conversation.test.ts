@@ -1,6 +1,11 @@
 import { type AudioFrame, decodeAudioFrame } from '@voxbus/shared';
 import { align, loudSpans, playedUntil, rms, samples, speech } from '@voxbus/shared/testing';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
+import { eventsFromBus, showsEventually } from '../../services/lcd/test/screen-match.js';
 import { type ConversationView, listening, startBoardStack, stateSequence, turnReport } from '../helpers/board-stack.js';
 import { cleanupAfterEach } from '../helpers/cleanup.js';
 
@@ -9,8 +14,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const RATE_HZ = 24_000;
 
 describe('the whole conversation on the virtual board, every service its own process', () => {
-  it('answers a spoken question: the reply is heard on the speaker, with transcripts and the state sequence on the bus', async () => {
-    const { board, probe } = await startBoardStack(onCleanup);
+  it('answers a spoken question: the reply is heard on the speaker, with transcripts and the state sequence on the bus, and the lcd shows them', async () => {
+    const pngPath = join(mkdtempSync(join(tmpdir(), 'voxbus-e2e-lcd-')), 'screen.png');
+    onCleanup(() => rmSync(dirname(pngPath), { recursive: true, force: true }));
+    const { board, probe } = await startBoardStack(onCleanup, { VOXBUS_LCD__FRAMEBUFFER__DEVICE: '', VOXBUS_LCD__PNG__PATH: pngPath }, ['lcd']);
     const question = await speech('What will the weather be like tomorrow?', 48_000);
     const recorder = board.recordSpeaker(RATE_HZ);
     const start = probe.messages.length;
@@ -34,6 +41,10 @@ describe('the whole conversation on the virtual board, every service its own pro
     const longest = Math.max(...spans.map(([from, to]) => ((to - from) * 1000) / RATE_HZ));
     expect(longest).toBeGreaterThan(sentMs * 0.7);
     expect(report.latencyMs.speechStoppedToHeard).toBeGreaterThan(0);
+    // The screen: listening again, both transcripts, every service online, as drawn from what
+    // went over the bus (the meter moves with the room, so it is left out).
+    const screen = () => (existsSync(pngPath) ? PNG.sync.read(readFileSync(pngPath)) : undefined);
+    await showsEventually('the lcd showing the turn', screen, () => eventsFromBus(probe.messages), { ignore: ['meter'] });
   }, 60_000);
 
   it('half-duplex with the acoustic echo path on: ten turns in a row, and the assistant never interrupts itself', async () => {

@@ -32,14 +32,19 @@ export interface TurnReport {
 /**
  * The whole assistant on a virtual board: the run command with every service, the simulator as
  * the model (espeak-ng's voice), the board's microphone and speaker, a probe on `voxbus/#`.
- * Resolves once the conversation is listening.
+ * Resolves once the conversation is listening. `extraServices`: the lcd, for the tests that look
+ * at the screen.
  */
-export async function startBoardStack(onCleanup: ReturnType<typeof cleanupAfterEach>, env: Record<string, string> = {}): Promise<BoardStack> {
+export async function startBoardStack(
+  onCleanup: ReturnType<typeof cleanupAfterEach>,
+  env: Record<string, string> = {},
+  extraServices: readonly string[] = [],
+): Promise<BoardStack> {
   const board = await startVirtualBoard();
   onCleanup(() => board.stop());
   const ports = await stackPorts();
   const simPort = await freePort();
-  const runner = startRunner([...ALL_SERVICES], {
+  const runner = startRunner([...ALL_SERVICES, ...extraServices], {
     ...ports.env,
     ...board.env,
     VOXBUS_LOG__LEVEL: 'warn',

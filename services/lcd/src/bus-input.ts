@@ -5,8 +5,8 @@ const OWNER = 'lcd';
 
 /**
  * Everything the screen shows, from the bus: the retained conversation state and service
- * statuses (delivered at once on subscribe, so a restarted lcd draws the present), transcripts,
- * levels and the bus connection itself. Handlers only hand events on: nothing here waits.
+ * statuses (delivered at once on subscribe, so a restarted lcd draws the present), the audio
+ * devices' states, transcripts, levels and the bus connection itself. Handlers only hand events on: nothing here waits.
  */
 export function subscribeScreenEvents(bus: Bus, onEvent: (event: ScreenEvent) => void): () => void {
   bus.subscribe(OWNER, 'conversation.state', {}, ({ payload }) => onEvent({ type: 'conversation', state: payload }));
@@ -15,6 +15,8 @@ export function subscribeScreenEvents(bus: Bus, onEvent: (event: ScreenEvent) =>
   bus.subscribe(OWNER, 'service.status', { service: '+' }, ({ payload }) =>
     onEvent({ type: 'status', service: payload.service, online: payload.status === 'online' }),
   );
+  bus.subscribe(OWNER, 'capture.state', {}, ({ payload }) => onEvent({ type: 'device', device: 'microphone', ok: payload.state !== 'error' }));
+  bus.subscribe(OWNER, 'playback.state', {}, ({ payload }) => onEvent({ type: 'device', device: 'speaker', ok: payload.state !== 'error' }));
   const stopWatching = bus.onConnectionChange((connected) => onEvent({ type: 'bus', connected }));
   onEvent({ type: 'bus', connected: bus.connected });
   return () => {

@@ -34,7 +34,8 @@ export interface DisplayOptions {
 export class Display {
   private model: ScreenModel | null = null;
   private requested = false;
-  private drawing = false;
+  /** The frame being drawn and written, if one is. */
+  private drawing: Promise<void> | null = null;
   private stopped = false;
   private timer: TimerHandle | undefined;
   private lastFrameUs = Number.NEGATIVE_INFINITY;
@@ -66,7 +67,7 @@ export class Display {
   async stop(): Promise<void> {
     this.stopped = true;
     this.timer?.cancel();
-    while (this.drawing) await new Promise((resolve) => setTimeout(resolve, 5));
+    await this.drawing;
     for (const output of this.options.outputs) {
       try {
         await output.close();
@@ -81,7 +82,10 @@ export class Display {
     const waitUs = Math.max(0, this.lastFrameUs + this.minFrameUs - this.options.clock.monotonicUs());
     this.timer = this.options.clock.setTimer('lcd frame', waitUs / 1000, () => {
       this.timer = undefined;
-      void this.frame();
+      this.drawing = this.frame().finally(() => {
+        this.drawing = null;
+        this.schedule();
+      });
     });
   }
 
@@ -89,7 +93,6 @@ export class Display {
     const model = this.model;
     if (!model || this.stopped) return;
     const { clock, renderer, outputs } = this.options;
-    this.drawing = true;
     this.requested = false;
     this.lastFrameUs = clock.monotonicUs();
     try {
@@ -107,9 +110,6 @@ export class Display {
     } catch (error) {
       this.failed.inc();
       this.problems.error('frame', { err: errorMessage(error) }, 'frame failed');
-    } finally {
-      this.drawing = false;
-      this.schedule();
     }
   }
 

@@ -24,15 +24,6 @@ export class Framebuffer {
   ) {}
 
   static async open(device: string, sysfsDir: string, pixelFormat: PixelFormatSetting): Promise<Framebuffer> {
-    const sysfs = join(sysfsDir, basename(device));
-    const attribute = async (name: string): Promise<string> => {
-      try {
-        return (await readFile(join(sysfs, name), 'utf8')).trim();
-      } catch (error) {
-        throw new FramebufferError(`${device}: cannot read its geometry from ${join(sysfs, name)} (${errorMessage(error)}); is the panel's driver loaded?`);
-      }
-    };
-    const geometry = parseGeometry(device, await attribute('virtual_size'), await attribute('bits_per_pixel'), await attribute('stride'), pixelFormat);
     let handle: FileHandle;
     try {
       handle = await open(device, 'r+');
@@ -40,19 +31,24 @@ export class Framebuffer {
       const code = (error as NodeJS.ErrnoException).code;
       const hint =
         code === 'EACCES'
-          ? 'permission denied: run as a member of the `video` group (in compose: group_add video)'
+          ? 'permission denied: run as a member of the `video` group (in compose: group_add with its gid)'
           : code === 'ENOENT'
-            ? 'no such device (in a container, pass it with `devices: [/dev/fb0]`)'
+            ? "no such device: is the panel's driver loaded (`ls /dev/fb*`)? In a container, pass it with `devices: [/dev/fb0]`"
             : errorMessage(error);
       throw new FramebufferError(`${device}: cannot open it: ${hint}`);
     }
-    const size = (await handle.stat()).size;
-    // A character device reports size 0; a file standing in for one must be big enough.
-    if (size !== 0 && size < geometry.strideBytes * geometry.heightPx) {
+    try {
+      const geometry = await readGeometry(device, join(sysfsDir, basename(device)), pixelFormat);
+      const size = (await handle.stat()).size;
+      // A character device reports size 0; a file standing in for one must be big enough.
+      if (size !== 0 && size < geometry.strideBytes * geometry.heightPx) {
+        throw new FramebufferError(`${device}: ${size} bytes, smaller than its geometry (${geometry.strideBytes} × ${geometry.heightPx})`);
+      }
+      return new Framebuffer(device, geometry, handle);
+    } catch (error) {
       await handle.close();
-      throw new FramebufferError(`${device}: ${size} bytes, smaller than its geometry (${geometry.strideBytes} × ${geometry.heightPx})`);
+      throw error;
     }
-    return new Framebuffer(device, geometry, handle);
   }
 
   /** Writes whole panel rows `firstRow …` from `memory`, a full copy of the panel's memory. */
@@ -66,6 +62,17 @@ export class Framebuffer {
   async close(): Promise<void> {
     await this.handle.close();
   }
+}
+
+async function readGeometry(device: string, sysfs: string, pixelFormat: PixelFormatSetting): Promise<PanelGeometry> {
+  const attribute = async (name: string): Promise<string> => {
+    try {
+      return (await readFile(join(sysfs, name), 'utf8')).trim();
+    } catch (error) {
+      throw new FramebufferError(`${device}: cannot read its geometry from ${join(sysfs, name)} (${errorMessage(error)})`);
+    }
+  };
+  return parseGeometry(device, await attribute('virtual_size'), await attribute('bits_per_pixel'), await attribute('stride'), pixelFormat);
 }
 
 export function parseGeometry(device: string, virtualSize: string, bitsPerPixel: string, stride: string, pixelFormat: PixelFormatSetting): PanelGeometry {

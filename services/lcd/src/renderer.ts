@@ -12,6 +12,7 @@ export interface RendererOptions extends LayoutInput {
   readonly colours: Colours;
 }
 
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 const REGIONS: readonly RegionName[] = ['status', 'transcript', 'meter', 'health'];
 /** The meter's range: −60 dBFS (a quiet room) is empty, 0 full. */
 const METER_FLOOR_DBFS = -60;
@@ -200,9 +201,9 @@ export class ScreenRenderer {
   /** The text, cut with an ellipsis where it is wider than `widthPx` in the current font. */
   private fit(text: string, widthPx: number): string {
     if (this.ctx.measureText(text).width <= widthPx) return text;
-    const graphemes = [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text)].map((s) => s.segment);
-    while (graphemes.length > 0 && this.ctx.measureText(`${graphemes.join('')}…`).width > widthPx) graphemes.pop();
-    return `${graphemes.join('').trimEnd()}…`;
+    const kept = [...graphemes.segment(text)].map((s) => s.segment);
+    while (kept.length > 0 && this.ctx.measureText(`${kept.join('')}…`).width > widthPx) kept.pop();
+    return `${kept.join('').trimEnd()}…`;
   }
 }
 

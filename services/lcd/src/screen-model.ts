@@ -30,16 +30,21 @@ export interface ScreenModel {
   readonly levels: Levels | null;
   /** Service name → whether its retained status says online. */
   readonly services: Readonly<Record<string, boolean>>;
+  /** Devices that audio-capture or playback report failing (and retry). */
+  readonly failingDevices: readonly AudioDevice[];
 }
 
-export const EMPTY_SCREEN: ScreenModel = { busConnected: false, conversation: null, user: null, assistant: null, levels: null, services: {} };
+export type AudioDevice = 'microphone' | 'speaker';
+
+export const EMPTY_SCREEN: ScreenModel = { busConnected: false, conversation: null, user: null, assistant: null, levels: null, services: {}, failingDevices: [] };
 
 export type ScreenEvent =
   | { readonly type: 'bus'; readonly connected: boolean }
   | { readonly type: 'conversation'; readonly state: ConversationView }
   | { readonly type: 'transcript'; readonly message: TranscriptMessage }
   | { readonly type: 'levels'; readonly levels: LevelsMessage }
-  | { readonly type: 'status'; readonly service: string; readonly online: boolean };
+  | { readonly type: 'status'; readonly service: string; readonly online: boolean }
+  | { readonly type: 'device'; readonly device: AudioDevice; readonly ok: boolean };
 
 /** The screen's reducer: pure, so the golden tests and the service build the same pictures. */
 export function reduceScreen(model: ScreenModel, event: ScreenEvent): ScreenModel {
@@ -62,6 +67,10 @@ export function reduceScreen(model: ScreenModel, event: ScreenEvent): ScreenMode
       // Levels from a dsp that went away would freeze on the meter.
       const levels = event.service === 'dsp' && !event.online ? null : model.levels;
       return { ...model, services, levels };
+    }
+    case 'device': {
+      const others = model.failingDevices.filter((device) => device !== event.device);
+      return { ...model, failingDevices: event.ok ? others : [...others, event.device].sort() };
     }
   }
 }

@@ -38,8 +38,6 @@ export interface ScreenView {
   readonly health: HealthView;
 }
 
-const MODE_NAMES = { 'half-duplex': 'half-duplex', 'full-duplex': 'full-duplex', 'push-to-talk': 'push-to-talk' } as const;
-
 /** What each region shows, as plain data: equal views draw equal pixels. */
 export function screenView(model: ScreenModel): ScreenView {
   return { status: statusView(model), transcript: transcriptView(model), meter: meterView(model), health: healthView(model) };
@@ -52,7 +50,7 @@ function statusView(model: ScreenModel): StatusView {
   if (model.services['conversation-state'] === false) return { label: 'Assistant offline', tone: 'warning', detail: 'conversation-state is not running', tags: [] };
   if (!c) return { label: 'Starting…', tone: 'idle', detail: 'waiting for conversation-state', tags: [] };
   const tags = [...(c.muted.user ? ['mic off'] : []), ...(c.muted.assistant ? ['speaker off'] : [])];
-  const turnDetail = `turn ${c.turn} · ${MODE_NAMES[c.mode]}`;
+  const turnDetail = `turn ${c.turn} · ${c.mode}`;
   const view = (label: string, tone: Tone, detail = turnDetail): StatusView => ({ label, tone, detail, tags });
   switch (c.state) {
     case 'offline':
@@ -99,6 +97,11 @@ function healthView(model: ScreenModel): HealthView {
   if (!model.busConnected) return { text: 'bus offline', warning: true };
   const names = Object.keys(model.services).sort();
   const offline = names.filter((name) => !model.services[name]);
-  if (offline.length > 0) return { text: `offline: ${offline.join(', ')}`, warning: true };
+  const problems = [
+    ...(offline.length > 0 ? [`offline: ${offline.join(', ')}`] : []),
+    // A device the service cannot open: only while its service runs (otherwise it says offline).
+    ...model.failingDevices.filter((device) => model.services[device === 'microphone' ? 'audio-capture' : 'playback'] !== false).map((device) => `no ${device}`),
+  ];
+  if (problems.length > 0) return { text: problems.join(' · '), warning: true };
   return { text: `${names.length} services online`, warning: false };
 }

@@ -134,11 +134,13 @@ describe('the framebuffer output, on a file-backed fake device', () => {
     await expect(Framebuffer.open(fake.device, fake.sysfsDir, 'auto')).rejects.toThrow(/24 bits per pixel is not supported \(16 and 32 are\)/);
     await expect(Framebuffer.open(fake.device, fake.sysfsDir, 'rgb565')).rejects.toThrow(/needs 16 bits per pixel, the device has 24/);
     await expect(Framebuffer.open(join(dir, 'fb7'), fake.sysfsDir, 'auto')).rejects.toThrow(FramebufferError);
-    await expect(Framebuffer.open(join(dir, 'fb7'), fake.sysfsDir, 'auto')).rejects.toThrow(/is the panel's driver loaded/);
+    await expect(Framebuffer.open(join(dir, 'fb7'), fake.sysfsDir, 'auto')).rejects.toThrow(/fb7: cannot open it: no such device: is the panel's driver loaded/);
+    rmSync(join(fake.sysfsDir, 'fb0', 'stride'));
+    await expect(Framebuffer.open(fake.device, fake.sysfsDir, 'auto')).rejects.toThrow(/cannot read its geometry from .*fb0\/stride/);
     const small = createFakeFramebuffer(tempDir(), { widthPx: 240, heightPx: 280, bitsPerPixel: 16 });
     writeFileSync(small.device, Buffer.alloc(100));
     await expect(Framebuffer.open(small.device, small.sysfsDir, 'auto')).rejects.toThrow(/100 bytes, smaller than its geometry/);
     rmSync(small.device);
-    await expect(Framebuffer.open(small.device, small.sysfsDir, 'auto')).rejects.toThrow(/no such device \(in a container, pass it with `devices/);
+    await expect(Framebuffer.open(small.device, small.sysfsDir, 'auto')).rejects.toThrow(/no such device.*In a container, pass it with `devices: \[\/dev\/fb0\]`/);
   });
 });

@@ -117,6 +117,10 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'assistant-offline',
     events: [...healthy, conversation('assistantSpeaking'), ...exchange, { type: 'status', service: 'conversation-state', online: false }],
   },
+  {
+    name: 'no-microphone',
+    events: [...healthy, conversation('listening'), { type: 'device', device: 'microphone', ok: false }],
+  },
   { name: 'no-bus', events: [{ type: 'bus', connected: false }] },
   { name: 'starting', events: [...healthy] },
 ];
