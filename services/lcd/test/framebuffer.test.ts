@@ -1,13 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FakeClock } from '@voxbus/shared/testing';
-import { MetricsRegistry } from '@voxbus/shared';
 import { PNG } from 'pngjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { captureLog } from '../../../test/helpers/log-capture.js';
 import { DEFAULT_FONT_FILES, LCD_DEFAULTS } from '../src/config.js';
-import { Display } from '../src/display.js';
 import { createFakeFramebuffer } from '../src/fake-framebuffer.js';
 import { loadFonts } from '../src/fonts.js';
 import { Framebuffer, FramebufferError } from '../src/framebuffer.js';
@@ -101,31 +97,6 @@ describe('the framebuffer output, on a file-backed fake device', () => {
     const scribbled = rowsWith((row) => row.every((b) => b === 0xaa));
     expect(scribbled.length).toBe(280 - meter.height);
     expect(scribbled.some((y) => y >= meter.y && y < meter.y + meter.height)).toBe(false);
-  });
-
-  it('rate-limits frames: a burst of 50 updates in 100 ms is drawn in at most two frames, the last one current', async () => {
-    const dir = tempDir();
-    const fake = createFakeFramebuffer(dir, { widthPx: 240, heightPx: 280, bitsPerPixel: 16 });
-    const { renderer, output, model } = await drawOnce(fake.device, fake.sysfsDir, 0, 'state-listening');
-    const clock = new FakeClock();
-    const metrics = new MetricsRegistry();
-    const frames: number[] = [];
-    const display = new Display({ renderer, outputs: [output], clock, log: captureLog().log, metrics, refreshHz: 10, onFrame: () => frames.push(clock.nowMs()) });
-    let current = model;
-    for (let i = 0; i < 50; i++) {
-      current = reduceScreen(current, levels(-60 + i, -60, false));
-      display.show(current);
-      clock.advance(2);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    clock.advance(200);
-    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
-    expect(frames.length).toBeGreaterThanOrEqual(1);
-    expect(frames.length).toBeLessThanOrEqual(2);
-    // The last frame drew the newest level: rendering it again changes nothing.
-    expect(renderer.render(current)).toEqual([]);
-    expect(metrics.snapshot()['frames.drawn']).toBe(frames.length);
-    await display.stop();
   });
 
   it('refuses a device it cannot use with an error that says what to do', async () => {
