@@ -1,7 +1,7 @@
 import type { Bus, Clock, Logger, MetricsRegistry } from '@voxbus/shared';
 import { subscribeScreenEvents } from './bus-input.js';
 import type { LcdConfig } from './config.js';
-import { Display, type FrameTiming } from './display.js';
+import { Display } from './display.js';
 import { loadFonts } from './fonts.js';
 import { openOutputs } from './open-outputs.js';
 import { ScreenRenderer } from './renderer.js';
@@ -12,7 +12,6 @@ export interface LcdDeps {
   readonly clock: Clock;
   readonly log: Logger;
   readonly metrics: MetricsRegistry;
-  readonly onFrame?: (timing: FrameTiming) => void;
 }
 
 /**
@@ -29,7 +28,7 @@ export async function startLcd(config: LcdConfig, deps: LcdDeps): Promise<{ stop
   }
   const { outputs, widthPx, heightPx } = await openOutputs(config, log);
   const renderer = new ScreenRenderer({ ...config.fonts, widthPx, heightPx, margins: config.margins, colours: config.colours, fontFamily: fonts.family });
-  const display = new Display({ renderer, outputs, clock, log, metrics, refreshHz: config.refreshHz, ...(deps.onFrame ? { onFrame: deps.onFrame } : {}) });
+  const display = new Display({ renderer, outputs, clock, log, metrics, refreshHz: config.refreshHz });
 
   let model = EMPTY_SCREEN;
   let holding = outputs.length > 0;
