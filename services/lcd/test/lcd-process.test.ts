@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitForPort } from '@voxbus/shared/testing';
@@ -49,7 +49,7 @@ async function broker(env: Record<string, string>) {
 }
 
 describe('lcd as its own process', () => {
-  it('draws the retained state at once on a fake RGB565 framebuffer, then follows transcripts and service health', async () => {
+  it('draws the retained state at once on a fake RGB565 framebuffer, follows transcripts and service health, and redraws the present after kill -9', async () => {
     const dir = tempDir();
     const fake = createFakeFramebuffer(dir, { widthPx: 240, heightPx: 280, bitsPerPixel: 16 });
     const { ports, probe } = await broker({});
@@ -82,6 +82,17 @@ describe('lcd as its own process', () => {
     const metrics = await probe.waitForJson<Metrics>('voxbus/lcd/metrics', (m) => (m.counters['frames.drawn'] ?? 0) >= 3, 5000);
     expect(metrics.counters['frames.failed']).toBe(0);
     expect(metrics.counters['events.in']).toBeGreaterThanOrEqual(events.length - 1);
+
+    // Killed outright: the run command restarts it, and it draws the present again from what the
+    // broker retained (the panel blanked meanwhile, so the picture is really redrawn). The
+    // transcript was not retained: a restarted screen starts without it.
+    const { pid } = probe.on('voxbus/lcd/status').at(-1)?.json as { pid: number };
+    const before = probe.messages.length;
+    process.kill(pid, 'SIGKILL');
+    writeFileSync(fake.device, Buffer.alloc(480 * 280));
+    await probe.waitForJson('voxbus/lcd/status', (s: { status: string; pid: number }) => s.status === 'online' && s.pid !== pid, 10_000, before);
+    const retained = events.filter((e) => e.type !== 'transcript');
+    await showsEventually('the present after a restart', screen, () => retained);
   });
 
   it('without its framebuffer: one clear error, the PNG file instead; bad messages are counted and skipped', async () => {
