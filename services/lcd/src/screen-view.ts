@@ -80,7 +80,20 @@ function statusView(model: ScreenModel): StatusView {
 function transcriptView(model: ScreenModel): TranscriptView {
   const c = model.conversation;
   const notice = c?.state === 'error' && c.lastError ? c.lastError.message : null;
-  return { notice, user: model.user?.text.trim() || null, assistant: model.assistant?.text.trim() || null };
+  return { notice, user: tail(model.user?.text), assistant: tail(model.assistant?.text) };
+}
+
+/**
+ * Only the end of a long text can be on screen (it scrolls to the newest line), so only the end
+ * is wrapped at each frame: a two-minute reply costs what a paragraph does. No screen in reach
+ * shows 1000 characters, so the cut is never in view.
+ */
+const TEXT_TAIL_CHARS = 1000;
+
+function tail(text: string | undefined): string | null {
+  const trimmed = text?.trim();
+  if (!trimmed) return null;
+  return trimmed.length > TEXT_TAIL_CHARS ? trimmed.slice(-TEXT_TAIL_CHARS) : trimmed;
 }
 
 function meterView(model: ScreenModel): MeterView {

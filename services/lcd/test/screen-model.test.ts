@@ -49,4 +49,11 @@ describe('the screen model', () => {
     expect(failed.status).toMatchObject({ label: 'Error', detail: 'rate_limited', tone: 'warning' });
     expect(failed.transcript.notice).toBe('Too many requests');
   });
+
+  it('hands the renderer only the end of a very long reply (the part that can be on screen)', () => {
+    const words = Array.from({ length: 2000 }, (_, i) => transcript('assistant', `word${i} `, 'a1', 'delta'));
+    const view = screenView(run(...healthy, conversation('assistantSpeaking'), ...words));
+    expect(view.transcript.assistant?.length).toBe(1000);
+    expect(view.transcript.assistant?.endsWith('word1999')).toBe(true);
+  });
 });
