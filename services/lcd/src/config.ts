@@ -85,7 +85,8 @@ export const LCD_DEFAULTS: LcdConfig = {
   widthPx: 240,
   heightPx: 280,
   rotationDeg: 0,
-  margins: { topPx: 10, rightPx: 8, bottomPx: 10, leftPx: 8 },
+  // The .NET predecessor's corner margin on the same panel (its corners are rounded).
+  margins: { topPx: 15, rightPx: 15, bottomPx: 15, leftPx: 15 },
   fonts: { files: DEFAULT_FONT_FILES, textSizePx: 15, stateSizePx: 24 },
   colours: {
     background: '#000000',

@@ -112,8 +112,16 @@ export class ScreenRenderer {
     ctx.arc(box.x + radius, labelTop + Math.round(stateSizePx * 0.55), radius, 0, 2 * Math.PI);
     ctx.fill();
     const labelX = box.x + 2 * radius + Math.round(radius * 0.8);
+    const labelWidth = box.x + box.width - labelX;
+    // A label too long for the line is set smaller (to 70 %) before it is cut: "Conversation
+    // ended" on a 240 px screen reads better whole and smaller than cut.
+    let sizePx = stateSizePx;
     ctx.font = this.stateFont;
-    ctx.fillText(this.fit(status.label, box.x + box.width - labelX), labelX, labelTop);
+    while (sizePx > stateSizePx * 0.7 && ctx.measureText(status.label).width > labelWidth) {
+      sizePx -= 1;
+      ctx.font = `bold ${sizePx}px ${this.options.fontFamily}`;
+    }
+    ctx.fillText(this.fit(status.label, labelWidth), labelX, labelTop + Math.round((stateSizePx - sizePx) * 0.6));
 
     const detailTop = labelTop + Math.round(stateSizePx * 1.3);
     ctx.font = this.smallFont;

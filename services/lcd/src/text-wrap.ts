@@ -7,8 +7,10 @@ export type MeasurePx = (text: string) => number;
 const words = new Intl.Segmenter(undefined, { granularity: 'word' });
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
-// Closing punctuation stays at the end of the line before it, never opens one (、。，！？ too).
+// Closing punctuation stays at the end of the line before it, never opens one (、。，！？ too);
+// opening punctuation stays with the word after it, never ends a line.
 const NO_LINE_START = /^[\s.,;:!?)\]}»”’、。，．：；！？）」』】〉》]+$/u;
+const NO_LINE_END = /^[(\[{«“‘（「『【〈《]+$/u;
 
 /**
  * Greedy line wrapping to `maxWidthPx`: at word boundaries (ICU's, which cover CJK), a word
@@ -24,7 +26,7 @@ export function wrapText(text: string, maxWidthPx: number, measure: MeasurePx): 
 function wrapParagraph(paragraph: string, maxWidthPx: number, measure: MeasurePx, lines: string[]): void {
   const first = lines.length;
   let line = '';
-  for (const { segment } of words.segment(paragraph)) {
+  for (const segment of glueOpening(paragraph)) {
     const blank = /^\s+$/u.test(segment);
     if (line === '' && blank) continue;
     const candidate = line + segment;
@@ -37,6 +39,19 @@ function wrapParagraph(paragraph: string, maxWidthPx: number, measure: MeasurePx
   }
   // An empty paragraph (a blank line in the text) is kept as an empty line.
   if (line !== '' || lines.length === first) lines.push(line.trimEnd());
+}
+
+/** The paragraph's word segments, each opening bracket or quote joined to the segment after it. */
+function* glueOpening(paragraph: string): Generator<string> {
+  let held = '';
+  for (const { segment } of words.segment(paragraph)) {
+    if (NO_LINE_END.test(segment)) held += segment;
+    else {
+      yield held + segment;
+      held = '';
+    }
+  }
+  if (held) yield held;
 }
 
 /** Pushes the full lines of a word too wide for one and returns what is left for the next. */

@@ -45,4 +45,9 @@ describe('wrapText', () => {
     const lines = wrapText('aaaa bbbb    cccc', 60, measure);
     expect(lines).toEqual(['aaaa', 'bbbb', 'cccc']);
   });
+
+  it('keeps an opening bracket or quote with the word after it', () => {
+    expect(wrapText('refused (401) now', 90, measure)).toEqual(['refused', '(401) now']);
+    expect(wrapText('他说「你好」吧', 100, measure).every((line) => !line.endsWith('「'))).toBe(true);
+  });
 });
