@@ -6,7 +6,8 @@ const OWNER = 'lcd';
 /**
  * Everything the screen shows, from the bus: the retained conversation state and service
  * statuses (delivered at once on subscribe, so a restarted lcd draws the present), the audio
- * devices' states, transcripts, levels and the bus connection itself. Handlers only hand events on: nothing here waits.
+ * devices' states, transcripts, levels and the bus connection itself. Handlers only hand events
+ * on: nothing here waits.
  */
 export function subscribeScreenEvents(bus: Bus, onEvent: (event: ScreenEvent) => void): () => void {
   bus.subscribe(OWNER, 'conversation.state', {}, ({ payload }) => onEvent({ type: 'conversation', state: payload }));
