@@ -48,8 +48,10 @@ export async function measureFrames(options: {
   const dir = mkdtempSync(join(tmpdir(), 'voxbus-bench-lcd-'));
   try {
     const fake = createFakeFramebuffer(dir, { widthPx: options.widthPx, heightPx: options.heightPx, bitsPerPixel: options.bitsPerPixel });
-    const framebuffer = await Framebuffer.open(fake.device, fake.sysfsDir, 'auto');
-    const output = options.output === 'framebuffer' ? new FramebufferOutput(framebuffer, 0) : new PngFileOutput(join(dir, 'screen.png'));
+    const output =
+      options.output === 'framebuffer'
+        ? new FramebufferOutput(await Framebuffer.open(fake.device, fake.sysfsDir, 'auto'), 0)
+        : new PngFileOutput(join(dir, 'screen.png'));
     const renderer = new ScreenRenderer({
       ...LCD_DEFAULTS,
       ...LCD_DEFAULTS.fonts,
@@ -79,8 +81,8 @@ export async function measureFrames(options: {
       total.push(t2 - t0);
       bytes += dirty.reduce((sum, rect) => sum + rect.height * fake.strideBytes, 0);
     }
+    // (Closes the framebuffer too.)
     await output.close();
-    await framebuffer.close();
     return {
       frames: total.length,
       renderMs: summary(render),

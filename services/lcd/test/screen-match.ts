@@ -2,6 +2,7 @@ import { PNG } from 'pngjs';
 import { waitFor } from '../../../test/helpers/wait.js';
 import { DEFAULT_FONT_FILES, LCD_DEFAULTS } from '../src/config.js';
 import { loadFonts } from '../src/fonts.js';
+import { layoutScreen } from '../src/layout.js';
 import type { Rect } from '../src/pixel-format.js';
 import { ScreenRenderer } from '../src/renderer.js';
 import { EMPTY_SCREEN, reduceScreen, type ScreenEvent } from '../src/screen-model.js';
@@ -18,12 +19,8 @@ export interface MatchOptions {
   readonly ignore?: readonly ('status' | 'transcript' | 'meter' | 'health')[];
 }
 
-function renderer(widthPx: number, heightPx: number): ScreenRenderer {
-  return new ScreenRenderer({ ...LCD_DEFAULTS, ...LCD_DEFAULTS.fonts, widthPx, heightPx, fontFamily });
-}
-
 export function expectedPicture(events: readonly ScreenEvent[], widthPx: number, heightPx: number): PNG {
-  const screen = renderer(widthPx, heightPx);
+  const screen = new ScreenRenderer({ ...LCD_DEFAULTS, ...LCD_DEFAULTS.fonts, widthPx, heightPx, fontFamily });
   screen.render(events.reduce(reduceScreen, EMPTY_SCREEN));
   const png = new PNG({ width: widthPx, height: heightPx });
   png.data.set(screen.pixels({ x: 0, y: 0, width: widthPx, height: heightPx }));
@@ -43,7 +40,7 @@ export async function showsEventually(what: string, read: () => PNG | undefined,
       const actual = read();
       if (!actual) return undefined;
       const expected = expectedPicture(events(), actual.width, actual.height);
-      const bands = renderer(actual.width, actual.height).layout.bands;
+      const { bands } = layoutScreen({ ...LCD_DEFAULTS, ...LCD_DEFAULTS.fonts, widthPx: actual.width, heightPx: actual.height });
       for (const region of options.ignore ?? []) {
         blank(actual, bands[region]);
         blank(expected, bands[region]);
