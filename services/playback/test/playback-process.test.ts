@@ -19,6 +19,10 @@ interface ItemEvent {
   receivedMs: number;
 }
 
+interface PlaybackMetrics {
+  counters: Record<string, number>;
+}
+
 interface SpeakerState {
   state: string;
   error: { code: string; message: string } | null;
@@ -78,7 +82,11 @@ const idle = (probe: Probe) => probe.waitForJson<SpeakerState>('voxbus/playback/
 
 describe('playback as its own process on the virtual board', () => {
   it('plays audio delivered in irregular bursts without gaps, and says what it played', async () => {
-    const { board, probe } = await stack();
+    // The jitter buffer and the device buffer are larger than the other tests': with the whole
+    // suite running on two cores, 100 ms and 40 ms left gaps in 2 of 10 runs here, with the
+    // sender on schedule (frames late through the broker, or a device xrun). What is tested
+    // here is that bursts and pauses are smoothed, not how small a buffer a loaded machine keeps fed.
+    const { board, probe } = await stack({ VOXBUS_PLAYBACK__JITTER_MS: '250', VOXBUS_PLAYBACK__BUFFER_PERIODS: '8' });
     await idle(probe);
     const source = await speech('Frames arrive in bursts, as a network delivers them, and play without a gap.', RATE_HZ);
     const frames = outputFrames('item_burst', source);
@@ -86,14 +94,16 @@ describe('playback as its own process on the virtual board', () => {
     await sleep(200);
     // Bursts of 1 to 12 frames, 0 to 150 ms apart, as the realtime service streams a reply:
     // faster than real time on average, with pauses longer than a frame. A network may fall
-    // behind real time by less than the jitter buffer (100 ms here) without an audible gap;
+    // behind real time by less than the jitter buffer (250 ms here) without an audible gap;
     // the schedule lets it fall 20 ms behind, measured against the clock as it is sent, and
     // leaves the rest for timers that fire late on a loaded machine.
     const random = lcg(7);
     const startedAt = Date.now();
     let deliveredMs = 0;
+    let mostBehindMs = 0;
     for (let i = 0; i < frames.length; ) {
       const burst = 1 + Math.floor(random() * 12);
+      mostBehindMs = Math.max(mostBehindMs, Date.now() - startedAt - deliveredMs);
       for (const frame of frames.slice(i, i + burst)) await probe.publish('voxbus/audio/output', frame);
       i += burst;
       deliveredMs += burst * 20;
@@ -106,9 +116,13 @@ describe('playback as its own process on the virtual board', () => {
     const heard = samples(pcm);
     const reference = samples(source);
     const { lagSamples, correlation } = align(reference, heard);
-    expect(correlation).toBeGreaterThan(0.95);
+    // Should it fail: how late the sender was, and whether the device underran meanwhile.
+    const atEnd = probe.messages.length;
+    const metrics = await probe.waitForJson<PlaybackMetrics>('voxbus/playback/metrics', () => true, 5000, atEnd);
+    const why = `sender at most ${mostBehindMs} ms behind real time; device xruns: ${metrics.counters['device.xruns']}`;
+    expect(correlation, why).toBeGreaterThan(0.95);
     // No gap anywhere: in every 5 ms block with speech in it, the speaker was as loud as the source.
-    expect(envelopeMismatches(reference, heard, lagSamples, RATE_HZ / 200)).toEqual([]);
+    expect(envelopeMismatches(reference, heard, lagSamples, RATE_HZ / 200), why).toEqual([]);
     expect(drained).toMatchObject({ itemId: 'item_burst', receivedMs: Math.round((reference.length * 1000) / RATE_HZ) });
     expect(Math.abs(drained.heardMs - drained.receivedMs)).toBeLessThanOrEqual(3);
     const played = probe.on('voxbus/audio/played').map((m) => decodeAudioFrame(m.payload));
@@ -152,7 +166,7 @@ describe('playback as its own process on the virtual board', () => {
     expect(lines.filter((line) => line.includes('voxbus_no_such_speaker') && line.includes('"level":50'))).toHaveLength(1);
     const status = probe.on('voxbus/playback/status').map((m) => (m.json as { status: string }).status);
     expect(status).not.toContain('offline');
-    const metrics = await probe.waitForJson<{ counters: Record<string, number> }>(
+    const metrics = await probe.waitForJson<PlaybackMetrics>(
       'voxbus/playback/metrics',
       (m) => (m.counters['frames.droppedNoDevice'] ?? 0) >= 10,
       10_000,
