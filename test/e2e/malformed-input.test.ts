@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../helpers/cleanup.js';
-import { encodeAudioFrame } from '@voxbus/shared';
+import { encodeAudioFrame, type Payload } from '@voxbus/shared';
 import { waitForPort } from '../helpers/ports.js';
 import { Probe } from '../helpers/probe.js';
 import { stackPorts, startRunner } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
 
-interface Metrics {
-  bus: { invalidReceived: Record<string, number> };
-  counters: Record<string, number>;
-}
+/** What a service publishes on voxbus/<service>/metrics. */
+type Metrics = Payload<'service.metrics'>;
 
 const onCleanup = cleanupAfterEach();
 

@@ -1,4 +1,4 @@
-import { type AudioFrame, decodeAudioFrame, encodeAudioFrame } from '@voxbus/shared';
+import { type AudioFrame, decodeAudioFrame, encodeAudioFrame, type Payload } from '@voxbus/shared';
 import { align, samples, sine, speech, startVirtualBoard, waitForPort } from '@voxbus/shared/testing';
 import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../../../test/helpers/cleanup.js';
@@ -9,10 +9,8 @@ import { waitFor } from '../../../test/helpers/wait.js';
 const onCleanup = cleanupAfterEach();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-interface Metrics {
-  bus: { invalidReceived: Record<string, number> };
-  counters: Record<string, number>;
-}
+/** What a service publishes on voxbus/<service>/metrics. */
+type Metrics = Payload<'service.metrics'>;
 interface VadEvent {
   kind: string;
   timeUs: number;

@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Payload } from '@voxbus/shared';
 import { waitForPort } from '@voxbus/shared/testing';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
@@ -15,10 +16,8 @@ import { showsEventually } from './screen-match.js';
 
 const onCleanup = cleanupAfterEach();
 
-interface Metrics {
-  bus: { invalidReceived: Record<string, number> };
-  counters: Record<string, number>;
-}
+/** What a service publishes on voxbus/<service>/metrics. */
+type Metrics = Payload<'service.metrics'>;
 
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'voxbus-lcd-'));

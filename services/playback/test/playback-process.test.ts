@@ -1,4 +1,4 @@
-import { type AudioFrame, decodeAudioFrame, encodeAudioFrame } from '@voxbus/shared';
+import { type AudioFrame, decodeAudioFrame, encodeAudioFrame, type Payload } from '@voxbus/shared';
 import { align, envelopeMismatches, loudSpans, samples, sine, speech, startVirtualBoard, type VirtualBoard, waitForPort } from '@voxbus/shared/testing';
 import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../../../test/helpers/cleanup.js';
@@ -19,9 +19,8 @@ interface ItemEvent {
   receivedMs: number;
 }
 
-interface PlaybackMetrics {
-  counters: Record<string, number>;
-}
+/** What a service publishes on voxbus/<service>/metrics. */
+type PlaybackMetrics = Payload<'service.metrics'>;
 
 interface SpeakerState {
   state: string;
