@@ -49,7 +49,7 @@ describe('the whole conversation on the virtual board, every service its own pro
 
   it('half-duplex with the acoustic echo path on: ten turns in a row, and the assistant never interrupts itself', async () => {
     const { board, probe } = await startBoardStack(onCleanup, { VOXBUS_CONVERSATION_STATE__MODE: 'half-duplex' });
-    await board.setEcho(true, 40);
+    await board.setEcho({ delayMs: 40 });
     const questions = await Promise.all(
       ['Hello there.', 'What time is it?', 'Turn on the lights.', 'How warm is it outside?', 'Play some music.'].map((text) => speech(text, 48_000)),
     );

@@ -49,7 +49,7 @@ for (const engine of engines) {
 
 process.stderr.write('bench:dsp: echo cancellation on the virtual board…\n');
 const board = await startVirtualBoard();
-await board.setEcho(true, 40);
+await board.setEcho({ delayMs: 40, gainDb: 0 });
 const runs: Record<string, EchoFigure[]> = {};
 const measure = async (name: string, run: () => Promise<EchoFigure>) => (runs[name] ??= []).push(await run());
 try {

@@ -128,7 +128,9 @@ bool PlaybackEngine::writePeriod(size_t contentFrames, uint64_t contentStart) {
   stats_.delayFrames.store(static_cast<uint64_t>(delay), std::memory_order_relaxed);
   updateHeard(delay);
 
-  if (contentFrames > 0) {
+  {
+    // Every period, silence included: the echo reference runs on between replies, so the dsp
+    // can tell silence from audio that has not arrived yet.
     PeriodSlot* slot = periodsOut_.beginWrite();
     if (slot != nullptr) {
       // The echo reference: this period, stamped with when its first sample reaches the speaker.
@@ -151,6 +153,9 @@ bool PlaybackEngine::writePeriod(size_t contentFrames, uint64_t contentStart) {
 void PlaybackEngine::run() {
   const snd_pcm_uframes_t period = granted_.periodFrames;
   bool contentSinceWake = false;
+  // Silent periods are reported too, but JS is woken for them only every 20 ms (one reference frame).
+  const snd_pcm_uframes_t silentWakeFrames = std::max<snd_pcm_uframes_t>(period, granted_.rateHz / 50);
+  snd_pcm_uframes_t framesSinceWake = 0;
   while (running()) {
     snd_pcm_sframes_t avail = snd_pcm_avail_update(pcm_);
     if (avail < 0) {
@@ -162,13 +167,15 @@ void PlaybackEngine::run() {
       const size_t content = buildPeriod();
       if (!writePeriod(content, contentStart)) return;
       contentSinceWake = contentSinceWake || content > 0;
+      framesSinceWake += period;
       avail -= static_cast<snd_pcm_sframes_t>(period);
     }
     // A PCM prepared after an xrun (or never started) starts once it holds a full buffer;
     // start it explicitly in case the threshold was not reached exactly.
     if (snd_pcm_state(pcm_) == SND_PCM_STATE_PREPARED) snd_pcm_start(pcm_);
-    if (contentSinceWake || wantsSpace_.exchange(false, std::memory_order_acq_rel)) {
+    if (contentSinceWake || framesSinceWake >= silentWakeFrames || wantsSpace_.exchange(false, std::memory_order_acq_rel)) {
       contentSinceWake = false;
+      framesSinceWake = 0;
       wake();
     }
     if (!waitReady()) return;

@@ -161,12 +161,10 @@ export class FakeAudioBackend implements AudioBackend {
     const timer = this.clock.setRepeating(`fake playback ${request.device}`, periodUs / 1000, () => {
       const { pcm, contentStart, contentFrames } = speaker.playPeriod();
       device.heard.push(pcm);
-      if (contentFrames > 0) {
-        const delayUs = ((granted.bufferFrames - granted.periodFrames) * 1e6) / granted.sampleRateHz;
-        const nowUs = this.clock.monotonicUs();
-        handlers.onPlayed?.({ pcm, frames: granted.periodFrames, timeUs: nowUs + delayUs, lostFramesBefore: 0, writtenUs: nowUs, contentStart, contentFrames });
-        handlers.onSpace?.();
-      }
+      const delayUs = ((granted.bufferFrames - granted.periodFrames) * 1e6) / granted.sampleRateHz;
+      const nowUs = this.clock.monotonicUs();
+      handlers.onPlayed?.({ pcm, frames: granted.periodFrames, timeUs: nowUs + delayUs, lostFramesBefore: 0, writtenUs: nowUs, contentStart, contentFrames });
+      if (contentFrames > 0) handlers.onSpace?.();
     });
     const stream = {
       fail: (error: AudioDeviceError) => {

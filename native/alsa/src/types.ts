@@ -126,7 +126,10 @@ export interface CaptureHandlers {
 }
 
 export interface PlaybackHandlers {
-  /** A period that went to the device with assistant audio in it (the echo reference). */
+  /**
+   * Every period that went to the device, silence included (the echo reference runs on between
+   * replies); `contentFrames` says how much of it was written audio.
+   */
   onPlayed?(period: PlayedPeriod): void;
   /** The audio thread took content from the ring: there is room to write more. */
   onSpace?(): void;

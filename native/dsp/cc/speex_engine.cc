@@ -27,17 +27,20 @@ class SpeexEngine final : public VoiceEngine {
 
   void Reverse(const int16_t* chunk) override { std::copy(chunk, chunk + ChunkSamples(), reference_.begin()); }
 
-  bool Capture(int16_t* chunk, int /*delayMs*/) override {
-    // The caller aligns the reference by timestamps and the filter covers echoTailMs, so the
-    // delay needs no separate handling here.
+  void Cancel(int16_t* chunk, int /*delayMs*/) override {
+    // The caller aligns the reference and the filter covers echoTailMs, so the delay needs no
+    // separate handling here.
+    if (echo_ == nullptr) return;
     const int samples = ChunkSamples();
-    if (echo_ != nullptr) {
-      std::copy(chunk, chunk + samples, input_.begin());
-      speex_echo_cancellation(echo_, input_.data(), reference_.data(), chunk);
-      meter_.Add(reference_.data(), input_.data(), chunk, samples);
-    }
+    std::copy(chunk, chunk + samples, input_.begin());
+    speex_echo_cancellation(echo_, input_.data(), reference_.data(), chunk);
+    meter_.Add(reference_.data(), input_.data(), chunk, samples);
+  }
+
+  bool Finish(int16_t* chunk) override {
     // The preprocessor re-synthesises whatever it is given, so when it only has to listen
     // (VAD alone) it runs on a copy and the audio passes untouched.
+    const int samples = ChunkSamples();
     const bool changes = echo_ != nullptr || options_.noiseSuppression || options_.gainControl;
     if (!changes && !options_.vad) return false;
     int16_t* target = chunk;

@@ -41,9 +41,17 @@ class VoiceEngine {
   int ChunkSamples() const { return options_.sampleRateHz / 100; }
   // The reference (what the speaker played) for the capture chunk that follows.
   virtual void Reverse(const int16_t* chunk) = 0;
-  // Processes one capture chunk in place; returns whether it holds voice. `delayMs` is how much
+  // The first half of a capture chunk, in place: echo cancellation against the reference given
+  // before it (and, where the engine does it there, noise suppression). `delayMs` is how much
   // later than the reference the echo reaches the microphone, as far as the caller knows.
-  virtual bool Capture(int16_t* chunk, int delayMs) = 0;
+  virtual void Cancel(int16_t* chunk, int delayMs) = 0;
+  // The second half, in place: gain (and the rest of the clean-up); returns whether the chunk
+  // holds voice. Split from Cancel so the caller can judge and gate the residual echo between.
+  virtual bool Finish(int16_t* chunk) = 0;
+  bool Capture(int16_t* chunk, int delayMs) {
+    Cancel(chunk, delayMs);
+    return Finish(chunk);
+  }
   virtual EngineStats Stats() const = 0;
   // Forgets everything learnt: a new stream starts.
   virtual void Reset() = 0;

@@ -32,6 +32,8 @@ Napi::Function VoiceProcessor::Define(Napi::Env env) {
                      {
                          InstanceMethod<&VoiceProcessor::Reverse>("reverse"),
                          InstanceMethod<&VoiceProcessor::Capture>("capture"),
+                         InstanceMethod<&VoiceProcessor::Cancel>("cancel"),
+                         InstanceMethod<&VoiceProcessor::Finish>("finish"),
                          InstanceMethod<&VoiceProcessor::Stats>("stats"),
                          InstanceMethod<&VoiceProcessor::Reset>("reset"),
                      });
@@ -106,6 +108,27 @@ Napi::Value VoiceProcessor::Capture(const Napi::CallbackInfo& info) {
   const int delayMs = static_cast<int>(info[1].As<Napi::Number>().Int32Value());
   try {
     return Napi::Boolean::New(info.Env(), engine_->Capture(chunk, delayMs));
+  } catch (const std::exception& error) {
+    throw Napi::Error::New(info.Env(), error.what());
+  }
+}
+
+Napi::Value VoiceProcessor::Cancel(const Napi::CallbackInfo& info) {
+  int16_t* chunk = Chunk(info);
+  if (!info[1].IsNumber()) throw Napi::TypeError::New(info.Env(), "delayMs must be a number");
+  const int delayMs = static_cast<int>(info[1].As<Napi::Number>().Int32Value());
+  try {
+    engine_->Cancel(chunk, delayMs);
+  } catch (const std::exception& error) {
+    throw Napi::Error::New(info.Env(), error.what());
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value VoiceProcessor::Finish(const Napi::CallbackInfo& info) {
+  int16_t* chunk = Chunk(info);
+  try {
+    return Napi::Boolean::New(info.Env(), engine_->Finish(chunk));
   } catch (const std::exception& error) {
     throw Napi::Error::New(info.Env(), error.what());
   }

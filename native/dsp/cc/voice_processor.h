@@ -19,6 +19,8 @@ class VoiceProcessor : public Napi::ObjectWrap<VoiceProcessor> {
  private:
   Napi::Value Reverse(const Napi::CallbackInfo& info);
   Napi::Value Capture(const Napi::CallbackInfo& info);
+  Napi::Value Cancel(const Napi::CallbackInfo& info);
+  Napi::Value Finish(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Reset(const Napi::CallbackInfo& info);
   int16_t* Chunk(const Napi::CallbackInfo& info);

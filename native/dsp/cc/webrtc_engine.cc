@@ -28,25 +28,22 @@ class WebrtcEngine final : public VoiceEngine {
     if (!options_.echoCancellation) return;
     ToFloat(chunk);
     float* channels[1] = {buffer_.data()};
-    Check(apm_->ProcessReverseStream(channels, stream_, stream_, channels), "ProcessReverseStream");
+    Check(cancel_->ProcessReverseStream(channels, stream_, stream_, channels), "ProcessReverseStream");
   }
 
-  bool Capture(int16_t* chunk, int delayMs) override {
+  void Cancel(int16_t* chunk, int delayMs) override {
     // With nothing to do, APM would still resample 24 kHz through its 32 kHz core and back.
-    if (!options_.echoCancellation && !options_.noiseSuppression && !options_.gainControl && !options_.vad && !options_.highPass) return false;
-    ToFloat(chunk);
-    float* channels[1] = {buffer_.data()};
+    if (!options_.echoCancellation && !options_.noiseSuppression && !options_.highPass) return;
     // Required before every chunk while the AEC runs; a value out of its range is clamped
     // by APM and only reported, which is what we want from a hint.
-    if (options_.echoCancellation) apm_->set_stream_delay_ms(std::max(0, delayMs));
-    // A delay outside APM's range comes back as a warning and is clamped: still processed.
-    const int code = apm_->ProcessStream(channels, stream_, stream_, channels);
-    if (code != AudioProcessing::kBadStreamParameterWarning) Check(code, "ProcessStream");
-    for (int i = 0; i < ChunkSamples(); ++i) {
-      const float scaled = buffer_[i] * 32768.0f;
-      chunk[i] = static_cast<int16_t>(std::clamp(scaled, -32768.0f, 32767.0f) + (scaled >= 0 ? 0.5f : -0.5f));
-    }
-    return options_.vad && apm_->voice_detection()->stream_has_voice();
+    if (options_.echoCancellation) cancel_->set_stream_delay_ms(std::max(0, delayMs));
+    Process(cancel_.get(), chunk);
+  }
+
+  bool Finish(int16_t* chunk) override {
+    if (!options_.gainControl && !options_.vad) return false;
+    Process(finish_.get(), chunk);
+    return options_.vad && finish_->voice_detection()->stream_has_voice();
   }
 
   EngineStats Stats() const override {
@@ -54,23 +51,26 @@ class WebrtcEngine final : public VoiceEngine {
     if (options_.echoCancellation) {
       webrtc::EchoCancellation::Metrics metrics;
       // APM reports -100 (kOffsetLevel) until it has a figure.
-      if (apm_->echo_cancellation()->GetMetrics(&metrics) == AudioProcessing::kNoError) {
+      if (cancel_->echo_cancellation()->GetMetrics(&metrics) == AudioProcessing::kNoError) {
         if (metrics.echo_return_loss_enhancement.instant > -100) stats.erleDb = metrics.echo_return_loss_enhancement.instant;
         if (metrics.echo_return_loss.instant > -100) stats.erlDb = metrics.echo_return_loss.instant;
       }
       int median = 0, deviation = 0;
       float poor = 0;
-      if (apm_->echo_cancellation()->GetDelayMetrics(&median, &deviation, &poor) == AudioProcessing::kNoError && median >= 0)
+      if (cancel_->echo_cancellation()->GetDelayMetrics(&median, &deviation, &poor) == AudioProcessing::kNoError && median >= 0)
         stats.delayMs = median;
-      stats.echoPresent = apm_->echo_cancellation()->stream_has_echo();
+      stats.echoPresent = cancel_->echo_cancellation()->stream_has_echo();
     }
-    if (options_.noiseSuppression) stats.speechProbability = apm_->noise_suppression()->speech_probability();
+    if (options_.noiseSuppression) stats.speechProbability = cancel_->noise_suppression()->speech_probability();
     return stats;
   }
 
   void Reset() override { Create(); }
 
  private:
+  // Two modules, so the residual echo can be judged (and gated) between cancellation and gain:
+  // `cancel_` runs the AEC and noise suppression, `finish_` the gain and the voice detector, in
+  // the order one module would run them.
   void Create() {
     webrtc::Config config;
     config.Set<webrtc::ExtendedFilter>(new webrtc::ExtendedFilter(true));
@@ -78,13 +78,11 @@ class WebrtcEngine final : public VoiceEngine {
     // The experimental AGC drives an analog (mixer) gain, which a board's ALSA device does not
     // hand us; the digital AGC below does the work.
     config.Set<webrtc::ExperimentalAgc>(new webrtc::ExperimentalAgc(false));
-    apm_.reset(AudioProcessing::Create(config));
-    if (!apm_) throw std::runtime_error("webrtc AudioProcessing::Create failed");
-    webrtc::ProcessingConfig processing = {{stream_, stream_, stream_, stream_}};
-    Check(apm_->Initialize(processing), "Initialize");
-    Check(apm_->high_pass_filter()->Enable(options_.highPass), "high_pass_filter");
+    cancel_ = Make(config);
+    finish_ = Make(config);
+    Check(cancel_->high_pass_filter()->Enable(options_.highPass), "high_pass_filter");
     if (options_.echoCancellation) {
-      auto* aec = apm_->echo_cancellation();
+      auto* aec = cancel_->echo_cancellation();
       Check(aec->enable_drift_compensation(false), "enable_drift_compensation");
       static const webrtc::EchoCancellation::SuppressionLevel kLevels[] = {
           webrtc::EchoCancellation::kLowSuppression, webrtc::EchoCancellation::kModerateSuppression,
@@ -97,11 +95,11 @@ class WebrtcEngine final : public VoiceEngine {
     if (options_.noiseSuppression) {
       static const webrtc::NoiseSuppression::Level kLevels[] = {webrtc::NoiseSuppression::kLow, webrtc::NoiseSuppression::kModerate,
                                                                 webrtc::NoiseSuppression::kHigh, webrtc::NoiseSuppression::kVeryHigh};
-      Check(apm_->noise_suppression()->set_level(kLevels[options_.noiseLevel]), "noise_suppression level");
-      Check(apm_->noise_suppression()->Enable(true), "noise_suppression");
+      Check(cancel_->noise_suppression()->set_level(kLevels[options_.noiseLevel]), "noise_suppression level");
+      Check(cancel_->noise_suppression()->Enable(true), "noise_suppression");
     }
     if (options_.gainControl) {
-      auto* agc = apm_->gain_control();
+      auto* agc = finish_->gain_control();
       Check(agc->set_mode(webrtc::GainControl::kAdaptiveDigital), "gain_control mode");
       Check(agc->set_target_level_dbfs(options_.gainTargetDbfs), "gain_control target");
       Check(agc->set_compression_gain_db(options_.gainMaxDb), "gain_control compression");
@@ -112,9 +110,31 @@ class WebrtcEngine final : public VoiceEngine {
       static const webrtc::VoiceDetection::Likelihood kLikelihoods[] = {
           webrtc::VoiceDetection::kVeryLowLikelihood, webrtc::VoiceDetection::kLowLikelihood,
           webrtc::VoiceDetection::kModerateLikelihood, webrtc::VoiceDetection::kHighLikelihood};
-      Check(apm_->voice_detection()->set_likelihood(kLikelihoods[options_.vadLikelihood]), "voice_detection likelihood");
-      Check(apm_->voice_detection()->set_frame_size_ms(10), "voice_detection frame size");
-      Check(apm_->voice_detection()->Enable(true), "voice_detection");
+      Check(finish_->voice_detection()->set_likelihood(kLikelihoods[options_.vadLikelihood]), "voice_detection likelihood");
+      Check(finish_->voice_detection()->set_frame_size_ms(10), "voice_detection frame size");
+      Check(finish_->voice_detection()->Enable(true), "voice_detection");
+    }
+  }
+
+  std::unique_ptr<AudioProcessing> Make(const webrtc::Config& config) {
+    std::unique_ptr<AudioProcessing> apm(AudioProcessing::Create(config));
+    if (!apm) throw std::runtime_error("webrtc AudioProcessing::Create failed");
+    webrtc::ProcessingConfig processing = {{stream_, stream_, stream_, stream_}};
+    Check(apm->Initialize(processing), "Initialize");
+    // Off unless asked for (on by default in some builds): the service has its own DC removal.
+    Check(apm->high_pass_filter()->Enable(false), "high_pass_filter");
+    return apm;
+  }
+
+  void Process(AudioProcessing* apm, int16_t* chunk) {
+    ToFloat(chunk);
+    float* channels[1] = {buffer_.data()};
+    // A delay outside APM's range comes back as a warning and is clamped: still processed.
+    const int code = apm->ProcessStream(channels, stream_, stream_, channels);
+    if (code != AudioProcessing::kBadStreamParameterWarning) Check(code, "ProcessStream");
+    for (int i = 0; i < ChunkSamples(); ++i) {
+      const float scaled = buffer_[i] * 32768.0f;
+      chunk[i] = static_cast<int16_t>(std::clamp(scaled, -32768.0f, 32767.0f) + (scaled >= 0 ? 0.5f : -0.5f));
     }
   }
 
@@ -128,7 +148,8 @@ class WebrtcEngine final : public VoiceEngine {
 
   webrtc::StreamConfig stream_;
   std::vector<float> buffer_;
-  std::unique_ptr<AudioProcessing> apm_;
+  std::unique_ptr<AudioProcessing> cancel_;
+  std::unique_ptr<AudioProcessing> finish_;
 };
 
 }  // namespace

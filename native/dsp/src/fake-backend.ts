@@ -116,9 +116,18 @@ class FakeVoiceProcessor implements VoiceProcessor {
   }
 
   capture(chunk: Int16Array, delayMs: number): boolean {
+    this.cancel(chunk, delayMs);
+    return this.finish(chunk);
+  }
+
+  cancel(chunk: Int16Array, delayMs: number): void {
     validateChunk(chunk, this.chunkSamples);
     validateDelay(delayMs);
     if (this.options.echoCancellation) this.cancelEcho(chunk);
+  }
+
+  finish(chunk: Int16Array): boolean {
+    validateChunk(chunk, this.chunkSamples);
     const level = power(chunk);
     // A noise floor that falls at once and rises slowly (3 dB a second): minimum tracking.
     const floor = Math.max(1e-9, Math.min(level, (this.noiseFloor ?? level) * 1.0069));

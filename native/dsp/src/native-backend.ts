@@ -20,6 +20,8 @@ interface NativeResampler {
 interface NativeVoiceProcessor {
   reverse(chunk: Int16Array): void;
   capture(chunk: Int16Array, delayMs: number): boolean;
+  cancel(chunk: Int16Array, delayMs: number): void;
+  finish(chunk: Int16Array): boolean;
   stats(): VoiceStats & { echoPresent: boolean };
   reset(): void;
 }
@@ -107,6 +109,17 @@ class NativeVoiceProcessorWrapper implements VoiceProcessor {
     validateChunk(chunk, this.chunkSamples);
     validateDelay(delayMs);
     return this.native.capture(chunk, delayMs);
+  }
+
+  cancel(chunk: Int16Array, delayMs: number): void {
+    validateChunk(chunk, this.chunkSamples);
+    validateDelay(delayMs);
+    this.native.cancel(chunk, delayMs);
+  }
+
+  finish(chunk: Int16Array): boolean {
+    validateChunk(chunk, this.chunkSamples);
+    return this.native.finish(chunk);
   }
 
   stats(): VoiceStats {

@@ -75,7 +75,15 @@ export interface VoiceProcessor {
   readonly chunkSamples: number;
   /** What the speaker played at the time of the capture chunk that follows (silence: zeros). */
   reverse(chunk: Int16Array): void;
-  /** Processes a microphone chunk in place; true when it holds voice. */
+  /**
+   * The first half of a microphone chunk, in place: echo cancellation against the reference
+   * given before it (and noise suppression, where the engine does it there: webrtc). The
+   * caller may judge and gate what is left of the echo before finish().
+   */
+  cancel(chunk: Int16Array, delayMs: number): void;
+  /** The second half, in place: gain and the rest of the clean-up; true when the chunk holds voice. */
+  finish(chunk: Int16Array): boolean;
+  /** cancel() then finish(). */
   capture(chunk: Int16Array, delayMs: number): boolean;
   stats(): VoiceStats;
   /** Forgets what it learnt (echo path, noise floor, gain): a new stream. */

@@ -3,8 +3,21 @@ import type { ConversationPort } from './port.js';
 
 /** The conversation's commands, as bus messages to the services that carry them out. */
 export function busPort(bus: Bus, clock: Clock): ConversationPort {
+  // Each is said once per change: the machine applies them on every transition, and a
+  // restarted service is told again from its retained state (resend), not by repetition.
+  let input: boolean | undefined;
+  let mic: boolean | undefined;
   return {
-    micMuted: (muted) => bus.publish(muted ? 'capture.cmd.mute' : 'capture.cmd.unmute', {}, {}),
+    inputMuted: (muted, resend = false) => {
+      if (muted === input && !resend) return;
+      input = muted;
+      bus.publish(muted ? 'dsp.cmd.mute' : 'dsp.cmd.unmute', {}, {});
+    },
+    micMuted: (muted, resend = false) => {
+      if (muted === mic && !resend) return;
+      mic = muted;
+      bus.publish(muted ? 'capture.cmd.mute' : 'capture.cmd.unmute', {}, {});
+    },
     speakerMuted: (muted) => bus.publish(muted ? 'playback.cmd.mute' : 'playback.cmd.unmute', {}, {}),
     flushPlayback: () => bus.publish('playback.cmd.flush', {}, {}),
     cancelResponse: () => bus.publish('gateway.cmd.cancel', {}, {}),

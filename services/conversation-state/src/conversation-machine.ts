@@ -1,5 +1,6 @@
 import { and, assign, cancel, fromCallback, raise, setup } from 'xstate';
 import {
+  BARGE_IN_CONFIRM_MS,
   type ConversationContext,
   type ConversationEvent,
   type ConversationInput,
@@ -7,6 +8,7 @@ import {
   type EarconName,
   effectiveMode,
   FINISH_TOOL,
+  LOCAL_VOICE_BEFORE_MS,
   manualTurns,
   type TurnOutcome,
 } from './machine-types.js';
@@ -36,8 +38,14 @@ export const conversationMachine = setup({
   },
   actions: {
     // ---- effects (implemented by effects.ts; no-ops here, so pure transitions can be computed)
-    /** Opens or closes the microphone: open when the state allows it and the user is not muted. */
+    /** Opens or closes what the model hears: open when the state allows it and the user is not muted. */
     applyMic: () => {},
+    /** Turns the microphone itself off or on: the user's mute. */
+    applyCapture: () => {},
+    /** Tells a dsp whose retained state disagrees (it restarted) what the model may hear. */
+    reconcileInput: () => {},
+    /** Tells an audio-capture whose retained state disagrees (it restarted) whether the user muted it. */
+    reconcileCapture: () => {},
     /** Mutes or unmutes the speaker to match `assistantMuted`. */
     applySpeaker: () => {},
     flushPlayback: () => {},
@@ -116,7 +124,20 @@ export const conversationMachine = setup({
     forgetResponse: assign({ responseId: null, responseDone: false, responseHadAudio: false, position: null, drained: false }),
     assumeReplyStreamed: assign({ responseDone: true, responseHadAudio: true, restoring: false }),
     stopRestoring: assign({ restoring: false, restoredState: null }),
-    echo: assign(({ event }) => ({ echoConverged: (event as E<'ECHO'>).converged })),
+    dspState: assign(({ event }) => {
+      const e = event as E<'DSP_STATE'>;
+      return { echoConverged: e.converged, dspVad: e.vad };
+    }),
+    /**
+     * The dsp's echo-aware VAD started or stopped hearing a voice (a no-op for the model's VAD).
+     * Every transition on a speech event runs it, so it is followed whichever state takes the event.
+     */
+    localVoice: assign(({ context, event }) => {
+      if ((event.type !== 'SPEECH_STARTED' && event.type !== 'SPEECH_STOPPED') || event.source !== 'local') return {};
+      return { localVoice: event.type === 'SPEECH_STARTED' ? { speaking: true, sinceUs: event.atUs } : { speaking: false, sinceUs: context.localVoice.sinceUs } };
+    }),
+    /** In auto mode the mode may change mid-reply: the microphone follows. */
+    allowMicForMode: assign(({ context }) => ({ micAllowed: effectiveMode(context) === 'full-duplex' })),
     playbackState: assign(({ event }) => ({ playbackPlaying: (event as E<'PLAYBACK_STATE'>).state === 'playing' })),
     mute: assign(({ context, event }) => {
       const { target } = event as E<'MUTE'> | E<'UNMUTE'>;
@@ -144,10 +165,26 @@ export const conversationMachine = setup({
   },
   guards: {
     gatewayIs: ({ event }, params: { state: E<'GATEWAY'>['state'] }) => event.type === 'GATEWAY' && event.state === params.state,
+    // Speech counts only while the model may hear it: the dsp's VAD runs on a microphone that
+    // stays on (for the echo canceller) while the model's input is shut.
     startCounts: ({ context, event }) => {
-      if (event.type !== 'SPEECH_STARTED' || context.settings.mode === 'push-to-talk') return false;
+      if (event.type !== 'SPEECH_STARTED' || context.settings.mode === 'push-to-talk' || !context.micAllowed) return false;
       return context.settings.vad === 'both' || context.settings.vad === event.source;
     },
+    localSource: ({ event }) => (event.type === 'SPEECH_STARTED' || event.type === 'SPEECH_STOPPED') && event.source === 'local',
+    /**
+     * A voice over the reply is a person's, not the speaker's echo: the dsp's echo-aware VAD heard
+     * it too (or it is the one taking turns, or there is none to ask).
+     */
+    nearEndConfirmed: ({ context }) => {
+      if (context.settings.vad === 'local' || !context.dspVad) return true;
+      const { localVoice, timing } = context;
+      if (localVoice.speaking) return true;
+      return localVoice.sinceUs !== undefined && timing.bargeInUs !== undefined && localVoice.sinceUs >= timing.bargeInUs - LOCAL_VOICE_BEFORE_MS * 1000;
+    },
+    /** The dsp's state flips auto mode between half- and full-duplex. */
+    modeChanges: ({ context, event }) =>
+      event.type === 'DSP_STATE' && effectiveMode(context) !== effectiveMode({ settings: context.settings, echoConverged: event.converged }),
     stopCounts: ({ context, event }) => {
       if (event.type !== 'SPEECH_STOPPED' || context.settings.mode === 'push-to-talk') return false;
       return event.source === (context.settings.vad === 'local' ? 'local' : 'server');
@@ -191,6 +228,7 @@ export const conversationMachine = setup({
     /** The listening cue is under 200 ms; if playback never says it drained, open anyway. */
     chimeMax: 1000,
     cutWait: CUT_WAIT_MS,
+    bargeInConfirm: BARGE_IN_CONFIRM_MS,
     /**
      * Everything received has played, yet the model's stream never said it ended (the event was
      * lost, a broker restarted): after this long in silence the reply is taken as over.
@@ -202,6 +240,8 @@ export const conversationMachine = setup({
   context: ({ input }) => ({
     settings: input.settings,
     echoConverged: false,
+    dspVad: false,
+    localVoice: { speaking: false, sinceUs: undefined },
     micAllowed: false,
     userMuted: input.restored?.userMuted ?? false,
     assistantMuted: input.restored?.assistantMuted ?? false,
@@ -221,15 +261,18 @@ export const conversationMachine = setup({
     cut: null,
   }),
   invoke: { src: 'bus', id: 'bus' },
-  entry: ['applySpeaker'],
+  entry: ['applySpeaker', 'applyCapture'],
   initial: 'offline',
   // Facts and commands that mean the same in every state.
   on: {
-    ECHO: { actions: 'echo' },
-    MUTE: { actions: ['mute', 'applyMic', 'applySpeaker'] },
-    UNMUTE: { actions: ['mute', 'applyMic', 'applySpeaker'] },
+    DSP_STATE: { actions: ['dspState', 'reconcileInput'] },
+    MUTE: { actions: ['mute', 'applyMic', 'applyCapture', 'applySpeaker'] },
+    UNMUTE: { actions: ['mute', 'applyMic', 'applyCapture', 'applySpeaker'] },
     // A restarted audio-capture starts unmuted, a restarted playback unmuted: say it again.
-    CAPTURE_STATE: { guard: 'capturing', actions: 'applyMic' },
+    CAPTURE_STATE: { guard: 'capturing', actions: 'reconcileCapture' },
+    // The dsp's VAD is followed everywhere (it confirms barge-in); states that take turns by it say so below.
+    SPEECH_STARTED: { actions: 'localVoice' },
+    SPEECH_STOPPED: { actions: 'localVoice' },
     PLAYBACK_STATE: [{ guard: 'playbackOpened', actions: ['playbackState', 'applySpeaker'] }, { actions: 'playbackState' }],
     PLAYBACK_POSITION: { guard: 'currentItem', actions: 'position' },
     TOOL_REQUESTED: [
@@ -349,7 +392,7 @@ export const conversationMachine = setup({
           always: [{ guard: 'finishRequested', target: '#conversation.ended' }],
           after: { idleTimeout: { guard: 'idleTimeoutOn', target: '#conversation.ended' } },
           on: {
-            SPEECH_STARTED: { guard: 'startCounts', target: 'userSpeaking' },
+            SPEECH_STARTED: { guard: 'startCounts', target: 'userSpeaking', actions: 'localVoice' },
             PTT_START: { guard: 'pushToTalk', target: 'userSpeaking' },
             // A response nobody spoke for (a typed question, a tool's continuation).
             RESPONSE_CREATED: { target: 'waiting', actions: ['newTurn', 'responseCreated'] },
@@ -376,8 +419,8 @@ export const conversationMachine = setup({
           entry: ['newTurn', { type: 'allowMic', params: { open: true } }, 'applyMic'],
           on: {
             SPEECH_STOPPED: [
-              { guard: and(['stopCounts', 'manual']), target: 'waiting', actions: ['markSpeechStopped', 'commitInput'] },
-              { guard: 'stopCounts', target: 'waiting', actions: 'markSpeechStopped' },
+              { guard: and(['stopCounts', 'manual']), target: 'waiting', actions: ['localVoice', 'markSpeechStopped', 'commitInput'] },
+              { guard: 'stopCounts', target: 'waiting', actions: ['localVoice', 'markSpeechStopped'] },
             ],
             PTT_STOP: { guard: 'pushToTalk', target: 'releasing', actions: 'markSpeechStopped' },
             // The model decided the turn ended before our VAD did (both: server ends turns).
@@ -418,13 +461,13 @@ export const conversationMachine = setup({
             SPEECH_STARTED: {
               guard: 'startCounts',
               target: 'userSpeaking',
-              actions: ['cancelResponse', 'flushPlayback', { type: 'reportTurn', params: { outcome: 'continued' } }],
+              actions: ['localVoice', 'cancelResponse', 'flushPlayback', { type: 'reportTurn', params: { outcome: 'continued' } }],
             },
             PTT_START: { guard: 'pushToTalk', target: 'userSpeaking', actions: ['cancelResponse', 'flushPlayback', { type: 'reportTurn', params: { outcome: 'continued' } }] },
           },
         },
         assistantSpeaking: {
-          entry: [{ type: 'allowMic', params: ({ context }) => ({ open: effectiveMode(context) === 'full-duplex' }) }, 'applyMic'],
+          entry: ['allowMicForMode', 'applyMic'],
           always: [
             { guard: and(['replyFinished', 'finishRequested']), target: '#conversation.ended', actions: { type: 'reportTurn', params: { outcome: 'answered' } } },
             { guard: and(['replyFinished', 'halfDuplex']), target: 'tail', actions: { type: 'reportTurn', params: { outcome: 'answered' } } },
@@ -440,6 +483,8 @@ export const conversationMachine = setup({
             ],
             RESPONSE_AUDIO: { actions: 'responseAudio' },
             RESPONSE_DONE: { actions: 'responseDone' },
+            // auto: convergence gained or lost mid-reply opens or shuts the model's input at once.
+            DSP_STATE: [{ guard: 'modeChanges', actions: ['dspState', 'allowMicForMode', 'applyMic'] }, { actions: ['dspState', 'reconcileInput'] }],
             PLAYBACK_STARTED: { guard: 'assistantItem', target: '.playing', actions: 'playbackStarted' },
             PLAYBACK_POSITION: { guard: 'currentItem', target: '.playing', actions: 'position' },
             PLAYBACK_DRAINED: { guard: 'currentItem', target: '.quiet', actions: 'drained' },
@@ -455,22 +500,33 @@ export const conversationMachine = setup({
           states: {
             playing: {
               on: {
-                SPEECH_STARTED: { guard: and(['startCounts', 'fullDuplex']), target: 'bargeIn', actions: 'markBargeIn' },
+                SPEECH_STARTED: { guard: and(['startCounts', 'fullDuplex']), target: 'bargeIn', actions: ['localVoice', 'markBargeIn'] },
                 PTT_START: { guard: 'pushToTalk', target: '#conversation.active.userSpeaking', actions: ['flushPlayback', 'cancelResponse', 'holdCut', 'armCutDeadline', { type: 'reportTurn', params: { outcome: 'interrupted' } }] },
               },
             },
-            /** Speech over the reply: it interrupts only if it lasts (a cough, a click does not). */
+            /**
+             * Speech over the reply: it interrupts only if it lasts (a cough, a click does not) and
+             * the dsp's echo-aware VAD says it is a person, not the speaker's own echo.
+             */
             bargeIn: {
+              initial: 'guarding',
               on: {
-                SPEECH_STOPPED: 'playing',
+                SPEECH_STOPPED: [{ guard: 'stopCounts', target: 'playing', actions: 'localVoice' }, { actions: 'localVoice' }],
+                SPEECH_STARTED: { actions: 'localVoice' },
                 // The position moves on while the guard runs: stay here, do not restart the guard.
                 PLAYBACK_POSITION: { guard: 'currentItem', actions: 'position' },
               },
-              after: {
-                bargeInMin: {
-                  target: '#conversation.active.userSpeaking',
-                  // In this order, at once: silence, stop the model, tell it what was heard.
-                  actions: ['flushPlayback', 'cancelResponse', 'holdCut', 'armCutDeadline', { type: 'reportTurn', params: { outcome: 'interrupted' } }],
+              states: {
+                guarding: { after: { bargeInMin: 'confirming' } },
+                confirming: {
+                  always: {
+                    guard: 'nearEndConfirmed',
+                    target: '#conversation.active.userSpeaking',
+                    // In this order, at once: silence, stop the model, tell it what was heard.
+                    actions: ['flushPlayback', 'cancelResponse', 'holdCut', 'armCutDeadline', { type: 'reportTurn', params: { outcome: 'interrupted' } }],
+                  },
+                  // Never confirmed: the model's VAD heard the echo. The reply goes on.
+                  after: { bargeInConfirm: '#conversation.active.assistantSpeaking.playing' },
                 },
               },
             },

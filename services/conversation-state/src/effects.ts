@@ -11,7 +11,16 @@ const msBetween = (fromUs: number | undefined, toUs: number | undefined) =>
 /** The machine's named effects, on the port. */
 export function conversationEffects(port: ConversationPort, log: Logger): ActionImplementations {
   return {
-    applyMic: ({ context }) => port.micMuted(!(context.micAllowed && !context.userMuted)),
+    applyMic: ({ context }) => port.inputMuted(!(context.micAllowed && !context.userMuted)),
+    applyCapture: ({ context }) => port.micMuted(context.userMuted),
+    // A restarted dsp or audio-capture comes up unmuted: tell it again what it should be.
+    reconcileInput: ({ context, event }) => {
+      const shut = !(context.micAllowed && !context.userMuted);
+      if (event.type === 'DSP_STATE' && event.muted !== shut) port.inputMuted(shut, true);
+    },
+    reconcileCapture: ({ context, event }) => {
+      if (event.type === 'CAPTURE_STATE' && (event.state === 'muted') !== context.userMuted) port.micMuted(context.userMuted, true);
+    },
     applySpeaker: ({ context }) => port.speakerMuted(context.assistantMuted),
     flushPlayback: () => port.flushPlayback(),
     cancelResponse: () => port.cancelResponse(),

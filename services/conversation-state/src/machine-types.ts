@@ -42,6 +42,10 @@ export interface ConversationInput {
 export interface ConversationContext {
   readonly settings: ConversationConfig;
   echoConverged: boolean;
+  /** The dsp runs its echo-aware VAD: a voice over the reply can be confirmed by it. */
+  dspVad: boolean;
+  /** The dsp's VAD (echo-aware: it tells a voice from the speaker's echo) hears speech, and since when (arrival, µs). */
+  localVoice: { speaking: boolean; sinceUs: number | undefined };
   /** What the state allows of the microphone; it is open when allowed and the user is not muted. */
   micAllowed: boolean;
   userMuted: boolean;
@@ -91,7 +95,8 @@ export type ConversationEvent =
   /** A service's Last Will: it died (the runner or compose restarts it). */
   | { type: 'SERVICE_LOST'; service: 'playback' | 'realtime-gateway' }
   | { type: 'CAPTURE_STATE'; state: string }
-  | { type: 'ECHO'; converged: boolean }
+  /** The dsp's retained state: echo cancellation converged, its output (audio/input) muted, its VAD running. */
+  | { type: 'DSP_STATE'; converged: boolean; muted: boolean; vad: boolean }
   | { type: 'TOOL_REQUESTED'; requestId: string; name: string }
   | { type: 'MUTE'; target: 'user' | 'assistant' | 'all' }
   | { type: 'UNMUTE'; target: 'user' | 'assistant' | 'all' }
@@ -110,6 +115,14 @@ export function effectiveMode(context: Pick<ConversationContext, 'settings' | 'e
   if (mode !== 'auto') return mode;
   return context.echoConverged ? 'full-duplex' : 'half-duplex';
 }
+
+/**
+ * How long after the barge-in minimum a voice over the reply may wait for the dsp's echo-aware
+ * VAD to confirm it (the model's VAD hears a voice sooner than the dsp's 150 ms minimum).
+ */
+export const BARGE_IN_CONFIRM_MS = 300;
+/** A dsp speech start this long before the model's counts for the same voice. */
+export const LOCAL_VOICE_BEFORE_MS = 500;
 
 /** Whether turns end by commit (local VAD, push-to-talk) rather than by the model's VAD. */
 export function manualTurns(context: Pick<ConversationContext, 'settings'>): boolean {

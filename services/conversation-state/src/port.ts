@@ -5,7 +5,14 @@ export type TurnReportPayload = Payload<'conversation.event.turn'>;
 
 /** What the conversation can make the other services do. main.ts implements it on the bus; tests record it. */
 export interface ConversationPort {
-  micMuted(muted: boolean): void;
+  /**
+   * What the model hears (dsp/cmd/mute): shut in half-duplex while the assistant speaks, and
+   * whenever the turn is not the user's. The microphone keeps running, so the echo canceller
+   * keeps learning. `resend`: say it even if it was said (the dsp restarted and forgot).
+   */
+  inputMuted(muted: boolean, resend?: boolean): void;
+  /** The user's own mute (audio-capture/cmd/mute): the microphone stops altogether. */
+  micMuted(muted: boolean, resend?: boolean): void;
   speakerMuted(muted: boolean): void;
   flushPlayback(): void;
   cancelResponse(): void;

@@ -24,7 +24,9 @@ export function stateView(snapshot: SnapshotFrom<ConversationMachine>): Omit<Con
   } else {
     const inner = (path as { active: string | Record<string, string> }).active;
     state = typeof inner === 'string' ? inner : (Object.keys(inner)[0] as string);
-    phase = typeof inner === 'string' ? '' : (Object.values(inner)[0] as string);
+    // The phase is the step within the state; steps of a step (the barge-in's guard) stay inside it.
+    const step = typeof inner === 'string' ? '' : (Object.values(inner)[0] as string | Record<string, unknown>);
+    phase = typeof step === 'string' ? step : (Object.keys(step)[0] as string);
   }
   const shown = SHOWN_AS[state];
   if (shown !== undefined) {

@@ -43,8 +43,11 @@ describe('conversation-state on the bus', () => {
     peer.publish('playback.event.item', {}, { kind: 'started', itemId: 'i1', responseId: 'r1', heardMs: 0, receivedMs: 200, enteredDeviceUs: 1, timeUs: 2 });
     await tick();
     expect(states()).toEqual(['offline', 'listening', 'userSpeaking', 'waiting', 'assistantSpeaking']);
-    // Half-duplex: the microphone was shut when the reply began.
-    expect(sent('audio-capture/cmd/mute').length).toBeGreaterThan(0);
+    // Half-duplex: what the model hears was shut when the reply began, each change said once;
+    // the microphone itself stays on (the echo canceller listens) and was never muted.
+    expect(sent('dsp/cmd/mute')).toEqual([{}, {}]);
+    expect(sent('dsp/cmd/unmute')).toEqual([{}]);
+    expect(sent('audio-capture/cmd/mute')).toEqual([]);
     const last = sent('conversation/state').at(-1);
     expect(last).toMatchObject({ state: 'assistantSpeaking', mode: 'half-duplex', micOpen: false, turn: 1 });
 

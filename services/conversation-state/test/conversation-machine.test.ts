@@ -2,7 +2,7 @@ import { initialTransition, transition } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { CONVERSATION_DEFAULTS } from '../src/config.js';
 import { conversationMachine } from '../src/conversation-machine.js';
-import { CUT_WAIT_MS, type Restored } from '../src/machine-types.js';
+import { BARGE_IN_CONFIRM_MS, CUT_WAIT_MS, type Restored } from '../src/machine-types.js';
 import { Conversation, type Settings } from './machine-harness.js';
 
 interface Row {
@@ -177,21 +177,21 @@ const TABLE: Row[] = [
   {
     name: 'assistantSpeaking (full) + speech that lasts: flush, cancel, then truncate where playback says the flush cut',
     given: (c) => replying(c.fullDuplex()),
-    when: (c) => c.advance(100).speechStarted().advance(CONVERSATION_DEFAULTS.bargeInMinMs).flushed(655, 1500),
+    when: (c) => c.advance(100).voiceOverReply().advance(CONVERSATION_DEFAULTS.bargeInMinMs).flushed(655, 1500),
     then: 'userSpeaking',
     effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:655'],
   },
   {
     name: 'assistantSpeaking (full) + barge-in, and playback never says where it cut: truncated at the estimate after a wait',
     given: (c) => replying(c.fullDuplex()),
-    when: (c) => c.advance(100).speechStarted().advance(CONVERSATION_DEFAULTS.bargeInMinMs).advance(CUT_WAIT_MS).advance(1),
+    when: (c) => c.advance(100).voiceOverReply().advance(CONVERSATION_DEFAULTS.bargeInMinMs).advance(CUT_WAIT_MS).advance(1),
     then: 'userSpeaking',
     effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', `truncate:item_1:${400 + 100 + CONVERSATION_DEFAULTS.bargeInMinMs}`],
   },
   {
     name: 'a flush of some other item after a barge-in: not the cut, the deadline still truncates',
     given: (c) => replying(c.fullDuplex()),
-    when: (c) => c.speechStarted().advance(CONVERSATION_DEFAULTS.bargeInMinMs).send({ type: 'PLAYBACK_FLUSHED', itemId: 'item_0', heardMs: 100, receivedMs: 100, atUs: c.nowUs }).advance(CUT_WAIT_MS).advance(1),
+    when: (c) => c.voiceOverReply().advance(CONVERSATION_DEFAULTS.bargeInMinMs).send({ type: 'PLAYBACK_FLUSHED', itemId: 'item_0', heardMs: 100, receivedMs: 100, atUs: c.nowUs }).advance(CUT_WAIT_MS).advance(1),
     then: 'userSpeaking',
     effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', `truncate:item_1:${400 + CONVERSATION_DEFAULTS.bargeInMinMs}`],
   },
@@ -204,6 +204,71 @@ const TABLE: Row[] = [
     effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:420'],
   },
   {
+    name: "assistantSpeaking (full) + the model's VAD hears speech the dsp's echo-aware VAD never does (the speaker's echo): not a barge-in, the reply goes on",
+    given: (c) => replying(c.fullDuplex()),
+    when: (c) => c.speechStarted().advance(CONVERSATION_DEFAULTS.bargeInMinMs).advance(BARGE_IN_CONFIRM_MS),
+    then: 'assistantSpeaking.playing',
+    effects: [],
+  },
+  {
+    name: "assistantSpeaking (full) + the model's VAD first, the dsp's confirms after the minimum (its own 150 ms): interrupted when it confirms",
+    given: (c) => replying(c.fullDuplex()),
+    when: (c) => c.speechStarted().advance(CONVERSATION_DEFAULTS.bargeInMinMs + 40).speechStarted('local', 150).flushed(700, 1500),
+    then: 'userSpeaking',
+    effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:700'],
+  },
+  {
+    name: 'assistantSpeaking (full) + the dsp heard the voice first (its start before the model\'s): confirmed at the minimum',
+    given: (c) => replying(c.fullDuplex()),
+    when: (c) => c.speechStarted('local', 150).advance(30).speechStarted().advance(CONVERSATION_DEFAULTS.bargeInMinMs).flushed(600, 1500),
+    then: 'userSpeaking',
+    effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:600'],
+  },
+  {
+    name: 'assistantSpeaking (full), a dsp without a VAD + speech that lasts: nothing to confirm with, interrupted at the minimum',
+    given: (c) => replying(c.echo(true, false)),
+    when: (c) => c.speechStarted().advance(CONVERSATION_DEFAULTS.bargeInMinMs).flushed(650, 1500),
+    then: 'userSpeaking',
+    effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:650'],
+  },
+  {
+    name: 'auto, assistantSpeaking (half) + the canceller converges mid-reply: full-duplex at once, the model hears the room again',
+    given: replying,
+    when: (c) => c.echo(true),
+    then: 'assistantSpeaking.playing',
+    effects: ['mic:open'],
+  },
+  {
+    name: 'auto, assistantSpeaking (full) + convergence lost mid-reply: half-duplex at once, the model no longer hears the room',
+    given: (c) => replying(c.fullDuplex()),
+    when: (c) => c.echo(false),
+    then: 'assistantSpeaking.playing',
+    effects: ['mic:shut'],
+  },
+  {
+    name: 'auto, assistantSpeaking (half) + a voice over the reply: not heard (the model hears nothing, the dsp VAD does not take turns)',
+    given: replying,
+    when: (c) => c.voiceOverReply().advance(CONVERSATION_DEFAULTS.bargeInMinMs + BARGE_IN_CONFIRM_MS),
+    then: 'assistantSpeaking.playing',
+    effects: [],
+  },
+  {
+    name: 'local VAD, waiting (half) after the first audio + the dsp hears speech (the reply\'s first echo): the model\'s input is shut, so it does not count',
+    settings: { vad: 'local' },
+    given: (c) => c.connect().userTurn(800, 'local').send({ type: 'RESPONSE_CREATED', responseId: 'r', atUs: 1 }).send({ type: 'RESPONSE_AUDIO', responseId: 'r', atUs: 2 }),
+    when: (c) => c.speechStarted('local', 150),
+    then: 'waiting',
+    effects: [],
+  },
+  {
+    name: 'listening.chime + the dsp hears speech (the cue itself): it does not start a turn',
+    settings: { vad: 'local' },
+    given: (c) => c.send({ type: 'GATEWAY', state: 'connected', reason: null }),
+    when: (c) => c.speechStarted('local', 150),
+    then: 'listening.chime',
+    effects: [],
+  },
+  {
     name: 'assistantSpeaking (full) + a blip shorter than the minimum: not a barge-in',
     given: (c) => replying(c.fullDuplex()),
     when: (c) => c.speechStarted().advance(60).speechStopped().advance(500),
@@ -213,7 +278,7 @@ const TABLE: Row[] = [
   {
     name: 'assistantSpeaking (full) + barge-in past what was received: truncated to what was received',
     given: (c) => c.fullDuplex().connect().userTurn().replyStarts().position(900, 1000),
-    when: (c) => c.advance(400).speechStarted().advance(CONVERSATION_DEFAULTS.bargeInMinMs).flushed(1200, 1000),
+    when: (c) => c.advance(400).voiceOverReply().advance(CONVERSATION_DEFAULTS.bargeInMinMs).flushed(1200, 1000),
     then: 'userSpeaking',
     effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:1000'],
   },
@@ -269,9 +334,9 @@ const TABLE: Row[] = [
   },
 
   // ---- commands
-  { name: 'listening + mute user', given: listening, when: (c) => c.send({ type: 'MUTE', target: 'user' }), then: 'listening.open', effects: ['mic:shut', 'speaker:on'] },
-  { name: 'muted listening + unmute all', given: (c) => c.connect().send({ type: 'MUTE', target: 'all' }), when: (c) => c.send({ type: 'UNMUTE', target: 'all' }), then: 'listening.open', effects: ['mic:open', 'speaker:on'] },
-  { name: 'assistantSpeaking + mute assistant', given: replying, when: (c) => c.send({ type: 'MUTE', target: 'assistant' }), then: 'assistantSpeaking.playing', effects: ['mic:shut', 'speaker:muted'] },
+  { name: 'listening + mute user', given: listening, when: (c) => c.send({ type: 'MUTE', target: 'user' }), then: 'listening.open', effects: ['mic:shut', 'capture:off', 'speaker:on'] },
+  { name: 'muted listening + unmute all', given: (c) => c.connect().send({ type: 'MUTE', target: 'all' }), when: (c) => c.send({ type: 'UNMUTE', target: 'all' }), then: 'listening.open', effects: ['mic:open', 'capture:on', 'speaker:on'] },
+  { name: 'assistantSpeaking + mute assistant', given: replying, when: (c) => c.send({ type: 'MUTE', target: 'assistant' }), then: 'assistantSpeaking.playing', effects: ['mic:shut', 'capture:on', 'speaker:muted'] },
   {
     name: 'assistantSpeaking + pause: the reply stops; resume: listening again',
     given: replying,
@@ -311,7 +376,22 @@ const TABLE: Row[] = [
     then: 'listening.open',
     effects: ['mic:shut', 'mic:shut', 'report:answered', 'mic:shut', 'mic:open'],
   },
-  { name: 'a restarted audio-capture comes up while the microphone must be shut: told again', given: replying, when: (c) => c.send({ type: 'CAPTURE_STATE', state: 'capturing' }), then: 'assistantSpeaking.playing', effects: ['mic:shut'] },
+  {
+    name: "a restarted dsp comes up sending audio on while the model's input must be shut (half-duplex reply): told again",
+    given: replying,
+    when: (c) => c.send({ type: 'DSP_STATE', converged: false, muted: false, vad: true }),
+    then: 'assistantSpeaking.playing',
+    effects: ['mic:shut:again'],
+  },
+  { name: 'the dsp says it is muted, as it should be: nothing to say', given: replying, when: (c) => c.send({ type: 'DSP_STATE', converged: false, muted: true, vad: true }), then: 'assistantSpeaking.playing', effects: [] },
+  {
+    name: 'a restarted audio-capture comes up capturing while the user muted it: told again',
+    given: (c) => c.connect().send({ type: 'MUTE', target: 'user' }),
+    when: (c) => c.send({ type: 'CAPTURE_STATE', state: 'capturing' }),
+    then: 'listening.open',
+    effects: ['capture:off:again'],
+  },
+  { name: 'audio-capture capturing while the user is not muted (half-duplex reply): the microphone stays on for the echo canceller', given: replying, when: (c) => c.send({ type: 'CAPTURE_STATE', state: 'capturing' }), then: 'assistantSpeaking.playing', effects: [] },
   { name: 'a restarted playback comes up while the assistant is muted: told again', given: (c) => c.connect().send({ type: 'MUTE', target: 'assistant' }), when: (c) => c.send({ type: 'PLAYBACK_STATE', state: 'idle' }), then: 'listening.open', effects: ['speaker:muted'] },
 
   // ---- a restarted conversation-state

@@ -12,7 +12,9 @@ export class RecordingPort implements ConversationPort {
   readonly calls: string[] = [];
   readonly reports: TurnReportPayload[] = [];
   constructor(private readonly clock: SimulatedClock) {}
-  micMuted = (muted: boolean) => this.calls.push(muted ? 'mic:shut' : 'mic:open');
+  /** What the model hears: the effects the table calls the microphone. */
+  inputMuted = (muted: boolean, resend = false) => this.calls.push(`${muted ? 'mic:shut' : 'mic:open'}${resend ? ':again' : ''}`);
+  micMuted = (muted: boolean, resend = false) => this.calls.push(`${muted ? 'capture:off' : 'capture:on'}${resend ? ':again' : ''}`);
   speakerMuted = (muted: boolean) => this.calls.push(muted ? 'speaker:muted' : 'speaker:on');
   flushPlayback = () => this.calls.push('flush');
   cancelResponse = () => this.calls.push('cancel');
@@ -94,6 +96,11 @@ export class Conversation {
     return this.send({ type: 'SPEECH_STARTED', source, atUs: this.nowUs, spokenMs });
   }
 
+  /** A voice over the reply, as both VADs report it: the model's, and the dsp's echo-aware one (which has heard 150 ms of it). */
+  voiceOverReply(): this {
+    return this.speechStarted('server').speechStarted('local', 150);
+  }
+
   speechStopped(source: 'server' | 'local' = 'server'): this {
     return this.send({ type: 'SPEECH_STOPPED', source, atUs: this.nowUs });
   }
@@ -125,7 +132,13 @@ export class Conversation {
     return this.send({ type: 'PLAYBACK_DRAINED', itemId, heardMs: ms, receivedMs: ms, atUs: this.advance(ms).nowUs });
   }
 
+  /** The dsp's retained state: echo cancellation converged (or not), its output as the machine wants it, its VAD on. */
+  echo(converged: boolean, vad = true): this {
+    const { micOpen } = this.view;
+    return this.send({ type: 'DSP_STATE', converged, muted: !micOpen, vad });
+  }
+
   fullDuplex(): this {
-    return this.send({ type: 'ECHO', converged: true });
+    return this.echo(true);
   }
 }

@@ -3,13 +3,12 @@ import { type AudioFrame, type Clock, ConfigError, type Logger, type MetricsRegi
 import { ChunkAssembler, type TimedChunk } from './chunk-assembler.js';
 import type { DspConfig } from './config.js';
 import { ContinuityTracker } from './continuity.js';
-import { EchoMonitor } from './echo-monitor.js';
+import { EchoPath } from './echo-path.js';
 import { HighPass } from './high-pass.js';
 import { LevelMeter } from './level-meter.js';
 import { MonoStream } from './mono-stream.js';
 import { OutputFramer } from './output-framer.js';
 import type { Downmix } from './pcm.js';
-import { ReferenceTrack } from './reference-track.js';
 import { VadTracker } from './vad-tracker.js';
 
 export type DspStatePayload = Payload<'dsp.state'>;
@@ -29,8 +28,11 @@ export interface DspDeps {
 const MODEL_RATE_HZ = 24_000;
 const CHUNK_MS = 10;
 const CHUNK_SAMPLES = (MODEL_RATE_HZ * CHUNK_MS) / 1000;
-/** How often the canceller's figures are read (they move about once a second). */
+/** How often the echo figures are looked at, and how often at most they are republished when only they moved. */
 const ECHO_CHECK_CHUNKS = 10;
+const ECHO_REPUBLISH_MS = 2000;
+/** ERLE moving this much (dB) is worth republishing the state for. */
+const ECHO_REPUBLISH_DB = 3;
 /** The reference counts as arriving while its newest sample is this recent. */
 const REFERENCE_FRESH_MS = 500;
 
@@ -48,12 +50,8 @@ export class DspChain {
   private readonly micContinuity = new ContinuityTracker();
   private readonly chunker = new ChunkAssembler(CHUNK_SAMPLES, MODEL_RATE_HZ);
   private readonly framer: OutputFramer;
-  private readonly reference = new ReferenceTrack(MODEL_RATE_HZ);
-  private readonly referenceStream: MonoStream;
-  private readonly referenceContinuity = new ContinuityTracker();
-  private readonly referenceChunk = new Int16Array(CHUNK_SAMPLES);
+  private readonly echo: EchoPath | undefined;
   private readonly vad: VadTracker;
-  private readonly echo: EchoMonitor;
   private readonly inputLevel = new LevelMeter();
   private readonly outputLevel = new LevelMeter();
   private readonly problems: RateLimitedLog;
@@ -66,6 +64,10 @@ export class DspChain {
   private chunksSinceEchoCheck = 0;
   private voiceSinceLevels = false;
   private referenceArriving = false;
+  /** The echo figures last published, and when. */
+  private publishedEcho: { converged: boolean; erleDb: number | null; delayMs: number | null; atMs: number } = { converged: false, erleDb: null, delayMs: null, atMs: 0 };
+  /** The conversation muted the output: everything runs (the canceller keeps learning), nothing is published on audio/input. */
+  private outputMuted = false;
   private idleTimer: { cancel(): void } | undefined;
   private highPass: { rateHz: number; filter: HighPass } | undefined;
 
@@ -94,10 +96,35 @@ export class DspChain {
       : undefined;
     this.downmix = config.downmix === 'pick' ? { mode: 'pick', channel: config.pickChannel } : { mode: 'mix' };
     this.mic = new MonoStream(backend, MODEL_RATE_HZ, config.resampleQuality, this.downmix);
-    this.referenceStream = new MonoStream(backend, MODEL_RATE_HZ, config.resampleQuality, { mode: 'mix' });
     this.framer = new OutputFramer(MODEL_RATE_HZ, config.frameMs / CHUNK_MS);
     this.vad = new VadTracker(config.vadMinSpeechMs, config.vadMinSilenceMs);
-    this.echo = new EchoMonitor(config.echoCancellation, config.convergedErleDb);
+    this.echo =
+      this.processor !== undefined && config.echoCancellation
+        ? new EchoPath(
+            backend,
+            {
+              rateHz: MODEL_RATE_HZ,
+              chunkMs: CHUNK_MS,
+              resampleQuality: config.resampleQuality,
+              tailMs: config.echoTailMs,
+              startDelayMs: config.echoDelayMs,
+              maxDelayMs: config.echoDelayMaxMs,
+              doubleTalkMarginDb: config.doubleTalkMarginDb,
+              gateDb: config.echoGateDb,
+              gateHoldMs: config.echoGateHoldMs,
+              minVoiceMs: config.doubleTalkMinMs,
+              leakCorrelation: config.echoLeakCorrelation,
+              convergedErleDb: config.convergedErleDb,
+            },
+            {
+              delayChanged: (estimate) => {
+                this.counters.delayChanges.inc();
+                log.info(estimate, 'echo delay found');
+              },
+              referenceGap: () => this.counters.referenceGaps.inc(),
+            },
+          )
+        : undefined;
     this.problems = new RateLimitedLog(log);
     this.counters = {
       framesIn: metrics.counter('frames.in'),
@@ -108,9 +135,13 @@ export class DspChain {
       referenceFrames: metrics.counter('reference.frames'),
       referenceGaps: metrics.counter('reference.gaps'),
       speechStarts: metrics.counter('vad.speechStarts'),
+      delayChanges: metrics.counter('echo.delayChanges'),
+      withheld: metrics.counter('frames.withheld'),
     };
-    metrics.gauge('echo.converged', () => (this.echo.status(false).converged ? 1 : 0));
-    metrics.gauge('echo.erleDb', () => this.echo.status(false).erleDb ?? 0);
+    metrics.gauge('echo.converged', () => (this.echo?.figures().converged ? 1 : 0));
+    metrics.gauge('echo.erleDb', () => this.echo?.figures().erleDb ?? 0);
+    metrics.gauge('echo.delayMs', () => this.echo?.figures().delayMs ?? 0);
+    metrics.gauge('echo.placementResyncs', () => this.echo?.placement.resyncs ?? 0);
     log.info({ engine: this.engine, available: backend.engines }, 'voice processing engine');
   }
 
@@ -144,6 +175,7 @@ export class DspChain {
       this.endStream();
       this.counters.restarts.inc();
     }
+    if (continuity.kind !== 'continuous') this.echo?.microphoneRestarted();
     const format = { sampleRateHz: frame.sampleRateHz, channels: frame.channels, sampleFormat: frame.sampleFormat };
     const formatChanged = this.input === null || this.input.sampleRateHz !== format.sampleRateHz || this.input.channels !== format.channels || this.input.sampleFormat !== format.sampleFormat;
     if (formatChanged || this.state !== 'running') {
@@ -158,14 +190,9 @@ export class DspChain {
 
   /** A frame from audio/played: what the speaker played, stamped with when it was heard. */
   played(frame: AudioFrame): void {
-    if (!this.config.echoCancellation) return;
+    if (this.echo === undefined) return;
     this.counters.referenceFrames.inc();
-    const continuity = this.referenceContinuity.next(frame);
-    if (continuity.kind === 'gap' || continuity.kind === 'restart') {
-      this.referenceStream.reset();
-      this.counters.referenceGaps.inc();
-    }
-    this.reference.write(this.referenceStream.push(frame));
+    this.echo.played(frame);
     if (!this.referenceArriving) {
       this.referenceArriving = true;
       this.publishState();
@@ -179,15 +206,23 @@ export class DspChain {
     return this.highPass.filter;
   }
 
+  /** Mutes or unmutes the output (audio/input); the chain keeps running, so the canceller keeps learning. */
+  muteOutput(muted: boolean): void {
+    if (muted === this.outputMuted) return;
+    this.outputMuted = muted;
+    this.deps.log.info(muted ? 'output muted (still listening, nothing sent on)' : 'output unmuted');
+    this.publishState();
+  }
+
   private process(chunk: TimedChunk): void {
     let voice = false;
-    if (this.processor !== undefined) {
-      if (this.config.echoCancellation) {
-        const referencePower = this.reference.read(chunk.timeUs - this.config.echoDelayMs * 1000, this.referenceChunk);
-        this.processor.reverse(this.referenceChunk);
-        this.echo.chunk(referencePower, CHUNK_MS);
-      }
-      voice = this.processor.capture(chunk.samples, 0);
+    const processor = this.processor;
+    if (processor !== undefined) {
+      // A voice counts only where the echo gate heard one besides the speaker (or no echo could be).
+      let nearEnd = true;
+      if (this.echo !== undefined) nearEnd = this.echo.cancel(chunk, processor).nearEnd;
+      else processor.cancel(chunk.samples, 0);
+      voice = processor.finish(chunk.samples) && nearEnd;
     }
     this.lastChunkEndUs = chunk.timeUs + CHUNK_MS * 1000;
     this.outputLevel.addInt16(chunk.samples);
@@ -196,12 +231,9 @@ export class DspChain {
     const frame = this.framer.push(chunk);
     if (frame !== undefined) this.emit(frame);
     if (++this.chunksSinceLevels * CHUNK_MS >= this.config.levelsIntervalMs) this.publishLevels();
-    if (this.processor !== undefined && ++this.chunksSinceEchoCheck >= ECHO_CHECK_CHUNKS) {
+    if (this.echo !== undefined && ++this.chunksSinceEchoCheck >= ECHO_CHECK_CHUNKS) {
       this.chunksSinceEchoCheck = 0;
-      if (this.echo.update(this.processor.stats())) {
-        this.deps.log.info(this.echo.status(this.referenceArriving), 'echo cancellation convergence changed');
-        this.publishState();
-      }
+      this.checkEcho();
     }
   }
 
@@ -217,8 +249,26 @@ export class DspChain {
   }
 
   private emit(frame: AudioFrame): void {
+    if (this.outputMuted) {
+      this.counters.withheld.inc();
+      return;
+    }
     this.deps.publishFrame(frame);
     this.counters.framesOut.inc();
+  }
+
+  /** Republishes the state when convergence or the delay changed, or the ERLE moved (at most every ECHO_REPUBLISH_MS). */
+  private checkEcho(): void {
+    const figures = (this.echo as EchoPath).figures();
+    const last = this.publishedEcho;
+    const nowMs = this.deps.clock.nowMs();
+    const moved = figures.erleDb !== null && (last.erleDb === null || Math.abs(figures.erleDb - last.erleDb) >= ECHO_REPUBLISH_DB);
+    if (figures.converged !== last.converged) {
+      this.deps.log.info(figures, figures.converged ? 'echo cancellation converged' : 'echo cancellation lost convergence');
+    } else if (figures.delayMs === last.delayMs && !(moved && nowMs - last.atMs >= ECHO_REPUBLISH_MS)) {
+      return;
+    }
+    this.publishState();
   }
 
   private publishVad(transition: ReturnType<VadTracker['push']>): void {
@@ -240,7 +290,7 @@ export class DspChain {
       this.state = 'waiting';
       this.publishState();
     }
-    const arriving = this.reference.endUs > nowUs - REFERENCE_FRESH_MS * 1000;
+    const arriving = this.echo?.arriving(nowUs, REFERENCE_FRESH_MS) ?? false;
     if (arriving !== this.referenceArriving) {
       this.referenceArriving = arriving;
       this.publishState();
@@ -267,9 +317,17 @@ export class DspChain {
         gainControl: config.gainControl,
         vad: config.vad,
       },
-      echo: this.echo.status(this.referenceArriving),
+      echo: this.echoStatus(),
+      muted: this.outputMuted,
       sinceMs: this.deps.clock.nowMs(),
     });
+  }
+
+  private echoStatus(): DspStatePayload['echo'] {
+    if (this.echo === undefined) return { active: false, converged: false, erleDb: null, erlDb: null, delayMs: null };
+    const figures = this.echo.figures();
+    this.publishedEcho = { converged: figures.converged, erleDb: figures.erleDb, delayMs: figures.delayMs, atMs: this.deps.clock.nowMs() };
+    return { active: this.referenceArriving, converged: figures.converged, erleDb: figures.erleDb, erlDb: figures.erlDb, delayMs: figures.delayMs };
   }
 }
 

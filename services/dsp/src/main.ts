@@ -24,6 +24,8 @@ await runService({
     });
     bus.subscribe(OWNER, 'audio.mic', {}, ({ payload }) => chain.microphone(payload));
     bus.subscribe(OWNER, 'audio.played', {}, ({ payload }) => chain.played(payload));
+    bus.subscribe(OWNER, 'dsp.cmd.mute', {}, () => chain.muteOutput(true));
+    bus.subscribe(OWNER, 'dsp.cmd.unmute', {}, () => chain.muteOutput(false));
     chain.start();
     return {
       stop: () => {

@@ -63,3 +63,13 @@ export function powerDbfs(meanSquare: number): number {
 export function amplitudeDbfs(amplitude: number): number {
   return amplitude <= 1e-6 ? -120 : Math.max(-120, Math.min(0, 20 * Math.log10(amplitude)));
 }
+
+/** Mean square of s16 samples, as a fraction of full scale² (0 for none). */
+export function power(samples: Int16Array): number {
+  let sum = 0;
+  for (let i = 0; i < samples.length; i++) {
+    const value = samples[i] as number;
+    sum += value * value;
+  }
+  return samples.length === 0 ? 0 : sum / (samples.length * 32768 * 32768);
+}

@@ -93,15 +93,20 @@ describe('the dsp chain, stage by stage, on signals with known answers', () => {
     expect(powerDb(input) - powerDb(out.subarray(second))).toBeGreaterThan(20);
     expect(harness.state.echo).toMatchObject({ active: true, converged: true });
     expect(harness.state.echo.erleDb).toBeGreaterThan(10);
-    // The retained state changes only when something in it does: the reference arriving, convergence.
-    expect(harness.states.length).toBeLessThan(6);
-    // With the reference a second off, there is nothing to match and the echo stays.
+    // The delay beyond the timestamps, found from the signals.
+    expect(Math.abs((harness.state.echo.delayMs ?? 0) - 30)).toBeLessThan(3);
+    // The retained state is published again only when something in it changed.
+    const shown = harness.states.map(({ sinceMs: _, ...rest }) => JSON.stringify(rest));
+    for (let i = 1; i < shown.length; i++) expect(shown[i], `state ${i} repeats state ${i - 1}`).not.toBe(shown[i - 1]);
+    // With the reference a second off, there is nothing to match: the canceller removes nothing
+    // and never converges, and what the speaker plays is kept from the model by the echo gate
+    // (as half-duplex would), the echo's level being the reference's.
     const misaligned = new Harness({ echoCancellation: true });
     misaligned.mic(
       toFrames(echo.subarray(0, played.length), { sampleRateHz: 48_000 }),
       toFrames(stereo(played, played), { sampleRateHz: 48_000, channels: 2, frameMs: 10, startUs: START_US + 1_000_000 }),
     );
-    expect(powerDb(input) - powerDb(misaligned.output().subarray(second))).toBeLessThan(10);
+    expect(misaligned.state.echo.erleDb).toBeLessThan(10);
     expect(misaligned.state.echo.converged).toBe(false);
   });
 

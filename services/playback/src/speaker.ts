@@ -431,7 +431,7 @@ export class Speaker {
     });
   }
 
-  /** What went to the speaker with assistant audio in it: the echo reference for the dsp. */
+  /** Everything that went to the speaker, silence included, while it is open: the echo reference for the dsp. */
   private played(period: PlayedPeriod): void {
     this.device.working();
     for (const item of this.items.values()) {

@@ -386,6 +386,25 @@ export const CONTRACT = {
     publishedBy: 'dsp',
     consumedBy: 'conversation-state (full-duplex when converged), lcd, monitors',
   }),
+  'dsp.cmd.mute': jsonTopic({
+    path: 'dsp/cmd/mute',
+    schema: EmptyCommand,
+    retained: false,
+    qos: 1,
+    summary:
+      'Stop publishing audio/input: the model hears nothing. The chain keeps running on the microphone, so the echo canceller keeps learning and the VAD keeps reporting (half-duplex uses this while the assistant speaks).',
+    publishedBy: 'conversation-state',
+    consumedBy: 'dsp',
+  }),
+  'dsp.cmd.unmute': jsonTopic({
+    path: 'dsp/cmd/unmute',
+    schema: EmptyCommand,
+    retained: false,
+    qos: 1,
+    summary: 'Publish audio/input again.',
+    publishedBy: 'conversation-state',
+    consumedBy: 'dsp',
+  }),
   'dsp.event.vad': jsonTopic({
     path: 'dsp/event/vad',
     schema: LocalVadEvent,
@@ -519,7 +538,7 @@ export const CONTRACT = {
     path: 'audio/played',
     format: { itemTag: 'optional' },
     summary:
-      'What actually went to the speaker (assistant audio, earcons or silence), timestamped when it is heard: the echo reference.',
+      'What actually went to the speaker, timestamped when it is heard: the echo reference. Continuous while the speaker is open, silence included (a gap in it means frames were lost, not that nothing played), taken after volume and mute.',
     publishedBy: 'playback',
     consumedBy: 'dsp',
   }),

@@ -370,13 +370,20 @@ export const DspState = Type.Object(
       {
         active: Type.Boolean({ description: 'echo cancellation is on and the echo reference (audio/played) is arriving' }),
         converged: Type.Boolean({
-          description: 'the canceller has removed at least `convergedErleDb` of the echo over the last second of reference audio: the assistant can be interrupted by voice',
+          description:
+            'measured live on the microphone: the canceller removes at least `convergedErleDb` of the echo (erleDb), so a voice over the speaker can be told from it and the assistant can be interrupted by voice; lost again after 2 s more than 6 dB below',
         }),
-        erleDb: Type.Union([Type.Number(), Type.Null()], { description: 'echo return loss enhancement, dB (null until measured)' }),
+        erleDb: Type.Union([Type.Number(), Type.Null()], {
+          description: 'echo return loss enhancement, measured live: the median over echo-only audio of the microphone over what the canceller left, dB (null until a second of echo has been heard)',
+        }),
         erlDb: Type.Union([Type.Number(), Type.Null()], { description: 'echo return loss (speaker to microphone), dB (null until measured)' }),
+        delayMs: Type.Union([Type.Number(), Type.Null()], {
+          description: 'how much later than its audio/played timestamp the speaker is heard by the microphone, found from the signals, ms (null until found)',
+        }),
       },
       closed,
     ),
+    muted: Type.Boolean({ description: 'audio/input is withheld (dsp/cmd/mute); the chain still runs' }),
     sinceMs: Type.Number({ description: 'wall-clock time of this state, ms since the Unix epoch' }),
   },
   { ...closed, description: 'Retained: what the dsp does to the microphone audio, and whether echo cancellation can be relied on' },

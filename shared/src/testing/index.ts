@@ -11,4 +11,5 @@ export {
   type VirtualBoard,
 } from './virtual-board.js';
 export { align, type Alignment, correlationAt, endAbove, envelopeMismatches, firstAbove, loudSpans, playedUntil, rms, samples, sine, sineSnrDb } from './signals.js';
+export { type EchoOptions, sinkInputOf } from './echo-path.js';
 export { speech } from './speech.js';

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { type EchoOptions, type RunningEcho, startEcho } from './echo-path.js';
 
 const run = promisify(execFile);
 
@@ -35,12 +36,16 @@ export interface VirtualBoard {
   readonly speakerDevice: string;
   /** Plays s16le PCM into the virtual microphone at real-time pace; resolves once played. */
   speak(pcm: Buffer, sampleRateHz: number, channels?: number): Promise<void>;
+  /** Plays s16le PCM on the virtual speaker, as another program on the board would (the echo path hears it). */
+  playOnSpeaker(pcm: Buffer, sampleRateHz: number): Promise<void>;
   /** Records what the virtual speaker plays. */
   recordSpeaker(sampleRateHz: number): Recorder;
   /** Records what reaches the virtual microphone (what speak() played, and any echo). */
   recordMicrophone(sampleRateHz: number): Recorder;
-  /** The acoustic path from speaker to microphone, with its delay. */
-  setEcho(on: boolean, delayMs?: number): Promise<void>;
+  /** The acoustic path from speaker to microphone (delay, level, a room's tail), or none (false). */
+  setEcho(echo: EchoOptions | false): Promise<void>;
+  /** The echo path in place, as set (undefined when there is none). */
+  readonly echo: Required<EchoOptions> | undefined;
   /**
    * Takes the sound card away (a USB headset unplugged: microphone and speaker both go) or
    * brings it back. PulseAudio would move a stream whose sink is unloaded to another one, so
@@ -98,7 +103,7 @@ export async function startVirtualBoard(): Promise<VirtualBoard> {
     (await run('pactl', args, { env: processEnv })).stdout.trim();
 
   let daemon = await startDaemon(script, socket, { ...env, HOME: dir }, pactl);
-  let echoModule: string | undefined;
+  let echo: RunningEcho | undefined;
   const children = new Set<ChildProcess>();
 
   /** parec of a PulseAudio source, placed on CLOCK_MONOTONIC. */
@@ -144,48 +149,55 @@ export async function startVirtualBoard(): Promise<VirtualBoard> {
     };
   }
 
+  // pacat keeps 100 ms queued: at 20 ms it underran on a loaded machine (the full suite runs
+  // several boards at once) and the microphone heard the speech with holes in it.
+  function play(sink: string, pcm: Buffer, sampleRateHz: number, channels: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const player = spawn(
+        'pacat',
+        ['--playback', '-d', sink, '--raw', '--format=s16le', `--rate=${sampleRateHz}`, `--channels=${channels}`, '--latency-msec=100'],
+        { env: processEnv, stdio: ['pipe', 'ignore', 'pipe'] },
+      );
+      children.add(player);
+      let errors = '';
+      player.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+      player.once('error', reject);
+      player.once('exit', (code) => {
+        children.delete(player);
+        if (code === 0) resolve();
+        else reject(new Error(`pacat exited with ${code}: ${errors}`));
+      });
+      player.stdin?.end(pcm);
+    });
+  }
+
   const board: VirtualBoard = {
     env,
     micDevice: VIRTUAL_MIC_DEVICE,
     speakerDevice: VIRTUAL_SPEAKER_DEVICE,
 
-    // pacat keeps 100 ms queued: at 20 ms it underran on a loaded machine (the full suite runs
-    // several boards at once) and the microphone heard the speech with holes in it.
-    speak: (pcm, sampleRateHz, channels = 1) =>
-      new Promise<void>((resolve, reject) => {
-        const player = spawn(
-          'pacat',
-          ['--playback', '-d', 'mic', '--raw', '--format=s16le', `--rate=${sampleRateHz}`, `--channels=${channels}`, '--latency-msec=100'],
-          { env: processEnv, stdio: ['pipe', 'ignore', 'pipe'] },
-        );
-        children.add(player);
-        let errors = '';
-        player.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-        player.once('error', reject);
-        player.once('exit', (code) => {
-          children.delete(player);
-          if (code === 0) resolve();
-          else reject(new Error(`pacat exited with ${code}: ${errors}`));
-        });
-        player.stdin?.end(pcm);
-      }),
+    speak: (pcm, sampleRateHz, channels = 1) => play('mic', pcm, sampleRateHz, channels),
+    playOnSpeaker: (pcm, sampleRateHz) => play('spk', pcm, sampleRateHz, 1),
 
     recordSpeaker: (sampleRateHz) => record('spk.monitor', sampleRateHz),
     recordMicrophone: (sampleRateHz) => record('mic.monitor', sampleRateHz),
 
-    async setEcho(on, delayMs = 40) {
-      if (echoModule !== undefined) {
-        await pactl('unload-module', echoModule);
-        echoModule = undefined;
-      }
-      if (on) {
-        echoModule = await pactl('load-module', 'module-loopback', 'source=spk.monitor', 'sink=mic', `latency_msec=${delayMs}`);
-      }
+    get echo() {
+      return echo?.options;
+    },
+
+    async setEcho(options) {
+      const running = echo;
+      echo = undefined;
+      await running?.stop();
+      if (options !== false) echo = await startEcho(pactl, processEnv, options);
     },
 
     async unplug() {
-      echoModule = undefined;
+      const running = echo;
+      echo = undefined;
       await stopDaemon(daemon);
+      await running?.stop().catch(() => {});
     },
 
     async plug() {
@@ -194,6 +206,7 @@ export async function startVirtualBoard(): Promise<VirtualBoard> {
     },
 
     async stop() {
+      await echo?.stop().catch(() => {});
       for (const child of children) child.kill('SIGKILL');
       await stopDaemon(daemon);
       rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,197 @@
+import { QuantileTracker } from './quantile.js';
+
+/** Reference louder than this (mean square; -50 dBFS) is the speaker sounding. */
+const FAR_ACTIVE_POWER = 1e-5;
+/** Microphone quieter than this (-65 dBFS) holds nothing worth judging. */
+const MIC_FLOOR_POWER = 10 ** -6.5;
+/** Residual quieter than this (-55 dBFS) is no voice, whatever the ratios say. */
+const RESIDUAL_FLOOR_POWER = 10 ** -5.5;
+const TINY = 1e-12;
+/** Quantile tracking step, dB per chunk, and the slower one while a voice may be in the mix. */
+const LEARN_STEP_DB = 0.5;
+const SLOW_LEARN_STEP_DB = 0.05;
+/** Echo-only audio (10 ms chunks) the figures need before they count. */
+const LEARN_CHUNKS = 100;
+/**
+ * "Near-end" that goes on this long while the speaker plays is more likely the canceller having
+ * lost the echo path (a moved speaker) than a person talking over a reply that never stops:
+ * learn from it at the full rate again.
+ */
+const STUCK_NEAR_END_MS = 1500;
+/**
+ * The echo at the microphone dies away after the speaker stops at least this fast (dB per 10 ms
+ * chunk: 50 dB a second, a reverberation time of 1.2 s, slower than most rooms). While the
+ * speaker is quiet (after a reply, between words) the canceller removes little of the room's
+ * tail, which outlasts its filter: a voice there must be this much louder (dB) than the tail.
+ */
+const TAIL_DECAY_DB_PER_CHUNK = 0.5;
+const TAIL_MARGIN_DB = 6;
+const RESIDUAL_SMOOTHING = 0.2;
+/** Convergence is lost only this far below the threshold, and only after this long below it. */
+const LOSE_MARGIN_DB = 6;
+const LOSE_AFTER_MS = 2000;
+
+export interface EchoGateOptions {
+  /** How long after the reference sounds its echo may still be in the microphone (delay error and room tail), ms. */
+  readonly tailMs: number;
+  /** How far above the echo's usual residual (its 90th percentile) a chunk must be to hold a voice, dB. */
+  readonly doubleTalkMarginDb: number;
+  /** The gate's attenuation of echo-only audio, dB. */
+  readonly attenuationDb: number;
+  /** How long the gate stays open after the last chunk that held a voice, ms. */
+  readonly holdMs: number;
+  /** A voice must be heard this long in a row to open the gate, ms (the canceller's failures are mostly single chunks). */
+  readonly minVoiceMs: number;
+  /** What the canceller left correlates at least this much (0–1) with the reference: it is the speaker's sound, not a voice. */
+  readonly leakCorrelation: number;
+  /** ERLE (dB, the median over echo-only audio) for the canceller to count as converged. */
+  readonly convergedErleDb: number;
+}
+
+/** One chunk's powers (mean square, fraction of full scale²). */
+export interface EchoChunk {
+  /** The reference as the canceller was given it (aligned with the microphone, a little ahead of the echo). */
+  readonly referencePower: number;
+  /** The microphone before cancellation. */
+  readonly micPower: number;
+  /** What the canceller left. */
+  readonly residualPower: number;
+  readonly chunkMs: number;
+}
+
+export interface EchoVerdict {
+  /** The speaker's sound may be in this chunk. */
+  readonly echo: boolean;
+  /** A voice other than the speaker's is in it (or no echo could be: the gate is open). */
+  readonly nearEnd: boolean;
+}
+
+export interface EchoFigures {
+  /** The canceller removes at least `convergedErleDb` (lost again 6 dB below, after 2 s there). */
+  readonly converged: boolean;
+  /** Echo removed by the canceller, the median over echo-only audio, dB (null until learnt). */
+  readonly erleDb: number | null;
+  /** Speaker to microphone loss, dB (null until learnt). */
+  readonly erlDb: number | null;
+}
+
+/**
+ * The echo-aware decision between the canceller and the rest of the chain: per 10 ms chunk, is
+ * there echo, and is there a voice besides it? Echo-only audio is then attenuated, so the model
+ * and the VAD never hear what the canceller could not remove; a voice opens the gate at once and
+ * holds it open between words.
+ *
+ * It follows the echo's level at the microphone: the reference over the speaker-to-microphone
+ * loss, or the microphone itself while only echo is heard, dying away no faster than a room's
+ * tail. A voice is what that cannot explain:
+ * - while the speaker sounds, the canceller removes the echo; what it leaves of a voice is far
+ *   above what it leaves of echo alone (learnt: the 90th percentile over echo-only chunks), and
+ *   does not correlate with the reference (asked of `coherence` only then, being the costly part);
+ * - while the speaker is quiet, the microphone rises above the dying tail.
+ *
+ * Until it has learnt (and while the canceller is not converged the margin is out of reach) echo
+ * closes the gate, as half-duplex would. The figures it reports are measured here, the same way
+ * for every engine: `erleDb` and convergence are what the dsp says and what `auto` mode uses.
+ */
+export class EchoGate {
+  private echoLeftMs = 0;
+  private holdLeftMs = 0;
+  private nearEndRunMs = 0;
+  /** The echo's level at the microphone (power), as far as it can be told. */
+  private echoLevel = 0;
+  /** What the canceller has lately been leaving of echo alone (power): the room's tail outlasts its filter. */
+  private residualLevel = 0;
+  /** Residual over echo level in echo-only chunks, dB: the canceller's worst usual leak. */
+  private readonly leak = new QuantileTracker(0.9, LEARN_CHUNKS);
+  /** Microphone over residual in echo-only chunks, dB: the ERLE. */
+  private readonly erle = new QuantileTracker(0.5, LEARN_CHUNKS);
+  private erlDb: number | null = null;
+  private converged = false;
+  /** How long the ERLE has been below the losing threshold while converged, ms. */
+  private belowMs = 0;
+  private gain = 1;
+  private readonly closedGain: number;
+
+  constructor(private readonly options: EchoGateOptions) {
+    this.closedGain = 10 ** (-options.attenuationDb / 20);
+  }
+
+  /** Judges one chunk (before it is gated). */
+  judge(chunk: EchoChunk, coherence: () => number): EchoVerdict {
+    const { options } = this;
+    const speakerSounds = chunk.referencePower > FAR_ACTIVE_POWER;
+    this.echoLeftMs = speakerSounds ? options.tailMs : Math.max(0, this.echoLeftMs - chunk.chunkMs);
+    this.holdLeftMs = Math.max(0, this.holdLeftMs - chunk.chunkMs);
+    if (this.echoLeftMs === 0) {
+      this.echoLevel = 0;
+      this.residualLevel = 0;
+      this.nearEndRunMs = 0;
+      return { echo: false, nearEnd: true };
+    }
+    // Until the ERL is learnt, the echo is taken to be as loud as the reference.
+    const direct = speakerSounds ? chunk.referencePower / 10 ** ((this.erlDb ?? 0) / 10) : 0;
+    const decay = 10 ** (-TAIL_DECAY_DB_PER_CHUNK / 10);
+    const expected = Math.max(this.echoLevel * decay, direct);
+    const residualTail = this.residualLevel * decay;
+    if (chunk.micPower < MIC_FLOOR_POWER) {
+      this.echoLevel = expected;
+      this.residualLevel = residualTail;
+      return { echo: true, nearEnd: this.holdLeftMs > 0 };
+    }
+    const leakDb = 10 * Math.log10((chunk.residualPower + TINY) / (expected + TINY));
+    const worstLeakDb = this.leak.value;
+    const unexplained = speakerSounds
+      ? worstLeakDb !== undefined && leakDb > worstLeakDb + options.doubleTalkMarginDb
+      : this.erle.value !== undefined && chunk.micPower > expected * 10 ** (TAIL_MARGIN_DB / 10);
+    // Unexplained, above what echo alone has lately left (the room's tail) and loud enough to be
+    // a voice, unless it is the speaker's own sound let through.
+    const voice =
+      unexplained &&
+      chunk.residualPower > Math.max(RESIDUAL_FLOOR_POWER, residualTail * 10 ** (TAIL_MARGIN_DB / 10)) &&
+      coherence() < options.leakCorrelation;
+    this.nearEndRunMs = voice ? this.nearEndRunMs + chunk.chunkMs : 0;
+    if (voice && this.nearEndRunMs >= options.minVoiceMs) this.holdLeftMs = options.holdMs;
+    const mayHoldVoice = voice || this.holdLeftMs > 0;
+    // A voice must not raise the echo's level, or the next chunk of it would be taken for echo.
+    this.echoLevel = mayHoldVoice ? expected : Math.max(expected, chunk.micPower);
+    // Averaged (over about 50 ms), so one chunk the canceller missed does not raise it for long.
+    this.residualLevel = mayHoldVoice ? residualTail : this.residualLevel + RESIDUAL_SMOOTHING * (chunk.residualPower - this.residualLevel);
+    if (speakerSounds) this.learn(chunk, leakDb, mayHoldVoice && this.nearEndRunMs < STUCK_NEAR_END_MS ? SLOW_LEARN_STEP_DB : LEARN_STEP_DB);
+    return { echo: true, nearEnd: this.holdLeftMs > 0 };
+  }
+
+  /** Applies the verdict to the chunk in place: echo-only audio is attenuated, with a ramp across the chunk so nothing clicks. */
+  apply(verdict: EchoVerdict, samples: Int16Array): void {
+    const target = verdict.echo && !verdict.nearEnd ? this.closedGain : 1;
+    const from = this.gain;
+    this.gain = target;
+    if (from === 1 && target === 1) return;
+    const step = (target - from) / samples.length;
+    for (let i = 0; i < samples.length; i++) samples[i] = Math.round((samples[i] as number) * (from + step * (i + 1)));
+  }
+
+  figures(): EchoFigures {
+    const erle = this.erle.value;
+    return { converged: this.converged, erleDb: erle === undefined ? null : round1(erle), erlDb: this.erlDb === null ? null : round1(this.erlDb) };
+  }
+
+  private learn(chunk: EchoChunk, leakDb: number, stepDb: number): void {
+    const erl = 10 * Math.log10((chunk.referencePower + TINY) / (chunk.micPower + TINY));
+    this.erlDb = this.erlDb === null ? erl : this.erlDb + 0.01 * (erl - this.erlDb);
+    this.leak.add(leakDb, stepDb);
+    this.erle.add(10 * Math.log10((chunk.micPower + TINY) / (chunk.residualPower + TINY)), stepDb);
+    const erle = this.erle.value;
+    if (erle === undefined) return;
+    if (!this.converged) {
+      this.converged = erle >= this.options.convergedErleDb;
+      this.belowMs = 0;
+    } else {
+      this.belowMs = erle < this.options.convergedErleDb - LOSE_MARGIN_DB ? this.belowMs + chunk.chunkMs : 0;
+      if (this.belowMs >= LOSE_AFTER_MS) this.converged = false;
+    }
+  }
+}
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
+}

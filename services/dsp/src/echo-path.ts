@@ -1,0 +1,142 @@
+import type { DspBackend, VoiceProcessor } from '@voxbus/dsp';
+import type { AudioFrame } from '@voxbus/shared';
+import { power } from './pcm.js';
+import type { TimedChunk } from './chunk-assembler.js';
+import { ContinuityTracker } from './continuity.js';
+import { DelayEstimator, type DelayEstimate } from './delay-estimator.js';
+import { EchoCoherence } from './echo-coherence.js';
+import { type EchoFigures, EchoGate, type EchoVerdict } from './echo-gate.js';
+import { MonoStream } from './mono-stream.js';
+import { ReferenceCursor } from './reference-cursor.js';
+import { ReferenceTrack } from './reference-track.js';
+
+/**
+ * The echo is placed this much after the start of the reference the canceller gets, so an
+ * estimate a few ms long or short still leaves the echo inside the canceller's filter.
+ */
+const LEAD_MS = 10;
+/** The echo gate's leak check: the residual of the last this many ms, against the reference up to this much earlier. */
+const COHERENCE_WINDOW_MS = 30;
+const COHERENCE_LAG_MS = LEAD_MS + 20;
+
+export interface EchoPathOptions {
+  readonly rateHz: number;
+  readonly chunkMs: number;
+  readonly resampleQuality: number;
+  readonly tailMs: number;
+  readonly startDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly doubleTalkMarginDb: number;
+  readonly gateDb: number;
+  readonly gateHoldMs: number;
+  readonly minVoiceMs: number;
+  readonly leakCorrelation: number;
+  readonly convergedErleDb: number;
+}
+
+export interface EchoPathEvents {
+  /** The estimated delay changed. */
+  delayChanged(estimate: DelayEstimate): void;
+  /** The reference stream restarted (a gap or a new format). */
+  referenceGap(): void;
+}
+
+/**
+ * Everything between the speaker's reference and the microphone: the reference laid on the
+ * capture clock, the delay the signals show, a contiguous reference for each microphone
+ * chunk, the canceller's first half, and the echo gate's verdict applied. Knows nothing of
+ * MQTT; the chain calls it for every reference frame and every microphone chunk.
+ */
+export class EchoPath {
+  private readonly track: ReferenceTrack;
+  private readonly stream: MonoStream;
+  private readonly continuity = new ContinuityTracker();
+  private readonly cursor: ReferenceCursor;
+  private readonly estimator: DelayEstimator;
+  private readonly gate: EchoGate;
+  private readonly coherence: EchoCoherence;
+  private readonly aligned: Int16Array;
+  private readonly unaligned: Int16Array;
+  private delayMs: number;
+  private estimated = false;
+
+  constructor(
+    backend: DspBackend,
+    private readonly options: EchoPathOptions,
+    private readonly events: EchoPathEvents,
+  ) {
+    const chunkSamples = (options.rateHz * options.chunkMs) / 1000;
+    this.track = new ReferenceTrack(options.rateHz, Math.max(2, Math.ceil((options.maxDelayMs + 1500) / 1000)));
+    this.stream = new MonoStream(backend, options.rateHz, options.resampleQuality, { mode: 'mix' });
+    this.cursor = new ReferenceCursor(options.rateHz);
+    this.estimator = new DelayEstimator(options.rateHz, options.maxDelayMs);
+    this.gate = new EchoGate({
+      tailMs: options.tailMs + options.maxDelayMs,
+      doubleTalkMarginDb: options.doubleTalkMarginDb,
+      attenuationDb: options.gateDb,
+      holdMs: options.gateHoldMs,
+      minVoiceMs: options.minVoiceMs,
+      leakCorrelation: options.leakCorrelation,
+      convergedErleDb: options.convergedErleDb,
+    });
+    this.coherence = new EchoCoherence(options.rateHz, COHERENCE_WINDOW_MS, COHERENCE_LAG_MS);
+    this.aligned = new Int16Array(chunkSamples);
+    this.unaligned = new Int16Array(chunkSamples);
+    this.delayMs = options.startDelayMs;
+  }
+
+  /** A frame of audio/played: what the speaker played, stamped with when it was heard. */
+  played(frame: AudioFrame): void {
+    const continuity = this.continuity.next(frame);
+    if (continuity.kind === 'gap' || continuity.kind === 'restart') {
+      this.stream.reset();
+      this.events.referenceGap();
+    }
+    this.track.write(this.stream.push(frame));
+  }
+
+  /**
+   * The first half of one microphone chunk, in place: the reference placed for it, echo
+   * cancelled, and what the canceller left judged and gated. Returns the gate's verdict.
+   */
+  cancel(chunk: TimedChunk, processor: VoiceProcessor): EchoVerdict {
+    const { samples } = chunk;
+    const micPower = power(samples);
+    const atTimestamp = this.track.indexAt(chunk.timeUs);
+    this.track.read(atTimestamp, this.unaligned);
+    const estimate = this.estimator.push(samples, this.unaligned);
+    if (estimate !== undefined) {
+      this.delayMs = estimate.delayMs;
+      this.estimated = true;
+      this.events.delayChanged(estimate);
+    }
+    const leadMs = Math.max(0, this.delayMs - LEAD_MS);
+    const at = this.cursor.place(atTimestamp - Math.round((leadMs * this.options.rateHz) / 1000), samples.length);
+    const referencePower = this.track.read(at, this.aligned);
+    processor.reverse(this.aligned);
+    processor.cancel(samples, 0);
+    this.coherence.push(this.aligned, samples);
+    const verdict = this.gate.judge({ referencePower, micPower, residualPower: power(samples), chunkMs: this.options.chunkMs }, () => this.coherence.correlation());
+    this.gate.apply(verdict, samples);
+    return verdict;
+  }
+
+  /** The microphone's stream restarted: the next chunk places its reference afresh. */
+  microphoneRestarted(): void {
+    this.cursor.reset();
+  }
+
+  /** Whether reference audio has reached the dsp within the last `withinMs`, at `nowUs`. */
+  arriving(nowUs: number, withinMs: number): boolean {
+    return this.track.endUs > nowUs - withinMs * 1000;
+  }
+
+  figures(): EchoFigures & { delayMs: number | null } {
+    return { ...this.gate.figures(), delayMs: this.estimated ? this.delayMs : null };
+  }
+
+  /** How the reference has been placed: for the dsp's metrics. */
+  get placement(): { resyncs: number; driftSteps: number } {
+    return { resyncs: this.cursor.resyncs, driftSteps: this.cursor.driftSteps };
+  }
+}
