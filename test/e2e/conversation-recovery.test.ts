@@ -44,7 +44,12 @@ describe('the conversation survives any one service dying', () => {
       // The next turn, untouched by hand.
       const turnAt = probe.messages.length;
       await board.speak(question, 48_000);
-      const report = await turnReport(probe, turnAt, 30_000);
+      const report = await turnReport(probe, turnAt, 30_000).catch((error: Error) => {
+        const state = latestState(probe);
+        const input = probe.messages.slice(at).filter((m) => m.topic.startsWith('voxbus/dsp/cmd/') || m.topic.startsWith('voxbus/audio-capture/cmd/') || m.topic === 'voxbus/dsp/state' || m.topic === 'voxbus/audio-capture/state');
+        const said = input.map((m) => (m.topic.endsWith('/state') ? `${m.topic.split('/')[1]} ${(m.json as { muted?: boolean; state: string }).muted ?? (m.json as { state: string }).state}` : m.topic.replace('voxbus/', '')));
+        throw new Error(`the turn after ${victim} was killed and came back: ${error.message} (conversation ${state?.state}/${state?.phase}, mic ${state?.micOpen ? 'open' : 'shut'}; outcomes so far: ${outcomes.join(', ')}; microphone and dsp since the kill: ${said.join(', ')}; since the question: ${probe.messages.slice(turnAt).filter((m) => m.topic === 'voxbus/audio/input').length} audio/input frames, VAD ${probe.messages.slice(turnAt).filter((m) => m.topic.endsWith('/event/vad')).map((m) => `${m.topic.split('/')[1]} ${(m.json as { kind: string }).kind}`).join(', ') || 'nothing'}, gateway ${probe.messages.slice(at).filter((m) => m.topic === 'voxbus/realtime-gateway/state' || m.topic.endsWith('cmd/turn-detection')).map((m) => m.payload.toString().slice(0, 60)).join(' | ')})`);
+      });
       outcomes.push(`${victim}: ${report.outcome}`);
       await listening(probe, turnAt, 30_000);
     }

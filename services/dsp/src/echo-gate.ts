@@ -27,6 +27,17 @@ const STUCK_NEAR_END_MS = 1500;
 const TAIL_DECAY_DB_PER_CHUNK = 0.5;
 const TAIL_MARGIN_DB = 6;
 const RESIDUAL_SMOOTHING = 0.2;
+/** How far above the reference's level over the ERL one chunk of echo may be (the ERL is an average; a room's reflections add up). */
+const ECHO_SPREAD_DB = 6;
+/**
+ * A microphone this far (dB) under the speaker does not hear it (a headset, a speaker across the
+ * room): there is no echo to gate, and full-duplex is safe. Left again only below the second
+ * figure, and slowly (a person talking over the speaker lowers the measure while it lasts).
+ */
+const NO_ECHO_ERL_DB = 40;
+const ECHO_AGAIN_ERL_DB = 30;
+const ERL_SMOOTHING = 0.01;
+const NO_ECHO_ERL_SMOOTHING = 0.002;
 /** Convergence is lost only this far below the threshold, and only after this long below it. */
 const LOSE_MARGIN_DB = 6;
 const LOSE_AFTER_MS = 2000;
@@ -67,7 +78,7 @@ export interface EchoVerdict {
 }
 
 export interface EchoFigures {
-  /** The canceller removes at least `convergedErleDb` (lost again 6 dB below, after 2 s there). */
+  /** The canceller removes at least `convergedErleDb` (lost again 6 dB below, after 2 s there), or there is no echo to remove. */
   readonly converged: boolean;
   /** Echo removed by the canceller, the median over echo-only audio, dB (null until learnt). */
   readonly erleDb: number | null;
@@ -106,6 +117,9 @@ export class EchoGate {
   /** Microphone over residual in echo-only chunks, dB: the ERLE. */
   private readonly erle = new QuantileTracker(0.5, LEARN_CHUNKS);
   private erlDb: number | null = null;
+  private erlChunks = 0;
+  /** The microphone does not hear the speaker at all. */
+  private noEcho = false;
   private converged = false;
   /** How long the ERLE has been below the losing threshold while converged, ms. */
   private belowMs = 0;
@@ -128,6 +142,11 @@ export class EchoGate {
       this.nearEndRunMs = 0;
       return { echo: false, nearEnd: true };
     }
+    if (this.noEcho) {
+      // Followed still, so an echo that appears (the speaker moved) is noticed.
+      if (speakerSounds) this.learnErl(chunk);
+      return { echo: false, nearEnd: true };
+    }
     // Until the ERL is learnt, the echo is taken to be as loud as the reference.
     const direct = speakerSounds ? chunk.referencePower / 10 ** ((this.erlDb ?? 0) / 10) : 0;
     const decay = 10 ** (-TAIL_DECAY_DB_PER_CHUNK / 10);
@@ -136,6 +155,8 @@ export class EchoGate {
     if (chunk.micPower < MIC_FLOOR_POWER) {
       this.echoLevel = expected;
       this.residualLevel = residualTail;
+      // Silence while the speaker sounds is what a microphone that does not hear it reports.
+      if (speakerSounds && this.holdLeftMs === 0) this.learnErl(chunk);
       return { echo: true, nearEnd: this.holdLeftMs > 0 };
     }
     const leakDb = 10 * Math.log10((chunk.residualPower + TINY) / (expected + TINY));
@@ -152,11 +173,12 @@ export class EchoGate {
     this.nearEndRunMs = voice ? this.nearEndRunMs + chunk.chunkMs : 0;
     if (voice && this.nearEndRunMs >= options.minVoiceMs) this.holdLeftMs = options.holdMs;
     const mayHoldVoice = voice || this.holdLeftMs > 0;
-    // A voice must not raise the echo's level, or the next chunk of it would be taken for echo.
-    this.echoLevel = mayHoldVoice ? expected : Math.max(expected, chunk.micPower);
+    // The microphone raises the echo's level only as far as the reference can explain (a voice
+    // must not, or the next chunk of it would be taken for echo).
+    this.echoLevel = mayHoldVoice ? expected : Math.max(expected, Math.min(chunk.micPower, direct * 10 ** (ECHO_SPREAD_DB / 10)));
     // Averaged (over about 50 ms), so one chunk the canceller missed does not raise it for long.
     this.residualLevel = mayHoldVoice ? residualTail : this.residualLevel + RESIDUAL_SMOOTHING * (chunk.residualPower - this.residualLevel);
-    if (speakerSounds) this.learn(chunk, leakDb, mayHoldVoice && this.nearEndRunMs < STUCK_NEAR_END_MS ? SLOW_LEARN_STEP_DB : LEARN_STEP_DB);
+    if (speakerSounds) this.learn(chunk, leakDb, mayHoldVoice && this.nearEndRunMs < STUCK_NEAR_END_MS ? SLOW_LEARN_STEP_DB : LEARN_STEP_DB, mayHoldVoice);
     return { echo: true, nearEnd: this.holdLeftMs > 0 };
   }
 
@@ -175,9 +197,21 @@ export class EchoGate {
     return { converged: this.converged, erleDb: erle === undefined ? null : round1(erle), erlDb: this.erlDb === null ? null : round1(this.erlDb) };
   }
 
-  private learn(chunk: EchoChunk, leakDb: number, stepDb: number): void {
-    const erl = 10 * Math.log10((chunk.referencePower + TINY) / (chunk.micPower + TINY));
-    this.erlDb = this.erlDb === null ? erl : this.erlDb + 0.01 * (erl - this.erlDb);
+  /** Speaker over microphone, the microphone counted at no less than its floor. */
+  private learnErl(chunk: EchoChunk): void {
+    const erl = 10 * Math.log10((chunk.referencePower + TINY) / Math.max(chunk.micPower, MIC_FLOOR_POWER));
+    this.erlDb = this.erlDb === null ? erl : this.erlDb + (this.noEcho ? NO_ECHO_ERL_SMOOTHING : ERL_SMOOTHING) * (erl - this.erlDb);
+    if (++this.erlChunks < LEARN_CHUNKS) return;
+    const was = this.noEcho;
+    this.noEcho = this.noEcho ? this.erlDb >= ECHO_AGAIN_ERL_DB : this.erlDb >= NO_ECHO_ERL_DB;
+    if (this.noEcho !== was) {
+      this.converged = this.noEcho || (this.erle.value ?? 0) >= this.options.convergedErleDb;
+      this.belowMs = 0;
+    }
+  }
+
+  private learn(chunk: EchoChunk, leakDb: number, stepDb: number, mayHoldVoice: boolean): void {
+    if (!mayHoldVoice) this.learnErl(chunk);
     this.leak.add(leakDb, stepDb);
     this.erle.add(10 * Math.log10((chunk.micPower + TINY) / (chunk.residualPower + TINY)), stepDb);
     const erle = this.erle.value;

@@ -190,7 +190,7 @@ export async function startVirtualBoard(): Promise<VirtualBoard> {
       const running = echo;
       echo = undefined;
       await running?.stop();
-      if (options !== false) echo = await startEcho(pactl, processEnv, options);
+      if (options !== false) echo = await startEcho(pactl, options);
     },
 
     async unplug() {

@@ -1,0 +1,139 @@
+import { type AudioFrame } from '@voxbus/shared';
+import { samples, speech } from '@voxbus/shared/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { concat, Harness, toFrames } from './dsp-harness.js';
+
+/**
+ * The echo gate in the chain (the native canceller, the gate, the VAD), on a synthetic room:
+ * the speaker's sound reaches the microphone 40 ms later at -6 dB, followed by 40 reflections
+ * dying away over 300 ms, 14 dB under the direct sound all told (a small room's tail, longer
+ * than the canceller's filter).
+ */
+const RATE_HZ = 24_000;
+const CHUNK = RATE_HZ / 100;
+const powerDb = (values: Int16Array) => {
+  let sum = 0;
+  for (const value of values) sum += (value / 32768) ** 2;
+  return 10 * Math.log10(sum / Math.max(1, values.length) + 1e-12);
+};
+
+function lcg(seed: number): () => number {
+  let state = seed;
+  return () => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+}
+
+/** Taps [delay in samples, gain]: the direct sound and the room's reflections. */
+function room(delayMs: number, gainDb: number): [number, number][] {
+  const random = lcg(11);
+  const direct = Math.round((delayMs * RATE_HZ) / 1000);
+  const taps: [number, number][] = [[direct, 10 ** (gainDb / 20)]];
+  for (let n = 0; n < 40; n++) {
+    const afterMs = 5 + random() * 300;
+    // -20 dB under the direct sound at first, 60 dB down after 300 ms.
+    const level = 10 ** ((gainDb - 20 - (afterMs / 300) * 40) / 20) * (random() < 0.5 ? -1 : 1);
+    taps.push([direct + Math.round((afterMs * RATE_HZ) / 1000), level]);
+  }
+  return taps;
+}
+
+function convolve(signal: Int16Array, taps: [number, number][], length = signal.length): Int16Array {
+  const out = new Float64Array(length);
+  for (const [delay, gain] of taps) for (let i = 0; i + delay < length && i < signal.length; i++) out[i + delay] = (out[i + delay] as number) + (signal[i] as number) * gain;
+  return Int16Array.from(out, (v) => Math.max(-32768, Math.min(32767, Math.round(v))));
+}
+
+function mix(a: Int16Array, b: Int16Array, at: number): Int16Array {
+  const out = Int16Array.from(a);
+  for (let i = 0; i < b.length && at + i < out.length; i++) out[at + i] = Math.max(-32768, Math.min(32767, (out[at + i] as number) + (b[i] as number)));
+  return out;
+}
+
+/** What the speaker played (continuous, silence included) and what the microphone heard, as frames. */
+function board(played: Int16Array, heard: Int16Array): { mic: AudioFrame[]; reference: AudioFrame[] } {
+  return { mic: toFrames(heard, { sampleRateHz: RATE_HZ }), reference: toFrames(played, { sampleRateHz: RATE_HZ }) };
+}
+
+let reply: Int16Array;
+let voice: Int16Array;
+beforeAll(async () => {
+  reply = samples(await speech('You spoke for two seconds. Tomorrow will be mostly sunny in the morning, with clouds building in the afternoon.', RATE_HZ));
+  voice = samples(await speech('Wait a moment please', RATE_HZ));
+});
+
+describe('the echo gate: a voice told from the echo of the speaker, in a room', () => {
+  it('keeps echo alone from the model and the VAD: the reply twice over, not one speech start, the echo 40 dB down, converged with the delay found', () => {
+    const played = concat(reply, reply, new Int16Array(RATE_HZ));
+    const heard = convolve(played, room(40, -6));
+    const harness = new Harness({ echoCancellation: true, noiseSuppression: true, gainControl: true, vad: true });
+    const { mic, reference } = board(played, heard);
+    harness.mic(mic, reference);
+    expect(harness.vad, 'speech starts on echo alone').toEqual([]);
+    const out = harness.output();
+    // After the first second (learning), over the second reply and its tail.
+    const from = reply.length;
+    expect(powerDb(heard.subarray(from)) - powerDb(out.subarray(from))).toBeGreaterThan(40);
+    expect(harness.state.echo).toMatchObject({ converged: true });
+    expect(Math.abs((harness.state.echo.delayMs ?? 0) - 40)).toBeLessThan(4);
+    expect(harness.state.echo.erlDb).toBeGreaterThan(3);
+  });
+
+  it('lets a voice over the reply through: the VAD starts where it began (within 500 ms: it needs 150 ms of voice in a row, more than "wait" holds), and the model hears it', () => {
+    const played = concat(reply, reply);
+    const voiceAt = reply.length + RATE_HZ;
+    const heard = mix(convolve(played, room(40, -6)), voice, voiceAt);
+    const harness = new Harness({ echoCancellation: true, noiseSuppression: true, gainControl: false, vad: true });
+    const { mic, reference } = board(played, heard);
+    harness.mic(mic, reference);
+    const onsetUs = mic[0]?.captureTimeUs ?? 0;
+    const voiceStartUs = onsetUs + ((voiceAt + voice.findIndex((v) => Math.abs(v) > 300)) / RATE_HZ) * 1e6;
+    const started = harness.vad.filter((e) => e.kind === 'speech_started');
+    expect(started.length, JSON.stringify(harness.vad)).toBe(1);
+    // The VAD's start is where the speech began; it is published once 150 ms of it were heard.
+    expect(Math.abs((started[0]?.timeUs ?? 0) - voiceStartUs) / 1000).toBeLessThan(500);
+    // Most of the voice reaches the model: within 10 dB of what the microphone heard of it.
+    const out = harness.output();
+    const voiceSpan = out.subarray(voiceAt, voiceAt + voice.length);
+    expect(powerDb(voiceSpan) - powerDb(voice)).toBeGreaterThan(-10);
+  });
+
+  it('with a microphone that does not hear the speaker (a headset): no echo to gate, a voice over the reply passes (the canceller takes a few dB, the gate nothing), converged at once', () => {
+    const played = concat(reply, reply);
+    const voiceAt = reply.length + RATE_HZ;
+    const heard = mix(new Int16Array(played.length), voice, voiceAt);
+    const harness = new Harness({ echoCancellation: true, noiseSuppression: true, vad: true });
+    const { mic, reference } = board(played, heard);
+    harness.mic(mic, reference);
+    expect(harness.state.echo).toMatchObject({ converged: true });
+    expect(harness.state.echo.erlDb).toBeGreaterThan(30);
+    expect(harness.vad.filter((e) => e.kind === 'speech_started').length).toBe(1);
+    const out = harness.output();
+    expect(powerDb(out.subarray(voiceAt, voiceAt + voice.length)) - powerDb(voice)).toBeGreaterThan(-10);
+  });
+
+  it("does not take the room's tail after the reply ends (or is cut) for a voice", () => {
+    // The reply cut in the middle of a word, as a barge-in flushes it: the reference stops dead.
+    const cut = reply.subarray(0, Math.round(reply.length * 0.6));
+    const played = concat(reply, cut, new Int16Array(RATE_HZ), cut, new Int16Array(RATE_HZ));
+    const heard = convolve(played, room(40, -6));
+    const harness = new Harness({ echoCancellation: true, noiseSuppression: true, gainControl: true, vad: true });
+    const { mic, reference } = board(played, heard);
+    harness.mic(mic, reference);
+    expect(harness.vad, 'speech starts on the tail').toEqual([]);
+  });
+
+  it('muted (half-duplex): withholds audio/input and counts it, while the canceller keeps learning and converges', () => {
+    const played = concat(reply, reply);
+    const heard = convolve(played, room(40, -6));
+    const harness = new Harness({ echoCancellation: true, noiseSuppression: true, vad: true });
+    harness.chain.muteOutput(true);
+    const { mic, reference } = board(played, heard);
+    harness.mic(mic, reference);
+    expect(harness.frames).toEqual([]);
+    expect(harness.counter('frames.withheld')).toBe(Math.floor(heard.length / CHUNK / 2));
+    expect(harness.state).toMatchObject({ muted: true, echo: { converged: true } });
+    harness.chain.muteOutput(false);
+    harness.mic(toFrames(new Int16Array(RATE_HZ), { sampleRateHz: RATE_HZ, startUs: (mic.at(-1)?.captureTimeUs ?? 0) + 20_000, firstSequence: mic.length }));
+    expect(harness.frames.length).toBeGreaterThan(40);
+    expect(harness.state.muted).toBe(false);
+  });
+});

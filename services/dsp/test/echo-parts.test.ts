@@ -1,0 +1,153 @@
+import { samples, speech } from '@voxbus/shared/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DelayEstimator } from '../src/delay-estimator.js';
+import { EchoCoherence } from '../src/echo-coherence.js';
+import { QuantileTracker } from '../src/quantile.js';
+import { ReferenceCursor } from '../src/reference-cursor.js';
+import { ReferenceTrack } from '../src/reference-track.js';
+
+const RATE_HZ = 24_000;
+const CHUNK = RATE_HZ / 100;
+
+/** A deterministic pseudo-random sequence in [0, 1), so a failure can be reproduced. */
+function lcg(seed: number): () => number {
+  let state = seed;
+  return () => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+}
+
+let talk: Int16Array;
+beforeAll(async () => {
+  talk = samples(await speech('The quick brown fox jumps over the lazy dog, and then it runs into the woods to hide.', RATE_HZ));
+});
+
+/** `signal` delayed by `delayMs` and scaled by `gainDb`, with white noise at `noiseDbfs`. */
+function echoOf(signal: Int16Array, delayMs: number, gainDb: number, noiseDbfs: number, seed = 1): Int16Array {
+  const random = lcg(seed);
+  const shift = Math.round((delayMs * RATE_HZ) / 1000);
+  const gain = 10 ** (gainDb / 20);
+  const noise = 32768 * 10 ** (noiseDbfs / 20) * Math.sqrt(3);
+  return Int16Array.from(signal, (_, i) => Math.round((i >= shift ? (signal[i - shift] as number) * gain : 0) + (random() * 2 - 1) * noise));
+}
+
+describe('the echo reference, placed on the capture clock', () => {
+  it('lays a run of frames down contiguously although their timestamps jitter, and places a frame after a real jump by its own time', () => {
+    const track = new ReferenceTrack(RATE_HZ);
+    const frame = Int16Array.from({ length: 480 }, (_, i) => i + 1);
+    // Stamps 20 ms apart, each off by up to ±1 ms: the samples must still follow on exactly.
+    const jitter = [0, 900, -700, 400, -1000];
+    jitter.forEach((offsetUs, n) => track.write({ samples: frame, firstSampleUs: 1_000_000 + n * 20_000 + offsetUs }));
+    const out = new Int16Array(480 * 5);
+    track.read(track.indexAt(1_000_000), out);
+    for (let n = 0; n < 5; n++) expect(Array.from(out.subarray(n * 480, n * 480 + 3)), `frame ${n}`).toEqual([1, 2, 3]);
+    // 50 ms later than expected: a new placement, and the gap reads as silence.
+    track.write({ samples: frame, firstSampleUs: 1_000_000 + 5 * 20_000 + 50_000 });
+    const after = new Int16Array(480 + 1200);
+    track.read(track.indexAt(1_000_000 + 5 * 20_000), after);
+    expect(after.subarray(0, 1200).every((v) => v === 0)).toBe(true);
+    expect(after[1200]).toBe(1);
+  });
+
+  it('reads each microphone chunk contiguously after the last, whatever the jitter of its stamp; a jump moves it at once; a lasting offset is walked off a sample at a time', () => {
+    const cursor = new ReferenceCursor(RATE_HZ);
+    const random = lcg(7);
+    let previous = cursor.place(100_000, CHUNK);
+    for (let n = 1; n < 200; n++) {
+      // The ideal place from a stamp with up to ±0.9 ms of jitter (±21 samples).
+      const ideal = 100_000 + n * CHUNK + Math.round((random() * 2 - 1) * 21);
+      const at = cursor.place(ideal, CHUNK);
+      expect(at - previous, `chunk ${n}`).toBe(CHUNK);
+      previous = at;
+    }
+    expect(cursor.resyncs).toBe(1);
+    // A new stream 10 ms away: moved there at once.
+    const jumped = cursor.place(previous + CHUNK + 240, CHUNK);
+    expect(jumped).toBe(previous + CHUNK + 240);
+    expect(cursor.resyncs).toBe(2);
+    // Two devices' clocks apart by 1 ms (24 samples) for good: followed one sample at a time.
+    let at = jumped;
+    const steps: number[] = [];
+    for (let n = 1; n <= 600; n++) {
+      const next = cursor.place(jumped + n * CHUNK + 24, CHUNK);
+      steps.push(next - at - CHUNK);
+      at = next;
+    }
+    expect(steps.every((step) => step === 0 || step === 1)).toBe(true);
+    expect(at - (jumped + 600 * CHUNK + 24)).toBeGreaterThanOrEqual(-12);
+  });
+});
+
+describe('the echo delay, found from the signals', () => {
+  /** Feeds the estimator chunk by chunk; returns the estimates in use after each chunk that changed it, with when. */
+  function run(estimator: DelayEstimator, mic: Int16Array, reference: Int16Array): { atMs: number; delayMs: number }[] {
+    const found: { atMs: number; delayMs: number }[] = [];
+    for (let at = 0; at + CHUNK <= mic.length; at += CHUNK) {
+      const estimate = estimator.push(mic.subarray(at, at + CHUNK), reference.subarray(at, at + CHUNK));
+      if (estimate !== undefined) found.push({ atMs: (at / RATE_HZ) * 1000, delayMs: estimate.delayMs });
+    }
+    return found;
+  }
+
+  it.each([
+    [20, 0],
+    [40, -6],
+    [120, -12],
+    [350, -6],
+  ])('finds a %i ms echo at %i dB within 2 s of speech, to a few ms', (delayMs, gainDb) => {
+    const estimator = new DelayEstimator(RATE_HZ, 500);
+    const found = run(estimator, echoOf(talk, delayMs, gainDb, -60), talk);
+    expect(found.length, JSON.stringify(found)).toBeGreaterThan(0);
+    expect((found[0] as { atMs: number }).atMs).toBeLessThan(2000);
+    expect(Math.abs((estimator.estimate?.delayMs ?? 0) - delayMs), JSON.stringify(found)).toBeLessThan(4);
+  });
+
+  it('says nothing from silence, or from a microphone that does not hear the speaker', () => {
+    const estimator = new DelayEstimator(RATE_HZ, 500);
+    expect(run(estimator, echoOf(new Int16Array(talk.length), 0, 0, -50), new Int16Array(talk.length))).toEqual([]);
+    const otherTalk = echoOf(talk.slice().reverse(), 0, 0, -60);
+    expect(run(estimator, otherTalk, talk)).toEqual([]);
+    expect(estimator.estimate).toBeUndefined();
+  });
+
+  it('follows the echo when it moves (the speaker moved, a clock drifted)', () => {
+    const estimator = new DelayEstimator(RATE_HZ, 500);
+    run(estimator, echoOf(talk, 40, -6, -60), talk);
+    expect(Math.abs((estimator.estimate?.delayMs ?? 0) - 40)).toBeLessThan(4);
+    run(estimator, echoOf(talk, 90, -6, -60, 2), talk);
+    expect(Math.abs((estimator.estimate?.delayMs ?? 0) - 90)).toBeLessThan(4);
+  });
+});
+
+describe('echo coherence: is what the canceller left still the speaker?', () => {
+  it('is high for a filtered, delayed copy of the reference and low for an independent voice', () => {
+    const echo = new EchoCoherence(RATE_HZ, 30, 30);
+    const voice = new EchoCoherence(RATE_HZ, 30, 30);
+    const leak = echoOf(talk, 12, -20, -90);
+    const other = echoOf(talk.slice().reverse(), 0, -20, -90);
+    const high: number[] = [];
+    const low: number[] = [];
+    for (let at = 0; at + CHUNK <= talk.length; at += CHUNK) {
+      const reference = talk.subarray(at, at + CHUNK);
+      echo.push(reference, leak.subarray(at, at + CHUNK));
+      voice.push(reference, other.subarray(at, at + CHUNK));
+      // Where both are sounding.
+      if (at > RATE_HZ / 2 && Math.abs(reference[0] as number) + Math.abs(other[at] as number) > 0) {
+        high.push(echo.correlation());
+        low.push(voice.correlation());
+      }
+    }
+    const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+    expect(median(high)).toBeGreaterThan(0.8);
+    expect(median(low)).toBeLessThan(0.25);
+  });
+});
+
+describe('a running quantile', () => {
+  it('settles on the 90th percentile of what it is fed, and follows it when it moves', () => {
+    const tracker = new QuantileTracker(0.9, 100);
+    const random = lcg(3);
+    for (let n = 0; n < 5000; n++) tracker.add(random() * 100, 0.5);
+    expect(Math.abs((tracker.value ?? 0) - 90)).toBeLessThan(5);
+    for (let n = 0; n < 5000; n++) tracker.add(-50 + random() * 10, 0.5);
+    expect(Math.abs((tracker.value ?? 0) - -41)).toBeLessThan(3);
+  });
+});
