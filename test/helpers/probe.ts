@@ -13,9 +13,17 @@ export interface ProbeMessage {
 /**
  * A plain MQTT client, as a user with mosquitto_sub or another-language service would be:
  * records everything on its filters and can publish raw bytes.
+ *
+ * Its connection can drop: the broker cuts a subscriber that stops reading (Aedes' drainTimeout)
+ * when the test's process is busy for seconds (an FFT over a minute of recording), and a socket
+ * error would otherwise surface as a bare uncaught `read ECONNRESET` with no stack and no topic.
+ * Every drop is recorded, and a wait that times out says when the probe was off the bus.
  */
 export class Probe {
   readonly messages: ProbeMessage[] = [];
+  /** Times (ms since the epoch) and reasons the connection dropped. */
+  readonly drops: { atMs: number; reason: string }[] = [];
+  private readonly startedAtMs = Date.now();
 
   private constructor(readonly client: MqttClient) {
     client.on('message', (topic, payload, packet) => {
@@ -27,6 +35,8 @@ export class Probe {
       }
       this.messages.push({ topic, payload, retained: packet.retain, json, receivedAtMs: Date.now() });
     });
+    client.on('error', (error) => this.drops.push({ atMs: Date.now(), reason: `${(error as NodeJS.ErrnoException).code ?? 'error'}: ${error.message}` }));
+    client.on('offline', () => this.drops.push({ atMs: Date.now(), reason: 'offline (the broker closed the connection, or it was lost)' }));
   }
 
   static async connect(url: string, options: mqtt.IClientOptions = {}): Promise<Probe> {
@@ -51,7 +61,16 @@ export class Probe {
     return waitFor(`a message on ${topic}`, () => {
       const found = this.messages.slice(after).find((m) => m.topic === topic && m.json !== undefined && match(m.json as T));
       return found ? (found.json as T) : undefined;
-    }, timeoutMs);
+    }, timeoutMs).catch((error: Error) => {
+      throw new Error(`${error.message}${this.dropsSaid()}`);
+    });
+  }
+
+  /** The connection's drops, as a clause for a failure message ('' when there were none). */
+  dropsSaid(): string {
+    if (this.drops.length === 0) return '';
+    const said = this.drops.map((drop) => `${drop.reason} at +${((drop.atMs - this.startedAtMs) / 1000).toFixed(1)} s`);
+    return ` (the probe's connection to the broker dropped, so messages may have been missed: ${said.join('; ')})`;
   }
 
   async close(): Promise<void> {

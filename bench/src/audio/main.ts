@@ -71,6 +71,10 @@ const playback = startService('playback', {
 });
 
 const client = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
+
+// A dropped connection is said, not thrown as a bare uncaught ECONNRESET.
+
+client.on('error', (error) => console.error(`bench: the observing MQTT client: ${error.message}`));
 const micLatenciesMs: number[] = [];
 const micSequences: number[] = [];
 const metrics: Record<string, { counters: Record<string, number>; process: { pssBytes: number | null; cpuUserUs: number; cpuSystemUs: number } }> = {};

@@ -47,6 +47,8 @@ export async function measureOurs(board: VirtualBoard, talk: Buffer, settleMs: n
   ];
   const dsp = services[2] as ChildProcess;
   const client = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
+  // A dropped connection is said, not thrown as a bare uncaught ECONNRESET.
+  client.on('error', (error) => console.error(`bench: the observing MQTT client: ${error.message}`));
   const raw = new BlockEnergy();
   const cancelled = new BlockEnergy();
   const states: Record<string, { state: string; echo?: { converged: boolean; erleDb: number | null } }> = {};

@@ -78,6 +78,8 @@ async function startStack(board: VirtualBoard, vad: Vad) {
     startService('conversation-state', { ...env, VOXBUS_CONVERSATION_STATE__MODE: 'full-duplex', VOXBUS_CONVERSATION_STATE__VAD: vad }),
   ];
   const client = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
+  // A dropped connection is said, not thrown as a bare uncaught ECONNRESET.
+  client.on('error', (error) => console.error(`bench: the observing MQTT client: ${error.message}`));
   const messages: Message[] = [];
   client.on('message', (topic, payload) => {
     let json: Record<string, unknown> | undefined;

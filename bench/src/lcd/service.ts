@@ -47,6 +47,8 @@ export async function measureService(seconds: number): Promise<ServiceFigures> {
     VOXBUS_LCD__PNG__PATH: '',
   });
   const client = await mqtt.connectAsync(broker.url);
+  // A dropped connection is said, not thrown as a bare uncaught ECONNRESET.
+  client.on('error', (error) => console.error(`bench: the observing MQTT client: ${error.message}`));
   try {
     let framesDrawn = 0;
     await client.subscribeAsync('voxbus/lcd/metrics');
