@@ -1,14 +1,11 @@
 import { align, type EchoOptions, endAbove, rms, samples, speech, startVirtualBoard, type VirtualBoard } from '@voxbus/shared/testing';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { cleanupAfterEach } from '../../test/helpers/cleanup.js';
-
-const onCleanup = cleanupAfterEach();
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const RATE_HZ = 24_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let words: Buffer;
 beforeAll(async () => {
-  words = await speech('One, two, three. The echo comes back from the room.', RATE_HZ);
+  words = await speech('The echo comes back.', RATE_HZ);
 });
 
 /** Plays speech on the board's speaker and finds it in the microphone: its delay (ms) and level (dB against the speaker). */
@@ -38,17 +35,23 @@ describe('the virtual board\'s echo path, speaker to microphone', () => {
     ['120 ms, -12 dB', { delayMs: 120, gainDb: -12 }],
     ['40 ms, -6 dB, with a reverberant tail', { delayMs: 40, gainDb: -6, reverb: true }],
   ];
+  // One board for every case (each takes a couple of seconds to start), the path set anew each time.
+  let board: VirtualBoard | undefined;
+  afterAll(() => board?.stop());
   it.each(cases)('%s: heard with the delay and level asked for', async (_name, echo) => {
-    const board = await startVirtualBoard();
-    onCleanup(() => board.stop());
+    board ??= await startVirtualBoard();
     await board.setEcho(echo);
     const measured = await measureEcho(board);
-    console.log(JSON.stringify({ echo, measured }));
     expect(Math.abs(measured.delayMs - (echo.delayMs ?? 40)), `delay ${measured.delayMs.toFixed(1)} ms`).toBeLessThan(12);
     expect(Math.abs(measured.gainDb - (echo.gainDb ?? -6)), `level ${measured.gainDb.toFixed(1)} dB`).toBeLessThan(echo.reverb ? 4 : 1.5);
-    if (echo.reverb) expect(measured.tailDb, 'the room\'s tail after the speaker stops').toBeGreaterThan(-40);
-    else expect(measured.tailDb).toBeLessThan(-40);
+    if (echo.reverb) expect(measured.tailDb, 'the room\'s tail after the speaker stops').toBeGreaterThan(-50);
+    else expect(measured.tailDb).toBeLessThan(-55);
+  }, 30_000);
+
+  it('without an echo path, nothing comes back', async () => {
+    board ??= await startVirtualBoard();
     await board.setEcho(false);
+    expect(board.echo).toBeUndefined();
     const none = await measureEcho(board);
     expect(none.correlation).toBeLessThan(0.2);
   }, 30_000);

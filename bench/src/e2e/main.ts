@@ -1,9 +1,7 @@
-import mqtt from 'mqtt';
-import { decodeAudioFrame } from '@voxbus/shared';
-import { align, loudSpans, playedUntil, type Recording, samples, speech, startVirtualBoard, type VirtualBoard } from '@voxbus/shared/testing';
-import { freePort, startAedesService, startService } from '../lib/processes.js';
+import { speech, startVirtualBoard, type VirtualBoard } from '@voxbus/shared/testing';
 import { writeResults } from '../lib/results.js';
-import { percentiles, round3 } from '../lib/stats.js';
+import { ECHO_PATH, type EchoRun, runEcho } from './echo-run.js';
+import { type Message, MIC_RATE_HZ, nowUs, RATE_HZ, replyAudio, silencedAtUs, sleep, spansUs, startStack, summary } from './stack.js';
 
 /**
  * npm run bench:e2e — the whole assistant on the virtual board, every service its own process, the
@@ -19,22 +17,10 @@ import { percentiles, round3 } from '../lib/stats.js';
  * end-of-turn wait with server VAD, its synthesis); everything else is ours.
  */
 const CYCLES = Number(process.env.BENCH_E2E_CYCLES ?? 20);
-const RATE_HZ = 24_000;
-const MIC_RATE_HZ = 48_000;
 const BARGE_IN_AFTER_MS = 400;
 const REPLY = 'You spoke for {seconds} seconds. This answer goes on for a while, so that there is time to interrupt it before it ends.';
 
 type Vad = 'server' | 'local';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const nowUs = () => Number(process.hrtime.bigint() / 1000n);
-
-interface Message {
-  topic: string;
-  json: Record<string, unknown> | undefined;
-  payload: Buffer;
-  atUs: number;
-}
 
 interface Timing {
   responseId: string;
@@ -64,74 +50,12 @@ interface BargeInSample {
   onsetToFlushedMs: number;
 }
 
-/** The stack for one VAD setting; resolves once the conversation listens. */
-async function startStack(board: VirtualBoard, vad: Vad) {
-  const broker = await startAedesService();
-  const simPort = await freePort();
-  const env = { ...board.env, VOXBUS_BUS__URL: broker.url };
-  const children = [
-    startService('realtime-sim', { ...env, VOXBUS_REALTIME_SIM__PORT: String(simPort), VOXBUS_REALTIME_SIM__REPLY_TEMPLATE: REPLY }),
-    startService('realtime-gateway', { ...env, VOXBUS_REALTIME_GATEWAY__SIM_URL: `ws://127.0.0.1:${simPort}`, VOXBUS_REALTIME_GATEWAY__TRANSCRIPTION_MODEL: 'whisper-1' }),
-    startService('audio-capture', { ...env, VOXBUS_AUDIO_CAPTURE__DEVICE: board.micDevice }),
-    startService('dsp', env),
-    startService('playback', { ...env, VOXBUS_PLAYBACK__DEVICE: board.speakerDevice }),
-    startService('conversation-state', { ...env, VOXBUS_CONVERSATION_STATE__MODE: 'full-duplex', VOXBUS_CONVERSATION_STATE__VAD: vad }),
-  ];
-  const client = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
-  // A dropped connection is said, not thrown as a bare uncaught ECONNRESET.
-  client.on('error', (error) => console.error(`bench: the observing MQTT client: ${error.message}`));
-  const messages: Message[] = [];
-  client.on('message', (topic, payload) => {
-    let json: Record<string, unknown> | undefined;
-    if (topic !== 'voxbus/audio/output') {
-      try {
-        json = JSON.parse(payload.toString()) as Record<string, unknown>;
-      } catch {
-        json = undefined;
-      }
-    }
-    messages.push({ topic, json, payload, atUs: nowUs() });
-  });
-  await client.subscribeAsync(
-    [
-      'voxbus/conversation/#',
-      'voxbus/playback/event/item',
-      'voxbus/realtime-gateway/event/vad',
-      'voxbus/dsp/event/vad',
-      'voxbus/realtime-sim/event/timing',
-      'voxbus/audio/output',
-    ],
-    { qos: 0 },
-  );
-  const waitFor = async (test: (m: Message) => boolean, from: number, timeoutMs: number, what: string): Promise<Message> => {
-    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(20)) {
-      const found = messages.slice(from).find(test);
-      if (found !== undefined) return found;
-    }
-    throw new Error(`bench:e2e (${vad} VAD): no ${what} within ${timeoutMs} ms`);
-  };
-  const isListening = (m: Message) => m.topic === 'voxbus/conversation/state' && m.json?.state === 'listening' && m.json.micOpen === true;
-  await waitFor(isListening, 0, 60_000, 'listening conversation');
-  const stop = async () => {
-    client.end(true);
-    for (const child of children) child.kill('SIGTERM');
-    await Promise.all(children.map((child) => (child.exitCode !== null ? undefined : new Promise((resolve) => child.once('exit', resolve)))));
-    await broker.stop();
-  };
-  return { messages, waitFor, isListening, stop };
-}
-
-/** Loud spans of a recording, on CLOCK_MONOTONIC (and where they start in it). */
-function spansUs(recording: Recording, minGapMs: number): { fromUs: number; toUs: number; fromSample: number }[] {
-  return loudSpans(samples(recording.pcm), 0.01, (RATE_HZ * minGapMs) / 1000).map(([from, to]) => ({
-    fromUs: recording.sampleTimeUs(from),
-    toUs: recording.sampleTimeUs(to),
-    fromSample: from,
-  }));
-}
+/** The stack for one VAD setting, full-duplex. */
+const startVadStack = (board: VirtualBoard, vad: Vad) =>
+  startStack(board, { name: `${vad} VAD`, env: { VOXBUS_CONVERSATION_STATE__MODE: 'full-duplex', VOXBUS_CONVERSATION_STATE__VAD: vad }, reply: REPLY });
 
 async function runVad(board: VirtualBoard, vad: Vad, question: Buffer, interruption: Buffer) {
-  const stack = await startStack(board, vad);
+  const stack = await startVadStack(board, vad);
   const mic = board.recordMicrophone(RATE_HZ);
   const speaker = board.recordSpeaker(RATE_HZ);
   await sleep(500);
@@ -168,7 +92,6 @@ async function runVad(board: VirtualBoard, vad: Vad, question: Buffer, interrupt
 
   const micSpans = spansUs(micRecording, 300);
   const speakerSpans = spansUs(speakerRecording, 20);
-  const heard = samples(speakerRecording.pcm);
   const timings = new Map(
     stack.messages.filter((m) => m.topic === 'voxbus/realtime-sim/event/timing').map((m) => [String(m.json?.responseId), m.json as unknown as Timing]),
   );
@@ -204,20 +127,10 @@ async function runVad(board: VirtualBoard, vad: Vad, question: Buffer, interrupt
     turnSample(cutIn, answeredReports[i]?.responseId);
     // Barge-in: from the first sound of the interruption to where the speaker stopped following the reply.
     const onsetUs = speechIn(cutIn)[0]?.fromUs;
-    const frames = stack.messages
-      .slice(cycle.start)
-      .filter((m) => m.topic === 'voxbus/audio/output')
-      .map((m) => decodeAudioFrame(m.payload))
-      .filter((f) => f.item?.itemId === cycle.itemId);
-    const reply = samples(Buffer.concat(frames.map((f) => Buffer.from(f.pcm))));
     const firstHeard = speakerSpans.find((s) => s.fromUs > asked.toUs);
-    if (onsetUs === undefined || firstHeard === undefined || reply.length < RATE_HZ) return;
-    // Align within a window around where the reply began, so another reply cannot match.
-    const windowFrom = Math.max(0, firstHeard.fromSample - RATE_HZ / 2);
-    const window = heard.subarray(windowFrom, windowFrom + RATE_HZ * 4);
-    const { lagSamples } = align(reply.subarray(0, RATE_HZ / 2), window);
-    const { cutAt } = playedUntil(reply, window, lagSamples, RATE_HZ);
-    const silentUs = speakerRecording.sampleTimeUs(windowFrom + cutAt);
+    if (onsetUs === undefined || firstHeard === undefined) return;
+    const silentUs = silencedAtUs(speakerRecording, replyAudio(stack.messages, cycle.start, cycle.itemId), firstHeard.fromSample);
+    if (silentUs === undefined) return;
     const vadTopic = vad === 'server' ? 'voxbus/realtime-gateway/event/vad' : 'voxbus/dsp/event/vad';
     const after = stack.messages.slice(cycle.start).filter((m) => m.atUs >= onsetUs);
     const heardVad = after.find((m) => m.topic === vadTopic && m.json?.kind === 'speech_started');
@@ -233,18 +146,17 @@ async function runVad(board: VirtualBoard, vad: Vad, question: Buffer, interrupt
   return { turns, bargeIns, turnsAsked: CYCLES * 2 };
 }
 
-function summary(values: number[]) {
-  const [p50, p99] = percentiles(values, [50, 99]);
-  return { p50_ms: round3(p50 as number), p99_ms: round3(p99 as number), min_ms: round3(Math.min(...values)), max_ms: round3(Math.max(...values)), n: values.length };
-}
 
+const PARTS = (process.env.BENCH_E2E_PARTS ?? 'vad,echo').split(',');
+const ECHO_CYCLES = Number(process.env.BENCH_E2E_ECHO_CYCLES ?? 20);
 const board = await startVirtualBoard();
 const question = await speech('What will the weather be like tomorrow?', MIC_RATE_HZ);
 const interruption = await speech('Stop, stop. Thank you.', MIC_RATE_HZ);
 const results: Record<string, unknown> = {};
 const rows: [string, ReturnType<typeof summary>][] = [];
+const echoRuns: EchoRun[] = [];
 try {
-  for (const vad of ['server', 'local'] as const) {
+  for (const vad of PARTS.includes('vad') ? (['server', 'local'] as const) : []) {
     const { turns, bargeIns, turnsAsked } = await runVad(board, vad, question, interruption);
     const pick = (key: keyof Omit<TurnSample, 'vad'>) => summary(turns.map((t) => t[key]));
     const mode = {
@@ -274,9 +186,40 @@ try {
       [`${vad}: barge-in → silent`, mode.bargeIn.onsetToSpeakerSilent],
     );
   }
+  if (PARTS.includes('echo')) {
+    const waitAMoment = await speech('Wait a moment please', MIC_RATE_HZ);
+    for (const busy of [false, true]) echoRuns.push(await runEcho(board, question, waitAMoment, ECHO_CYCLES, busy));
+  }
 } finally {
   await board.stop();
 }
+
+if (echoRuns.length > 0) {
+  const echoPath = writeResults('e2e-echo', {
+    cycles: ECHO_CYCLES,
+    echoPath: ECHO_PATH,
+    runs: echoRuns,
+    goals: { selfInterruptions: 0, bargeInsDetected: ECHO_CYCLES - 1, erleReportedDb: 20 },
+    definitions: {
+      selfInterruption: "a reply, with nobody talking over it, that did not play to its end (the conversation's turn report is not `answered`)",
+      bargeInDetected: 'a second voice (espeak-ng, "Wait a moment please") over the reply, a second into it, cut it: the turn report is `interrupted`',
+      bargeInOnsetToSilent: 'the first sound of that voice in the microphone recording → where the speaker recording stops following the reply',
+      erleReportedDb: "dsp/state's echo.erleDb (the median of microphone over what the canceller left, over echo-only audio) after the dsp first said converged: the median of the values it published",
+      echoRemovedEndToEndDb: 'audio/mic over audio/input (what the model heard) while the replies with nobody talking played, after convergence: the canceller and the echo gate together; the median over replies',
+    },
+    method:
+      "the whole assistant as in the other runs, `auto` mode and the model's VAD (the defaults), the board's echo path on: 40 ms, -6 dB, with TAP's reverberator as the room's tail (600 ms, 10 dB under the direct sound); replies streamed at twice real time; once quiet and once with a load generator spinning on one of the two cores",
+  });
+  console.log(`\nthe echo path (40 ms, -6 dB, a room's tail), ${ECHO_CYCLES} replies and ${ECHO_CYCLES} barge-ins per run\n`);
+  console.log('run               self-interruptions  barge-ins  onset→silent p50/p99 ms  ERLE dsp dB  end-to-end dB');
+  for (const run of echoRuns) {
+    console.log(
+      `${run.load.padEnd(18)}${`${run.selfInterruptions}/${run.replies}`.padStart(12)}${`${run.bargeInsDetected}/${run.bargeInsTried}`.padStart(16)}${`${run.bargeInOnsetToSilent.p50_ms.toFixed(0)} / ${run.bargeInOnsetToSilent.p99_ms.toFixed(0)}`.padStart(20)}${String(run.erleReportedDb).padStart(13)}${String(run.echoRemovedEndToEndDb?.toFixed(1)).padStart(15)}`,
+    );
+  }
+  console.log(`\nwritten to ${echoPath}`);
+}
+if (rows.length === 0) process.exit(0);
 
 const path = writeResults('e2e', {
   cycles: CYCLES,
