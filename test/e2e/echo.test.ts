@@ -113,8 +113,10 @@ describe("the whole conversation with the speaker's echo in the microphone, ever
     expect(interrupted.length, results.join('\n')).toBeGreaterThanOrEqual(9);
   }, 300_000);
 
-  it('auto mode reaches full-duplex within 3 s of the first reply on every echo path (20, 40, 120 ms × 0, -6, -12 dB), and says so on dsp/state', async () => {
+  it('auto mode reaches full-duplex within 3 s of the first reply on every echo path (20, 40, 120 ms × 0, -6, -12 dB), from a stereo microphone, and says so on dsp/state', async () => {
     const { board, probe } = await startBoardStack(onCleanup, {
+      // A stereo capture (as a board's codec that records only stereo gives): the dsp downmixes.
+      VOXBUS_AUDIO_CAPTURE__CHANNELS: '2',
       VOXBUS_CONVERSATION_STATE__EARCONS__LISTENING: 'false',
       VOXBUS_REALTIME_SIM__REPLY_TEMPLATE: 'You said: {text}. Here is a longer answer, so that the echo canceller has a few seconds of speech to learn the room from.',
     });
@@ -151,6 +153,7 @@ describe("the whole conversation with the speaker's echo in the microphone, ever
     const slow = results.filter((line) => !/full-duplex after \d+ ms/.test(line) || Number(/after (\d+) ms/.exec(line)?.[1]) > 3000);
     expect(slow, results.join('\n')).toEqual([]);
     // The dsp said it on its retained state: converged, the delay it found, the ERLE it measures.
+    expect(probe.on('voxbus/dsp/state').some((m) => (m.json as { input: { channels: number } | null }).input?.channels === 2)).toBe(true);
     const states = probe.on('voxbus/dsp/state').map((m) => (m.json as DspState).echo);
     expect(states.some((e) => e.converged && e.delayMs !== null && (e.erleDb ?? 0) >= 20)).toBe(true);
   }, 300_000);

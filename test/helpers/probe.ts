@@ -24,6 +24,7 @@ export class Probe {
   /** Times (ms since the epoch) and reasons the connection dropped. */
   readonly drops: { atMs: number; reason: string }[] = [];
   private readonly startedAtMs = Date.now();
+  private closing = false;
 
   private constructor(readonly client: MqttClient) {
     client.on('message', (topic, payload, packet) => {
@@ -36,7 +37,9 @@ export class Probe {
       this.messages.push({ topic, payload, retained: packet.retain, json, receivedAtMs: Date.now() });
     });
     client.on('error', (error) => this.drops.push({ atMs: Date.now(), reason: `${(error as NodeJS.ErrnoException).code ?? 'error'}: ${error.message}` }));
-    client.on('offline', () => this.drops.push({ atMs: Date.now(), reason: 'offline (the broker closed the connection, or it was lost)' }));
+    client.on('close', () => {
+      if (!this.closing) this.drops.push({ atMs: Date.now(), reason: 'closed (by the broker, or lost)' });
+    });
   }
 
   static async connect(url: string, options: mqtt.IClientOptions = {}): Promise<Probe> {
@@ -74,6 +77,7 @@ export class Probe {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.client.endAsync(true);
   }
 }

@@ -11,6 +11,8 @@ const MIN_MARGIN = 0.1;
 const PEAK_HALF_WIDTH_BINS = 3;
 /** Two estimates within this many ms of each other agree. */
 const AGREE_MS = 4;
+/** A first estimate this clear is taken at once (replies can be short: every one counts). */
+const SURE_CORRELATION = 0.8;
 
 export interface DelayEstimate {
   /** How much later than its timestamp the speaker's sound reaches the microphone, ms. */
@@ -24,8 +26,8 @@ export interface DelayEstimate {
  * signals themselves: the correlation of the microphone's loudness envelope with the
  * reference's, over the last `windowMs`, at every lag up to `maxDelayMs`. An estimate counts
  * only when its peak is clear (a person talking over the reply blurs it) and two in a row
- * agree; it then replaces the one in use if it differs by more than a few ms, which is how a
- * drifting clock or a moved speaker is followed.
+ * agree (or, for the first, when it is very clear); it then replaces the one in use if it
+ * differs by more than a few ms, which is how a drifting clock or a moved speaker is followed.
  */
 export class DelayEstimator {
   private readonly lagBins: number;
@@ -43,7 +45,7 @@ export class DelayEstimator {
     rateHz: number,
     maxDelayMs: number,
     windowMs = 1000,
-    private readonly everyMs = 250,
+    private readonly everyMs = 100,
   ) {
     this.binSamples = Math.round((rateHz * BIN_MS) / 1000);
     this.lagBins = Math.ceil(maxDelayMs / BIN_MS);
@@ -96,7 +98,8 @@ export class DelayEstimator {
     }
     const agrees = this.candidate !== undefined && Math.abs(this.candidate.delayMs - found.delayMs) <= AGREE_MS;
     this.candidate = found;
-    if (!agrees) return undefined;
+    const sure = this.current === undefined && found.correlation >= SURE_CORRELATION;
+    if (!agrees && !sure) return undefined;
     if (this.current !== undefined && Math.abs(this.current.delayMs - found.delayMs) <= AGREE_MS) return undefined;
     this.current = found;
     return found;

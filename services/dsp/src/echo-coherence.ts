@@ -14,9 +14,11 @@ export class EchoCoherence {
   private readonly residual: Float32Array;
   private readonly windowSamples: number;
   private readonly lagSamples: number;
+  private readonly rate: number;
 
   constructor(rateHz: number, windowMs: number, maxLagMs: number) {
     const rate = rateHz / DECIMATION;
+    this.rate = rate;
     this.windowSamples = Math.round((rate * windowMs) / 1000);
     this.lagSamples = Math.round((rate * maxLagMs) / 1000);
     this.reference = new Float32Array(this.windowSamples + this.lagSamples);
@@ -29,18 +31,20 @@ export class EchoCoherence {
     shiftIn(this.residual, residual);
   }
 
-  /** The largest |correlation| (0–1) of the residual window with the reference at any lag. */
-  correlation(): number {
-    const { residual, reference, windowSamples, lagSamples } = this;
+  /** The largest |correlation| (0–1) of the residual window with the reference at any lag up to `maxLagMs` (at most the constructor's). */
+  correlation(maxLagMs?: number): number {
+    const { residual, reference, windowSamples } = this;
+    const lagSamples = maxLagMs === undefined ? this.lagSamples : Math.min(this.lagSamples, Math.round((this.rate * maxLagMs) / 1000));
     let residualEnergy = 0;
     for (let i = 0; i < windowSamples; i++) residualEnergy += (residual[i] as number) ** 2;
     if (residualEnergy === 0) return 0;
     // Reference energy over a sliding window, updated as the lag moves back one sample.
+    const newest = this.lagSamples;
     let referenceEnergy = 0;
-    for (let i = lagSamples; i < lagSamples + windowSamples; i++) referenceEnergy += (reference[i] as number) ** 2;
+    for (let i = newest; i < newest + windowSamples; i++) referenceEnergy += (reference[i] as number) ** 2;
     let best = 0;
     for (let lag = 0; lag <= lagSamples; lag++) {
-      const offset = lagSamples - lag;
+      const offset = newest - lag;
       if (lag > 0) {
         referenceEnergy += (reference[offset] as number) ** 2 - (reference[offset + windowSamples] as number) ** 2;
       }

@@ -197,6 +197,20 @@ export class EchoGate {
     for (let i = 0; i < samples.length; i++) samples[i] = Math.round((samples[i] as number) * (from + step * (i + 1)));
   }
 
+  /**
+   * The echo path moved (a new delay was found: the speaker moved, the playback device was
+   * reopened with another buffer): what was learnt of the canceller's leaks no longer holds.
+   * Until it is learnt again echo closes the gate, and the canceller is not converged.
+   */
+  relearn(): void {
+    this.leak.reset();
+    this.erle.reset();
+    this.converged = false;
+    this.belowMs = 0;
+    this.echoLevel = 0;
+    this.residualLevel = 0;
+  }
+
   figures(): EchoFigures {
     const erle = this.erle.value;
     return { converged: this.converged, erleDb: erle === undefined ? null : round1(erle), erlDb: this.erlDb === null ? null : round1(this.erlDb) };

@@ -18,6 +18,12 @@ const LEAD_MS = 10;
 /** The echo gate's leak check: the residual of the last this many ms, against the reference up to this much earlier. */
 const COHERENCE_WINDOW_MS = 30;
 const COHERENCE_LAG_MS = LEAD_MS + 20;
+/**
+ * Until the delay is found the echo may sit anywhere the timestamps did not account for: the
+ * check looks further back then (it costs about 5 times more, and only on chunks the levels call
+ * a voice).
+ */
+const COHERENCE_UNKNOWN_DELAY_LAG_MS = 150;
 
 export interface EchoPathOptions {
   readonly rateHz: number;
@@ -79,7 +85,7 @@ export class EchoPath {
       leakCorrelation: options.leakCorrelation,
       convergedErleDb: options.convergedErleDb,
     });
-    this.coherence = new EchoCoherence(options.rateHz, COHERENCE_WINDOW_MS, COHERENCE_LAG_MS);
+    this.coherence = new EchoCoherence(options.rateHz, COHERENCE_WINDOW_MS, COHERENCE_UNKNOWN_DELAY_LAG_MS);
     this.aligned = new Int16Array(chunkSamples);
     this.unaligned = new Int16Array(chunkSamples);
     this.delayMs = options.startDelayMs;
@@ -106,6 +112,8 @@ export class EchoPath {
     this.track.read(atTimestamp, this.unaligned);
     const estimate = this.estimator.push(samples, this.unaligned);
     if (estimate !== undefined) {
+      // The first estimate only places what was learnt on a guess; a later one is the path moving.
+      if (this.estimated) this.gate.relearn();
       this.delayMs = estimate.delayMs;
       this.estimated = true;
       this.events.delayChanged(estimate);
@@ -116,7 +124,7 @@ export class EchoPath {
     processor.reverse(this.aligned);
     processor.cancel(samples, 0);
     this.coherence.push(this.aligned, samples);
-    const verdict = this.gate.judge({ referencePower, micPower, residualPower: power(samples), chunkMs: this.options.chunkMs }, () => this.coherence.correlation());
+    const verdict = this.gate.judge({ referencePower, micPower, residualPower: power(samples), chunkMs: this.options.chunkMs }, () => this.coherence.correlation(this.estimated ? COHERENCE_LAG_MS : COHERENCE_UNKNOWN_DELAY_LAG_MS));
     this.gate.apply(verdict, samples);
     return verdict;
   }

@@ -121,6 +121,30 @@ describe('the echo gate: a voice told from the echo of the speaker, in a room', 
     expect(harness.vad, 'speech starts on the tail').toEqual([]);
   });
 
+  it('a moved speaker (the echo 80 ms later, 6 dB louder): the new delay found within 2 s, the gate relearns (not converged meanwhile) and is converged again within 5 s of that; echo may pass for a voice only until the move is found', () => {
+    const played = concat(reply, reply, reply, reply);
+    const before = convolve(played, room(40, -6));
+    const after = convolve(played, room(120, 0));
+    const heard = concat(before.subarray(0, reply.length * 2), after.subarray(reply.length * 2));
+    const harness = new Harness({ echoCancellation: true, noiseSuppression: true, gainControl: true, vad: true });
+    const { mic, reference } = board(played, heard);
+    harness.mic(mic, reference);
+    // The fake clock's ms are the capture clock's µs / 1000 (the harness keeps them in step).
+    const changeMs = ((mic[0]?.captureTimeUs ?? 0) + ((reply.length * 2) / RATE_HZ) * 1e6) / 1000;
+    const states = harness.states.map((s) => ({ atMs: s.sinceMs - changeMs, delayMs: s.echo.delayMs, converged: s.echo.converged }));
+    const said = JSON.stringify(states.map((s) => [Math.round(s.atMs), s.delayMs, s.converged]));
+    expect(Math.abs((states.find((s) => s.delayMs !== null)?.delayMs ?? 0) - 40), said).toBeLessThan(4);
+    const moved = states.find((s) => s.atMs > 0 && s.delayMs !== null && Math.abs(s.delayMs - 120) < 4);
+    expect(moved?.atMs, said).toBeLessThan(2000);
+    expect(moved?.converged, said).toBe(false);
+    const again = states.find((s) => s.atMs > (moved?.atMs ?? 0) && s.converged);
+    expect((again?.atMs ?? Number.POSITIVE_INFINITY) - (moved?.atMs ?? 0), said).toBeLessThan(5000);
+    const lateStarts = harness.vad.filter((e) => e.kind === 'speech_started' && e.timeUs / 1000 > changeMs + (moved?.atMs ?? 0));
+    expect(lateStarts, 'speech starts on echo alone once the move was found').toEqual([]);
+    const earlyStarts = harness.vad.filter((e) => e.kind === 'speech_started' && e.timeUs / 1000 < changeMs);
+    expect(earlyStarts, 'speech starts on echo alone before the move').toEqual([]);
+  });
+
   it('muted (half-duplex): withholds audio/input and counts it, while the canceller keeps learning and converges', () => {
     const played = concat(reply, reply);
     const heard = convolve(played, room(40, -6));
