@@ -1,6 +1,6 @@
 import { type EchoOptions, speech } from '@voxbus/shared/testing';
 import { describe, expect, it } from 'vitest';
-import { type ConversationView, listening, startBoardStack, turnReport } from '../helpers/board-stack.js';
+import { type ConversationView, listening, startBoardStack, turnReport, whereItStood } from '../helpers/board-stack.js';
 import { cleanupAfterEach } from '../helpers/cleanup.js';
 import type { Probe } from '../helpers/probe.js';
 import { waitFor } from '../helpers/wait.js';
@@ -33,20 +33,13 @@ async function settled(probe: Probe): Promise<void> {
   }, 60_000).catch((error: Error) => {
     // Say what kept it busy: the turns since, and where the conversation and the canceller stand.
     const outcomes = probe.on('voxbus/conversation/event/turn').slice(-12).map((m) => (m.json as { outcome: string }).outcome);
-    throw new Error(`${error.message}; the last turns: ${outcomes.join(', ')}; ${where(probe)}`);
+    throw new Error(`${error.message}; the last turns: ${outcomes.join(', ')}; ${whereItStood(probe, Math.max(0, probe.messages.length - 400))}`);
   });
 }
 
 
 function latest(probe: Probe): ConversationView | undefined {
   return probe.on('voxbus/conversation/state').at(-1)?.json as ConversationView | undefined;
-}
-
-/** The newest conversation state, for failure messages. */
-function where(probe: Probe, after = 0): string {
-  const state = probe.messages.slice(after).filter((m) => m.topic === 'voxbus/conversation/state').at(-1)?.json as ConversationView | undefined;
-  const dsp = probe.messages.filter((m) => m.topic === 'voxbus/dsp/state').at(-1)?.json as DspState | undefined;
-  return `conversation ${state?.state}/${state?.mode}, dsp echo ${JSON.stringify(dsp?.echo)}`;
 }
 
 describe("the whole conversation with the speaker's echo in the microphone, every service its own process", () => {
@@ -61,7 +54,7 @@ describe("the whole conversation with the speaker's echo in the microphone, ever
       await board.speak(questions[turn % questions.length] as Buffer, MIC_RATE_HZ);
       const report = await turnReport(probe, at);
       outcomes.push(`${report.outcome} ${report.heardMs}/${report.receivedMs} ms`);
-      expect(report.outcome, `turn ${turn + 1} of 20 (${where(probe, at)}); so far: ${outcomes.join(', ')}`).toBe('answered');
+      expect(report.outcome, `turn ${turn + 1} of 20 (${whereItStood(probe, at)}); so far: ${outcomes.join(', ')}`).toBe('answered');
       // Heard to its end: everything received was played.
       expect(Math.abs((report.heardMs ?? 0) - (report.receivedMs ?? -1)), `turn ${turn + 1}: heard ${report.heardMs} of ${report.receivedMs} ms`).toBeLessThan(25);
       await listening(probe, at);
@@ -92,7 +85,7 @@ describe("the whole conversation with the speaker's echo in the microphone, ever
       await board.speak(interruption, MIC_RATE_HZ);
       const report = await turnReport(probe, at);
       if (report.outcome !== 'interrupted') {
-        results.push(`cycle ${cycle + 1}: ${report.outcome} in ${mode} (${where(probe, at)})`);
+        results.push(`cycle ${cycle + 1}: ${report.outcome} in ${mode} (${whereItStood(probe, at)})`);
       } else {
         const flushed = await probe.waitForJson<ItemEvent>('voxbus/playback/event/item', (e) => e.kind === 'flushed' && e.itemId === playing.itemId, 5000, at).catch((error) => {
           const items = probe.messages.slice(at).filter((m) => m.topic === 'voxbus/playback/event/item' && (m.json as ItemEvent).kind !== 'position').map((m) => m.payload.toString());

@@ -85,3 +85,22 @@ export function listening(probe: Probe, after = 0, timeoutMs = 20_000): Promise<
 export function turnReport(probe: Probe, after = 0, timeoutMs = 30_000): Promise<TurnReport> {
   return probe.waitForJson<TurnReport>('voxbus/conversation/event/turn', () => true, timeoutMs, after);
 }
+
+interface DspEcho {
+  echo?: { converged: boolean; erleDb: number | null; erlDb: number | null; delayMs: number | null };
+}
+
+/**
+ * For failure messages: where the conversation and the dsp's canceller stood at the end, and the
+ * VAD events (which VAD, when) since index `after`.
+ */
+export function whereItStood(probe: Probe, after = 0): string {
+  const state = probe.messages.slice(after).filter((m) => m.topic === 'voxbus/conversation/state').at(-1)?.json as ConversationView | undefined;
+  const dsp = probe.messages.filter((m) => m.topic === 'voxbus/dsp/state').at(-1)?.json as DspEcho | undefined;
+  const t0 = probe.messages[after]?.receivedAtMs ?? 0;
+  const vad = probe.messages
+    .slice(after)
+    .filter((m) => m.topic === 'voxbus/realtime-gateway/event/vad' || m.topic === 'voxbus/dsp/event/vad')
+    .map((m) => `${m.topic.split('/')[1]} ${(m.json as { kind: string }).kind} @${m.receivedAtMs - t0} ms`);
+  return `conversation ${state?.state}/${state?.mode}, dsp echo ${JSON.stringify(dsp?.echo)}, VAD: ${vad.join(', ') || 'none'}`;
+}

@@ -123,6 +123,13 @@ export class EchoGate {
   private readonly erle = new QuantileTracker(0.5, LEARN_CHUNKS);
   private erlDb: number | null = null;
   private erlChunks = 0;
+  /**
+   * The reference's and the microphone's mean power over the chunks the speaker sounded in
+   * (cumulative at first, then over about the last second): their ratio is the ERL as power
+   * says it, which the quiet chunks of speech do not drag down as they do a mean of dB.
+   */
+  private referenceMean = 0;
+  private micMean = 0;
   /** The microphone does not hear the speaker at all. */
   private noEcho = false;
   private converged = false;
@@ -218,11 +225,24 @@ export class EchoGate {
 
   /** Speaker over microphone, the microphone counted at no less than its floor. */
   private learnErl(chunk: EchoChunk): void {
-    const erl = 10 * Math.log10((chunk.referencePower + TINY) / Math.max(chunk.micPower, MIC_FLOOR_POWER));
+    const micPower = Math.max(chunk.micPower, MIC_FLOOR_POWER);
+    const erl = 10 * Math.log10((chunk.referencePower + TINY) / micPower);
     this.erlDb = this.erlDb === null ? erl : this.erlDb + (this.noEcho ? NO_ECHO_ERL_SMOOTHING : ERL_SMOOTHING) * (erl - this.erlDb);
-    if (++this.erlChunks < LEARN_CHUNKS) return;
+    const weight = Math.max(1 / ++this.erlChunks, ERL_SMOOTHING);
+    this.referenceMean += weight * (chunk.referencePower - this.referenceMean);
+    this.micMean += weight * (micPower - this.micMean);
+    // Over at least a second of the speaker sounding, longer than any echo delay, so an echo that
+    // has not arrived yet is not taken for none.
+    if (this.erlChunks < LEARN_CHUNKS) return;
     const was = this.noEcho;
-    this.noEcho = this.noEcho ? this.erlDb >= ECHO_AGAIN_ERL_DB : this.erlDb >= NO_ECHO_ERL_DB;
+    if (this.noEcho) {
+      // Left on the slow mean of dB: a person talking over the speaker must not end it.
+      this.noEcho = this.erlDb >= ECHO_AGAIN_ERL_DB;
+    } else {
+      const powerErlDb = 10 * Math.log10((this.referenceMean + TINY) / this.micMean);
+      this.noEcho = powerErlDb >= NO_ECHO_ERL_DB;
+      if (this.noEcho) this.erlDb = Math.max(this.erlDb, powerErlDb);
+    }
     if (this.noEcho !== was) {
       this.converged = this.noEcho || (this.erle.value ?? 0) >= this.options.convergedErleDb;
       this.belowMs = 0;
