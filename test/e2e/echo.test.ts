@@ -1,6 +1,6 @@
 import { type EchoOptions, speech } from '@voxbus/shared/testing';
 import { describe, expect, it } from 'vitest';
-import { type ConversationView, listening, startBoardStack, turnReport, whereItStood } from '../helpers/board-stack.js';
+import { type ConversationView, levelsBefore, listening, startBoardStack, turnReport, whereItStood } from '../helpers/board-stack.js';
 import { cleanupAfterEach } from '../helpers/cleanup.js';
 import type { Probe } from '../helpers/probe.js';
 import { waitFor } from '../helpers/wait.js';
@@ -54,7 +54,14 @@ describe("the whole conversation with the speaker's echo in the microphone, ever
       await board.speak(questions[turn % questions.length] as Buffer, MIC_RATE_HZ);
       const report = await turnReport(probe, at);
       outcomes.push(`${report.outcome} ${report.heardMs}/${report.receivedMs} ms`);
-      expect(report.outcome, `turn ${turn + 1} of 20 (${whereItStood(probe, at)}); so far: ${outcomes.join(', ')}`).toBe('answered');
+      if (report.outcome !== 'answered') {
+        // What the model heard that was not a person: the first VAD start after the question ended.
+        const stopped = probe.messages.findIndex((m, i) => i > at && m.topic === 'voxbus/realtime-gateway/event/vad' && (m.json as { kind: string }).kind === 'speech_stopped');
+        const heard = probe.messages.findIndex((m, i) => i > stopped && m.topic === 'voxbus/realtime-gateway/event/vad' && (m.json as { kind: string }).kind === 'speech_started');
+        const metrics = probe.on('voxbus/dsp/metrics').at(-1)?.json as { counters?: Record<string, number> } | undefined;
+        const levels = heard > 0 ? levelsBefore(probe, heard) : 'no second VAD start';
+        expect.fail(`turn ${turn + 1} of 20 was ${report.outcome}, not answered (${whereItStood(probe, at)}); ${levels}; dsp counters ${JSON.stringify(metrics?.counters)}; so far: ${outcomes.join(', ')}`);
+      }
       // Heard to its end: everything received was played.
       expect(Math.abs((report.heardMs ?? 0) - (report.receivedMs ?? -1)), `turn ${turn + 1}: heard ${report.heardMs} of ${report.receivedMs} ms`).toBeLessThan(25);
       await listening(probe, at);

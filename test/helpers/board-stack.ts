@@ -1,3 +1,4 @@
+import { decodeAudioFrame } from '@voxbus/shared';
 import { freePort, startVirtualBoard, type VirtualBoard, waitForPort } from '@voxbus/shared/testing';
 import { cleanupAfterEach } from './cleanup.js';
 import { Probe } from './probe.js';
@@ -103,4 +104,32 @@ export function whereItStood(probe: Probe, after = 0): string {
     .filter((m) => m.topic === 'voxbus/realtime-gateway/event/vad' || m.topic === 'voxbus/dsp/event/vad')
     .map((m) => `${m.topic.split('/')[1]} ${(m.json as { kind: string }).kind} @${m.receivedAtMs - t0} ms`);
   return `conversation ${state?.state}/${state?.mode}, dsp echo ${JSON.stringify(dsp?.echo)}, VAD: ${vad.join(', ') || 'none'}`;
+}
+
+const AUDIO_TOPICS = ['voxbus/audio/played', 'voxbus/audio/mic', 'voxbus/audio/input'] as const;
+
+/**
+ * For failure messages: the level (dBFS, per 50 ms by arrival) of what the speaker played, what
+ * the microphone heard and what the model was sent, over the `windowMs` before the message at
+ * index `at` (a VAD event nobody spoke for: was it the reply's echo let through?).
+ */
+export function levelsBefore(probe: Probe, at: number, windowMs = 600): string {
+  const endMs = probe.messages[at]?.receivedAtMs ?? 0;
+  const bins = Math.ceil(windowMs / 50);
+  const rows = AUDIO_TOPICS.map((topic) => {
+    const sums = new Float64Array(bins);
+    const counts = new Float64Array(bins);
+    for (const m of probe.messages) {
+      const bin = Math.floor((m.receivedAtMs - (endMs - windowMs)) / 50);
+      if (m.topic !== topic || bin < 0 || bin >= bins) continue;
+      const frame = decodeAudioFrame(m.payload);
+      if (frame.sampleFormat !== 's16le') continue;
+      const view = new DataView(frame.pcm.buffer, frame.pcm.byteOffset, frame.pcm.byteLength);
+      for (let i = 0; i + 1 < frame.pcm.byteLength; i += 2) sums[bin] = (sums[bin] as number) + (view.getInt16(i, true) / 32768) ** 2;
+      counts[bin] = (counts[bin] as number) + frame.pcm.byteLength / 2;
+    }
+    const levels = Array.from(sums, (sum, i) => ((counts[i] as number) === 0 ? '·' : String(Math.round(10 * Math.log10(sum / (counts[i] as number) + 1e-10)))));
+    return `${topic.split('/').at(-1)} ${levels.join(' ')}`;
+  });
+  return `dBFS per 50 ms over the ${windowMs} ms before: ${rows.join('; ')}`;
 }

@@ -35,6 +35,12 @@ const ECHO_REPUBLISH_MS = 2000;
 const ECHO_REPUBLISH_DB = 3;
 /** The reference counts as arriving while its newest sample is this recent. */
 const REFERENCE_FRESH_MS = 500;
+/**
+ * A microphone chunk waits at most this long (in microphone time: until a chunk this much newer
+ * is here) for its reference to arrive, then is processed with what there is. Only a stalled
+ * playback makes it wait at all (the reference normally comes before its echo).
+ */
+const REFERENCE_WAIT_MS = 150;
 
 /**
  * The dsp: microphone frames in, model-ready audio out. DC removal, downmix and resampling
@@ -62,6 +68,10 @@ export class DspChain {
   private lastChunkEndUs = 0;
   private chunksSinceLevels = 0;
   private chunksSinceEchoCheck = 0;
+  /** Microphone chunks waiting for their reference, oldest first. */
+  private readonly waiting: TimedChunk[] = [];
+  /** The chunk the queue last stopped at (a wait is counted once). */
+  private blockedAtUs: number | undefined;
   private voiceSinceLevels = false;
   private referenceArriving = false;
   /** The echo figures last published, and when. */
@@ -134,6 +144,9 @@ export class DspChain {
       restarts: metrics.counter('input.restarts'),
       referenceFrames: metrics.counter('reference.frames'),
       referenceGaps: metrics.counter('reference.gaps'),
+      // Times the microphone waited for its reference, and chunks processed without it after all.
+      referenceWaits: metrics.counter('reference.waits'),
+      referenceLate: metrics.counter('reference.lateChunks'),
       speechStarts: metrics.counter('vad.speechStarts'),
       delayChanges: metrics.counter('echo.delayChanges'),
       withheld: metrics.counter('frames.withheld'),
@@ -185,7 +198,8 @@ export class DspChain {
       this.publishState();
     }
     const timed = this.mic.push(frame, this.highPassFor(frame.sampleRateHz), (mono) => this.inputLevel.addFloat(mono));
-    for (const chunk of this.chunker.push(timed)) this.process(chunk);
+    this.waiting.push(...this.chunker.push(timed));
+    this.processReady();
   }
 
   /** A frame from audio/played: what the speaker played, stamped with when it was heard. */
@@ -193,6 +207,7 @@ export class DspChain {
     if (this.echo === undefined) return;
     this.counters.referenceFrames.inc();
     this.echo.played(frame);
+    this.processReady();
     if (!this.referenceArriving) {
       this.referenceArriving = true;
       this.publishState();
@@ -212,6 +227,26 @@ export class DspChain {
     this.outputMuted = muted;
     this.deps.log.info(muted ? 'output muted (still listening, nothing sent on)' : 'output unmuted');
     this.publishState();
+  }
+
+  /** Processes the waiting chunks whose reference is here, or that waited long enough (`all`: every one, the stream ends). */
+  private processReady(all = false): void {
+    const nowUs = this.deps.clock.monotonicUs();
+    while (this.waiting.length > 0) {
+      const chunk = this.waiting[0] as TimedChunk;
+      const ready = this.echo === undefined || this.echo.referenceReady(chunk.timeUs, nowUs, REFERENCE_FRESH_MS);
+      if (!ready) {
+        const waitedMs = ((this.waiting.at(-1) as TimedChunk).timeUs - chunk.timeUs) / 1000;
+        if (!all && waitedMs < REFERENCE_WAIT_MS) {
+          if (this.blockedAtUs !== chunk.timeUs) this.counters.referenceWaits.inc();
+          this.blockedAtUs = chunk.timeUs;
+          return;
+        }
+        this.counters.referenceLate.inc();
+      }
+      this.waiting.shift();
+      this.process(chunk);
+    }
   }
 
   private process(chunk: TimedChunk): void {
@@ -240,7 +275,8 @@ export class DspChain {
   /** The microphone stream ended (a gap, a pause, a new format): nothing held back is lost. */
   private endStream(): void {
     const partial = this.chunker.flush();
-    if (partial !== undefined) this.process(partial);
+    if (partial !== undefined) this.waiting.push(partial);
+    this.processReady(true);
     const frame = this.framer.flush();
     if (frame !== undefined) this.emit(frame);
     if (this.config.vad) this.publishVad(this.vad.end(this.lastChunkEndUs));

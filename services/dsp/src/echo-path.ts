@@ -129,6 +129,18 @@ export class EchoPath {
     return verdict;
   }
 
+  /**
+   * Whether what the speaker played for the microphone chunk at `timeUs` is here (or none is
+   * coming: the reference stopped arriving). Playback says what it played before it is heard,
+   * so it normally is; a stalled playback process can say it late, and a chunk judged before its
+   * reference came would take the reply's first echo for a room with the speaker quiet.
+   */
+  referenceReady(timeUs: number, nowUs: number, freshMs: number): boolean {
+    if (!this.arriving(nowUs, freshMs)) return true;
+    const leadMs = Math.max(0, this.delayMs - LEAD_MS);
+    return this.track.endUs >= timeUs + (this.options.chunkMs - leadMs) * 1000;
+  }
+
   /** The microphone's stream restarted: the next chunk places its reference afresh. */
   microphoneRestarted(): void {
     this.cursor.reset();
