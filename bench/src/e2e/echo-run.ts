@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { decodeAudioFrame } from '@voxbus/shared';
-import type { VirtualBoard } from '@voxbus/shared/testing';
+import { samples, type VirtualBoard } from '@voxbus/shared/testing';
 import { percentiles, round3 } from '../lib/stats.js';
-import { type Message, MIC_RATE_HZ, nowUs, RATE_HZ, replyAudio, silencedAtUs, sleep, spansUs, type Stack, startStack, summary } from './stack.js';
+import { type Message, MIC_RATE_HZ, nowUs, RATE_HZ, replyAudio, silencedAtUs, sleep, spansUs, type Stack, startStack, summary, voiceOnsetUs } from './stack.js';
 
 /** The board's echo path for this run: a speaker a few cm from the microphone, in a small room. */
 export const ECHO_PATH = { delayMs: 40, gainDb: -6, reverb: true } as const;
@@ -26,6 +26,8 @@ export interface EchoRun {
    */
   readonly echoRemovedEndToEndDb: number | null;
   readonly outcomes: { readonly selfTest: string[]; readonly bargeIn: string[] };
+  /** The dsp's counters at the end (reference waits and late chunks, delay changes, speech starts). */
+  readonly dspCounters: unknown;
 }
 
 const isTurn = (m: Message) => m.topic === 'voxbus/conversation/event/turn';
@@ -66,6 +68,8 @@ function framePower(messages: readonly Message[], topic: string, fromUs: number,
  * cut it. With `busy`, a load generator keeps one of the two cores spinning throughout.
  */
 export async function runEcho(board: VirtualBoard, question: Buffer, interruption: Buffer, cycles: number, busy: boolean): Promise<EchoRun> {
+  // The interruption at the recordings' rate, to find it in the microphone by its waveform.
+  const voice = samples(interruption).filter((_, i) => i % (MIC_RATE_HZ / RATE_HZ) === 0);
   const load = busy ? 'one core busy' : 'quiet';
   let hog: ChildProcess | undefined;
   // The load generator spins, and looks up now and then whether the benchmark still lives: it
@@ -76,7 +80,7 @@ export async function runEcho(board: VirtualBoard, question: Buffer, interruptio
     name: `echo, ${load}`,
     env: { VOXBUS_REALTIME_SIM__REALTIME_FACTOR: '2' },
     reply: REPLY,
-    extraTopics: ['voxbus/audio/mic', 'voxbus/audio/input'],
+    extraTopics: ['voxbus/audio/mic', 'voxbus/audio/input', 'voxbus/dsp/metrics'],
   }).catch((error: unknown) => {
     hog?.kill('SIGKILL');
     throw error;
@@ -115,11 +119,10 @@ export async function runEcho(board: VirtualBoard, question: Buffer, interruptio
     await sleep(500);
     recorded = true;
     const [micRecording, speakerRecording] = await Promise.all([mic.stop(), speaker.stop()]);
-    const micSpans = spansUs(micRecording, 300);
     const speakerSpans = spansUs(speakerRecording, 20);
     const silentAfterMs: number[] = [];
     for (const cut of cutIns) {
-      const onsetUs = micSpans.find((s) => s.fromUs >= cut.spokenFromUs - 50_000)?.fromUs;
+      const onsetUs = voiceOnsetUs(micRecording, voice, cut.spokenFromUs);
       const firstHeard = speakerSpans.find((s) => s.fromUs > cut.askedToUs);
       if (onsetUs === undefined || firstHeard === undefined) continue;
       const silentUs = silencedAtUs(speakerRecording, replyAudio(stack.messages, cut.start, cut.itemId), firstHeard.fromSample);
@@ -150,6 +153,7 @@ export async function runEcho(board: VirtualBoard, question: Buffer, interruptio
       erleReportedDb: median(reported),
       echoRemovedEndToEndDb: median(endToEnd),
       outcomes: { selfTest, bargeIn },
+      dspCounters: stack.messages.findLast((m) => m.topic === 'voxbus/dsp/metrics')?.json?.counters ?? null,
     };
   } finally {
     hog?.kill('SIGKILL');

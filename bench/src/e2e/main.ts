@@ -1,7 +1,7 @@
 import { speech, startVirtualBoard, type VirtualBoard } from '@voxbus/shared/testing';
 import { writeResults } from '../lib/results.js';
 import { ECHO_PATH, type EchoRun, runEcho } from './echo-run.js';
-import { type Message, MIC_RATE_HZ, nowUs, RATE_HZ, replyAudio, silencedAtUs, sleep, spansUs, startStack, summary } from './stack.js';
+import { type Message, MIC_RATE_HZ, nowUs, RATE_HZ, replyAudio, silencedAtUs, sleep, spansUs, type Stack, startStack, summary } from './stack.js';
 
 /**
  * npm run bench:e2e — the whole assistant on the virtual board, every service its own process, the
@@ -54,96 +54,117 @@ interface BargeInSample {
 const startVadStack = (board: VirtualBoard, vad: Vad) =>
   startStack(board, { name: `${vad} VAD`, env: { VOXBUS_CONVERSATION_STATE__MODE: 'full-duplex', VOXBUS_CONVERSATION_STATE__VAD: vad }, reply: REPLY });
 
+const isTurn = (outcome: string) => (m: Message) => m.topic === 'voxbus/conversation/event/turn' && m.json?.outcome === outcome;
+
 async function runVad(board: VirtualBoard, vad: Vad, question: Buffer, interruption: Buffer) {
   const stack = await startVadStack(board, vad);
+  try {
+    return await measureVad(board, stack, vad, question, interruption);
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function measureVad(board: VirtualBoard, stack: Stack, vad: Vad, question: Buffer, interruption: Buffer) {
+  // One reply played whole first, not measured: in its first second the dsp learns whether the
+  // microphone hears the speaker, and until then gates what it hears over the speaker as echo.
+  const warmUp = stack.messages.length;
+  await board.speak(question, MIC_RATE_HZ);
+  const warmed = await stack.waitFor(isTurn('answered'), warmUp, 30_000, 'answered warm-up turn');
+  await stack.waitFor(stack.isListening, stack.messages.indexOf(warmed), 20_000, 'listening after the warm-up');
+  const measuredFrom = stack.messages.length;
   const mic = board.recordMicrophone(RATE_HZ);
   const speaker = board.recordSpeaker(RATE_HZ);
-  await sleep(500);
-  const questions: Spoken[] = [];
-  const interruptions: Spoken[] = [];
-  const cycles: { start: number; itemId: string }[] = [];
-  process.stderr.write(`bench:e2e ${vad} VAD: ${CYCLES} cycles…\n`);
-  for (let cycle = 0; cycle < CYCLES; cycle++) {
-    const start = stack.messages.length;
-    const asked = nowUs();
-    await board.speak(question, MIC_RATE_HZ);
-    questions.push({ fromUs: asked, toUs: nowUs() });
-    const started = await stack.waitFor(
-      (m) => m.topic === 'voxbus/playback/event/item' && m.json?.kind === 'started' && !String(m.json.itemId).startsWith('earcon:'),
-      start,
-      20_000,
-      'reply heard',
+  let recorded = false;
+  try {
+    await sleep(500);
+    const questions: Spoken[] = [];
+    const interruptions: Spoken[] = [];
+    const cycles: { start: number; itemId: string }[] = [];
+    process.stderr.write(`bench:e2e ${vad} VAD: ${CYCLES} cycles…\n`);
+    for (let cycle = 0; cycle < CYCLES; cycle++) {
+      const start = stack.messages.length;
+      const asked = nowUs();
+      await board.speak(question, MIC_RATE_HZ);
+      questions.push({ fromUs: asked, toUs: nowUs() });
+      const started = await stack.waitFor(
+        (m) => m.topic === 'voxbus/playback/event/item' && m.json?.kind === 'started' && !String(m.json.itemId).startsWith('earcon:'),
+        start,
+        20_000,
+        'reply heard',
+      );
+      await sleep(BARGE_IN_AFTER_MS);
+      const interrupted = nowUs();
+      await board.speak(interruption, MIC_RATE_HZ);
+      interruptions.push({ fromUs: interrupted, toUs: nowUs() });
+      cycles.push({ start, itemId: String(started.json?.itemId) });
+      await stack.waitFor(isTurn('interrupted'), start, 20_000, 'interrupted turn');
+      const answered = await stack.waitFor(isTurn('answered'), start, 30_000, 'answered turn');
+      await stack.waitFor(stack.isListening, stack.messages.indexOf(answered), 20_000, 'listening again');
+      await sleep(300);
+    }
+    await sleep(500);
+    recorded = true;
+    const micRecording = await mic.stop();
+    const speakerRecording = await speaker.stop();
+
+    const micSpans = spansUs(micRecording, 300);
+    const speakerSpans = spansUs(speakerRecording, 20);
+    const timings = new Map(
+      stack.messages.filter((m) => m.topic === 'voxbus/realtime-sim/event/timing').map((m) => [String(m.json?.responseId), m.json as unknown as Timing]),
     );
-    await sleep(BARGE_IN_AFTER_MS);
-    const interrupted = nowUs();
-    await board.speak(interruption, MIC_RATE_HZ);
-    interruptions.push({ fromUs: interrupted, toUs: nowUs() });
-    cycles.push({ start, itemId: String(started.json?.itemId) });
-    const isTurn = (outcome: string) => (m: Message) => m.topic === 'voxbus/conversation/event/turn' && m.json?.outcome === outcome;
-    await stack.waitFor(isTurn('interrupted'), start, 20_000, 'interrupted turn');
-    const answered = await stack.waitFor(isTurn('answered'), start, 30_000, 'answered turn');
-    await stack.waitFor(stack.isListening, stack.messages.indexOf(answered), 20_000, 'listening again');
-    await sleep(300);
+    const reports = stack.messages.slice(measuredFrom).filter((m) => m.topic === 'voxbus/conversation/event/turn').map((m) => m.json as { outcome: string; responseId: string | null });
+
+    const speechIn = (spoken: Spoken) => micSpans.filter((s) => s.fromUs >= spoken.fromUs - 50_000 && s.fromUs <= spoken.toUs);
+    const turns: TurnSample[] = [];
+    const bargeIns: BargeInSample[] = [];
+    const turnSample = (spoken: Spoken, responseId: string | null | undefined): void => {
+      const speech = speechIn(spoken);
+      const timing = responseId == null ? undefined : timings.get(responseId);
+      const endUs = speech[speech.length - 1]?.toUs;
+      if (endUs === undefined || timing === undefined) return;
+      const reply = speakerSpans.find((s) => s.fromUs > endUs);
+      if (reply === undefined) return;
+      const totalMs = (reply.fromUs - endUs) / 1000;
+      const simMs = (timing.firstAudioUs - timing.inputEndUs) / 1000;
+      turns.push({
+        vad,
+        totalMs,
+        simMs,
+        pipelineMs: totalMs - simMs,
+        micToModelMs: (timing.inputEndUs - endUs) / 1000,
+        modelToSpeakerMs: (reply.fromUs - timing.firstAudioUs) / 1000,
+      });
+    };
+    const interruptedReports = reports.filter((r) => r.outcome === 'interrupted');
+    const answeredReports = reports.filter((r) => r.outcome === 'answered');
+    cycles.forEach((cycle, i) => {
+      const asked = questions[i] as Spoken;
+      const cutIn = interruptions[i] as Spoken;
+      turnSample(asked, interruptedReports[i]?.responseId);
+      turnSample(cutIn, answeredReports[i]?.responseId);
+      // Barge-in: from the first sound of the interruption to where the speaker stopped following the reply.
+      const onsetUs = speechIn(cutIn)[0]?.fromUs;
+      const firstHeard = speakerSpans.find((s) => s.fromUs > asked.toUs);
+      if (onsetUs === undefined || firstHeard === undefined) return;
+      const silentUs = silencedAtUs(speakerRecording, replyAudio(stack.messages, cycle.start, cycle.itemId), firstHeard.fromSample);
+      if (silentUs === undefined) return;
+      const vadTopic = vad === 'server' ? 'voxbus/realtime-gateway/event/vad' : 'voxbus/dsp/event/vad';
+      const after = stack.messages.slice(cycle.start).filter((m) => m.atUs >= onsetUs);
+      const heardVad = after.find((m) => m.topic === vadTopic && m.json?.kind === 'speech_started');
+      const flushed = after.find((m) => m.topic === 'voxbus/playback/event/item' && m.json?.kind === 'flushed' && m.json.itemId === cycle.itemId);
+      if (heardVad === undefined || flushed === undefined) return;
+      bargeIns.push({
+        vad,
+        onsetToSilentMs: (silentUs - onsetUs) / 1000,
+        onsetToVadMs: (heardVad.atUs - onsetUs) / 1000,
+        onsetToFlushedMs: (flushed.atUs - onsetUs) / 1000,
+      });
+    });
+    return { turns, bargeIns, turnsAsked: CYCLES * 2 };
+  } finally {
+    if (!recorded) await Promise.all([mic.stop(), speaker.stop()]);
   }
-  await sleep(500);
-  const micRecording = await mic.stop();
-  const speakerRecording = await speaker.stop();
-  await stack.stop();
-
-  const micSpans = spansUs(micRecording, 300);
-  const speakerSpans = spansUs(speakerRecording, 20);
-  const timings = new Map(
-    stack.messages.filter((m) => m.topic === 'voxbus/realtime-sim/event/timing').map((m) => [String(m.json?.responseId), m.json as unknown as Timing]),
-  );
-  const reports = stack.messages.filter((m) => m.topic === 'voxbus/conversation/event/turn').map((m) => m.json as { outcome: string; responseId: string | null });
-
-  const speechIn = (spoken: Spoken) => micSpans.filter((s) => s.fromUs >= spoken.fromUs - 50_000 && s.fromUs <= spoken.toUs);
-  const turns: TurnSample[] = [];
-  const bargeIns: BargeInSample[] = [];
-  const turnSample = (spoken: Spoken, responseId: string | null | undefined): void => {
-    const speech = speechIn(spoken);
-    const timing = responseId == null ? undefined : timings.get(responseId);
-    const endUs = speech[speech.length - 1]?.toUs;
-    if (endUs === undefined || timing === undefined) return;
-    const reply = speakerSpans.find((s) => s.fromUs > endUs);
-    if (reply === undefined) return;
-    const totalMs = (reply.fromUs - endUs) / 1000;
-    const simMs = (timing.firstAudioUs - timing.inputEndUs) / 1000;
-    turns.push({
-      vad,
-      totalMs,
-      simMs,
-      pipelineMs: totalMs - simMs,
-      micToModelMs: (timing.inputEndUs - endUs) / 1000,
-      modelToSpeakerMs: (reply.fromUs - timing.firstAudioUs) / 1000,
-    });
-  };
-  const interruptedReports = reports.filter((r) => r.outcome === 'interrupted');
-  const answeredReports = reports.filter((r) => r.outcome === 'answered');
-  cycles.forEach((cycle, i) => {
-    const asked = questions[i] as Spoken;
-    const cutIn = interruptions[i] as Spoken;
-    turnSample(asked, interruptedReports[i]?.responseId);
-    turnSample(cutIn, answeredReports[i]?.responseId);
-    // Barge-in: from the first sound of the interruption to where the speaker stopped following the reply.
-    const onsetUs = speechIn(cutIn)[0]?.fromUs;
-    const firstHeard = speakerSpans.find((s) => s.fromUs > asked.toUs);
-    if (onsetUs === undefined || firstHeard === undefined) return;
-    const silentUs = silencedAtUs(speakerRecording, replyAudio(stack.messages, cycle.start, cycle.itemId), firstHeard.fromSample);
-    if (silentUs === undefined) return;
-    const vadTopic = vad === 'server' ? 'voxbus/realtime-gateway/event/vad' : 'voxbus/dsp/event/vad';
-    const after = stack.messages.slice(cycle.start).filter((m) => m.atUs >= onsetUs);
-    const heardVad = after.find((m) => m.topic === vadTopic && m.json?.kind === 'speech_started');
-    const flushed = after.find((m) => m.topic === 'voxbus/playback/event/item' && m.json?.kind === 'flushed' && m.json.itemId === cycle.itemId);
-    if (heardVad === undefined || flushed === undefined) return;
-    bargeIns.push({
-      vad,
-      onsetToSilentMs: (silentUs - onsetUs) / 1000,
-      onsetToVadMs: (heardVad.atUs - onsetUs) / 1000,
-      onsetToFlushedMs: (flushed.atUs - onsetUs) / 1000,
-    });
-  });
-  return { turns, bargeIns, turnsAsked: CYCLES * 2 };
 }
 
 

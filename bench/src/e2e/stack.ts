@@ -113,6 +113,23 @@ export function spansUs(recording: Recording, minGapMs: number): { fromUs: numbe
   }));
 }
 
+/**
+ * When a voice spoken into the microphone from about `spokenFromUs` began, found by its own
+ * waveform (`voice`, at RATE_HZ) in the microphone recording: with the speaker's echo in the
+ * microphone, the first loud span after that moment may be the reply's, not the voice's.
+ */
+export function voiceOnsetUs(mic: Recording, voice: Int16Array, spokenFromUs: number): number | undefined {
+  const firstLoud = loudSpans(voice, 0.01, RATE_HZ / 10)[0]?.[0];
+  if (firstLoud === undefined) return undefined;
+  const heard = samples(mic.pcm);
+  // A second before (the recording's clock wanders a little from the system's) to three after.
+  const windowFrom = Math.max(0, Math.round(((spokenFromUs - mic.firstSampleUs) * RATE_HZ) / 1e6) - RATE_HZ);
+  const window = heard.subarray(windowFrom, windowFrom + RATE_HZ * 4);
+  if (window.length < voice.length) return undefined;
+  const { lagSamples } = align(voice, window);
+  return mic.sampleTimeUs(windowFrom + lagSamples + firstLoud);
+}
+
 /** The reply item's audio as the model sent it (audio/output frames of that item). */
 export function replyAudio(messages: readonly Message[], from: number, itemId: string): Int16Array {
   const frames = messages

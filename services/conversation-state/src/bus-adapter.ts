@@ -45,7 +45,7 @@ export function busAdapter(bus: Bus, clock: Clock) {
     bus.subscribe(OWNER, 'playback.state', {}, ({ payload }) => send({ type: 'PLAYBACK_STATE', state: payload.state }));
     bus.subscribe(OWNER, 'capture.state', {}, ({ payload }) => send({ type: 'CAPTURE_STATE', state: payload.state }));
     bus.subscribe(OWNER, 'dsp.state', {}, ({ payload }) =>
-      send({ type: 'DSP_STATE', converged: payload.echo.converged, muted: payload.muted, vad: payload.stages.vad && payload.state !== 'stopped' }),
+      send({ type: 'DSP_STATE', converged: payload.echo.converged, muted: payload.muted, vad: payload.stages.vad && payload.state !== 'stopped', running: payload.state === 'running' }),
     );
     // Last Wills: a service that died cannot say what became of what it was doing.
     bus.subscribe(OWNER, 'service.status', { service: '+' }, ({ payload, retained }) => {

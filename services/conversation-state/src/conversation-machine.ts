@@ -124,9 +124,12 @@ export const conversationMachine = setup({
     forgetResponse: assign({ responseId: null, responseDone: false, responseHadAudio: false, position: null, drained: false }),
     assumeReplyStreamed: assign({ responseDone: true, responseHadAudio: true, restoring: false }),
     stopRestoring: assign({ restoring: false, restoredState: null }),
-    dspState: assign(({ event }) => {
+    dspState: assign(({ context, event }) => {
       const e = event as E<'DSP_STATE'>;
-      return { echoConverged: e.converged, dspVad: e.vad };
+      // A dsp that is not running hears no voice, whatever it last said (killed mid-speech, its
+      // speech_stopped never came): a stale "speaking" would confirm every barge-in.
+      const localVoice = e.running ? context.localVoice : { speaking: false, sinceUs: context.localVoice.sinceUs };
+      return { echoConverged: e.converged, dspVad: e.vad, localVoice };
     }),
     /**
      * The dsp's echo-aware VAD started or stopped hearing a voice (a no-op for the model's VAD).

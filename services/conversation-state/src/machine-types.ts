@@ -96,7 +96,8 @@ export type ConversationEvent =
   | { type: 'SERVICE_LOST'; service: 'playback' | 'realtime-gateway' }
   | { type: 'CAPTURE_STATE'; state: string }
   /** The dsp's retained state: echo cancellation converged, its output (audio/input) muted, its VAD running. */
-  | { type: 'DSP_STATE'; converged: boolean; muted: boolean; vad: boolean }
+  /** `running`: the dsp is processing the microphone (a restarted dsp is not, until audio comes). */
+  | { type: 'DSP_STATE'; converged: boolean; muted: boolean; vad: boolean; running: boolean }
   | { type: 'TOOL_REQUESTED'; requestId: string; name: string }
   | { type: 'MUTE'; target: 'user' | 'assistant' | 'all' }
   | { type: 'UNMUTE'; target: 'user' | 'assistant' | 'all' }

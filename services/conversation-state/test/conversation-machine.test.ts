@@ -2,7 +2,7 @@ import { initialTransition, transition } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { CONVERSATION_DEFAULTS } from '../src/config.js';
 import { conversationMachine } from '../src/conversation-machine.js';
-import { BARGE_IN_CONFIRM_MS, CUT_WAIT_MS, type Restored } from '../src/machine-types.js';
+import { BARGE_IN_CONFIRM_MS, CUT_WAIT_MS, LOCAL_VOICE_BEFORE_MS, type Restored } from '../src/machine-types.js';
 import { Conversation, type Settings } from './machine-harness.js';
 
 interface Row {
@@ -225,6 +225,22 @@ const TABLE: Row[] = [
     effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:600'],
   },
   {
+    name: "assistantSpeaking (full), the dsp killed while it heard a voice (its speech_stopped never came) + later the model's VAD hears the echo: not confirmed by the stale voice, the reply goes on",
+    given: (c) => replying(c.fullDuplex()),
+    when: (c) =>
+      c
+        .speechStarted('local', 150)
+        .advance(30)
+        .echo(true, true, false)
+        .echo(true, true, true)
+        .advance(LOCAL_VOICE_BEFORE_MS + 100)
+        .speechStarted()
+        .advance(CONVERSATION_DEFAULTS.bargeInMinMs)
+        .advance(BARGE_IN_CONFIRM_MS),
+    then: 'assistantSpeaking.playing',
+    effects: [],
+  },
+  {
     name: 'assistantSpeaking (full), a dsp without a VAD + speech that lasts: nothing to confirm with, interrupted at the minimum',
     given: (c) => replying(c.echo(true, false)),
     when: (c) => c.speechStarted().advance(CONVERSATION_DEFAULTS.bargeInMinMs).flushed(650, 1500),
@@ -379,11 +395,11 @@ const TABLE: Row[] = [
   {
     name: "a restarted dsp comes up sending audio on while the model's input must be shut (half-duplex reply): told again",
     given: replying,
-    when: (c) => c.send({ type: 'DSP_STATE', converged: false, muted: false, vad: true }),
+    when: (c) => c.send({ type: 'DSP_STATE', converged: false, muted: false, vad: true, running: true }),
     then: 'assistantSpeaking.playing',
     effects: ['mic:shut:again'],
   },
-  { name: 'the dsp says it is muted, as it should be: nothing to say', given: replying, when: (c) => c.send({ type: 'DSP_STATE', converged: false, muted: true, vad: true }), then: 'assistantSpeaking.playing', effects: [] },
+  { name: 'the dsp says it is muted, as it should be: nothing to say', given: replying, when: (c) => c.send({ type: 'DSP_STATE', converged: false, muted: true, vad: true, running: true }), then: 'assistantSpeaking.playing', effects: [] },
   {
     name: 'a restarted audio-capture comes up capturing while the user muted it: told again',
     given: (c) => c.connect().send({ type: 'MUTE', target: 'user' }),

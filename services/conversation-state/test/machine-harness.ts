@@ -133,9 +133,9 @@ export class Conversation {
   }
 
   /** The dsp's retained state: echo cancellation converged (or not), its output as the machine wants it, its VAD on. */
-  echo(converged: boolean, vad = true): this {
+  echo(converged: boolean, vad = true, running = true): this {
     const { micOpen } = this.view;
-    return this.send({ type: 'DSP_STATE', converged, muted: !micOpen, vad });
+    return this.send({ type: 'DSP_STATE', converged, muted: !micOpen, vad, running });
   }
 
   fullDuplex(): this {

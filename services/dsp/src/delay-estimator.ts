@@ -11,6 +11,12 @@ const MIN_MARGIN = 0.1;
 const PEAK_HALF_WIDTH_BINS = 3;
 /** Two estimates within this many ms of each other agree. */
 const AGREE_MS = 4;
+/**
+ * A found delay replaces the one in use only when this far (ms) from it: more than one bin's
+ * wobble between replies (the canceller is given its reference 10 ms early, which absorbs it),
+ * while a drifting clock is still followed.
+ */
+const REPLACE_MS = 8;
 /** A first estimate this clear is taken at once (replies can be short: every one counts). */
 const SURE_CORRELATION = 0.8;
 
@@ -100,7 +106,7 @@ export class DelayEstimator {
     this.candidate = found;
     const sure = this.current === undefined && found.correlation >= SURE_CORRELATION;
     if (!agrees && !sure) return undefined;
-    if (this.current !== undefined && Math.abs(this.current.delayMs - found.delayMs) <= AGREE_MS) return undefined;
+    if (this.current !== undefined && Math.abs(this.current.delayMs - found.delayMs) <= REPLACE_MS) return undefined;
     this.current = found;
     return found;
   }

@@ -37,10 +37,11 @@ const ECHO_REPUBLISH_DB = 3;
 const REFERENCE_FRESH_MS = 500;
 /**
  * A microphone chunk waits at most this long (in microphone time: until a chunk this much newer
- * is here) for its reference to arrive, then is processed with what there is. Only a stalled
- * playback makes it wait at all (the reference normally comes before its echo).
+ * is here) for its reference to arrive, then is processed without it (taken for echo). Only a
+ * stalled playback makes it wait at all (the reference normally comes before its echo); a
+ * stall costs that much latency, once, rather than the assistant hearing itself.
  */
-const REFERENCE_WAIT_MS = 150;
+const REFERENCE_WAIT_MS = 300;
 
 /**
  * The dsp: microphone frames in, model-ready audio out. DC removal, downmix and resampling
@@ -245,17 +246,18 @@ export class DspChain {
         this.counters.referenceLate.inc();
       }
       this.waiting.shift();
-      this.process(chunk);
+      this.process(chunk, !ready);
     }
   }
 
-  private process(chunk: TimedChunk): void {
+  /** One chunk through the chain; `referenceMissing`: what the speaker played then never came in time. */
+  private process(chunk: TimedChunk, referenceMissing = false): void {
     let voice = false;
     const processor = this.processor;
     if (processor !== undefined) {
       // A voice counts only where the echo gate heard one besides the speaker (or no echo could be).
       let nearEnd = true;
-      if (this.echo !== undefined) nearEnd = this.echo.cancel(chunk, processor).nearEnd;
+      if (this.echo !== undefined) nearEnd = this.echo.cancel(chunk, processor, referenceMissing).nearEnd;
       else processor.cancel(chunk.samples, 0);
       voice = processor.finish(chunk.samples) && nearEnd;
     }

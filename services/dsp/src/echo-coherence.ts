@@ -51,7 +51,8 @@ export class EchoCoherence {
       if (referenceEnergy <= 0) continue;
       let dot = 0;
       for (let i = 0; i < windowSamples; i++) dot += (residual[i] as number) * (reference[offset + i] as number);
-      const correlation = Math.abs(dot) / Math.sqrt(residualEnergy * referenceEnergy);
+      // At most 1: the sliding energy, added and taken away in floating point, can come out a little small.
+      const correlation = Math.min(1, Math.abs(dot) / Math.sqrt(residualEnergy * referenceEnergy));
       if (correlation > best) best = correlation;
     }
     return best;

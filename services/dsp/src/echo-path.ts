@@ -15,6 +15,8 @@ import { ReferenceTrack } from './reference-track.js';
  * estimate a few ms long or short still leaves the echo inside the canceller's filter.
  */
 const LEAD_MS = 10;
+/** A new delay this far (ms) from the one in use is the echo path moving: what the gate learnt no longer holds. */
+const RELEARN_AFTER_MOVE_MS = 20;
 /** The echo gate's leak check: the residual of the last this many ms, against the reference up to this much earlier. */
 const COHERENCE_WINDOW_MS = 30;
 const COHERENCE_LAG_MS = LEAD_MS + 20;
@@ -105,15 +107,18 @@ export class EchoPath {
    * The first half of one microphone chunk, in place: the reference placed for it, echo
    * cancelled, and what the canceller left judged and gated. Returns the gate's verdict.
    */
-  cancel(chunk: TimedChunk, processor: VoiceProcessor): EchoVerdict {
+  cancel(chunk: TimedChunk, processor: VoiceProcessor, referenceMissing = false): EchoVerdict {
     const { samples } = chunk;
     const micPower = power(samples);
     const atTimestamp = this.track.indexAt(chunk.timeUs);
     this.track.read(atTimestamp, this.unaligned);
     const estimate = this.estimator.push(samples, this.unaligned);
     if (estimate !== undefined) {
-      // The first estimate only places what was learnt on a guess; a later one is the path moving.
-      if (this.estimated) this.gate.relearn();
+      // The first estimate only places what was learnt on a guess; a later one far from it is the
+      // path moving (a few ms is a clock drifting: the reference is only re-placed). Either says
+      // the microphone hears the speaker.
+      if (this.estimated && Math.abs(estimate.delayMs - this.delayMs) >= RELEARN_AFTER_MOVE_MS) this.gate.relearn();
+      this.gate.echoFound();
       this.delayMs = estimate.delayMs;
       this.estimated = true;
       this.events.delayChanged(estimate);
@@ -124,7 +129,7 @@ export class EchoPath {
     processor.reverse(this.aligned);
     processor.cancel(samples, 0);
     this.coherence.push(this.aligned, samples);
-    const verdict = this.gate.judge({ referencePower, micPower, residualPower: power(samples), chunkMs: this.options.chunkMs }, () => this.coherence.correlation(this.estimated ? COHERENCE_LAG_MS : COHERENCE_UNKNOWN_DELAY_LAG_MS));
+    const verdict = referenceMissing ? this.gate.judgeWithoutReference(this.options.chunkMs) : this.gate.judge({ referencePower, micPower, residualPower: power(samples), chunkMs: this.options.chunkMs }, () => this.coherence.correlation(this.estimated ? COHERENCE_LAG_MS : COHERENCE_UNKNOWN_DELAY_LAG_MS));
     this.gate.apply(verdict, samples);
     return verdict;
   }
@@ -137,8 +142,8 @@ export class EchoPath {
    */
   referenceReady(timeUs: number, nowUs: number, freshMs: number): boolean {
     if (!this.arriving(nowUs, freshMs)) return true;
-    const leadMs = Math.max(0, this.delayMs - LEAD_MS);
-    return this.track.endUs >= timeUs + (this.options.chunkMs - leadMs) * 1000;
+    // The chunk's own span: the delay estimator reads it (the canceller's span ends earlier).
+    return this.track.endUs >= timeUs + this.options.chunkMs * 1000;
   }
 
   /** The microphone's stream restarted: the next chunk places its reference afresh. */
