@@ -37,11 +37,14 @@ const ECHO_SPREAD_DB = 6;
 /**
  * A microphone this far (dB, the power ratio) under the speaker does not hear it (a headset, a
  * speaker across the room): there is no echo to gate, and full-duplex is safe. Left again only
- * when the signals show an echo (a delay found: see `echoFound`), not by level, since a person
- * talking over the reply raises the microphone as an echo would.
+ * below the second figure (the mean of dB), and slowly: a person talking over the speaker lowers
+ * the measure while it lasts. (Leaving when an echo delay is found instead was tried: the
+ * estimator now and then "found" one in a voice over the reply, and a barge-in was gated.)
  */
 const NO_ECHO_ERL_DB = 40;
+const ECHO_AGAIN_ERL_DB = 30;
 const ERL_SMOOTHING = 0.01;
+const NO_ECHO_ERL_SMOOTHING = 0.002;
 /** Convergence is lost only this far below the threshold, and only after this long below it. */
 const LOSE_MARGIN_DB = 6;
 const LOSE_AFTER_MS = 2000;
@@ -153,7 +156,11 @@ export class EchoGate {
       this.nearEndRunMs = 0;
       return { echo: false, nearEnd: true };
     }
-    if (this.noEcho) return { echo: false, nearEnd: true };
+    if (this.noEcho) {
+      // Followed still, so an echo that appears (the speaker moved) is noticed.
+      if (speakerSounds) this.learnErl(chunk);
+      return { echo: false, nearEnd: true };
+    }
     // Until the ERL is learnt, the echo is taken to be as loud as the reference.
     const direct = speakerSounds ? chunk.referencePower / 10 ** ((this.erlDb ?? 0) / 10) : 0;
     const decay = 10 ** (-TAIL_DECAY_DB_PER_CHUNK / 10);
@@ -226,21 +233,6 @@ export class EchoGate {
     this.residualLevel = 0;
   }
 
-  /**
-   * The signals show the speaker in the microphone (the echo's delay was found): a microphone
-   * taken for one that does not hear it (the speaker moved closer, a headset taken off) is
-   * learnt again, with echo closing the gate meanwhile.
-   */
-  echoFound(): void {
-    if (!this.noEcho) return;
-    this.noEcho = false;
-    this.relearn();
-    this.erlDb = null;
-    this.erlChunks = 0;
-    this.referenceMean = 0;
-    this.micMean = 0;
-  }
-
   figures(): EchoFigures {
     const erle = this.erle.value;
     return { converged: this.converged, erleDb: erle === undefined ? null : round1(erle), erlDb: this.erlDb === null ? null : round1(this.erlDb) };
@@ -250,19 +242,25 @@ export class EchoGate {
   private learnErl(chunk: EchoChunk): void {
     const micPower = Math.max(chunk.micPower, MIC_FLOOR_POWER);
     const erl = 10 * Math.log10((chunk.referencePower + TINY) / micPower);
-    this.erlDb = this.erlDb === null ? erl : this.erlDb + ERL_SMOOTHING * (erl - this.erlDb);
+    this.erlDb = this.erlDb === null ? erl : this.erlDb + (this.noEcho ? NO_ECHO_ERL_SMOOTHING : ERL_SMOOTHING) * (erl - this.erlDb);
     const weight = Math.max(1 / ++this.erlChunks, ERL_SMOOTHING);
     this.referenceMean += weight * (chunk.referencePower - this.referenceMean);
     this.micMean += weight * (micPower - this.micMean);
     // Over at least a second of the speaker sounding, longer than any echo delay, so an echo that
     // has not arrived yet is not taken for none.
     if (this.erlChunks < LEARN_CHUNKS) return;
-    const powerErlDb = 10 * Math.log10((this.referenceMean + TINY) / this.micMean);
-    if (powerErlDb < NO_ECHO_ERL_DB) return;
-    this.noEcho = true;
-    this.erlDb = Math.max(this.erlDb, powerErlDb);
-    this.converged = true;
-    this.belowMs = 0;
+    const was = this.noEcho;
+    if (this.noEcho) {
+      this.noEcho = this.erlDb >= ECHO_AGAIN_ERL_DB;
+    } else {
+      const powerErlDb = 10 * Math.log10((this.referenceMean + TINY) / this.micMean);
+      this.noEcho = powerErlDb >= NO_ECHO_ERL_DB;
+      if (this.noEcho) this.erlDb = Math.max(this.erlDb, powerErlDb);
+    }
+    if (this.noEcho !== was) {
+      this.converged = this.noEcho || (this.erle.value ?? 0) >= this.options.convergedErleDb;
+      this.belowMs = 0;
+    }
   }
 
   private learn(chunk: EchoChunk, leakDb: number, stepDb: number, mayHoldVoice: boolean): void {

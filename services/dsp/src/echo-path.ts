@@ -115,10 +115,8 @@ export class EchoPath {
     const estimate = this.estimator.push(samples, this.unaligned);
     if (estimate !== undefined) {
       // The first estimate only places what was learnt on a guess; a later one far from it is the
-      // path moving (a few ms is a clock drifting: the reference is only re-placed). Either says
-      // the microphone hears the speaker.
+      // path moving (a few ms is a clock drifting: the reference is only re-placed).
       if (this.estimated && Math.abs(estimate.delayMs - this.delayMs) >= RELEARN_AFTER_MOVE_MS) this.gate.relearn();
-      this.gate.echoFound();
       this.delayMs = estimate.delayMs;
       this.estimated = true;
       this.events.delayChanged(estimate);
