@@ -45,6 +45,13 @@ const NO_ECHO_ERL_DB = 40;
 const ECHO_AGAIN_ERL_DB = 30;
 const ERL_SMOOTHING = 0.01;
 const NO_ECHO_ERL_SMOOTHING = 0.002;
+/**
+ * After the reference is re-placed (a new delay a few ms from the last) the canceller's filter is
+ * off by as much until it adapts again, and what it leaves of the echo jumps: for this long (ms
+ * of the speaker sounding) that is not taken for a voice, nor learnt from. Measured: the
+ * delay was re-placed about once a turn on the virtual board, and self-interruptions followed.
+ */
+const SETTLE_MS = 500;
 /** Convergence is lost only this far below the threshold, and only after this long below it. */
 const LOSE_MARGIN_DB = 6;
 const LOSE_AFTER_MS = 2000;
@@ -113,6 +120,8 @@ export interface EchoFigures {
  */
 export class EchoGate {
   private echoLeftMs = 0;
+  /** How long the canceller is still settling after its reference was re-placed, ms. */
+  private settleLeftMs = 0;
   private holdLeftMs = 0;
   private nearEndRunMs = 0;
   /** The echo's level at the microphone (power), as far as it can be told. */
@@ -173,6 +182,8 @@ export class EchoGate {
       if (speakerSounds && this.holdLeftMs === 0) this.learnErl(chunk);
       return { echo: true, nearEnd: this.holdLeftMs > 0 };
     }
+    const settling = speakerSounds && this.settleLeftMs > 0;
+    if (settling) this.settleLeftMs = Math.max(0, this.settleLeftMs - chunk.chunkMs);
     const leakDb = 10 * Math.log10((chunk.residualPower + TINY) / (expected + TINY));
     const worstLeakDb = this.leak.value;
     const unexplained = speakerSounds
@@ -181,6 +192,7 @@ export class EchoGate {
     // Unexplained, above what echo alone has lately left (the room's tail) and loud enough to be
     // a voice, unless it is the speaker's own sound let through.
     const voice =
+      !settling &&
       unexplained &&
       chunk.residualPower > Math.max(RESIDUAL_FLOOR_POWER, residualTail * 10 ** (TAIL_MARGIN_DB / 10)) &&
       coherence() < options.leakCorrelation;
@@ -192,7 +204,7 @@ export class EchoGate {
     this.echoLevel = mayHoldVoice ? expected : Math.max(expected, Math.min(chunk.micPower, direct * 10 ** (ECHO_SPREAD_DB / 10)));
     // Averaged (over about 50 ms), so one chunk the canceller missed does not raise it for long.
     this.residualLevel = mayHoldVoice ? residualTail : this.residualLevel + RESIDUAL_SMOOTHING * (chunk.residualPower - this.residualLevel);
-    if (speakerSounds) this.learn(chunk, leakDb, mayHoldVoice && this.nearEndRunMs < STUCK_NEAR_END_MS ? SLOW_LEARN_STEP_DB : LEARN_STEP_DB, mayHoldVoice);
+    if (speakerSounds && !settling) this.learn(chunk, leakDb, mayHoldVoice && this.nearEndRunMs < STUCK_NEAR_END_MS ? SLOW_LEARN_STEP_DB : LEARN_STEP_DB, mayHoldVoice);
     return { echo: true, nearEnd: this.holdLeftMs > 0 };
   }
 
@@ -231,6 +243,11 @@ export class EchoGate {
     this.belowMs = 0;
     this.echoLevel = 0;
     this.residualLevel = 0;
+  }
+
+  /** The reference was re-placed by a few ms: the canceller settles before a voice can be told from its leaks again. */
+  replaced(): void {
+    this.settleLeftMs = SETTLE_MS;
   }
 
   figures(): EchoFigures {

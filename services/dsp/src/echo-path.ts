@@ -117,12 +117,16 @@ export class EchoPath {
       // The first estimate only places what was learnt on a guess; a later one far from it is the
       // path moving (a few ms is a clock drifting: the reference is only re-placed).
       if (this.estimated && Math.abs(estimate.delayMs - this.delayMs) >= RELEARN_AFTER_MOVE_MS) this.gate.relearn();
+      else if (this.estimated) this.gate.replaced();
       this.delayMs = estimate.delayMs;
       this.estimated = true;
       this.events.delayChanged(estimate);
     }
     const leadMs = Math.max(0, this.delayMs - LEAD_MS);
+    const resyncs = this.cursor.resyncs;
     const at = this.cursor.place(atTimestamp - Math.round((leadMs * this.options.rateHz) / 1000), samples.length);
+    // The reference jumped (the timestamps moved more than the cursor follows): the canceller settles.
+    if (this.cursor.resyncs !== resyncs) this.gate.replaced();
     const referencePower = this.track.read(at, this.aligned);
     processor.reverse(this.aligned);
     processor.cancel(samples, 0);
