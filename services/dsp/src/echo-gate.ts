@@ -48,8 +48,9 @@ const NO_ECHO_ERL_SMOOTHING = 0.002;
 /**
  * After the reference is re-placed (a new delay a few ms from the last) the canceller's filter is
  * off by as much until it adapts again, and what it leaves of the echo jumps: for this long (ms
- * of the speaker sounding) that is not taken for a voice, nor learnt from. Measured: the
+ * of the speaker sounding) that is not taken for a voice. Measured: the
  * delay was re-placed about once a turn on the virtual board, and self-interruptions followed.
+ * Learning goes on (the leaks it then sees make the gate warier for a while, not bolder).
  */
 const SETTLE_MS = 500;
 /** Convergence is lost only this far below the threshold, and only after this long below it. */
@@ -204,7 +205,7 @@ export class EchoGate {
     this.echoLevel = mayHoldVoice ? expected : Math.max(expected, Math.min(chunk.micPower, direct * 10 ** (ECHO_SPREAD_DB / 10)));
     // Averaged (over about 50 ms), so one chunk the canceller missed does not raise it for long.
     this.residualLevel = mayHoldVoice ? residualTail : this.residualLevel + RESIDUAL_SMOOTHING * (chunk.residualPower - this.residualLevel);
-    if (speakerSounds && !settling) this.learn(chunk, leakDb, mayHoldVoice && this.nearEndRunMs < STUCK_NEAR_END_MS ? SLOW_LEARN_STEP_DB : LEARN_STEP_DB, mayHoldVoice);
+    if (speakerSounds) this.learn(chunk, leakDb, mayHoldVoice && this.nearEndRunMs < STUCK_NEAR_END_MS ? SLOW_LEARN_STEP_DB : LEARN_STEP_DB, mayHoldVoice);
     return { echo: true, nearEnd: this.holdLeftMs > 0 };
   }
 

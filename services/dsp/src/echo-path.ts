@@ -111,6 +111,8 @@ export class EchoPath {
     const { samples } = chunk;
     const micPower = power(samples);
     const atTimestamp = this.track.indexAt(chunk.timeUs);
+    // Only a reference already placed by a found delay can be re-placed (the first placement is no jump).
+    const placedBefore = this.estimated;
     this.track.read(atTimestamp, this.unaligned);
     const estimate = this.estimator.push(samples, this.unaligned);
     if (estimate !== undefined) {
@@ -126,7 +128,7 @@ export class EchoPath {
     const resyncs = this.cursor.resyncs;
     const at = this.cursor.place(atTimestamp - Math.round((leadMs * this.options.rateHz) / 1000), samples.length);
     // The reference jumped (the timestamps moved more than the cursor follows): the canceller settles.
-    if (this.cursor.resyncs !== resyncs) this.gate.replaced();
+    if (placedBefore && this.cursor.resyncs !== resyncs) this.gate.replaced();
     const referencePower = this.track.read(at, this.aligned);
     processor.reverse(this.aligned);
     processor.cancel(samples, 0);
