@@ -83,14 +83,6 @@ export class DelayEstimator {
     return changed;
   }
 
-  /** Forgets the history (the echo path may have changed), keeping the estimate in use. */
-  reset(): void {
-    this.mic.fill(FLOOR_DB);
-    this.reference.fill(FLOOR_DB);
-    this.filled = 0;
-    this.candidate = undefined;
-  }
-
   private estimateNow(): DelayEstimate | undefined {
     if (this.filled < this.reference.length) return undefined;
     // Enough of the window must hold sound from the speaker, or there is nothing to find.

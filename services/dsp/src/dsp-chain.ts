@@ -46,7 +46,8 @@ const REFERENCE_WAIT_MS = 300;
 /**
  * The dsp: microphone frames in, model-ready audio out. DC removal, downmix and resampling
  * per frame; then, per 10 ms chunk, the voice processor (echo cancellation against the
- * reference matched by timestamps, noise suppression, gain, voice decision), the VAD's
+ * reference placed by timestamps and the delay found in the signals, the echo gate, noise
+ * suppression, gain, voice decision), the VAD's
  * hysteresis, the meters, and 20 ms output frames. Knows nothing of MQTT.
  */
 export class DspChain {
