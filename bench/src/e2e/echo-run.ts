@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { decodeAudioFrame } from '@voxbus/shared';
 import { samples, type VirtualBoard } from '@voxbus/shared/testing';
@@ -156,6 +157,12 @@ export async function runEcho(board: VirtualBoard, question: Buffer, interruptio
       dspCounters: stack.messages.findLast((m) => m.topic === 'voxbus/dsp/metrics')?.json?.counters ?? null,
     };
   } finally {
+    // BENCH_E2E_TRACE=<file>: every JSON message of the run, for finding what went wrong.
+    const trace = process.env.BENCH_E2E_TRACE;
+    if (trace !== undefined) {
+      const wallOffsetUs = Date.now() * 1000 - nowUs();
+      appendFileSync(trace, stack.messages.filter((m) => m.json !== undefined).map((m) => JSON.stringify({ load, wallMs: Math.round((m.atUs + wallOffsetUs) / 1000), topic: m.topic, json: m.json })).join('\n') + '\n');
+    }
     hog?.kill('SIGKILL');
     if (!recorded) await Promise.all([mic.stop(), speaker.stop()]);
     await stack.stop();

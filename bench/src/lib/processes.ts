@@ -1,5 +1,5 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readPssBytes, serviceNodeOptions } from '@voxbus/shared';
 import { freePort, startMosquitto as startSharedMosquitto, waitForPort } from '@voxbus/shared/testing';
@@ -31,7 +31,8 @@ export function startService(name: string, env: Record<string, string>): ChildPr
   const profile = process.env.BENCH_PROFILE === name ? ['--cpu-prof', `--cpu-prof-dir=${join(BENCH_ROOT, 'results', 'profiles')}`] : [];
   return spawn(process.execPath, [...profile, join(BENCH_ROOT, '..', 'services', name, 'dist', 'main.js')], {
     env: { ...process.env, NODE_OPTIONS: serviceNodeOptions(process.env.NODE_OPTIONS), VOXBUS_LOG__LEVEL: 'warn', VOXBUS_METRICS_INTERVAL_MS: '1000', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    // BENCH_LOG_DIR=<folder>: each service's log (its stdout) kept there, for finding what went wrong.
+    stdio: ['ignore', process.env.BENCH_LOG_DIR === undefined ? 'ignore' : openSync(join(process.env.BENCH_LOG_DIR, `${name}.log`), 'a'), 'inherit'],
   });
 }
 

@@ -134,6 +134,8 @@ export class DspChain {
                 log.info(estimate, 'echo delay found');
               },
               referenceGap: () => this.counters.referenceGaps.inc(),
+              gateOpened: (opening) => log.info(opening, 'a voice over the echo'),
+              resynced: (jumpMs) => log.info({ jumpMs }, 'echo reference re-placed'),
             },
           )
         : undefined;

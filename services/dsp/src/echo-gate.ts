@@ -48,11 +48,11 @@ const NO_ECHO_ERL_SMOOTHING = 0.002;
 /**
  * After the reference is re-placed (a new delay a few ms from the last) the canceller's filter is
  * off by as much until it adapts again, and what it leaves of the echo jumps: for this long (ms
- * of the speaker sounding) that is not taken for a voice. Measured: the
- * delay was re-placed about once a turn on the virtual board, and self-interruptions followed.
+ * of the speaker sounding) that is not taken for a voice. Measured on the virtual board (40 ms,
+ * -6 dB, a room's tail): leaks the gate took for a voice 0.9-1 s after a 10 ms re-placement.
  * Learning goes on (the leaks it then sees make the gate warier for a while, not bolder).
  */
-const SETTLE_MS = 500;
+const SETTLE_MS = 1500;
 /** Convergence is lost only this far below the threshold, and only after this long below it. */
 const LOSE_MARGIN_DB = 6;
 const LOSE_AFTER_MS = 2000;
@@ -90,6 +90,19 @@ export interface EchoVerdict {
   readonly echo: boolean;
   /** A voice other than the speaker's is in it (or no echo could be: the gate is open). */
   readonly nearEnd: boolean;
+}
+
+/** Why the gate opened over the speaker's sound: the figures of the chunk that opened it, dB. */
+export interface GateOpening {
+  readonly speakerSounds: boolean;
+  /** What the canceller left over the echo's expected level, and the learnt worst of it. */
+  readonly leakDb: number;
+  readonly worstLeakDb: number | null;
+  readonly micDbfs: number;
+  readonly residualDbfs: number;
+  readonly referenceDbfs: number;
+  readonly erleDb: number | null;
+  readonly erlDb: number | null;
 }
 
 export interface EchoFigures {
@@ -149,6 +162,7 @@ export class EchoGate {
   private belowMs = 0;
   private gain = 1;
   private readonly closedGain: number;
+  private opened: GateOpening | undefined;
 
   constructor(private readonly options: EchoGateOptions) {
     this.closedGain = 10 ** (-options.attenuationDb / 20);
@@ -198,7 +212,10 @@ export class EchoGate {
       chunk.residualPower > Math.max(RESIDUAL_FLOOR_POWER, residualTail * 10 ** (TAIL_MARGIN_DB / 10)) &&
       coherence() < options.leakCorrelation;
     this.nearEndRunMs = voice ? this.nearEndRunMs + chunk.chunkMs : 0;
-    if (voice && this.nearEndRunMs >= options.minVoiceMs) this.holdLeftMs = options.holdMs;
+    if (voice && this.nearEndRunMs >= options.minVoiceMs) {
+      if (this.holdLeftMs === 0) this.opened = { speakerSounds, leakDb: round1(leakDb), worstLeakDb: worstLeakDb === undefined ? null : round1(worstLeakDb), micDbfs: dbfs(chunk.micPower), residualDbfs: dbfs(chunk.residualPower), referenceDbfs: dbfs(chunk.referencePower), erleDb: this.figures().erleDb, erlDb: this.figures().erlDb };
+      this.holdLeftMs = options.holdMs;
+    }
     const mayHoldVoice = voice || this.holdLeftMs > 0;
     // The microphone raises the echo's level only as far as the reference can explain (a voice
     // must not, or the next chunk of it would be taken for echo).
@@ -251,6 +268,13 @@ export class EchoGate {
     this.settleLeftMs = SETTLE_MS;
   }
 
+  /** The figures of the chunk that last opened the gate over echo, once (undefined if it has not opened since). */
+  takeOpening(): GateOpening | undefined {
+    const opened = this.opened;
+    this.opened = undefined;
+    return opened;
+  }
+
   figures(): EchoFigures {
     const erle = this.erle.value;
     return { converged: this.converged, erleDb: erle === undefined ? null : round1(erle), erlDb: this.erlDb === null ? null : round1(this.erlDb) };
@@ -295,6 +319,10 @@ export class EchoGate {
       if (this.belowMs >= LOSE_AFTER_MS) this.converged = false;
     }
   }
+}
+
+function dbfs(power: number): number {
+  return round1(10 * Math.log10(power + TINY));
 }
 
 function round1(value: number): number {

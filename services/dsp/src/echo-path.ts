@@ -5,7 +5,7 @@ import type { TimedChunk } from './chunk-assembler.js';
 import { ContinuityTracker } from './continuity.js';
 import { DelayEstimator, type DelayEstimate } from './delay-estimator.js';
 import { EchoCoherence } from './echo-coherence.js';
-import { type EchoFigures, EchoGate, type EchoVerdict } from './echo-gate.js';
+import { type EchoFigures, EchoGate, type EchoVerdict, type GateOpening } from './echo-gate.js';
 import { MonoStream } from './mono-stream.js';
 import { ReferenceCursor } from './reference-cursor.js';
 import { ReferenceTrack } from './reference-track.js';
@@ -15,6 +15,17 @@ import { ReferenceTrack } from './reference-track.js';
  * estimate a few ms long or short still leaves the echo inside the canceller's filter.
  */
 const LEAD_MS = 10;
+/**
+ * A found delay re-places the reference only when the echo would otherwise leave the canceller's
+ * filter: arriving earlier than the reference it is given (less than a couple of ms of the lead
+ * left), or so much later that the filter's length is spent on waiting. In between, the filter
+ * already holds the echo wherever it is, and re-placing only makes it learn the path again. A
+ * room's early reflection, nearly as loud as the direct sound, made the estimate swing between
+ * 40 and 50 ms every few replies on the virtual board; each swing, re-placed, left the canceller
+ * leaking for about a second and the leaks were once in five replies taken for a voice.
+ */
+const EARLIER_THAN_PLACED_MS = LEAD_MS - 2;
+const LATER_THAN_PLACED_MS = 40;
 /** A new delay this far (ms) from the one in use is the echo path moving: what the gate learnt no longer holds. */
 const RELEARN_AFTER_MOVE_MS = 20;
 /** The echo gate's leak check: the residual of the last this many ms, against the reference up to this much earlier. */
@@ -45,8 +56,12 @@ export interface EchoPathOptions {
 export interface EchoPathEvents {
   /** The estimated delay changed. */
   delayChanged(estimate: DelayEstimate): void;
+  /** The reference's place jumped by `jumpMs` (the timestamps moved more than the cursor follows). */
+  resynced(jumpMs: number): void;
   /** The reference stream restarted (a gap or a new format). */
   referenceGap(): void;
+  /** The echo gate opened over the speaker's sound: a voice besides it, by these figures. */
+  gateOpened(opening: GateOpening & { delayMs: number | null; sinceMovedMs: number | null }): void;
 }
 
 /**
@@ -67,6 +82,8 @@ export class EchoPath {
   private readonly unaligned: Int16Array;
   private delayMs: number;
   private estimated = false;
+  /** Microphone time since the reference was last re-placed (a new delay, a resync), ms. */
+  private sinceMovedMs: number | null = null;
 
   constructor(
     backend: DspBackend,
@@ -115,7 +132,9 @@ export class EchoPath {
     const placedBefore = this.estimated;
     this.track.read(atTimestamp, this.unaligned);
     const estimate = this.estimator.push(samples, this.unaligned);
-    if (estimate !== undefined) {
+    if (this.sinceMovedMs !== null) this.sinceMovedMs += this.options.chunkMs;
+    if (estimate !== undefined && this.needsPlacing(estimate.delayMs)) {
+      this.sinceMovedMs = 0;
       // The first estimate only places what was learnt on a guess; a later one far from it is the
       // path moving (a few ms is a clock drifting: the reference is only re-placed).
       if (this.estimated && Math.abs(estimate.delayMs - this.delayMs) >= RELEARN_AFTER_MOVE_MS) this.gate.relearn();
@@ -128,13 +147,19 @@ export class EchoPath {
     const resyncs = this.cursor.resyncs;
     const at = this.cursor.place(atTimestamp - Math.round((leadMs * this.options.rateHz) / 1000), samples.length);
     // The reference jumped (the timestamps moved more than the cursor follows): the canceller settles.
-    if (placedBefore && this.cursor.resyncs !== resyncs) this.gate.replaced();
+    if (placedBefore && this.cursor.resyncs !== resyncs) {
+      this.events.resynced((this.cursor.lastJump * 1000) / this.options.rateHz);
+      this.gate.replaced();
+      this.sinceMovedMs = 0;
+    }
     const referencePower = this.track.read(at, this.aligned);
     processor.reverse(this.aligned);
     processor.cancel(samples, 0);
     this.coherence.push(this.aligned, samples);
     const verdict = referenceMissing ? this.gate.judgeWithoutReference(this.options.chunkMs) : this.gate.judge({ referencePower, micPower, residualPower: power(samples), chunkMs: this.options.chunkMs }, () => this.coherence.correlation(this.estimated ? COHERENCE_LAG_MS : COHERENCE_UNKNOWN_DELAY_LAG_MS));
     this.gate.apply(verdict, samples);
+    const opening = this.gate.takeOpening();
+    if (opening !== undefined) this.events.gateOpened({ ...opening, delayMs: this.estimated ? this.delayMs : null, sinceMovedMs: this.sinceMovedMs });
     return verdict;
   }
 
@@ -148,6 +173,12 @@ export class EchoPath {
     if (!this.arriving(nowUs, freshMs)) return true;
     // The chunk's own span: the delay estimator reads it (the canceller's span ends earlier).
     return this.track.endUs >= timeUs + this.options.chunkMs * 1000;
+  }
+
+  /** Whether a delay found must move the reference (always the first time: until then it is a guess). */
+  private needsPlacing(foundMs: number): boolean {
+    if (!this.estimated) return true;
+    return foundMs < this.delayMs - EARLIER_THAN_PLACED_MS || foundMs > this.delayMs + LATER_THAN_PLACED_MS;
   }
 
   /** The microphone's stream restarted: the next chunk places its reference afresh. */

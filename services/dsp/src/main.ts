@@ -1,37 +1,5 @@
 #!/usr/bin/env node
-import { NativeDspBackend } from '@voxbus/dsp';
-import { packageVersion, runService } from '@voxbus/shared';
-import { DSP_DEFAULTS, DspConfigSchema } from './config.js';
-import { DspChain } from './dsp-chain.js';
+import { runService } from '@voxbus/shared';
+import { service } from './service.js';
 
-const OWNER = 'dsp';
-
-await runService({
-  name: 'dsp',
-  version: packageVersion(import.meta.url),
-  configSchema: DspConfigSchema,
-  configDefaults: DSP_DEFAULTS,
-  async start({ config, log, bus, clock, metrics }) {
-    const chain = new DspChain(config, {
-      backend: new NativeDspBackend(),
-      clock,
-      log,
-      metrics,
-      publishFrame: (frame) => bus.publish('audio.input', {}, frame),
-      publishVad: (event) => bus.publish('dsp.event.vad', {}, event),
-      publishLevels: (levels) => bus.publish('dsp.event.levels', {}, levels),
-      publishState: (state) => bus.publish('dsp.state', {}, state),
-    });
-    bus.subscribe(OWNER, 'audio.mic', {}, ({ payload }) => chain.microphone(payload));
-    bus.subscribe(OWNER, 'audio.played', {}, ({ payload }) => chain.played(payload));
-    bus.subscribe(OWNER, 'dsp.cmd.mute', {}, () => chain.muteOutput(true));
-    bus.subscribe(OWNER, 'dsp.cmd.unmute', {}, () => chain.muteOutput(false));
-    chain.start();
-    return {
-      stop: () => {
-        bus.unsubscribeAll(OWNER);
-        chain.stop();
-      },
-    };
-  },
-});
+await runService(service);

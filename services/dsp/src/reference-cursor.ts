@@ -18,6 +18,8 @@ export class ReferenceCursor {
   /** Moves to the ideal place, and single-sample steps toward it: for the dsp's metrics. */
   resyncs = 0;
   driftSteps = 0;
+  /** How far (samples) the last resync moved the cursor (0 for a first placement). */
+  lastJump = 0;
 
   constructor(rateHz: number, resyncMs = 3, driftMs = 0.5) {
     this.resyncSamples = (rateHz * resyncMs) / 1000;
@@ -28,6 +30,7 @@ export class ReferenceCursor {
   place(ideal: number, chunkSamples: number): number {
     let at = this.next;
     if (at === undefined || Math.abs(ideal - at) > this.resyncSamples) {
+      this.lastJump = at === undefined ? 0 : ideal - at;
       at = ideal;
       this.error = 0;
       this.resyncs++;

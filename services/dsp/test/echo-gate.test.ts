@@ -145,6 +145,24 @@ describe('the echo gate: a voice told from the echo of the speaker, in a room', 
     expect(earlyStarts, 'speech starts on echo alone before the move').toEqual([]);
   });
 
+  it('re-places the reference only when the echo would leave the canceller: 10 ms earlier it does, 10 ms later (still inside the filter) it does not, and no speech starts on the echo', () => {
+    // A room whose strongest arrival swings between 50 and 40 ms (an early reflection nearly as
+    // loud as the direct sound does this to the estimate).
+    const played = concat(reply, reply, reply, reply, reply);
+    const paths = [room(50, -6), room(50, -6), room(40, -6), room(50, -6), room(40, -6)].map((taps) => convolve(played, taps));
+    const heard = concat(...paths.map((path, n) => path.subarray(n * reply.length, (n + 1) * reply.length)));
+    const harness = new Harness({ echoCancellation: true, noiseSuppression: true, gainControl: true, vad: true });
+    const { mic, reference } = board(played, heard);
+    harness.mic(mic, reference);
+    const delays = harness.states.map((s) => s.echo.delayMs).filter((d): d is number => d !== null);
+    const said = JSON.stringify(delays);
+    // Placed at 50, moved to 40 once, and kept there when the echo came 10 ms later again.
+    expect(harness.counter('echo.delayChanges'), said).toBe(2);
+    expect(Math.abs((delays[0] as number) - 50), said).toBeLessThan(4);
+    expect(Math.abs((delays.at(-1) as number) - 40), said).toBeLessThan(4);
+    expect(harness.vad, 'speech starts on echo alone').toEqual([]);
+  });
+
   it('muted (half-duplex): withholds audio/input and counts it, while the canceller keeps learning and converges', () => {
     const played = concat(reply, reply);
     const heard = convolve(played, room(40, -6));
