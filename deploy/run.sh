@@ -4,4 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deploy/setup.sh
-exec npm start --silent -- "$@"
+# The V8 options every service runs with (shared/src/runtime/node-options.ts), the runner too: in
+# all-in-one mode (VOXBUS_MODE=all-in-one or --all-in-one) it is the services.
+case " ${NODE_OPTIONS:-} " in
+  *--max-semi-space-size*) ;;
+  *) export NODE_OPTIONS="${NODE_OPTIONS:-} --max-semi-space-size=1" ;;
+esac
+# The runner itself, not `npm start`: npm would stay resident above it (40-50 MiB on a board).
+exec node deploy/runner/dist/main.js "$@"

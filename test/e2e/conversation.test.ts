@@ -6,18 +6,27 @@ import { dirname, join } from 'node:path';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { eventsFromBus, showsEventually } from '../../services/lcd/test/screen-match.js';
-import { type ConversationView, listening, startBoardStack, stateSequence, turnReport, whereItStood } from '../helpers/board-stack.js';
+import { ALL_SERVICES, type ConversationView, listening, startBoardStack, stateSequence, turnReport, whereItStood } from '../helpers/board-stack.js';
 import { cleanupAfterEach } from '../helpers/cleanup.js';
 
 const onCleanup = cleanupAfterEach();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const RATE_HZ = 24_000;
 
-describe('the whole conversation on the virtual board, every service its own process', () => {
+/** Every service its own process (the default), or all inside the runner's one (VOXBUS_MODE=all-in-one). */
+const MODES = [
+  ['every service its own process', {}],
+  ['all in one process', { VOXBUS_MODE: 'all-in-one' }],
+] as const;
+
+describe.each(MODES)('the whole conversation on the virtual board, %s', (modeName, modeEnv) => {
   it('answers a spoken question: the reply is heard on the speaker, with transcripts and the state sequence on the bus, and the lcd shows them', async () => {
     const pngPath = join(mkdtempSync(join(tmpdir(), 'voxbus-e2e-lcd-')), 'screen.png');
     onCleanup(() => rmSync(dirname(pngPath), { recursive: true, force: true }));
-    const { board, probe } = await startBoardStack(onCleanup, { VOXBUS_LCD__FRAMEBUFFER__DEVICE: '', VOXBUS_LCD__PNG__PATH: pngPath }, ['lcd']);
+    const { board, probe } = await startBoardStack(onCleanup, { ...modeEnv, VOXBUS_LCD__FRAMEBUFFER__DEVICE: '', VOXBUS_LCD__PNG__PATH: pngPath }, ['lcd']);
+    // Each service says which process it is: one for all of them in all-in-one mode, one each otherwise.
+    const statuses = await Promise.all([...ALL_SERVICES, 'lcd'].map((name) => probe.waitForJson<{ status: string; pid: number }>(`voxbus/${name}/status`, (s) => s.status === 'online', 15_000)));
+    expect(new Set(statuses.map((s) => s.pid)).size, `processes, ${modeName}`).toBe('VOXBUS_MODE' in modeEnv ? 1 : ALL_SERVICES.length + 1);
     const question = await speech('What will the weather be like tomorrow?', 48_000);
     const recorder = board.recordSpeaker(RATE_HZ);
     const start = probe.messages.length;
@@ -47,7 +56,8 @@ describe('the whole conversation on the virtual board, every service its own pro
     await showsEventually('the lcd showing the turn', screen, () => eventsFromBus(probe.messages), { ignore: ['meter'] });
   }, 60_000);
 
-  it('half-duplex with the acoustic echo path on: ten turns in a row, and the assistant never interrupts itself', async () => {
+  // The echo path is the dsp's business, the same in either mode: run once.
+  it.runIf(modeName === MODES[0][0])('half-duplex with the acoustic echo path on: ten turns in a row, and the assistant never interrupts itself', async () => {
     const { board, probe } = await startBoardStack(onCleanup, { VOXBUS_CONVERSATION_STATE__MODE: 'half-duplex' });
     await board.setEcho({ delayMs: 40 });
     const questions = await Promise.all(
@@ -77,6 +87,7 @@ describe('the whole conversation on the virtual board, every service its own pro
 
   it('full-duplex barge-in: a voice over the reply silences the speaker, cancels the response and truncates it to what was heard', async () => {
     const { board, probe } = await startBoardStack(onCleanup, {
+      ...modeEnv,
       VOXBUS_CONVERSATION_STATE__MODE: 'full-duplex',
       // A long reply, streamed at twice real time (a real model's lead is larger), so it is still
       // being sent when the person cuts in.

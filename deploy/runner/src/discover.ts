@@ -1,10 +1,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 export interface ServiceEntry {
   readonly name: string;
   /** Absolute path of the compiled entry point. */
   readonly main: string;
+  /** Absolute path of the module exporting its definition (`service`), beside the entry point: what all-in-one mode imports. */
+  readonly definition: string | undefined;
   /** Lower starts first in the listing (the broker is 0). */
   readonly startOrder: number;
 }
@@ -46,7 +48,8 @@ export function discoverServices(dirs: readonly string[]): { services: ServiceEn
         problems.push(`service ${name} has no build at ${main} (run npm run build)`);
         continue;
       }
-      services.push({ name, main, startOrder: pkg.voxbus?.startOrder ?? 10 });
+      const definition = join(dirname(main), 'service.js');
+      services.push({ name, main, definition: existsSync(definition) ? definition : undefined, startOrder: pkg.voxbus?.startOrder ?? 10 });
     }
   }
   services.sort((a, b) => a.startOrder - b.startOrder || a.name.localeCompare(b.name));

@@ -2,16 +2,14 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { concurrently } from 'concurrently';
 import { discoverServices, selectServices } from './discover.js';
-import { serviceNodeOptions } from '@voxbus/shared';
+import { SIMULATOR, simulatorNeeded } from './simulator-needed.js';
 
 /**
- * `npm start`: runs the broker and every service present as separate OS processes, with
- * prefixed logs (concurrently), restarts of a process that dies (1 s apart, without limit),
- * and a clean stop of all of them on Ctrl-C or SIGTERM.
+ * `deploy/run.sh` (and `npm start`): runs the broker and every service present, each its own
+ * OS process, or with `--all-in-one` (VOXBUS_MODE=all-in-one) all of them inside this one.
  *
- *   node deploy/runner/dist/main.js [--dir <services folder>]… [--only broker,dsp]
+ *   node deploy/runner/dist/main.js [--dir <services folder>]… [--only broker,dsp] [--all-in-one]
  */
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const { values } = parseArgs({
@@ -19,60 +17,33 @@ const { values } = parseArgs({
     dir: { type: 'string', multiple: true },
     only: { type: 'string' },
     'restart-delay-ms': { type: 'string' },
+    'all-in-one': { type: 'boolean' },
   },
 });
 const dirs = values.dir ?? [join(repoRoot, 'services')];
 const only = (values.only ?? process.env.VOXBUS_SERVICES)?.split(',').map((name) => name.trim()).filter(Boolean);
 const restartDelayMs = Number(values['restart-delay-ms'] ?? process.env.VOXBUS_RUNNER_RESTART_DELAY_MS ?? 1000);
-/** Longer than a service's own stop timeout (5 s by default), so a clean stop is never cut short. */
-const FORCE_EXIT_AFTER_MS = 10_000;
+const mode = values['all-in-one'] === true ? 'all-in-one' : (process.env.VOXBUS_MODE ?? 'multi-process');
+if (mode !== 'all-in-one' && mode !== 'multi-process') {
+  console.error(`[runner] VOXBUS_MODE=${mode}: the modes are multi-process (the default) and all-in-one`);
+  process.exit(2);
+}
 
 const found = discoverServices(dirs);
-const chosen = selectServices(found.services, only);
+// Unless services are named, the simulator runs only when the gateway will talk to it.
+const withoutSimulator = only === undefined && !simulatorNeeded(process.env);
+const chosen = selectServices(withoutSimulator ? found.services.filter((service) => service.name !== SIMULATOR) : found.services, only);
 for (const problem of [...found.problems, ...chosen.problems]) console.error(`[runner] ${problem}`);
 if (chosen.problems.length > 0 || chosen.selected.length === 0) {
   console.error('[runner] nothing to run');
   process.exit(2);
 }
-console.error(`[runner] starting ${chosen.selected.map((service) => service.name).join(', ')}`);
+console.error(`[runner] starting ${chosen.selected.map((service) => service.name).join(', ')}${withoutSimulator ? ` (not ${SIMULATOR}: the gateway has a model)` : ''}`);
 
-/** Wraps each service: see run-service.sh (graceful stops, no restart after a configuration error). */
-const RUN_SERVICE = join(repoRoot, 'deploy', 'runner', 'run-service.sh');
-const commandFor = (service: { name: string; main: string }): string =>
-  `exec sh ${JSON.stringify(RUN_SERVICE)} ${service.name} ${JSON.stringify(service.main)}`;
-
-const { result, commands } = concurrently(
-  chosen.selected.map((service) => ({ name: service.name, command: commandFor(service), env: { NODE_OPTIONS: serviceNodeOptions(process.env.NODE_OPTIONS) } })),
-  {
-    prefix: 'name',
-    prefixColors: ['cyan', 'green', 'yellow', 'magenta', 'blue', 'white', 'gray', 'red'],
-    restartTries: -1,
-    restartDelay: restartDelayMs,
-    killSignal: 'SIGTERM',
-    handleInput: false,
-  },
-);
-
-// concurrently forwards SIGINT/SIGTERM to every service; this is only the backstop for a service
-// that does not stop, or that fails while stopping and would otherwise be restarted.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.once(signal, () => {
-    setTimeout(() => {
-      console.error(`[runner] services still running ${FORCE_EXIT_AFTER_MS} ms after ${signal}: killing them`);
-      for (const command of commands) if (command.pid && !command.exited) command.kill('SIGKILL');
-      process.exit(1);
-    }, FORCE_EXIT_AFTER_MS).unref();
-  });
+if (mode === 'all-in-one') {
+  const { runAllInOne } = await import('./all-in-one.js');
+  await runAllInOne(chosen.selected);
+} else {
+  const { runMultiProcess } = await import('./multi-process.js');
+  await runMultiProcess(chosen.selected, repoRoot, restartDelayMs);
 }
-
-// exitCode, not exit(): the last lines the services wrote may still be in their pipes.
-result.then(
-  () => {
-    process.exitCode = 0;
-  },
-  (events: { command: { name: string }; exitCode: number | string }[]) => {
-    const failed = events.filter((event) => event.exitCode !== 0).map((event) => `${event.command.name} (${event.exitCode})`);
-    console.error(`[runner] stopped; not clean: ${failed.join(', ') || 'none'}`);
-    process.exitCode = 1;
-  },
-);

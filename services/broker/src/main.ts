@@ -1,25 +1,5 @@
 #!/usr/bin/env node
-import { packageVersion, runService } from '@voxbus/shared';
-import { requiredCredentials } from './auth.js';
-import { startBrokerServer } from './broker-server.js';
-import { BROKER_DEFAULTS, BrokerConfigSchema } from './config.js';
+import { runService } from '@voxbus/shared';
+import { service } from './service.js';
 
-const version = packageVersion(import.meta.url);
-
-await runService({
-  name: 'broker',
-  version,
-  configSchema: BrokerConfigSchema,
-  configDefaults: BROKER_DEFAULTS,
-  async prepare({ config, common, log, metrics }) {
-    const credentials = requiredCredentials(config.host, common.bus.username, common.bus.password);
-    const statusFilter = `${common.bus.baseTopic}/+/status`;
-    const server = await startBrokerServer({ config, credentials, version, log: log.child({ module: 'aedes' }), metrics, statusFilter });
-    // The broker's own status and metrics go through its own TCP port, like any client's.
-    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-    return { busUrl: `mqtt://${host.includes(':') ? `[${host}]` : host}:${server.tcpPort}`, stop: () => server.close() };
-  },
-  async start() {
-    // Everything runs from prepare: the broker has no bus subscriptions of its own.
-  },
-});
+await runService(service);

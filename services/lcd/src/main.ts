@@ -1,21 +1,5 @@
 #!/usr/bin/env node
-import { errorMessage, packageVersion, runService } from '@voxbus/shared';
-import { LCD_DEFAULTS, LcdConfigSchema } from './config.js';
+import { runService } from '@voxbus/shared';
+import { service } from './service.js';
 
-await runService({
-  name: 'lcd',
-  version: packageVersion(import.meta.url),
-  configSchema: LcdConfigSchema,
-  configDefaults: LCD_DEFAULTS,
-  async start({ config, log, bus, clock, metrics }) {
-    // Loaded here, not at the top: without a Skia build for this machine (@napi-rs/canvas ships
-    // one per platform) the service says which and stops, instead of dying on an import.
-    let startLcd: typeof import('./lcd.js').startLcd;
-    try {
-      ({ startLcd } = await import('./lcd.js'));
-    } catch (error) {
-      throw new Error(`cannot load the drawing library @napi-rs/canvas for ${process.platform}-${process.arch}: ${errorMessage(error)}`);
-    }
-    return startLcd(config, { bus, clock, log, metrics });
-  },
-});
+await runService(service);

@@ -9,7 +9,7 @@ import { MqttBus } from '../bus/mqtt-bus.js';
 import { ConfigError, errorMessage } from '../errors.js';
 import { type Clock, systemClock } from './clock.js';
 import type { CommonConfig } from './common-config.js';
-import { loadConfig } from './config.js';
+import { type LoadedConfig, loadConfig } from './config.js';
 import { serveDescribe } from './describe.js';
 import { createLogger, type Logger } from './logger.js';
 import { MetricsRegistry } from './metrics.js';
@@ -65,60 +65,75 @@ export function packageVersion(moduleUrl: string): string {
   return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
 }
 
+/** A service's definition whatever its config: what a host of several services holds. */
+export type AnyServiceDefinition = ServiceDefinition<TObject>;
+
+/** Gives a service's definition its type (the config schema's), for a module that exports it. */
+export function defineService<S extends TObject>(definition: ServiceDefinition<S>): ServiceDefinition<S> {
+  return definition;
+}
+
 /**
  * Runs a service process: config, logger, bus (status with Last Will), `describe`, periodic
  * metrics, the service's own units, and a graceful stop on SIGTERM/SIGINT (units stopped in
  * reverse order, `offline` published, exit 0). A stop slower than `shutdownTimeoutMs` exits 1.
  */
 export async function runService<S extends TObject>(definition: ServiceDefinition<S>): Promise<void> {
+  await runServices([definition as unknown as AnyServiceDefinition]);
+}
+
+/** One service of the process: what it needs to be stopped. */
+interface Running {
+  readonly log: Logger;
+  readonly abort: AbortController;
+  readonly units: ServiceUnit[];
+  readonly preparedUnits: ServiceUnit[];
+  bus: MqttBus | undefined;
+  readonly shutdownTimeoutMs: number;
+}
+
+/**
+ * Runs several services in this one process (all-in-one mode, for the smallest boards), each
+ * exactly as `runService` runs it alone: its own config section, logger, metrics and MQTT
+ * client (so the broker, outside subscribers and the contract see the same services), started
+ * in the order given. A broker among them (its `prepare` says where it listens) is what the
+ * ones after it connect to. Stopped in reverse; a bug in any stops them all (exit 70) for the
+ * supervisor to restart a clean process.
+ */
+export async function runServices(definitions: readonly AnyServiceDefinition[]): Promise<void> {
   const startedAt = new Date().toISOString();
-  let loaded;
-  try {
-    loaded = loadConfig({ service: definition.name, schema: definition.configSchema, defaults: definition.configDefaults });
-  } catch (error) {
-    const log = createLogger(definition.name, 'info');
-    log.fatal({ err: errorMessage(error) }, error instanceof ConfigError ? 'configuration error' : 'cannot load the configuration');
-    process.exit(EXIT_CONFIG);
-  }
-  const { common, own } = loaded;
-  const log = createLogger(definition.name, common.log.level, [
-    ...secretPaths(definition.configSchema, 'config'),
-  ]);
-  const abort = new AbortController();
-  const metrics = new MetricsRegistry();
-  const context: ServiceContext<S> = {
-    service: definition.name,
-    version: definition.version,
-    config: own,
-    common,
-    log,
-    clock: systemClock,
-    metrics,
-    signal: abort.signal,
-  };
-  // Stopped in reverse: started units, then the bus (so `offline` still reaches the broker),
-  // then prepared units (the broker itself).
-  const preparedUnits: ServiceUnit[] = [];
-  const units: ServiceUnit[] = [];
-  let bus: MqttBus | undefined;
+  const loaded = definitions.map((definition) => {
+    try {
+      return loadConfig({ service: definition.name, schema: definition.configSchema, defaults: definition.configDefaults });
+    } catch (error) {
+      const log = createLogger(definition.name, 'info');
+      log.fatal({ err: errorMessage(error) }, error instanceof ConfigError ? 'configuration error' : 'cannot load the configuration');
+      process.exit(EXIT_CONFIG);
+    }
+  });
+  const running: Running[] = [];
   let stopping = false;
 
   const stop = async (code: number, why: string): Promise<never> => {
+    const say = (message: string, fields: Record<string, unknown> = {}) => {
+      for (const service of running) service.log.info({ ...fields, why }, message);
+    };
     // Ctrl-C reaches a child of the runner twice (from the terminal and forwarded); the stop
     // timeout below, not a second signal, is what bounds a stuck stop.
     if (stopping) {
-      log.info({ why }, 'already stopping');
+      say('already stopping');
       return new Promise<never>(() => {});
     }
     stopping = true;
-    log.info({ why }, 'stopping');
-    abort.abort();
+    say('stopping');
+    const timeoutMs = Math.max(...running.map((service) => service.shutdownTimeoutMs), 1000);
     const timer = setTimeout(() => {
-      log.error({ timeoutMs: common.shutdownTimeoutMs }, 'stop timed out: exiting');
+      for (const service of running) service.log.error({ timeoutMs }, 'stop timed out: exiting');
       process.exit(EXIT_FAILURE);
-    }, common.shutdownTimeoutMs);
+    }, timeoutMs);
     timer.unref();
-    const stopAll = async (list: ServiceUnit[]): Promise<void> => {
+    for (const service of running) service.abort.abort();
+    const stopAll = async (log: Logger, list: ServiceUnit[]): Promise<void> => {
       for (const unit of list.reverse()) {
         try {
           await unit.stop();
@@ -127,11 +142,17 @@ export async function runService<S extends TObject>(definition: ServiceDefinitio
         }
       }
     };
-    await stopAll(units);
-    await bus?.close(Math.min(2000, common.shutdownTimeoutMs));
-    await stopAll(preparedUnits);
-    log.info('stopped');
-    log.flush();
+    // Started units, then the bus (so `offline` still reaches the broker), service by service
+    // from the last started; then prepared units (the broker itself) the same way.
+    for (const service of [...running].reverse()) {
+      await stopAll(service.log, service.units);
+      await service.bus?.close(Math.min(2000, service.shutdownTimeoutMs));
+    }
+    for (const service of [...running].reverse()) await stopAll(service.log, service.preparedUnits);
+    for (const service of running) {
+      service.log.info('stopped');
+      service.log.flush();
+    }
     process.exit(code);
   };
 
@@ -139,39 +160,62 @@ export async function runService<S extends TObject>(definition: ServiceDefinitio
   process.on('SIGINT', () => void stop(EXIT_OK, 'SIGINT'));
   // A bug we did not foresee: say so loudly and exit, so the supervisor restarts a clean process
   // (the Last Will marks it offline meanwhile).
+  const fatal = (fields: Record<string, unknown>, message: string) => {
+    for (const service of running) service.log.fatal(fields, message);
+    if (running.length === 0) createLogger(definitions[0]?.name ?? 'voxbus', 'info').fatal(fields, message);
+  };
   process.on('uncaughtException', (error) => {
-    log.fatal({ err: errorMessage(error), stack: error.stack }, 'uncaught exception');
+    fatal({ err: errorMessage(error), stack: error.stack }, 'uncaught exception');
     void stop(EXIT_SOFTWARE, 'uncaught exception');
   });
   process.on('unhandledRejection', (reason) => {
-    log.fatal({ err: errorMessage(reason) }, 'unhandled promise rejection');
+    fatal({ err: errorMessage(reason) }, 'unhandled promise rejection');
     void stop(EXIT_SOFTWARE, 'unhandled rejection');
   });
 
-  try {
-    log.info({ version: definition.version, config: own }, 'starting');
-    const prepared = await definition.prepare?.(context);
-    if (prepared) preparedUnits.push(prepared);
-    bus = new MqttBus({
-      url: prepared?.busUrl ?? common.bus.url,
-      username: common.bus.username,
-      password: common.bus.password,
-      baseTopic: common.bus.baseTopic,
-      keepaliveS: common.bus.keepaliveS,
-      maxPayloadBytes: common.bus.maxPayloadBytes,
-      clientId: `${definition.name}-${randomBytes(4).toString('hex')}`,
-      log: log.child({ module: 'bus' }),
-      status: { service: definition.name, version: definition.version, startedAt, pid: process.pid, host: hostname() },
-    });
-    const connected = { ...context, bus };
-    units.push(serveDescribe(connected, definition.configSchema, startedAt));
-    units.push(startMetricsPublisher(connected));
-    bus.connect();
-    const started = await definition.start(connected);
-    if (started) units.push(started);
-    log.info('started');
-  } catch (error) {
-    log.fatal({ err: errorMessage(error) }, 'start failed');
-    await stop(error instanceof ConfigError ? EXIT_CONFIG : EXIT_FAILURE, 'start failed');
+  let busUrlOverride: string | undefined;
+  for (const [index, definition] of definitions.entries()) {
+    const { common, own } = loaded[index] as LoadedConfig<TObject>;
+    const log = createLogger(definition.name, common.log.level, [...secretPaths(definition.configSchema, 'config')]);
+    const service: Running = { log, abort: new AbortController(), units: [], preparedUnits: [], bus: undefined, shutdownTimeoutMs: common.shutdownTimeoutMs };
+    running.push(service);
+    const metrics = new MetricsRegistry();
+    const context: ServiceContext<TObject> = {
+      service: definition.name,
+      version: definition.version,
+      config: own,
+      common,
+      log,
+      clock: systemClock,
+      metrics,
+      signal: service.abort.signal,
+    };
+    try {
+      log.info({ version: definition.version, config: own }, 'starting');
+      const prepared = await definition.prepare?.(context);
+      if (prepared) service.preparedUnits.push(prepared);
+      busUrlOverride = prepared?.busUrl ?? busUrlOverride;
+      service.bus = new MqttBus({
+        url: busUrlOverride ?? common.bus.url,
+        username: common.bus.username,
+        password: common.bus.password,
+        baseTopic: common.bus.baseTopic,
+        keepaliveS: common.bus.keepaliveS,
+        maxPayloadBytes: common.bus.maxPayloadBytes,
+        clientId: `${definition.name}-${randomBytes(4).toString('hex')}`,
+        log: log.child({ module: 'bus' }),
+        status: { service: definition.name, version: definition.version, startedAt, pid: process.pid, host: hostname() },
+      });
+      const connected = { ...context, bus: service.bus };
+      service.units.push(serveDescribe(connected, definition.configSchema, startedAt));
+      service.units.push(startMetricsPublisher(connected));
+      service.bus.connect();
+      const started = await definition.start(connected);
+      if (started) service.units.push(started);
+      log.info('started');
+    } catch (error) {
+      log.fatal({ err: errorMessage(error) }, 'start failed');
+      await stop(error instanceof ConfigError ? EXIT_CONFIG : EXIT_FAILURE, 'start failed');
+    }
   }
 }

@@ -1,0 +1,243 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createFakeFramebuffer } from '@voxbus/lcd/lib';
+import { serviceNodeOptions } from '@voxbus/shared';
+import { freePort, speech, startVirtualBoard, type VirtualBoard } from '@voxbus/shared/testing';
+import mqtt from 'mqtt';
+import { cpuTimeMs, startService } from '../lib/processes.js';
+import { BENCH_ROOT, writeResults } from '../lib/results.js';
+import { mappingBreakdown, processMemory, unionResidentBytes } from '../lib/resident-pages.js';
+import { processName, processTree } from './process-tree.js';
+
+/**
+ * `npm run bench:footprint`: what the whole stack costs a board, as the run command starts it
+ * (the runner, its wrapper shells and every board service, broker included), idle and in
+ * conversation on the virtual board, the simulator standing in for the cloud model (started
+ * apart and not counted: on a board with a key it does not run).
+ *
+ * Memory as the board pays it: the union of the stack's resident pages, each physical page
+ * once however many processes map it (`totalUnionMiB`), and the sum of PSS (`totalPssMiB`,
+ * which splits pages shared with processes outside the stack — this benchmark, the simulator —
+ * so it reads a little low); CPU as % of one core over the window.
+ */
+const BOARD_SERVICES = ['broker', 'audio-capture', 'dsp', 'playback', 'realtime-gateway', 'conversation-state', 'lcd'];
+const IDLE_SETTLE_MS = 5000;
+const IDLE_WINDOW_MS = Number(process.env.BENCH_FOOTPRINT_IDLE_MS ?? 15_000);
+const TURNS = Number(process.env.BENCH_FOOTPRINT_TURNS ?? 8);
+const SAMPLE_EVERY_MS = 1000;
+const MIB = 1024 * 1024;
+const MIC_RATE_HZ = 48_000;
+
+/** Every process started, so that any way out (an error, a signal) stops them. */
+const started: ChildProcess[] = [];
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const round1 = (value: number) => Math.round(value * 10) / 10;
+
+interface Sample {
+  unionBytes: number | undefined;
+  byProcess: { name: string; pid: number; pssBytes: number; rssBytes: number; ussBytes: number }[];
+}
+
+function sample(runnerPid: number): Sample {
+  const pids = processTree(runnerPid);
+  const byProcess = pids.flatMap((pid) => {
+    const memory = processMemory(pid);
+    return memory === undefined ? [] : [{ name: processName(pid, runnerPid), ...memory }];
+  });
+  return { unionBytes: unionResidentBytes(pids), byProcess };
+}
+
+function cpuByProcess(runnerPid: number): Map<number, { name: string; cpuMs: number }> {
+  const cpu = new Map<number, { name: string; cpuMs: number }>();
+  for (const pid of processTree(runnerPid)) {
+    try {
+      cpu.set(pid, { name: processName(pid, runnerPid), cpuMs: cpuTimeMs(pid) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return cpu;
+}
+
+/** Samples memory every second until `until` resolves; CPU over the same window. */
+async function measure(runnerPid: number, until: Promise<unknown>) {
+  const samples: Sample[] = [];
+  const cpuBefore = cpuByProcess(runnerPid);
+  const startedMs = Date.now();
+  let done = false;
+  void until.finally(() => {
+    done = true;
+  });
+  while (!done) {
+    samples.push(sample(runnerPid));
+    await Promise.race([sleep(SAMPLE_EVERY_MS), until.catch(() => undefined)]);
+  }
+  await until;
+  const seconds = (Date.now() - startedMs) / 1000;
+  const cpuAfter = cpuByProcess(runnerPid);
+  const names = [...new Set(samples.flatMap((s) => s.byProcess.map((p) => p.name)))].sort();
+  const perName = names.map((name) => {
+    // A name may cover several processes (the wrapper shells): their figures add up in each sample.
+    const per = samples.map((s) => s.byProcess.filter((p) => p.name === name));
+    const total = (key: 'pssBytes' | 'rssBytes' | 'ussBytes') => per.map((list) => list.reduce((sum, p) => sum + p[key], 0));
+    let cpuMs = 0;
+    for (const [pid, after] of cpuAfter) if (after.name === name) cpuMs += after.cpuMs - (cpuBefore.get(pid)?.cpuMs ?? 0);
+    return {
+      name,
+      processes: Math.max(...per.map((list) => list.length)),
+      pssMiB: { mean: round1(mean(total('pssBytes')) / MIB), max: round1(Math.max(...total('pssBytes')) / MIB) },
+      rssMiB: round1(mean(total('rssBytes')) / MIB),
+      ussMiB: round1(mean(total('ussBytes')) / MIB),
+      cpuPercentOfOneCore: round1((cpuMs / (seconds * 1000)) * 100),
+    };
+  });
+  const pssTotals = samples.map((s) => s.byProcess.reduce((sum, p) => sum + p.pssBytes, 0));
+  const unions = samples.map((s) => s.unionBytes).filter((u): u is number => u !== undefined);
+  return {
+    seconds: round1(seconds),
+    samples: samples.length,
+    totalPssMiB: { mean: round1(mean(pssTotals) / MIB), max: round1(Math.max(...pssTotals) / MIB) },
+    totalUnionMiB: unions.length === 0 ? null : { mean: round1(mean(unions) / MIB), max: round1(Math.max(...unions) / MIB) },
+    cpuPercentOfOneCore: round1(perName.reduce((sum, p) => sum + p.cpuPercentOfOneCore, 0)),
+    services: perName,
+  };
+}
+
+function mean(values: number[]): number {
+  return values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length);
+}
+
+type Mode = 'multi-process' | 'all-in-one';
+
+/**
+ * The stack as `deploy/run.sh` starts it once set up: the runner, which starts every board
+ * service as its own process, or (all-in-one) runs them all inside itself.
+ */
+async function runStack(board: VirtualBoard, question: Buffer, mode: Mode) {
+  const simPort = await freePort();
+  const brokerPort = await freePort();
+  const wsPort = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'voxbus-footprint-'));
+  const screen = createFakeFramebuffer(dir, { widthPx: 240, heightPx: 280, bitsPerPixel: 16 });
+  const busUrl = `mqtt://127.0.0.1:${brokerPort}`;
+  const env = { ...board.env, VOXBUS_BUS__URL: busUrl, VOXBUS_LOG__LEVEL: 'warn' };
+  const sim = startService('realtime-sim', { ...env, VOXBUS_REALTIME_SIM__PORT: String(simPort) });
+  started.push(sim);
+  let runner: ChildProcess | undefined;
+  let client: mqtt.MqttClient | undefined;
+  try {
+    // BENCH_FOOTPRINT_NODE_ARGS: V8 options for the runner (all-in-one: for the services), to try them.
+    const nodeArgs = (process.env.BENCH_FOOTPRINT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    runner = spawn(process.execPath, [...nodeArgs, join(BENCH_ROOT, '..', 'deploy', 'runner', 'dist', 'main.js'), ...(mode === 'all-in-one' ? ['--all-in-one'] : [])], {
+      env: {
+        ...process.env,
+        ...env,
+        NODE_OPTIONS: serviceNodeOptions(process.env.NODE_OPTIONS),
+        VOXBUS_SERVICES: BOARD_SERVICES.join(','),
+        VOXBUS_BROKER__TCP_PORT: String(brokerPort),
+        VOXBUS_BROKER__WS_PORT: String(wsPort),
+        VOXBUS_AUDIO_CAPTURE__DEVICE: board.micDevice,
+        VOXBUS_PLAYBACK__DEVICE: board.speakerDevice,
+        VOXBUS_REALTIME_GATEWAY__SIM_URL: `ws://127.0.0.1:${simPort}`,
+        VOXBUS_LCD__FRAMEBUFFER__DEVICE: screen.device,
+        VOXBUS_LCD__FRAMEBUFFER__SYSFS_DIR: screen.sysfsDir,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    started.push(runner);
+    const runnerPid = runner.pid as number;
+    const messages: { topic: string; json: Record<string, unknown> }[] = [];
+    const waitFor = async (test: (m: { topic: string; json: Record<string, unknown> }) => boolean, from: number, timeoutMs: number, what: string) => {
+      for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(50)) {
+        if (messages.slice(from).some(test)) return;
+        if (runner?.exitCode !== null) throw new Error(`bench:footprint: the runner exited (${runner?.exitCode}) while waiting for ${what}`);
+      }
+      throw new Error(`bench:footprint: no ${what} within ${timeoutMs} ms`);
+    };
+    for (const deadline = Date.now() + 30_000; client === undefined; await sleep(200)) {
+      client = await mqtt.connectAsync(busUrl, { protocolVersion: 4, reconnectPeriod: 0 }).catch((error: unknown) => {
+        if (Date.now() > deadline) throw error;
+        return undefined;
+      });
+    }
+    client.on('error', (error) => console.error(`bench:footprint: the observing MQTT client: ${error.message}`));
+    client.on('message', (topic, payload) => {
+      try {
+        messages.push({ topic, json: JSON.parse(payload.toString()) as Record<string, unknown> });
+      } catch {
+        // not JSON: not looked at
+      }
+    });
+    await client.subscribeAsync(['voxbus/conversation/state', 'voxbus/conversation/event/turn'], { qos: 0 });
+    const listening = (m: { topic: string; json: Record<string, unknown> }) => m.topic === 'voxbus/conversation/state' && m.json.state === 'listening' && m.json.micOpen === true;
+    await waitFor(listening, 0, 60_000, 'listening conversation');
+    await sleep(IDLE_SETTLE_MS);
+    process.stderr.write(`bench:footprint (${mode}): idle for ${IDLE_WINDOW_MS / 1000} s…\n`);
+    const idle = await measure(runnerPid, sleep(IDLE_WINDOW_MS));
+    process.stderr.write(`bench:footprint (${mode}): ${TURNS} spoken turns…\n`);
+    const conversation = await measure(
+      runnerPid,
+      (async () => {
+        for (let n = 0; n < TURNS; n++) {
+          const from = messages.length;
+          await board.speak(question, MIC_RATE_HZ);
+          await waitFor((m) => m.topic === 'voxbus/conversation/event/turn', from, 30_000, `turn ${n + 1}'s report`);
+          await waitFor(listening, from, 30_000, `listening after turn ${n + 1}`);
+        }
+      })(),
+    );
+    // Where the memory of each process is, at the end of the conversation.
+    const mappings = Object.fromEntries(processTree(runnerPid).map((pid) => [`${processName(pid, runnerPid)} (${pid})`, mappingBreakdown(pid, 8)]));
+    return { idle, conversation, mappings };
+  } finally {
+    client?.end(true);
+    await stopChild(runner);
+    await stopChild(sim);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function stopChild(child: ChildProcess | undefined): Promise<void> {
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+// Ctrl-C or a kill of the benchmark stops what it started (the finally blocks below run).
+const interrupted = new Promise<never>((_, reject) => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => reject(new Error(`bench:footprint: ${signal}`)));
+});
+void interrupted.catch(() => undefined);
+
+const board = await startVirtualBoard();
+const results: Record<string, Awaited<ReturnType<typeof runStack>>> = {};
+try {
+  const question = await speech('What will the weather be like tomorrow?', MIC_RATE_HZ);
+  const modes = (process.env.BENCH_FOOTPRINT_MODES ?? 'multi-process,all-in-one').split(',') as Mode[];
+  for (const mode of modes) results[mode] = await Promise.race([runStack(board, question, mode), interrupted]);
+} finally {
+  await Promise.all(started.map(stopChild));
+  await board.stop();
+}
+
+const path = writeResults('footprint', {
+  method:
+    'the run command\'s runner (deploy/runner) starting the 7 board services on the virtual board (multi-process: each its own process; all-in-one: inside the runner), the simulator apart (not counted); memory sampled every second from /proc (smaps_rollup for PSS/RSS/USS, pagemap for the union of resident pages), CPU from /proc/PID/stat over the window; idle: after the conversation first listens and 5 s more; conversation: spoken questions answered one after the other',
+  goals: { multiProcessUnionMiB: 150, allInOneUnionMiB: 70, conversationCpuPercentOfOneCore: 10 },
+  modes: results,
+});
+for (const [mode, { idle, conversation }] of Object.entries(results)) {
+  for (const [phase, figures] of Object.entries({ idle, conversation })) {
+    console.log(`\n${mode}, ${phase} (${figures.seconds} s): union ${figures.totalUnionMiB?.mean ?? '?'} MiB (max ${figures.totalUnionMiB?.max ?? '?'}), PSS ${figures.totalPssMiB.mean} MiB, CPU ${figures.cpuPercentOfOneCore} % of one core`);
+    console.log('  process              n   PSS MiB   RSS MiB   USS MiB   CPU %');
+    for (const s of figures.services) {
+      console.log(`  ${s.name.padEnd(20)}${String(s.processes).padStart(2)}${s.pssMiB.mean.toFixed(1).padStart(10)}${s.rssMiB.toFixed(1).padStart(10)}${s.ussMiB.toFixed(1).padStart(10)}${s.cpuPercentOfOneCore.toFixed(1).padStart(8)}`);
+    }
+  }
+}
+console.log(`\nwritten to ${path}`);
