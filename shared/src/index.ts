@@ -21,5 +21,6 @@ export * from './runtime/metrics.js';
 export * from './runtime/node-options.js';
 export * from './runtime/process-stats.js';
 export * from './runtime/redact.js';
+export * from './runtime/process-tree.js';
 export * from './runtime/run-service.js';
 export * from './realtime/realtime-schemas.js';

@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFakeFramebuffer } from '@voxbus/lcd/lib';
-import { serviceNodeOptions } from '@voxbus/shared';
+import { processTree, serviceNodeOptions } from '@voxbus/shared';
 import { freePort, speech, startVirtualBoard, type VirtualBoard } from '@voxbus/shared/testing';
 import mqtt from 'mqtt';
 import { cpuTimeMs, startService } from '../lib/processes.js';
 import { BENCH_ROOT, writeResults } from '../lib/results.js';
 import { mappingBreakdown, processMemory, unionResidentBytes } from '../lib/resident-pages.js';
-import { processName, processTree } from './process-tree.js';
+import { processName } from './process-tree.js';
 
 /**
  * `npm run bench:footprint`: what the whole stack costs a board, as the run command starts it
