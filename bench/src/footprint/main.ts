@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFakeFramebuffer } from '@voxbus/lcd/lib';
@@ -105,6 +105,14 @@ async function measure(runnerPid: number, until: Promise<unknown>) {
   };
 }
 
+/** When a process started, ms since the epoch (to 10 ms: /proc counts in clock ticks since boot). */
+function processStartMs(pid: number): number {
+  const bootS = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const startTicks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  return bootS * 1000 + startTicks * 10;
+}
+
 function mean(values: number[]): number {
   return values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length);
 }
@@ -163,6 +171,18 @@ async function runStack(board: VirtualBoard, question: Buffer, mode: Mode) {
       });
     }
     client.on('error', (error) => console.error(`bench:footprint: the observing MQTT client: ${error.message}`));
+    // Start-up: when each service said it was online, against when its process started.
+    const online = new Map<string, { pid: number; atMs: number; retained: boolean }>();
+    client.on('message', (topic, payload, packet) => {
+      const status = /^voxbus\/([^/]+)\/status$/.exec(topic);
+      if (status === null) return;
+      try {
+        const json = JSON.parse(payload.toString()) as { status?: string; pid?: number };
+        if (json.status === 'online' && typeof json.pid === 'number' && !online.has(status[1] as string)) online.set(status[1] as string, { pid: json.pid, atMs: Date.now(), retained: packet.retain });
+      } catch {
+        // not JSON: the status topic's own problem, not this benchmark's
+      }
+    });
     client.on('message', (topic, payload) => {
       try {
         messages.push({ topic, json: JSON.parse(payload.toString()) as Record<string, unknown> });
@@ -170,9 +190,13 @@ async function runStack(board: VirtualBoard, question: Buffer, mode: Mode) {
         // not JSON: not looked at
       }
     });
-    await client.subscribeAsync(['voxbus/conversation/state', 'voxbus/conversation/event/turn'], { qos: 0 });
+    await client.subscribeAsync(['voxbus/conversation/state', 'voxbus/conversation/event/turn', 'voxbus/+/status'], { qos: 0 });
     const listening = (m: { topic: string; json: Record<string, unknown> }) => m.topic === 'voxbus/conversation/state' && m.json.state === 'listening' && m.json.micOpen === true;
     await waitFor(listening, 0, 60_000, 'listening conversation');
+    const startup = [...online.entries()]
+      .filter(([name]) => BOARD_SERVICES.includes(name))
+      .map(([name, { pid, atMs, retained }]) => ({ name, pid, onlineAfterStartMs: atMs - processStartMs(pid), retained }))
+      .sort((a, b) => a.name.localeCompare(b.name));
     await sleep(IDLE_SETTLE_MS);
     process.stderr.write(`bench:footprint (${mode}): idle for ${IDLE_WINDOW_MS / 1000} s…\n`);
     const idle = await measure(runnerPid, sleep(IDLE_WINDOW_MS));
@@ -190,7 +214,7 @@ async function runStack(board: VirtualBoard, question: Buffer, mode: Mode) {
     );
     // Where the memory of each process is, at the end of the conversation.
     const mappings = Object.fromEntries(processTree(runnerPid).map((pid) => [`${processName(pid, runnerPid)} (${pid})`, mappingBreakdown(pid, 8)]));
-    return { idle, conversation, mappings };
+    return { startup, idle, conversation, mappings };
   } finally {
     client?.end(true);
     await stopChild(runner);
@@ -231,6 +255,10 @@ const path = writeResults('footprint', {
   goals: { multiProcessUnionMiB: 150, allInOneUnionMiB: 70, conversationCpuPercentOfOneCore: 10 },
   modes: results,
 });
+for (const [mode, { startup }] of Object.entries(results)) {
+  const said = startup.map((s) => `${s.name} ${s.onlineAfterStartMs}${s.retained ? ' (retained: at most)' : ''}`).join(', ');
+  console.log(`\n${mode}, online after its process started, ms: ${said}`);
+}
 for (const [mode, { idle, conversation }] of Object.entries(results)) {
   for (const [phase, figures] of Object.entries({ idle, conversation })) {
     console.log(`\n${mode}, ${phase} (${figures.seconds} s): union ${figures.totalUnionMiB?.mean ?? '?'} MiB (max ${figures.totalUnionMiB?.max ?? '?'}), PSS ${figures.totalPssMiB.mean} MiB, CPU ${figures.cpuPercentOfOneCore} % of one core`);
