@@ -18,8 +18,12 @@ interface SchemaFile {
 }
 
 interface DialectValidators {
+  /** Each event type's definition in the schema file, by type. */
+  readonly definitions: Map<string, string>;
+  /** Validators compiled so far, by type: each on its first use (compiling all of them took a second of a service's start). */
   readonly byType: Map<string, ValidateFunction>;
   readonly ajv: Ajv2020;
+  readonly id: string;
 }
 
 const cache = new Map<string, DialectValidators>();
@@ -34,17 +38,25 @@ function validators(dialect: RealtimeDialect, side: EventSide): DialectValidator
   const id = `voxbus:realtime-${dialect}`;
   ajv.addSchema(file, id);
   const prefix = side === 'server' ? 'RealtimeServerEvent' : 'RealtimeClientEvent';
-  const byType = new Map<string, ValidateFunction>();
+  const definitions = new Map<string, string>();
   for (const [name, definition] of Object.entries(file.$defs)) {
     if (!name.startsWith(prefix)) continue;
     const type = definition.properties?.type?.const ?? definition.properties?.type?.enum?.[0];
-    if (!type) continue;
-    const validate = ajv.getSchema(`${id}#/$defs/${name}`);
-    if (validate) byType.set(type, validate);
+    if (type) definitions.set(type, name);
   }
-  const built = { byType, ajv };
+  const built = { definitions, byType: new Map<string, ValidateFunction>(), ajv, id };
   cache.set(key, built);
   return built;
+}
+
+/** The validator of one event type, compiled on first use; undefined for a type the schema does not define. */
+function validatorOf(validators: DialectValidators, type: string): ValidateFunction | undefined {
+  const compiled = validators.byType.get(type);
+  if (compiled) return compiled;
+  const name = validators.definitions.get(type);
+  const validate = name === undefined ? undefined : validators.ajv.getSchema(`${validators.id}#/$defs/${name}`);
+  if (validate) validators.byType.set(type, validate);
+  return validate;
 }
 
 /**
@@ -95,7 +107,7 @@ function betaSchemaForm(event: Record<string, unknown>): Record<string, unknown>
 
 /** Event types the official schema defines for this dialect and side. */
 export function realtimeEventTypes(dialect: RealtimeDialect, side: EventSide): string[] {
-  return [...validators(dialect, side).byType.keys()];
+  return [...validators(dialect, side).definitions.keys()];
 }
 
 /**
@@ -105,9 +117,9 @@ export function realtimeEventTypes(dialect: RealtimeDialect, side: EventSide): s
 export function realtimeEventErrors(dialect: RealtimeDialect, side: EventSide, event: unknown): string | undefined {
   const type = (event as { type?: unknown } | null)?.type;
   if (typeof type !== 'string') return 'event has no string "type"';
-  const { byType, ajv } = validators(dialect, side);
-  const validate = byType.get(type);
+  const dialectValidators = validators(dialect, side);
+  const validate = validatorOf(dialectValidators, type);
   if (!validate) return `"${type}" is not a ${dialect} ${side} event`;
   if (validate(dialect === 'beta' ? betaSchemaForm(event as Record<string, unknown>) : event)) return undefined;
-  return `${type}: ${ajv.errorsText(validate.errors, { dataVar: 'event', separator: '; ' })}`;
+  return `${type}: ${dialectValidators.ajv.errorsText(validate.errors, { dataVar: 'event', separator: '; ' })}`;
 }
