@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 
 /**
@@ -11,7 +11,8 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 export type RealtimeDialect = 'ga' | 'beta';
 export type EventSide = 'client' | 'server';
 
-const SCHEMA_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas');
+// Found through the package, not this module's place: a service's bundle holds this code elsewhere.
+const SCHEMA_DIR = join(dirname(createRequire(import.meta.url).resolve('@voxbus/shared/package.json')), 'schemas');
 
 interface SchemaFile {
   $defs: Record<string, { properties?: { type?: { enum?: string[]; const?: string } } }>;
