@@ -3,7 +3,15 @@
 # (Ctrl-C stops them all). Settings: VOXBUS_* environment variables or VOXBUS_CONFIG=<json file>.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-deploy/setup.sh
+# Mosquitto as the broker (--broker mosquitto, or VOXBUS_BROKER=mosquitto) is installed only when asked for.
+setup_args=()
+[ "${VOXBUS_BROKER:-}" = mosquitto ] && setup_args+=(--mosquitto)
+previous=""
+for arg in "$@"; do
+  { [ "$previous" = --broker ] && [ "$arg" = mosquitto ]; } || [ "$arg" = --broker=mosquitto ] && setup_args+=(--mosquitto)
+  previous="$arg"
+done
+deploy/setup.sh "${setup_args[@]}"
 # The V8 options every service runs with (shared/src/runtime/node-options.ts), the runner too: in
 # all-in-one mode (VOXBUS_MODE=all-in-one or --all-in-one) it is the services.
 case " ${NODE_OPTIONS:-} " in

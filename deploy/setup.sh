@@ -7,7 +7,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_test=false
-[ "${1:-}" = "--test" ] && want_test=true
+want_mosquitto=false
+for arg in "$@"; do
+  case "$arg" in
+    --test) want_test=true ;;
+    --mosquitto) want_mosquitto=true ;;  # Mosquitto as the broker (deploy/run.sh --broker mosquitto)
+  esac
+done
 
 # Running: the MQTT command-line clients, to watch the bus; ALSA, its headers and a C++
 # toolchain to build the audio addons (native/alsa, and native/dsp over speexdsp); the ALSA plugins so that `default` reaches
@@ -18,6 +24,7 @@ packages=(mosquitto-clients ca-certificates libasound2 libasound2-dev libasound2
 # espeak-ng and sox for real speech, PulseAudio for the virtual board (DESIGN.md section 6),
 # and TAP's LADSPA reverberator for the virtual board's room (its echo path's tail).
 $want_test && packages+=(mosquitto docker-compose python3-yaml espeak-ng sox pulseaudio pulseaudio-utils tap-plugins)
+$want_mosquitto && packages+=(mosquitto)
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 
@@ -56,6 +63,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   want_webrtc && missing+=("$webrtc")
   say "installing ${missing[*]}"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian's package starts a system-wide Mosquitto on port 1883, the port voxbus's broker takes:
+  # the one we just installed is for the runner to start, so the packaged service is stopped.
+  if [[ " ${missing[*]} " == *" mosquitto "* ]] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    as_root systemctl disable --now mosquitto >/dev/null 2>&1 || true
+  fi
 fi
 if ! node_ok; then
   say "Node.js $(node --version 2>/dev/null || echo none) is too old: voxbus needs 20.19 or newer."

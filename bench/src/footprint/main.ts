@@ -117,7 +117,8 @@ function mean(values: number[]): number {
   return values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length);
 }
 
-type Mode = 'multi-process' | 'all-in-one';
+/** How the runner runs the stack: each service its own process or all in one, and with which broker. */
+type Mode = 'multi-process' | 'all-in-one' | 'multi-process+mosquitto' | 'all-in-one+mosquitto';
 
 /**
  * The stack as `deploy/run.sh` starts it once set up: the runner, which starts every board
@@ -138,7 +139,7 @@ async function runStack(board: VirtualBoard, question: Buffer, mode: Mode) {
   try {
     // BENCH_FOOTPRINT_NODE_ARGS: V8 options for the runner (all-in-one: for the services), to try them.
     const nodeArgs = (process.env.BENCH_FOOTPRINT_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    runner = spawn(process.execPath, [...nodeArgs, join(BENCH_ROOT, '..', 'deploy', 'runner', 'dist', 'main.js'), ...(mode === 'all-in-one' ? ['--all-in-one'] : [])], {
+    runner = spawn(process.execPath, [...nodeArgs, join(BENCH_ROOT, '..', 'deploy', 'runner', 'dist', 'main.js'), ...(mode.startsWith('all-in-one') ? ['--all-in-one'] : []), ...(mode.endsWith('+mosquitto') ? ['--broker', 'mosquitto'] : [])], {
       env: {
         ...process.env,
         ...env,
@@ -242,7 +243,7 @@ const board = await startVirtualBoard();
 const results: Record<string, Awaited<ReturnType<typeof runStack>>> = {};
 try {
   const question = await speech('What will the weather be like tomorrow?', MIC_RATE_HZ);
-  const modes = (process.env.BENCH_FOOTPRINT_MODES ?? 'multi-process,all-in-one').split(',') as Mode[];
+  const modes = (process.env.BENCH_FOOTPRINT_MODES ?? 'multi-process,all-in-one,multi-process+mosquitto,all-in-one+mosquitto').split(',') as Mode[];
   for (const mode of modes) results[mode] = await Promise.race([runStack(board, question, mode), interrupted]);
 } finally {
   await Promise.all(started.map(stopChild));
@@ -251,7 +252,7 @@ try {
 
 const path = writeResults('footprint', {
   method:
-    'the run command\'s runner (deploy/runner) starting the 7 board services on the virtual board (multi-process: each its own process; all-in-one: inside the runner), the simulator apart (not counted); memory sampled every second from /proc (smaps_rollup for PSS/RSS/USS, pagemap for the union of resident pages), CPU from /proc/PID/stat over the window; idle: after the conversation first listens and 5 s more; conversation: spoken questions answered one after the other',
+    'the run command\'s runner (deploy/runner) starting the 7 board services on the virtual board (multi-process: each its own process; all-in-one: inside the runner; +mosquitto: Mosquitto in place of the broker service), the simulator apart (not counted); memory sampled every second from /proc (smaps_rollup for PSS/RSS/USS, pagemap for the union of resident pages), CPU from /proc/PID/stat over the window; idle: after the conversation first listens and 5 s more; conversation: spoken questions answered one after the other',
   goals: { multiProcessUnionMiB: 150, allInOneUnionMiB: 70, conversationCpuPercentOfOneCore: 10 },
   modes: results,
 });

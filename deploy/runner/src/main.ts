@@ -3,13 +3,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { discoverServices, selectServices } from './discover.js';
+import { BROKER_SERVICE, mosquittoCommand } from './mosquitto.js';
 import { SIMULATOR, simulatorNeeded } from './simulator-needed.js';
 
 /**
  * `deploy/run.sh` (and `npm start`): runs the broker and every service present, each its own
- * OS process, or with `--all-in-one` (VOXBUS_MODE=all-in-one) all of them inside this one.
+ * OS process, or with `--all-in-one` (VOXBUS_MODE=all-in-one) all of them inside this one; with
+ * `--broker mosquitto` (VOXBUS_BROKER) Mosquitto instead of the broker service.
  *
- *   node deploy/runner/dist/main.js [--dir <services folder>]… [--only broker,dsp] [--all-in-one]
+ *   node deploy/runner/dist/main.js [--dir <services folder>]… [--only broker,dsp] [--all-in-one] [--broker mosquitto]
  */
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const { values } = parseArgs({
@@ -18,6 +20,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     'restart-delay-ms': { type: 'string' },
     'all-in-one': { type: 'boolean' },
+    broker: { type: 'string' },
   },
 });
 const dirs = values.dir ?? [join(repoRoot, 'services')];
@@ -26,6 +29,12 @@ const restartDelayMs = Number(values['restart-delay-ms'] ?? process.env.VOXBUS_R
 const mode = values['all-in-one'] === true ? 'all-in-one' : (process.env.VOXBUS_MODE ?? 'multi-process');
 if (mode !== 'all-in-one' && mode !== 'multi-process') {
   console.error(`[runner] VOXBUS_MODE=${mode}: the modes are multi-process (the default) and all-in-one`);
+  process.exit(2);
+}
+
+const broker = values.broker ?? process.env.VOXBUS_BROKER ?? 'aedes';
+if (broker !== 'aedes' && broker !== 'mosquitto') {
+  console.error(`[runner] VOXBUS_BROKER=${broker}: the brokers are aedes (the default, the broker service) and mosquitto`);
   process.exit(2);
 }
 
@@ -38,12 +47,17 @@ if (chosen.problems.length > 0 || chosen.selected.length === 0) {
   console.error('[runner] nothing to run');
   process.exit(2);
 }
-console.error(`[runner] starting ${chosen.selected.map((service) => service.name).join(', ')}${withoutSimulator ? ` (not ${SIMULATOR}: the gateway has a model)` : ''}`);
+// Mosquitto stands in for the broker service where that was to run.
+const withMosquitto = broker === 'mosquitto' && chosen.selected.some((service) => service.name === BROKER_SERVICE);
+const services = withMosquitto ? chosen.selected.filter((service) => service.name !== BROKER_SERVICE) : chosen.selected;
+const extra = withMosquitto ? [mosquittoCommand(repoRoot, process.env.VOXBUS_BUS__URL ?? 'mqtt://127.0.0.1:1883', process.env)] : [];
+const names = [...extra.map((command) => command.name), ...services.map((service) => service.name)];
+console.error(`[runner] starting ${names.join(', ')}${withoutSimulator ? ` (not ${SIMULATOR}: the gateway has a model)` : ''}`);
 
 if (mode === 'all-in-one') {
   const { runAllInOne } = await import('./all-in-one.js');
-  await runAllInOne(chosen.selected);
+  await runAllInOne(services, extra);
 } else {
   const { runMultiProcess } = await import('./multi-process.js');
-  await runMultiProcess(chosen.selected, repoRoot, restartDelayMs);
+  await runMultiProcess(services, repoRoot, restartDelayMs, extra);
 }

@@ -1,21 +1,22 @@
 import { join } from 'node:path';
 import { serviceNodeOptions } from '@voxbus/shared/process';
 import type { ServiceEntry } from './discover.js';
-import { Supervisor } from './supervisor.js';
+import { type SupervisedCommand, Supervisor } from './supervisor.js';
 
 /** Longer than a service's own stop timeout (5 s by default), so a clean stop is never cut short. */
 const FORCE_EXIT_AFTER_MS = 10_000;
 
 /**
- * Every service its own OS process, with prefixed logs, restarts of a process that fails
- * (`restartDelayMs` apart, without limit), and a clean stop of all of them on Ctrl-C or SIGTERM.
+ * Every service its own OS process (and any `extra` command: Mosquitto), with prefixed logs,
+ * restarts of a process that fails (`restartDelayMs` apart, without limit), and a clean stop of
+ * all of them on Ctrl-C or SIGTERM.
  */
-export async function runMultiProcess(services: readonly ServiceEntry[], repoRoot: string, restartDelayMs: number): Promise<void> {
+export async function runMultiProcess(services: readonly ServiceEntry[], repoRoot: string, restartDelayMs: number, extra: readonly SupervisedCommand[] = []): Promise<void> {
   /** Wraps each service: see run-service.sh (graceful stops, no restart after a configuration error). */
   const runServiceScript = join(repoRoot, 'deploy', 'runner', 'run-service.sh');
   const env = { ...process.env, NODE_OPTIONS: serviceNodeOptions(process.env.NODE_OPTIONS) };
   const supervisor = new Supervisor(
-    services.map((service) => ({ name: service.name, file: 'sh', args: [runServiceScript, service.name, service.main], env })),
+    [...extra, ...services.map((service) => ({ name: service.name, file: 'sh', args: [runServiceScript, service.name, service.main], env }))],
     restartDelayMs,
   );
 

@@ -1,0 +1,21 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SupervisedCommand } from './supervisor.js';
+
+/** The service Mosquitto stands in for. */
+export const BROKER_SERVICE = 'broker';
+
+/**
+ * Mosquitto as the broker (VOXBUS_BROKER=mosquitto): deploy/mosquitto/voxbus.conf with a
+ * listener on the port of `busUrl`, on loopback, written to a file of its own.
+ */
+export function mosquittoCommand(repoRoot: string, busUrl: string, env: NodeJS.ProcessEnv): SupervisedCommand {
+  const url = new URL(busUrl);
+  if (url.protocol !== 'mqtt:') throw new Error(`VOXBUS_BROKER=mosquitto: bus.url ${busUrl} is not mqtt://host:port`);
+  const port = url.port === '' ? 1883 : Number(url.port);
+  const shipped = readFileSync(join(repoRoot, 'deploy', 'mosquitto', 'voxbus.conf'), 'utf8');
+  const configPath = join(mkdtempSync(join(tmpdir(), 'voxbus-mosquitto-')), 'voxbus.conf');
+  writeFileSync(configPath, `listener ${port} 127.0.0.1\n${shipped}`);
+  return { name: 'mosquitto', file: 'mosquitto', args: ['-c', configPath], env };
+}
