@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { discoverServices, selectServices } from './discover.js';
 import { BROKER_SERVICE, mosquittoCommand } from './mosquitto.js';
 import { SIMULATOR, simulatorNeeded } from './simulator-needed.js';
+import type { SupervisedCommand } from './supervisor.js';
 
 /**
  * `deploy/run.sh` (and `npm start`): runs the broker and every service present, each its own
@@ -50,7 +51,13 @@ if (chosen.problems.length > 0 || chosen.selected.length === 0) {
 // Mosquitto stands in for the broker service where that was to run.
 const withMosquitto = broker === 'mosquitto' && chosen.selected.some((service) => service.name === BROKER_SERVICE);
 const services = withMosquitto ? chosen.selected.filter((service) => service.name !== BROKER_SERVICE) : chosen.selected;
-const extra = withMosquitto ? [mosquittoCommand(repoRoot, process.env.VOXBUS_BUS__URL ?? 'mqtt://127.0.0.1:1883', process.env)] : [];
+let extra: SupervisedCommand[] = [];
+try {
+  if (withMosquitto) extra = [mosquittoCommand(repoRoot, process.env.VOXBUS_BUS__URL ?? 'mqtt://127.0.0.1:1883', process.env)];
+} catch (error) {
+  console.error(`[runner] ${(error as Error).message}`);
+  process.exit(2);
+}
 const names = [...extra.map((command) => command.name), ...services.map((service) => service.name)];
 console.error(`[runner] starting ${names.join(', ')}${withoutSimulator ? ` (not ${SIMULATOR}: the gateway has a model)` : ''}`);
 
