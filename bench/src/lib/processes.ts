@@ -1,5 +1,5 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readPssBytes, serviceNodeOptions } from '@voxbus/shared';
 import { freePort, startMosquitto as startSharedMosquitto, waitForPort } from '@voxbus/shared/testing';
@@ -29,11 +29,15 @@ function stopChild(child: ChildProcess): Promise<void> {
  */
 export function startService(name: string, env: Record<string, string>): ChildProcess {
   const profile = process.env.BENCH_PROFILE === name ? ['--cpu-prof', `--cpu-prof-dir=${join(BENCH_ROOT, 'results', 'profiles')}`] : [];
-  return spawn(process.execPath, [...profile, join(BENCH_ROOT, '..', 'services', name, 'dist', 'main.js')], {
+  // BENCH_LOG_DIR=<folder>: each service's log (its stdout) kept there, for finding what went wrong.
+  const logFd = process.env.BENCH_LOG_DIR === undefined ? undefined : openSync(join(process.env.BENCH_LOG_DIR, `${name}.log`), 'a');
+  const child = spawn(process.execPath, [...profile, join(BENCH_ROOT, '..', 'services', name, 'dist', 'main.js')], {
     env: { ...process.env, NODE_OPTIONS: serviceNodeOptions(process.env.NODE_OPTIONS), VOXBUS_LOG__LEVEL: 'warn', VOXBUS_METRICS_INTERVAL_MS: '1000', ...env },
-    // BENCH_LOG_DIR=<folder>: each service's log (its stdout) kept there, for finding what went wrong.
-    stdio: ['ignore', process.env.BENCH_LOG_DIR === undefined ? 'ignore' : openSync(join(process.env.BENCH_LOG_DIR, `${name}.log`), 'a'), 'inherit'],
+    stdio: ['ignore', logFd ?? 'ignore', 'inherit'],
   });
+  // The child holds its own copy of the descriptor.
+  if (logFd !== undefined) closeSync(logFd);
+  return child;
 }
 
 /** The project's broker service, as its own process, as the run command starts it. */

@@ -213,7 +213,19 @@ export class EchoGate {
       coherence() < options.leakCorrelation;
     this.nearEndRunMs = voice ? this.nearEndRunMs + chunk.chunkMs : 0;
     if (voice && this.nearEndRunMs >= options.minVoiceMs) {
-      if (this.holdLeftMs === 0) this.opened = { speakerSounds, leakDb: round1(leakDb), worstLeakDb: worstLeakDb === undefined ? null : round1(worstLeakDb), micDbfs: dbfs(chunk.micPower), residualDbfs: dbfs(chunk.residualPower), referenceDbfs: dbfs(chunk.referencePower), erleDb: this.figures().erleDb, erlDb: this.figures().erlDb };
+      if (this.holdLeftMs === 0) {
+        const { erleDb, erlDb } = this.figures();
+        this.opened = {
+          speakerSounds,
+          leakDb: round1(leakDb),
+          worstLeakDb: worstLeakDb === undefined ? null : round1(worstLeakDb),
+          micDbfs: dbfs(chunk.micPower),
+          residualDbfs: dbfs(chunk.residualPower),
+          referenceDbfs: dbfs(chunk.referencePower),
+          erleDb,
+          erlDb,
+        };
+      }
       this.holdLeftMs = options.holdMs;
     }
     const mayHoldVoice = voice || this.holdLeftMs > 0;
