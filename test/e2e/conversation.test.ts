@@ -105,6 +105,7 @@ describe.each(MODES)('the whole conversation on the virtual board, %s', (modeNam
     const question = await speech('What will the weather be like tomorrow?', 48_000);
     const interruption = await speech('Stop, stop. Thank you.', 48_000);
     const recorder = board.recordSpeaker(RATE_HZ);
+    const recordingFrom = Date.now();
     const start = probe.messages.length;
     await board.speak(question, 48_000);
     const started = await probe.waitForJson<{ kind: string; itemId: string; heardMs: number }>(
@@ -138,7 +139,16 @@ describe.each(MODES)('the whole conversation on the virtual board, %s', (modeNam
     );
     const heard = samples(pcm);
     const { playedMs, cutAt } = playedUntil(reply, heard, align(reply.subarray(0, RATE_HZ), heard).lagSamples, RATE_HZ);
-    expect(Math.abs(truncated.audio_end_ms - playedMs)).toBeLessThan(100);
+    const flushed = probe.messages
+      .slice(start)
+      .filter((m) => m.topic === 'voxbus/playback/event/item')
+      .map((m) => m.json as { kind: string; heardMs?: number })
+      .find((e) => e.kind === 'flushed');
+    expect(
+      Math.abs(truncated.audio_end_ms - playedMs),
+      `truncated at ${truncated.audio_end_ms} ms, playback flushed at ${flushed?.heardMs} ms, the speaker recording shows ${playedMs} ms played ` +
+        `(${Math.round((heard.length * 1000) / RATE_HZ)} ms recorded in ${Date.now() - recordingFrom} ms)`,
+    ).toBeLessThan(100);
     // Silenced at once: after the cut, nothing from the speaker until the next reply begins.
     expect(rms(heard.subarray(cutAt + RATE_HZ / 20, cutAt + RATE_HZ / 4))).toBeLessThan(0.002);
     expect(report.latencyMs).toBeDefined();

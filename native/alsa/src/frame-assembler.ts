@@ -6,6 +6,13 @@ const TWO_POW_32 = 0x1_0000_0000;
 const RESYNC_US = 100_000;
 /** How fast the timeline follows the measured times (the device clock drifts from CLOCK_MONOTONIC). */
 const DRIFT_GAIN = 0.02;
+/**
+ * A new anchor is one period's time, which may be a period or two late; until this many periods
+ * have come, the anchor is the mean of what each of them says (the same weight DRIFT_GAIN then
+ * gives the newest), so a restart's timeline is right within a few periods instead of carrying
+ * the first period's jitter for seconds. The echo canceller places its reference by these times.
+ */
+const SETTLING_PERIODS = Math.round(1 / DRIFT_GAIN);
 
 /**
  * Cuts the device's periods into frames of a fixed duration, each with the next sequence
@@ -23,6 +30,7 @@ export class FrameAssembler {
   /** The timeline stamp() keeps: the anchor's time, and the samples counted from it. */
   private anchorUs: number | undefined;
   private samplesSinceAnchor = 0;
+  private periodsSinceAnchor = 0;
 
   constructor(
     private readonly format: GrantedFormat,
@@ -56,9 +64,12 @@ export class FrameAssembler {
     if (nominal === undefined || Math.abs(period.timeUs - nominal) > RESYNC_US) {
       this.anchorUs = period.timeUs;
       this.samplesSinceAnchor = period.frames;
+      this.periodsSinceAnchor = 1;
       return period.timeUs;
     }
-    this.anchorUs = (this.anchorUs as number) + (period.timeUs - nominal) * DRIFT_GAIN;
+    const gain = this.periodsSinceAnchor < SETTLING_PERIODS ? 1 / (this.periodsSinceAnchor + 1) : DRIFT_GAIN;
+    this.periodsSinceAnchor++;
+    this.anchorUs = (this.anchorUs as number) + (period.timeUs - nominal) * gain;
     const stamped = this.anchorUs + (this.samplesSinceAnchor * 1e6) / this.format.sampleRateHz;
     this.samplesSinceAnchor += period.frames;
     return stamped;

@@ -40,6 +40,21 @@ describe('FrameAssembler', () => {
     expect(assembler.push(period(0, 960, 200_000)).map((f) => [f.sequence, f.captureTimeUs])).toEqual([[45, 200_000]]);
   });
 
+  it('settles a new timeline within a few periods when the first period after a reset came late', () => {
+    const assembler = new FrameAssembler(STEREO_48K, 480);
+    // Periods of 10 ms whose stamps are 0-20 ms late (a loaded machine); the first one 20 ms.
+    let seed = 7;
+    const lateUs = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return n === 0 ? 20_000 : (seed / 0x7fffffff) * 20_000;
+    };
+    const stamps = Array.from({ length: 200 }, (_, n) => assembler.push(period(0, 480, 1_000_000 + n * 10_000 + lateUs(n)))[0]?.captureTimeUs as number);
+    // The samples are on time; a timeline that follows the stamps' mean is 10 ms late.
+    const errorsMs = stamps.map((stamp, n) => (stamp - (1_000_000 + n * 10_000 + 10_000)) / 1000);
+    const worstAfterSettlingMs = Math.max(...errorsMs.slice(10).map(Math.abs));
+    expect(worstAfterSettlingMs, `error of each frame's time, ms: ${errorsMs.slice(0, 20).map((e) => e.toFixed(1)).join(' ')}`).toBeLessThan(4);
+  });
+
   it('wraps the sequence at 2^32', () => {
     const assembler = new FrameAssembler(STEREO_48K, 480, 0xffff_ffff);
     expect(assembler.push(period(0, 960, 0)).map((f) => f.sequence)).toEqual([0xffff_ffff, 0]);

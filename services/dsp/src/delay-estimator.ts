@@ -11,12 +11,6 @@ const MIN_MARGIN = 0.1;
 const PEAK_HALF_WIDTH_BINS = 3;
 /** Two estimates within this many ms of each other agree. */
 const AGREE_MS = 4;
-/**
- * A found delay replaces the one in use only when this far (ms) from it: more than one bin's
- * wobble between replies (the canceller is given its reference 10 ms early, which absorbs it),
- * while a drifting clock is still followed.
- */
-const REPLACE_MS = 8;
 /** A first estimate this clear is taken at once (replies can be short: every one counts). */
 const SURE_CORRELATION = 0.8;
 
@@ -32,8 +26,9 @@ export interface DelayEstimate {
  * signals themselves: the correlation of the microphone's loudness envelope with the
  * reference's, over the last `windowMs`, at every lag up to `maxDelayMs`. An estimate counts
  * only when its peak is clear (a person talking over the reply blurs it) and two in a row
- * agree (or, for the first, when it is very clear); it then replaces the one in use if it
- * differs by more than a few ms, which is how a drifting clock or a moved speaker is followed.
+ * agree (or, for the first, when it is very clear). Every such estimate is reported: whether it
+ * is far enough from the delay in use to move anything is the user's to decide (the echo path
+ * knows its canceller's reach), so there is one threshold, not two that can disagree.
  */
 export class DelayEstimator {
   private readonly lagBins: number;
@@ -60,27 +55,34 @@ export class DelayEstimator {
     this.reference = new Float64Array(this.windowBins + this.lagBins).fill(FLOOR_DB);
   }
 
-  /** The estimate in use (undefined until the signals have given one). */
+  /** The latest agreed estimate (undefined until the signals have given one). */
   get estimate(): DelayEstimate | undefined {
     return this.current;
   }
 
   /**
    * One chunk of the microphone and of the reference at the same timestamps (no delay applied).
-   * Returns a new estimate when the one in use changes.
+   * Returns the estimate the chunk confirmed, if it confirmed one. `referenceKnown` false: what
+   * the speaker played then never came (playback's report was late), so the reference here is a
+   * hole, not silence; no estimate is made until the hole has left the window, or the echo of
+   * sound the estimator never saw would pull the peak anywhere.
    */
-  push(mic: Int16Array, reference: Int16Array): DelayEstimate | undefined {
-    let changed: DelayEstimate | undefined;
+  push(mic: Int16Array, reference: Int16Array, referenceKnown = true): DelayEstimate | undefined {
+    let confirmed: DelayEstimate | undefined;
+    if (!referenceKnown) {
+      this.filled = 0;
+      this.candidate = undefined;
+    }
     for (let from = 0; from + this.binSamples <= mic.length; from += this.binSamples) {
       shiftIn(this.mic, levelDb(mic, from, this.binSamples));
       shiftIn(this.reference, levelDb(reference, from, this.binSamples));
       this.filled = Math.min(this.filled + 1, this.reference.length);
       if (++this.binsSinceEstimate * BIN_MS >= this.everyMs) {
         this.binsSinceEstimate = 0;
-        changed = this.estimateNow() ?? changed;
+        confirmed = this.estimateNow() ?? confirmed;
       }
     }
-    return changed;
+    return confirmed;
   }
 
   private estimateNow(): DelayEstimate | undefined {
@@ -98,7 +100,6 @@ export class DelayEstimator {
     this.candidate = found;
     const sure = this.current === undefined && found.correlation >= SURE_CORRELATION;
     if (!agrees && !sure) return undefined;
-    if (this.current !== undefined && Math.abs(this.current.delayMs - found.delayMs) <= REPLACE_MS) return undefined;
     this.current = found;
     return found;
   }

@@ -131,7 +131,7 @@ export class EchoPath {
     // Only a reference already placed by a found delay can be re-placed (the first placement is no jump).
     const placedBefore = this.estimated;
     this.track.read(atTimestamp, this.unaligned);
-    const estimate = this.estimator.push(samples, this.unaligned);
+    const estimate = this.estimator.push(samples, this.unaligned, !referenceMissing);
     if (this.sinceMovedMs !== null) this.sinceMovedMs += this.options.chunkMs;
     if (estimate !== undefined && this.needsPlacing(estimate.delayMs)) {
       this.sinceMovedMs = 0;

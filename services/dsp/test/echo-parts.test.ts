@@ -77,7 +77,7 @@ describe('the echo reference, placed on the capture clock', () => {
 });
 
 describe('the echo delay, found from the signals', () => {
-  /** Feeds the estimator chunk by chunk; returns the estimates in use after each chunk that changed it, with when. */
+  /** Feeds the estimator chunk by chunk; returns each estimate it confirmed, with when. */
   function run(estimator: DelayEstimator, mic: Int16Array, reference: Int16Array): { atMs: number; delayMs: number }[] {
     const found: { atMs: number; delayMs: number }[] = [];
     for (let at = 0; at + CHUNK <= mic.length; at += CHUNK) {
@@ -106,6 +106,25 @@ describe('the echo delay, found from the signals', () => {
     const otherTalk = echoOf(talk.slice().reverse(), 0, 0, -60);
     expect(run(estimator, otherTalk, talk)).toEqual([]);
     expect(estimator.estimate).toBeUndefined();
+  });
+
+  it('makes no estimate while a chunk whose reference never came is in its window, and carries on after', () => {
+    const estimator = new DelayEstimator(RATE_HZ, 500);
+    const mic = echoOf(talk, 40, -6, -60);
+    const confirmedAtMs: number[] = [];
+    const holeAtMs = 2000;
+    for (let at = 0; at + CHUNK <= mic.length; at += CHUNK) {
+      const atMs = (at / RATE_HZ) * 1000;
+      const hole = atMs === holeAtMs;
+      const reference = hole ? new Int16Array(CHUNK) : talk.subarray(at, at + CHUNK);
+      if (estimator.push(mic.subarray(at, at + CHUNK), reference, !hole) !== undefined) confirmedAtMs.push(atMs);
+    }
+    const said = JSON.stringify(confirmedAtMs);
+    expect(confirmedAtMs.filter((ms) => ms < holeAtMs).length, said).toBeGreaterThan(0);
+    // The window (1 s) and the longest lag (500 ms) must be past the hole before the next estimate.
+    expect(confirmedAtMs.filter((ms) => ms >= holeAtMs && ms < holeAtMs + 1500), said).toEqual([]);
+    expect(confirmedAtMs.filter((ms) => ms >= holeAtMs + 1500).length, said).toBeGreaterThan(0);
+    expect(Math.abs((estimator.estimate?.delayMs ?? 0) - 40)).toBeLessThan(4);
   });
 
   it('follows the echo when it moves (the speaker moved, a clock drifted)', () => {

@@ -200,21 +200,58 @@ export function envelopeMismatches(reference: Int16Array, recording: Int16Array,
 
 /**
  * How much of `reply` the recording played, starting `lag` samples in: the first 10 ms block where
- * the reply has sound and the recording has none for good. A gap the reply resumes after (an
- * underrun when the machine is loaded) is skipped, and the lag moves past it. `cutAt` is where
- * in the recording the reply stopped (in samples).
+ * the reply has sound and the recording has none for good. The recording is followed, not assumed
+ * to be a straight copy: after a gap the reply resumes from (playback underran on a loaded
+ * machine) or a stretch of the reply the recorder lost (the sound server dropped its capture), the
+ * walk picks the reply up again where the signals say, up to 1.5 s on. `cutAt` is where in the
+ * recording the reply stopped (in samples).
  */
 export function playedUntil(reply: Int16Array, heard: Int16Array, lag: number, rateHz: number): { playedMs: number; cutAt: number } {
   const block = rateHz / 100;
+  // 200 ms of a reply is enough sound to find it again and too little to match anything else.
+  const span = rateHz / 5;
+  const reach = (rateHz * 3) / 2;
   let at = 0;
-  for (; at + block <= reply.length && lag + at + block <= heard.length; at += block) {
+  let walked = 0;
+  while (at + block <= reply.length && lag + at + block <= heard.length) {
     const expected = rms(reply.subarray(at, at + block));
-    const got = rms(heard.subarray(lag + at, lag + at + block));
-    if (expected <= 0.02 || got >= expected / 20) continue;
-    const rest = reply.subarray(at, Math.min(reply.length, at + rateHz / 5));
-    const resumed = rest.length === rateHz / 5 ? align(rest, heard.subarray(lag + at, lag + at + rateHz)) : undefined;
-    if (resumed === undefined || resumed.correlation < 0.8 || resumed.lagSamples <= 0) break;
-    lag += resumed.lagSamples;
+    const silent = expected > 0.02 && rms(heard.subarray(lag + at, lag + at + block)) < expected / 20;
+    const strayed = expected > 0.02 && !silent && walked++ % (span / block) === 0 && strayedFrom(reply.subarray(at, at + span), heard, lag + at, block);
+    if (!silent && !strayed) {
+      at += block;
+      continue;
+    }
+    // An underrun: this part of the reply plays later in the recording.
+    const resumed = findLater(reply.subarray(at, at + span), heard, lag + at, reach);
+    if (resumed !== undefined) {
+      lag = resumed - at;
+      continue;
+    }
+    // A loss: what the recording holds here is from later in the reply.
+    const skippedTo = findLater(heard.subarray(lag + at, lag + at + span), reply, at, reach);
+    if (skippedTo !== undefined) {
+      lag -= skippedTo - at;
+      at = skippedTo;
+      continue;
+    }
+    if (silent) break;
+    at += block;
   }
   return { playedMs: (at * 1000) / rateHz, cutAt: lag + at };
+}
+
+/** Whether most of `part`'s loud blocks are more than 6 dB off in the recording at `from`. */
+function strayedFrom(part: Int16Array, heard: Int16Array, from: number, block: number): boolean {
+  let loud = 0;
+  for (let i = 0; i + block <= part.length; i += block) if (rms(part.subarray(i, i + block)) >= 0.01) loud++;
+  return loud >= 5 && envelopeMismatches(part, heard, from, block).length * 2 > loud;
+}
+
+/** Where `part` (a sounding span) recurs in `within` after `from`, up to `reach` samples on; undefined when it does not. */
+function findLater(part: Int16Array, within: Int16Array, from: number, reach: number): number | undefined {
+  if (rms(part) < 0.01) return undefined;
+  const window = within.subarray(from + 1, Math.min(within.length, from + 1 + part.length + reach));
+  if (window.length < part.length) return undefined;
+  const found = align(part, window);
+  return found.lagSamples >= 0 && found.correlation >= 0.8 ? from + 1 + found.lagSamples : undefined;
 }
