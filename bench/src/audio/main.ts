@@ -1,3 +1,4 @@
+import '../lib/no-leftovers.js';
 import mqtt from 'mqtt';
 import { decodeAudioFrame, encodeAudioFrame } from '@voxbus/shared';
 import { loudSpans, samples, sine, speech, startVirtualBoard } from '@voxbus/shared/testing';

@@ -1,3 +1,4 @@
+import '../lib/no-leftovers.js';
 import { join } from 'node:path';
 import type { TopicKey } from '@voxbus/shared';
 import { type BrokerProcess, cpuTimeMs, forkWorker, freePort, memoryOf, startAedesService, startMosquitto, type Worker } from '../lib/processes.js';

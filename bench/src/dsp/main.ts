@@ -1,3 +1,4 @@
+import '../lib/no-leftovers.js';
 import { DSP_DEFAULTS } from '@voxbus/dsp-service/config';
 import { samples, speech, startVirtualBoard } from '@voxbus/shared/testing';
 import { writeResults } from '../lib/results.js';

@@ -1,3 +1,4 @@
+import '../lib/no-leftovers.js';
 import { speech, startVirtualBoard, type VirtualBoard } from '@voxbus/shared/testing';
 import { writeResults } from '../lib/results.js';
 import { ECHO_PATH, type EchoRun, runEcho } from './echo-run.js';

@@ -1,3 +1,4 @@
+import '../lib/no-leftovers.js';
 import { writeResults } from '../lib/results.js';
 import { measureFrames } from './frames.js';
 import { measureService } from './service.js';

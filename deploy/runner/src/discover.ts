@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 export interface ServiceEntry {
@@ -49,11 +49,9 @@ export function discoverServices(dirs: readonly string[]): { services: ServiceEn
         continue;
       }
       const definition = join(dirname(main), 'service.js');
-      // The service bundled into one file (deploy/bundle.mjs) starts faster and smaller: preferred.
-      const bundle = join(dirname(main), 'bundle.mjs');
       services.push({
         name,
-        main: existsSync(bundle) ? bundle : main,
+        main: freshBundle(dirname(main)) ?? main,
         definition: existsSync(definition) ? definition : undefined,
         startOrder: pkg.voxbus?.startOrder ?? 10,
       });
@@ -69,4 +67,16 @@ export function selectServices(services: ServiceEntry[], only: readonly string[]
   const known = new Set(services.map((service) => service.name));
   const problems = only.filter((name) => !known.has(name)).map((name) => `no service named ${name} (found: ${[...known].join(', ')})`);
   return { selected: services.filter((service) => only.includes(service.name)), problems };
+}
+
+/**
+ * The service bundled into one file (deploy/bundle.mjs), which starts faster and smaller, when
+ * it is at least as new as the service's last compile: `tsc --build` alone (a developer's edit,
+ * a test's build) leaves the bundle behind, and starting it would run yesterday's code.
+ */
+function freshBundle(distDir: string): string | undefined {
+  const bundle = join(distDir, 'bundle.mjs');
+  if (!existsSync(bundle)) return undefined;
+  const compiled = join(distDir, '.tsbuildinfo');
+  return !existsSync(compiled) || statSync(bundle).mtimeMs >= statSync(compiled).mtimeMs ? bundle : undefined;
 }

@@ -1,0 +1,37 @@
+import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { discoverServices } from '../src/discover.js';
+
+/** A services folder with one built service, `echo`, whose files carry the given ages (s). */
+function servicesFolder(files: Record<'main.js' | '.tsbuildinfo' | 'bundle.mjs', number | undefined>): string {
+  const root = mkdtempSync(join(tmpdir(), 'voxbus-discover-'));
+  const dist = join(root, 'echo', 'dist');
+  mkdirSync(dist, { recursive: true });
+  writeFileSync(join(root, 'echo', 'package.json'), JSON.stringify({ main: 'dist/main.js', voxbus: { service: 'echo' } }));
+  const nowS = Date.now() / 1000;
+  for (const [file, ageS] of Object.entries(files)) {
+    if (ageS === undefined) continue;
+    writeFileSync(join(dist, file), '');
+    utimesSync(join(dist, file), nowS - ageS, nowS - ageS);
+  }
+  return root;
+}
+
+describe('the runner starts a service from its bundle only when the bundle is current', () => {
+  it('takes the bundle built after the last compile', () => {
+    const root = servicesFolder({ 'main.js': 60, '.tsbuildinfo': 60, 'bundle.mjs': 30 });
+    expect(discoverServices([root]).services[0]?.main).toBe(join(root, 'echo', 'dist', 'bundle.mjs'));
+  });
+
+  it('takes the compiled entry point when a compile came after the bundle (tsc --build alone)', () => {
+    const root = servicesFolder({ 'main.js': 10, '.tsbuildinfo': 10, 'bundle.mjs': 60 });
+    expect(discoverServices([root]).services[0]?.main).toBe(join(root, 'echo', 'dist', 'main.js'));
+  });
+
+  it('takes the entry point when there is no bundle, and the bundle when no compile record is kept (an image)', () => {
+    expect(discoverServices([servicesFolder({ 'main.js': 10, '.tsbuildinfo': 10, 'bundle.mjs': undefined })]).services[0]?.main).toMatch(/main\.js$/);
+    expect(discoverServices([servicesFolder({ 'main.js': 10, '.tsbuildinfo': undefined, 'bundle.mjs': 60 })]).services[0]?.main).toMatch(/bundle\.mjs$/);
+  });
+});
