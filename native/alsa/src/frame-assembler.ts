@@ -7,7 +7,14 @@ const RESYNC_US = 100_000;
 /** How fast the timeline follows the measured times (the device clock drifts from CLOCK_MONOTONIC). */
 const DRIFT_GAIN = 0.02;
 /**
- * A new anchor is one period's time, which may be a period or two late; until this many periods
+ * Once settled, a period's stamp counts at most this far (µs) from the timeline: a clock drifts
+ * by well under 0.1 ms a period, so more is that one period's lateness (an overrun's recovery,
+ * a busy machine), which must not move the timeline the echo canceller places its reference by.
+ */
+const DRIFT_CLAMP_US = 5000;
+/**
+ * A new anchor (a stream's first period, or a jump past RESYNC_US) is one period's time, which may
+ * be a period or two late; until this many periods
  * have come, the anchor is the mean of what each of them says (the same weight DRIFT_GAIN then
  * gives the newest), so a restart's timeline is right within a few periods instead of carrying
  * the first period's jitter for seconds. The echo canceller places its reference by these times.
@@ -46,11 +53,23 @@ export class FrameAssembler {
     return this.nextSequence;
   }
 
-  /** Drops a partly built frame (the next one starts fresh); the sequence carries on. */
+  /**
+   * Drops a partly built frame (the next one starts fresh); the sequence and the timeline carry
+   * on. The device's clock did not stop, so the sample count still says when the next period
+   * was captured: re-anchoring on that one period's stamp instead (a period read right after an
+   * overrun can be tens of ms off) moved the echo canceller's reference in 3-10 ms jumps for a
+   * second after every glitch, and the delay estimator found delays that were not there.
+   */
   reset(): void {
     this.pending = [];
     this.pendingBytes = 0;
-    this.anchorUs = undefined;
+  }
+
+  /** A period not turned into frames (the microphone is muted): only the timeline counts it. */
+  discard(period: AudioPeriod): void {
+    this.reset();
+    if (this.anchorUs !== undefined) this.samplesSinceAnchor += period.lostFramesBefore;
+    this.stamp(period);
   }
 
   /**
@@ -67,9 +86,10 @@ export class FrameAssembler {
       this.periodsSinceAnchor = 1;
       return period.timeUs;
     }
-    const gain = this.periodsSinceAnchor < SETTLING_PERIODS ? 1 / (this.periodsSinceAnchor + 1) : DRIFT_GAIN;
+    const settling = this.periodsSinceAnchor < SETTLING_PERIODS;
+    const offsetUs = period.timeUs - nominal;
     this.periodsSinceAnchor++;
-    this.anchorUs = (this.anchorUs as number) + (period.timeUs - nominal) * gain;
+    this.anchorUs = (this.anchorUs as number) + (settling ? offsetUs / this.periodsSinceAnchor : Math.max(-DRIFT_CLAMP_US, Math.min(DRIFT_CLAMP_US, offsetUs)) * DRIFT_GAIN);
     const stamped = this.anchorUs + (this.samplesSinceAnchor * 1e6) / this.format.sampleRateHz;
     this.samplesSinceAnchor += period.frames;
     return stamped;
@@ -83,6 +103,8 @@ export class FrameAssembler {
       const lostFrames = Math.ceil((lostFramesBefore + this.pendingBytes / this.bytesPerFrameOfAudio) / this.framesPerFrame);
       this.nextSequence = (this.nextSequence + lostFrames) % TWO_POW_32;
       this.reset();
+      // The lost samples were captured all the same: the next one is that much later.
+      if (this.anchorUs !== undefined) this.samplesSinceAnchor += lostFramesBefore;
     }
     const periodUs = this.stamp(period);
     if (this.pendingBytes === 0) this.pendingStartUs = periodUs;

@@ -55,6 +55,29 @@ describe('FrameAssembler', () => {
     expect(worstAfterSettlingMs, `error of each frame's time, ms: ${errorsMs.slice(0, 20).map((e) => e.toFixed(1)).join(' ')}`).toBeLessThan(4);
   });
 
+  it('keeps its timeline through an overrun and a mute: the next period is placed by the sample count, not by its own late stamp', () => {
+    const assembler = new FrameAssembler(STEREO_48K, 480);
+    const periodUs = 10_000;
+    const times: number[] = [];
+    let n = 0;
+    const next = (lateUs = 0, lostFramesBefore = 0) => {
+      n += lostFramesBefore / 480;
+      const frames = assembler.push(period(0, 480, 1_000_000 + n * periodUs + lateUs, lostFramesBefore));
+      times.push((frames[0]?.captureTimeUs as number) - (1_000_000 + n * periodUs));
+      n++;
+    };
+    for (let i = 0; i < 100; i++) next();
+    // Four periods lost; the next one read 30 ms late (an overrun's recovery), then on time again.
+    next(30_000, 4 * 480);
+    for (let i = 0; i < 20; i++) next();
+    // Muted for 50 periods (their audio dropped), unmuted with a late first period.
+    for (let i = 0; i < 50; i++) assembler.discard(period(0, 480, 1_000_000 + n++ * periodUs));
+    next(25_000);
+    for (let i = 0; i < 20; i++) next();
+    const worstUs = Math.max(...times.slice(100).map(Math.abs));
+    expect(worstUs, `frame time errors after the overrun, µs: ${times.slice(100, 110).map(Math.round).join(' ')}`).toBeLessThan(200);
+  });
+
   it('wraps the sequence at 2^32', () => {
     const assembler = new FrameAssembler(STEREO_48K, 480, 0xffff_ffff);
     expect(assembler.push(period(0, 960, 0)).map((f) => f.sequence)).toEqual([0xffff_ffff, 0]);

@@ -122,7 +122,7 @@ export class Microphone {
     const assembler = this.assembler;
     if (assembler === undefined) return;
     if (this.muted) {
-      assembler.reset();
+      assembler.discard(period);
       return;
     }
     for (const frame of assembler.push(period)) {
