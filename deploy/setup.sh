@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets voxbus up on a Debian or Ubuntu machine: system packages, Node.js check, npm packages,
+# Sets voxbus up on a Debian or Ubuntu machine: system packages, Node.js (the official build where
+# the distribution's is too old), npm packages,
 # build. Idempotent: it installs only what is missing and can be run again at any time.
 #   deploy/setup.sh          what running voxbus needs
 #   deploy/setup.sh --test   plus what the tests and benchmarks need
@@ -52,7 +53,10 @@ want_webrtc && missing+=("$webrtc")
 node_ok() {
   command -v node >/dev/null && node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'
 }
-if ! node_ok; then missing+=(nodejs npm); fi
+# Otherwise the official build (deploy/install-node.sh), fetched with curl and unpacked by xz.
+if ! node_ok; then
+  for package in curl xz-utils; do installed "$package" || missing+=("$package"); done
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null; then
@@ -70,9 +74,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 if ! node_ok; then
-  say "Node.js $(node --version 2>/dev/null || echo none) is too old: voxbus needs 20.19 or newer."
-  say "Install Node.js 20 or 22 (for example from nodejs.org or NodeSource), then run this again."
-  exit 1
+  say "Node.js $(node --version 2>/dev/null || echo none) is too old for voxbus (20.19 or newer): installing the official Node.js 22"
+  deploy/install-node.sh
+  hash -r
+  node_ok || { say "Node.js in PATH is still $(node --version 2>/dev/null || echo none): put /usr/local/bin first in PATH"; exit 1; }
 fi
 
 # npm packages: `npm ci` only when the lock file changed since the last install.
