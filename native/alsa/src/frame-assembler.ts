@@ -13,6 +13,13 @@ const DRIFT_GAIN = 0.02;
  */
 const DRIFT_CLAMP_US = 5000;
 /**
+ * This many periods in a row all beyond DRIFT_CLAMP_US on the same side are not lateness but a
+ * step (a glitch the device did not report, a resumed stream): the timeline starts again there,
+ * rather than crawling towards it at the clamped rate (10 ms a second, each step a jump of the
+ * echo canceller's reference).
+ */
+const STEP_PERIODS = 25;
+/**
  * A new anchor (a stream's first period, or a jump past RESYNC_US) is one period's time, which may
  * be a period or two late; until this many periods
  * have come, the anchor is the mean of what each of them says (the same weight DRIFT_GAIN then
@@ -38,6 +45,8 @@ export class FrameAssembler {
   private anchorUs: number | undefined;
   private samplesSinceAnchor = 0;
   private periodsSinceAnchor = 0;
+  /** Periods in a row beyond DRIFT_CLAMP_US, signed by the side they are on. */
+  private offsetRun = 0;
 
   constructor(
     private readonly format: GrantedFormat,
@@ -53,22 +62,20 @@ export class FrameAssembler {
     return this.nextSequence;
   }
 
-  /**
-   * Drops a partly built frame (the next one starts fresh); the sequence and the timeline carry
-   * on. The device's clock did not stop, so the sample count still says when the next period
-   * was captured: re-anchoring on that one period's stamp instead (a period read right after an
-   * overrun can be tens of ms off) moved the echo canceller's reference in 3-10 ms jumps for a
-   * second after every glitch, and the delay estimator found delays that were not there.
-   */
+  /** Drops a partly built frame (the next one starts fresh); the sequence and the timeline carry on. */
   reset(): void {
     this.pending = [];
     this.pendingBytes = 0;
   }
 
-  /** A period not turned into frames (the microphone is muted): only the timeline counts it. */
+  /**
+   * A period not turned into frames (the microphone is muted): the timeline counts it, so the
+   * first frame after unmuting is placed by the sample count, not by its own period's stamp
+   * (re-anchoring there moved the echo canceller's reference by several ms at every unmute).
+   */
   discard(period: AudioPeriod): void {
     this.reset();
-    if (this.anchorUs !== undefined) this.samplesSinceAnchor += period.lostFramesBefore;
+    if (period.lostFramesBefore > 0) this.anchorUs = undefined;
     this.stamp(period);
   }
 
@@ -80,14 +87,17 @@ export class FrameAssembler {
    */
   private stamp(period: AudioPeriod): number {
     const nominal = this.anchorUs === undefined ? undefined : this.anchorUs + (this.samplesSinceAnchor * 1e6) / this.format.sampleRateHz;
-    if (nominal === undefined || Math.abs(period.timeUs - nominal) > RESYNC_US) {
+    const offsetUs = nominal === undefined ? 0 : period.timeUs - nominal;
+    const settling = this.periodsSinceAnchor < SETTLING_PERIODS;
+    const beyond = !settling && Math.abs(offsetUs) > DRIFT_CLAMP_US ? Math.sign(offsetUs) : 0;
+    this.offsetRun = beyond !== 0 && Math.sign(this.offsetRun) === beyond ? this.offsetRun + beyond : beyond;
+    if (nominal === undefined || Math.abs(offsetUs) > RESYNC_US || Math.abs(this.offsetRun) >= STEP_PERIODS) {
       this.anchorUs = period.timeUs;
       this.samplesSinceAnchor = period.frames;
       this.periodsSinceAnchor = 1;
+      this.offsetRun = 0;
       return period.timeUs;
     }
-    const settling = this.periodsSinceAnchor < SETTLING_PERIODS;
-    const offsetUs = period.timeUs - nominal;
     this.periodsSinceAnchor++;
     this.anchorUs = (this.anchorUs as number) + (settling ? offsetUs / this.periodsSinceAnchor : Math.max(-DRIFT_CLAMP_US, Math.min(DRIFT_CLAMP_US, offsetUs)) * DRIFT_GAIN);
     const stamped = this.anchorUs + (this.samplesSinceAnchor * 1e6) / this.format.sampleRateHz;
@@ -103,8 +113,10 @@ export class FrameAssembler {
       const lostFrames = Math.ceil((lostFramesBefore + this.pendingBytes / this.bytesPerFrameOfAudio) / this.framesPerFrame);
       this.nextSequence = (this.nextSequence + lostFrames) % TWO_POW_32;
       this.reset();
-      // The lost samples were captured all the same: the next one is that much later.
-      if (this.anchorUs !== undefined) this.samplesSinceAnchor += lostFramesBefore;
+      // A new timeline: what an overrun's recovery did to the device's clock is more than the
+      // lost count says (on the PulseAudio plugin the stream restarts; counting on through it
+      // left the timeline 50 ms off, crawling back for seconds).
+      this.anchorUs = undefined;
     }
     const periodUs = this.stamp(period);
     if (this.pendingBytes === 0) this.pendingStartUs = periodUs;

@@ -55,27 +55,57 @@ describe('FrameAssembler', () => {
     expect(worstAfterSettlingMs, `error of each frame's time, ms: ${errorsMs.slice(0, 20).map((e) => e.toFixed(1)).join(' ')}`).toBeLessThan(4);
   });
 
-  it('keeps its timeline through an overrun and a mute: the next period is placed by the sample count, not by its own late stamp', () => {
-    const assembler = new FrameAssembler(STEREO_48K, 480);
+  describe('its timeline, which the echo canceller places its reference by', () => {
     const periodUs = 10_000;
-    const times: number[] = [];
-    let n = 0;
-    const next = (lateUs = 0, lostFramesBefore = 0) => {
-      n += lostFramesBefore / 480;
-      const frames = assembler.push(period(0, 480, 1_000_000 + n * periodUs + lateUs, lostFramesBefore));
-      times.push((frames[0]?.captureTimeUs as number) - (1_000_000 + n * periodUs));
-      n++;
-    };
-    for (let i = 0; i < 100; i++) next();
-    // Four periods lost; the next one read 30 ms late (an overrun's recovery), then on time again.
-    next(30_000, 4 * 480);
-    for (let i = 0; i < 20; i++) next();
-    // Muted for 50 periods (their audio dropped), unmuted with a late first period.
-    for (let i = 0; i < 50; i++) assembler.discard(period(0, 480, 1_000_000 + n++ * periodUs));
-    next(25_000);
-    for (let i = 0; i < 20; i++) next();
-    const worstUs = Math.max(...times.slice(100).map(Math.abs));
-    expect(worstUs, `frame time errors after the overrun, µs: ${times.slice(100, 110).map(Math.round).join(' ')}`).toBeLessThan(200);
+    /** An assembler fed 10 ms periods; `truthUs(n)` is when period n was really captured. */
+    function feed() {
+      const assembler = new FrameAssembler(STEREO_48K, 480);
+      let truthUs = 1_000_000;
+      const errorsUs: number[] = [];
+      return {
+        assembler,
+        errorsUs,
+        /** The next period, its stamp `lateUs` late; `skippedUs` of audio before it went unreported (or `lost` frames reported). */
+        next(lateUs = 0, { lostFrames = 0, skippedUs = 0 } = {}) {
+          truthUs += skippedUs + (lostFrames / 48_000) * 1e6;
+          const frame = assembler.push(period(0, 480, truthUs + lateUs, lostFrames))[0];
+          errorsUs.push((frame?.captureTimeUs as number) - truthUs);
+          truthUs += periodUs;
+        },
+        discard() {
+          assembler.discard(period(0, 480, truthUs));
+          truthUs += periodUs;
+        },
+      };
+    }
+
+    it('keeps it through a mute: the first period after unmuting is placed by the sample count, not by its own late stamp', () => {
+      const run = feed();
+      for (let i = 0; i < 100; i++) run.next();
+      for (let i = 0; i < 50; i++) run.discard();
+      run.next(25_000);
+      for (let i = 0; i < 20; i++) run.next();
+      const worstUs = Math.max(...run.errorsUs.slice(100).map(Math.abs));
+      expect(worstUs, `errors after unmuting, µs: ${run.errorsUs.slice(100, 110).map(Math.round).join(' ')}`).toBeLessThan(200);
+    });
+
+    it('starts it again after an overrun whose recovery lost more than it reported, settled within 10 periods though the first came 30 ms late', () => {
+      const run = feed();
+      for (let i = 0; i < 100; i++) run.next();
+      // 4 periods reported lost, 50 ms more gone in the stream's restart.
+      run.next(30_000, { lostFrames: 4 * 480, skippedUs: 50_000 });
+      for (let i = 0; i < 60; i++) run.next((i * 7919) % 3000);
+      const worstUs = Math.max(...run.errorsUs.slice(111).map(Math.abs));
+      expect(worstUs, `errors after the overrun, µs: ${run.errorsUs.slice(100, 115).map(Math.round).join(' ')}`).toBeLessThan(4000);
+    });
+
+    it('moves to a step the device did not report (30 ms, for good) within half a second, instead of crawling there', () => {
+      const run = feed();
+      for (let i = 0; i < 100; i++) run.next();
+      for (let i = 0; i < 100; i++) run.next(0, { skippedUs: i === 0 ? 30_000 : 0 });
+      const worstUs = Math.max(...run.errorsUs.slice(150).map(Math.abs));
+      expect(worstUs, `errors after the step, µs: ${run.errorsUs.slice(100, 200).filter((_, i) => i % 10 === 0).map(Math.round).join(' ')}`).toBeLessThan(4000);
+    });
   });
 
   it('wraps the sequence at 2^32', () => {

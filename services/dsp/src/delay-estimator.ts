@@ -69,10 +69,7 @@ export class DelayEstimator {
    */
   push(mic: Int16Array, reference: Int16Array, referenceKnown = true): DelayEstimate | undefined {
     let confirmed: DelayEstimate | undefined;
-    if (!referenceKnown) {
-      this.filled = 0;
-      this.candidate = undefined;
-    }
+    if (!referenceKnown) this.forgetWindow();
     for (let from = 0; from + this.binSamples <= mic.length; from += this.binSamples) {
       shiftIn(this.mic, levelDb(mic, from, this.binSamples));
       shiftIn(this.reference, levelDb(reference, from, this.binSamples));
@@ -83,6 +80,15 @@ export class DelayEstimator {
       }
     }
     return confirmed;
+  }
+
+  /**
+   * What is in the window no longer lines up (the microphone's stream restarted, its timeline
+   * anew): no estimate until the window has filled again. The estimate in use stays.
+   */
+  forgetWindow(): void {
+    this.filled = 0;
+    this.candidate = undefined;
   }
 
   private estimateNow(): DelayEstimate | undefined {

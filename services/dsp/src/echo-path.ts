@@ -26,6 +26,11 @@ const LEAD_MS = 10;
  */
 const EARLIER_THAN_PLACED_MS = LEAD_MS - 2;
 const LATER_THAN_PLACED_MS = 40;
+/** How much of the signals (ms) each delay estimate correlates. */
+const ESTIMATOR_WINDOW_MS = 1000;
+/** With a voice over the speaker, a new delay moves the reference only when found this long (ms), within SAME_DELAY_MS. */
+const PERSIST_OVER_VOICE_MS = 500;
+const SAME_DELAY_MS = 4;
 /** A new delay this far (ms) from the one in use is the echo path moving: what the gate learnt no longer holds. */
 const RELEARN_AFTER_MOVE_MS = 20;
 /** The echo gate's leak check: the residual of the last this many ms, against the reference up to this much earlier. */
@@ -82,6 +87,10 @@ export class EchoPath {
   private readonly unaligned: Int16Array;
   private delayMs: number;
   private estimated = false;
+  /** Microphone time of the last chunk the gate heard a voice in over the speaker's sound, µs. */
+  private lastDoubleTalkUs: number | undefined;
+  /** A new delay found while a voice was in the estimator's window, and since when it keeps being found. */
+  private pendingMove: { delayMs: number; sinceUs: number } | undefined;
   /** Microphone time since the reference was last re-placed (a new delay, a resync), ms. */
   private sinceMovedMs: number | null = null;
 
@@ -94,7 +103,7 @@ export class EchoPath {
     this.track = new ReferenceTrack(options.rateHz, Math.max(2, Math.ceil((options.maxDelayMs + 1500) / 1000)));
     this.stream = new MonoStream(backend, options.rateHz, options.resampleQuality, { mode: 'mix' });
     this.cursor = new ReferenceCursor(options.rateHz);
-    this.estimator = new DelayEstimator(options.rateHz, options.maxDelayMs);
+    this.estimator = new DelayEstimator(options.rateHz, options.maxDelayMs, ESTIMATOR_WINDOW_MS);
     this.gate = new EchoGate({
       tailMs: options.tailMs + options.maxDelayMs,
       doubleTalkMarginDb: options.doubleTalkMarginDb,
@@ -133,7 +142,7 @@ export class EchoPath {
     this.track.read(atTimestamp, this.unaligned);
     const estimate = this.estimator.push(samples, this.unaligned, !referenceMissing);
     if (this.sinceMovedMs !== null) this.sinceMovedMs += this.options.chunkMs;
-    if (estimate !== undefined && this.needsPlacing(estimate.delayMs)) {
+    if (estimate !== undefined && this.needsPlacing(estimate.delayMs) && this.trusted(estimate.delayMs, chunk.timeUs)) {
       this.sinceMovedMs = 0;
       // The first estimate only places what was learnt on a guess; a later one far from it is the
       // path moving (a few ms is a clock drifting: the reference is only re-placed).
@@ -157,6 +166,8 @@ export class EchoPath {
     processor.cancel(samples, 0);
     this.coherence.push(this.aligned, samples);
     const verdict = referenceMissing ? this.gate.judgeWithoutReference(this.options.chunkMs) : this.gate.judge({ referencePower, micPower, residualPower: power(samples), chunkMs: this.options.chunkMs }, () => this.coherence.correlation(this.estimated ? COHERENCE_LAG_MS : COHERENCE_UNKNOWN_DELAY_LAG_MS));
+    // A voice over the speaker: the estimator's window holds it for a while (see voiceInWindow).
+    if (verdict.echo && verdict.nearEnd) this.lastDoubleTalkUs = chunk.timeUs;
     this.gate.apply(verdict, samples);
     const opening = this.gate.takeOpening();
     if (opening !== undefined) this.events.gateOpened({ ...opening, delayMs: this.estimated ? this.delayMs : null, sinceMovedMs: this.sinceMovedMs });
@@ -175,15 +186,41 @@ export class EchoPath {
     return this.track.endUs >= timeUs + this.options.chunkMs * 1000;
   }
 
+  /**
+   * Whether a new delay may move the reference. A person talking over the reply makes the
+   * microphone's loudness follow their voice, and the envelopes can then line up at a lag the
+   * echo does not have: on the virtual board, barge-ins found delays 15-30 ms off the echo's, and
+   * re-placing the reference on one left the canceller leaking into the next reply. So while a
+   * voice heard over the speaker is within the span the estimate looked at (its window and its
+   * longest lag), the same delay must be found again and again for half a second: a moved speaker
+   * keeps showing its new delay (and, unlearnt, sounds like a voice to the gate), a voice's
+   * chance alignment does not last. The first placement is never held back (until then the delay
+   * is only a guess).
+   */
+  private trusted(foundMs: number, timeUs: number): boolean {
+    const voiceInWindow = this.estimated && this.lastDoubleTalkUs !== undefined && timeUs - this.lastDoubleTalkUs < (ESTIMATOR_WINDOW_MS + this.options.maxDelayMs) * 1000;
+    if (!voiceInWindow) {
+      this.pendingMove = undefined;
+      return true;
+    }
+    const same = this.pendingMove !== undefined && Math.abs(this.pendingMove.delayMs - foundMs) <= SAME_DELAY_MS;
+    this.pendingMove = { delayMs: foundMs, sinceUs: same ? (this.pendingMove as { sinceUs: number }).sinceUs : timeUs };
+    return timeUs - this.pendingMove.sinceUs >= PERSIST_OVER_VOICE_MS * 1000;
+  }
+
   /** Whether a delay found must move the reference (always the first time: until then it is a guess). */
   private needsPlacing(foundMs: number): boolean {
     if (!this.estimated) return true;
     return foundMs < this.delayMs - EARLIER_THAN_PLACED_MS || foundMs > this.delayMs + LATER_THAN_PLACED_MS;
   }
 
-  /** The microphone's stream restarted: the next chunk places its reference afresh. */
+  /**
+   * The microphone's stream restarted: the next chunk places its reference afresh, and the delay
+   * estimator's window, which straddles two timelines now, is refilled before it estimates again.
+   */
   microphoneRestarted(): void {
     this.cursor.reset();
+    this.estimator.forgetWindow();
   }
 
   /** Whether reference audio has reached the dsp within the last `withinMs`, at `nowUs`. */

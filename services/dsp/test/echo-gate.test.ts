@@ -163,6 +163,27 @@ describe('the echo gate: a voice told from the echo of the speaker, in a room', 
     expect(harness.vad, 'speech starts on echo alone').toEqual([]);
   });
 
+  it('does not move the reference on a delay found while a voice talked over the reply', () => {
+    // A reply played whole, then six cut by a voice over them (the person cutting in, louder than
+    // the echo): the speaker falls silent 400 ms into the voice, which goes on.
+    const cut = (voiceAtSamples: number) => {
+      const segment = new Int16Array(reply.length);
+      segment.set(reply.subarray(0, voiceAtSamples + (RATE_HZ * 4) / 10));
+      return segment;
+    };
+    const voiceAts = [0.5, 0.8, 1.1, 0.6, 0.9, 1.3].map((s) => Math.round(s * RATE_HZ));
+    const played = concat(reply, ...voiceAts.map(cut));
+    let heard = convolve(played, room(40, -6));
+    voiceAts.forEach((at, n) => (heard = mix(heard, voice, (n + 1) * reply.length + at)));
+    const harness = new Harness({ echoCancellation: true, noiseSuppression: true, gainControl: true, vad: true });
+    const { mic, reference } = board(played, heard);
+    harness.mic(mic, reference);
+    const delays = JSON.stringify(harness.states.map((s) => s.echo.delayMs).filter((d) => d !== null));
+    // Placed once, on the first reply (nobody talking), and kept.
+    expect(harness.counter('echo.delayChanges'), delays).toBe(1);
+    expect(harness.vad.filter((e) => e.kind === 'speech_started').length, 'each voice heard').toBe(voiceAts.length);
+  });
+
   it('muted (half-duplex): withholds audio/input and counts it, while the canceller keeps learning and converges', () => {
     const played = concat(reply, reply);
     const heard = convolve(played, room(40, -6));
