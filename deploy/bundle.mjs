@@ -12,9 +12,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { EXTERNAL } from './bundle-externals.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const EXTERNAL = ['@voxbus/alsa', '@voxbus/dsp', '@napi-rs/canvas', 'pino', 'aedes', 'bufferutil', 'utf-8-validate'];
 // CommonJS packages inside an ES module bundle still call require() for Node's own modules.
 const BANNER = "import { createRequire as __voxbusCreateRequire } from 'node:module'; const require = __voxbusCreateRequire(import.meta.url);";
 

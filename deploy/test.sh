@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets voxbus up with everything the tests need, then runs every test. Ends with one line
-# "tests: N passed, N failed" and exits non-zero when anything failed.
+# Sets voxbus up with everything the tests need, then runs every test: the unit, process and
+# end-to-end tests (one line "tests: N passed, N failed"), then the container test (one line
+# "containers: PASS …" or "containers: FAIL …"). Exits non-zero when anything failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deploy/setup.sh --test
@@ -30,5 +31,16 @@ if [ -n "$boards" ]; then
   echo "$boards" >&2
   pkill -9 -f 'pulseaudio .*voxbus-board\.pa' || true
   status=1
+fi
+
+# The image built and the stack run in containers, when a container engine can be had (one runs,
+# or the distribution can install one). Skipped when only some tests were asked for, or with
+# VOXBUS_SKIP_CONTAINERS=1.
+if [ $# -eq 0 ] && [ "${VOXBUS_SKIP_CONTAINERS:-0}" != 1 ]; then
+  if command -v dockerd > /dev/null || docker info > /dev/null 2>&1 || command -v apt-get > /dev/null; then
+    bash deploy/container-test.sh || { echo "containers: FAIL (deploy/container-test.sh; its log: tmp/container-test/)"; status=1; }
+  else
+    echo "containers: skipped (no container engine, and no apt-get to install one)"
+  fi
 fi
 exit $status

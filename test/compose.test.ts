@@ -46,12 +46,30 @@ describe('compose.yaml', () => {
     const images = new Set(Object.values(compose.services).map((service) => service.image));
     expect(images.size).toBe(1);
     for (const [name, service] of Object.entries(compose.services)) {
-      expect(service.command, name).toEqual(['node', folders.get(name)]);
+      // The service's one-file bundle, beside its compiled entry point.
+      expect(service.command, name).toEqual(['node', folders.get(name)?.replace(/main\.js$/, 'bundle.mjs')]);
       expect(service.restart, name).toBe('unless-stopped');
-      // The health check reads the service's own retained status through the broker.
-      expect(service.healthcheck.test, name).toEqual(['CMD', 'node', 'shared/dist/cli/healthcheck.js', name]);
+      // The health check reads the file the service rewrites while its bus is up: no Node, no broker round trip.
+      expect(service.environment.VOXBUS_HEALTH_FILE, name).toBe('/tmp/voxbus.health');
+      expect(service.healthcheck.test[0], name).toBe('CMD-SHELL');
+      expect(service.healthcheck.test[1], name).toContain('/tmp/voxbus.health');
       expect(service.environment.VOXBUS_BUS__PASSWORD, name).toBe('only-for-this-test');
+      // No service waits for another's health (a slow check on a busy board must not stop the stack).
+      for (const dependency of Object.values((service as { depends_on?: Record<string, { condition: string }> }).depends_on ?? {})) {
+        expect(dependency.condition, name).toBe('service_started');
+      }
     }
+  });
+
+  it('starts without the devices a board may lack: sound and framebuffer come as folders with device rules, not `devices:`', () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      expect((service as { devices?: unknown }).devices, name).toBeUndefined();
+    }
+    const rules = (name: string) => (compose.services[name] as { device_cgroup_rules?: string[] }).device_cgroup_rules;
+    expect(rules('audio-capture')).toEqual(['c 116:* rmw']);
+    expect(rules('playback')).toEqual(['c 116:* rmw']);
+    expect(rules('lcd')).toEqual(['c 29:* rmw']);
+    expect(compose.services.lcd?.environment.VOXBUS_LCD__FRAMEBUFFER__DEVICE).toBe('/host/dev/fb0');
   });
 
   it('publishes only the monitor port, and plain MQTT on the host loopback', () => {

@@ -28,6 +28,12 @@ export const CommonConfigSchema = Type.Object(
     ),
     metricsIntervalMs: Type.Integer({ minimum: 500, description: 'period of `voxbus/<service>/metrics`' }),
     shutdownTimeoutMs: Type.Integer({ minimum: 100, description: 'a stop that takes longer exits with code 1' }),
+    healthFile: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'a file rewritten every 5 s: `online …` while the bus is connected (a container health check reads it for nearly nothing)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -11,6 +11,7 @@ import { type Clock, systemClock } from './clock.js';
 import type { CommonConfig } from './common-config.js';
 import { type LoadedConfig, loadConfig } from './config.js';
 import { serveDescribe } from './describe.js';
+import { startHealthFile } from './health-file.js';
 import { createLogger, type Logger } from './logger.js';
 import { MetricsRegistry } from './metrics.js';
 import { startMetricsPublisher } from './metrics-publisher.js';
@@ -218,4 +219,20 @@ export async function runServices(definitions: readonly AnyServiceDefinition[]):
       await stop(error instanceof ConfigError ? EXIT_CONFIG : EXIT_FAILURE, 'start failed');
     }
   }
+  const healthFile = (loaded[0] as LoadedConfig<TObject>).common.healthFile;
+  const first = running[0];
+  if (healthFile !== undefined && first !== undefined) {
+    // One file for the process: healthy when every service in it is connected.
+    first.preparedUnits.unshift(
+      startHealthFile({
+        path: healthFile,
+        intervalMs: HEALTH_FILE_INTERVAL_MS,
+        clock: systemClock,
+        connected: () => running.map((service, index) => [(definitions[index] as AnyServiceDefinition).name, service.bus?.connected ?? false] as const),
+      }),
+    );
+  }
 }
+
+/** How often the health file is rewritten: a check allows a few missed writes (compose: 30 s). */
+const HEALTH_FILE_INTERVAL_MS = 5000;
