@@ -2,7 +2,8 @@
 # `docker compose up`, for real: builds the image from this checkout and runs compose.yaml on a
 # virtual sound card, then checks what a user would: every service online on its status topic
 # and healthy in the engine, a spoken question answered through the speaker, each service back
-# after `docker compose restart` and after its process is killed, and `down` leaving nothing.
+# after `docker compose restart` and after its process is killed, and `down` leaving nothing;
+# then the systemd units under systemd (deploy/containers/systemd-test.sh).
 # Installs the engine from the distribution when it is missing and makes the base image offline
 # when no registry answers. Bounded in time (VOXBUS_CONTAINER_TEST_TIMEOUT_S, default 2400 s for
 # a cold build); stops everything it started on every exit path. Ends with one summary line.
@@ -203,5 +204,8 @@ compose down --timeout 15 > "$work/down.log" 2>&1 || { cat "$work/down.log" >&2;
 left=$(docker ps -aq --filter "label=com.docker.compose.project=$project"; docker network ls -q --filter "label=com.docker.compose.project=$project")
 [ -z "$left" ] || fail "down left containers or networks: $left"
 step "down: nothing left"
+
+# 10. The systemd units, under systemd in a container (deploy/containers/systemd-test.sh).
+deploy/containers/systemd-test.sh
 
 echo "containers: PASS: $count/$count online in ${online_s} s and healthy; answered \"$answer\"; restart/kill -9 → online: ${restarts%, }; image $image_mb MB (built in $build_s s); memory: $memory"

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The systemd units, run for real: a Debian container with systemd as PID 1 (this machine has no
+# systemd of its own), the app installed from this checkout by deploy/systemd/install.sh as a user
+# would, then checks: every service online on the bus, a killed service restarted by systemd,
+# `systemctl stop` leaving no voxbus process. Needs the engine and the images the container test
+# makes (it takes Node from voxbus:ctest). Stops what it started on every exit path.
+#   deploy/containers/systemd-test.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+image=voxbus-systemd:test
+name=voxbus-systemd-test
+work=$PWD/tmp/systemd-test
+mkdir -p "$work"
+T0=$SECONDS
+step() { printf '[systemd %4d s] %s\n' "$((SECONDS - T0))" "$*" >&2; }
+fail() { printf '[systemd %4d s] FAIL: %s\n' "$((SECONDS - T0))" "$*" >&2; exit 1; }
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  docker rm -f "$name" > /dev/null 2>&1 || true
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+
+docker image inspect voxbus:ctest > /dev/null 2>&1 || fail "voxbus:ctest is missing (deploy/container-test.sh builds it)"
+cat > "$work/Dockerfile" << 'DOCKERFILE'
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends systemd systemd-sysv dbus libasound2 libspeexdsp1 libwebrtc-audio-processing1 fonts-dejavu-core mosquitto-clients procps \
+ && rm -rf /var/lib/apt/lists/* \
+ && find /etc/systemd/system /lib/systemd/system -path '*.wants/*' \( -name '*getty*' -o -name '*udev*' -o -name 'systemd-logind*' \) -delete
+COPY --from=voxbus:ctest /usr/local/bin/node /usr/local/bin/node
+STOPSIGNAL SIGRTMIN+3
+CMD ["/sbin/init"]
+DOCKERFILE
+DOCKER_BUILDKIT=0 docker build -q -t "$image" "$work" > "$work/build.log" 2>&1 || { tail -20 "$work/build.log" >&2; fail "the systemd image did not build"; }
+step "image with systemd built"
+
+# systemd as PID 1 needs its cgroup hierarchy and a tmpfs /run; the checkout comes in read-only.
+docker run -d --name "$name" --cap-add SYS_ADMIN --security-opt seccomp=unconfined --security-opt apparmor=unconfined --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /run --tmpfs /run/lock \
+  -v "$PWD:/src:ro" "$image" > /dev/null
+in_box() { docker exec "$name" "$@"; }
+for _ in $(seq 60); do
+  state=$(in_box systemctl is-system-running 2> /dev/null || true)
+  case "$state" in running | degraded) break ;; esac
+  sleep 1
+done
+[ "$state" = running ] || [ "$state" = degraded ] || fail "systemd did not come up (state: ${state:-none})"
+step "systemd running in the container ($state)"
+
+in_box bash /src/deploy/systemd/install.sh > "$work/install.log" 2>&1 || { cat "$work/install.log" >&2; fail "install.sh failed"; }
+step "$(tail -1 "$work/install.log" | sed 's/^\[systemd\] //')"
+password=$(in_box sed -n 's/^VOXBUS_BUS__PASSWORD=//p' /etc/voxbus/voxbus.env)
+services=$(in_box ls /opt/voxbus/services | sort | tr '\n' ' ')
+count=$(wc -w <<< "$services")
+status_of() { in_box mosquitto_sub -h 127.0.0.1 -u voxbus -P "$password" -t "voxbus/$1/status" -C 1 -W 3 2> /dev/null || echo '{}'; }
+online_count() { in_box mosquitto_sub -h 127.0.0.1 -u voxbus -P "$password" -t 'voxbus/+/status' -v -W 2 2> /dev/null | grep -c '"status":"online"' || true; }
+wait_all_online() {
+  for _ in $(seq "$1"); do [ "$(online_count)" -ge "$count" ] && return 0; sleep 1; done
+  in_box systemctl --no-pager status 'voxbus*' >&2 || true
+  fail "fewer than $count services online after $1 s"
+}
+wait_all_online 90
+step "$count services online: $services"
+
+# A killed service is restarted by systemd (Restart=always) and says online again.
+before=$(status_of dsp)
+pid=$(in_box systemctl show -p MainPID --value voxbus@dsp.service)
+in_box kill -9 "$pid"
+for _ in $(seq 30); do
+  now=$(status_of dsp)
+  [[ "$now" == *'"status":"online"'* ]] && [ "$now" != "$before" ] && break
+  sleep 1
+done
+[[ "$now" == *'"status":"online"'* ]] && [ "$now" != "$before" ] || fail "dsp was not restarted after kill -9 (status: $now)"
+restarts=$(in_box systemctl show -p NRestarts --value voxbus@dsp.service)
+step "dsp killed (pid $pid): restarted by systemd (NRestarts=$restarts), online again"
+
+# systemctl stop leaves nothing running.
+in_box systemctl stop 'voxbus@*' voxbus-broker.service
+left=$(in_box pgrep -a -u voxbus || true)
+[ -z "$left" ] || fail "systemctl stop left: $left"
+step "systemctl stop: no voxbus process left"
+echo "systemd: PASS: $count/$count online under systemd; kill -9 → restarted (NRestarts=$restarts); stop left nothing"
