@@ -40,7 +40,7 @@ describe('FrameAssembler', () => {
     expect(assembler.push(period(0, 960, 200_000)).map((f) => [f.sequence, f.captureTimeUs])).toEqual([[45, 200_000]]);
   });
 
-  it('settles a new timeline within a few periods when the first period after a reset came late', () => {
+  it('settles a new timeline within a few periods on the earliest stamps, however late the first period and the load make the rest', () => {
     const assembler = new FrameAssembler(STEREO_48K, 480);
     // Periods of 10 ms whose stamps are 0-20 ms late (a loaded machine); the first one 20 ms.
     let seed = 7;
@@ -48,11 +48,24 @@ describe('FrameAssembler', () => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
       return n === 0 ? 20_000 : (seed / 0x7fffffff) * 20_000;
     };
-    const stamps = Array.from({ length: 200 }, (_, n) => assembler.push(period(0, 480, 1_000_000 + n * 10_000 + lateUs(n)))[0]?.captureTimeUs as number);
-    // The samples are on time; a timeline that follows the stamps' mean is 10 ms late.
-    const errorsMs = stamps.map((stamp, n) => (stamp - (1_000_000 + n * 10_000 + 10_000)) / 1000);
+    const stamps = Array.from({ length: 300 }, (_, n) => assembler.push(period(0, 480, 1_000_000 + n * 10_000 + lateUs(n)))[0]?.captureTimeUs as number);
+    // The samples are on time: a stamp is only ever late.
+    const errorsMs = stamps.map((stamp, n) => (stamp - (1_000_000 + n * 10_000)) / 1000);
     const worstAfterSettlingMs = Math.max(...errorsMs.slice(10).map(Math.abs));
     expect(worstAfterSettlingMs, `error of each frame's time, ms: ${errorsMs.slice(0, 20).map((e) => e.toFixed(1)).join(' ')}`).toBeLessThan(4);
+    // And steady: no frame's time moves more than 1 ms against the sample count after that.
+    const steps = errorsMs.slice(11).map((e, i) => Math.abs(e - (errorsMs[i + 10] as number)));
+    expect(Math.max(...steps)).toBeLessThan(1);
+  });
+
+  it('a clock drifting from the monotonic one (300 ppm either way) is followed', () => {
+    for (const ppm of [300, -300]) {
+      const assembler = new FrameAssembler(STEREO_48K, 480);
+      // The device's 480 samples take 10 ms x (1 + ppm); stamps 0-3 ms late.
+      const truthUs = (n: number) => 1_000_000 + n * 10_000 * (1 + ppm / 1e6);
+      const errorsUs = Array.from({ length: 3000 }, (_, n) => (assembler.push(period(0, 480, truthUs(n) + ((n * 7919) % 3000)))[0]?.captureTimeUs as number) - truthUs(n));
+      expect(Math.max(...errorsUs.slice(100).map(Math.abs)), `${ppm} ppm`).toBeLessThan(1500);
+    }
   });
 
   describe('its timeline, which the echo canceller places its reference by', () => {

@@ -166,7 +166,7 @@ export class EchoPath {
     processor.cancel(samples, 0);
     this.coherence.push(this.aligned, samples);
     const verdict = referenceMissing ? this.gate.judgeWithoutReference(this.options.chunkMs) : this.gate.judge({ referencePower, micPower, residualPower: power(samples), chunkMs: this.options.chunkMs }, () => this.coherence.correlation(this.estimated ? COHERENCE_LAG_MS : COHERENCE_UNKNOWN_DELAY_LAG_MS));
-    // A voice over the speaker: the estimator's window holds it for a while (see voiceInWindow).
+    // A voice over the speaker: the estimator's window holds it for a while (see trusted).
     if (verdict.echo && verdict.nearEnd) this.lastDoubleTalkUs = chunk.timeUs;
     this.gate.apply(verdict, samples);
     const opening = this.gate.takeOpening();
