@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Makes a container engine answer on this machine, installing it from the distribution when it
 # is missing: Debian's docker.io, and the Compose v2 plugin (bookworm packages only Compose 1.29,
-# so the plugin comes from the next release's docker-compose package, through a private apt
-# list that leaves the machine's sources alone). Without systemd nothing starts dockerd: then it
-# is started here, and its pid written to $1 so the caller stops what it started.
+# so the plugin comes from the next release's docker-compose package: cli-plugin.sh). Without
+# systemd nothing starts dockerd: then it is started here, and its pid written to $1 so the
+# caller stops what it started.
 #   deploy/containers/engine.sh <pidfile>     exits 0 when `docker info` and `docker compose` answer
 set -euo pipefail
 pidfile=${1:?usage: engine.sh <pidfile>}
@@ -21,15 +21,7 @@ if ! docker compose version > /dev/null 2>&1; then
   if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose-plugin > /dev/null 2>&1 \
     || ! docker compose version > /dev/null 2>&1; then
     say "installing the Compose v2 plugin (from Debian trixie's docker-compose)"
-    work=$(mktemp -d)
-    trap 'rm -rf "$work"' EXIT
-    mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/parts"
-    printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' > "$work/parts/trixie.sources"
-    apt_private=(-o APT::Sandbox::User=root -o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$work/parts" -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache" -o Dir::State::status=/dev/null)
-    apt-get "${apt_private[@]}" -qq update
-    (cd "$work" && apt-get "${apt_private[@]}" -qq download docker-compose)
-    dpkg-deb -x "$work"/docker-compose_*.deb "$work/x"
-    as_root install -D -m755 "$work/x/usr/libexec/docker/cli-plugins/docker-compose" /usr/libexec/docker/cli-plugins/docker-compose
+    "$(dirname "$0")/cli-plugin.sh" docker-compose docker-compose
   fi
 fi
 

@@ -9,6 +9,11 @@ const TurnDetection = Type.Object(
     silenceDurationMs: Type.Integer({ minimum: 0 }),
     createResponse: Type.Boolean(),
     interruptResponse: Type.Boolean(),
+    eagerness: Type.Optional(
+      StringEnum(['auto', 'low', 'medium', 'high'], {
+        description: 'semantic_vad only, which takes none of threshold, prefixPaddingMs and silenceDurationMs (they are not sent with it)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

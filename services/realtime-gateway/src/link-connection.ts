@@ -26,6 +26,8 @@ export interface LinkConnectionOptions {
 
 /** Close codes after which retrying cannot help (bad key; the beta shape that OpenAI shut down). */
 const FATAL_CLOSE_CODES = new Set([3000, 4000]);
+/** How long a closing socket may take to answer our close frame before it is cut. */
+const CLOSE_HANDSHAKE_MS = 1000;
 /** Handshake statuses after which retrying cannot help: credentials or the address are wrong. */
 const FATAL_HTTP_STATUS = new Set([400, 401, 403, 404]);
 
@@ -72,7 +74,7 @@ export class LinkConnection {
     this.o.log.info({ reason }, 'reconnecting on request');
     this.attempt = 0;
     this.retryTimer?.cancel();
-    this.drop();
+    this.drop(reason);
     this.connect();
   }
 
@@ -95,15 +97,8 @@ export class LinkConnection {
   private async close(reason: string): Promise<void> {
     this.retryTimer?.cancel();
     this.retryTimer = undefined;
-    const socket = this.socket;
-    this.drop();
-    if (socket && socket.readyState === WebSocket.OPEN) {
-      await new Promise<void>((resolve) => {
-        socket.once('close', () => resolve());
-        socket.close(1000, reason.slice(0, 100));
-        setTimeout(resolve, 1000).unref();
-      });
-    }
+    const socket = this.drop(reason);
+    if (socket && socket.readyState !== WebSocket.CLOSED) await new Promise((resolve) => socket.once('close', resolve));
   }
 
   private connect(): void {
@@ -211,14 +206,29 @@ export class LinkConnection {
     for (const timer of this.timers.splice(0)) timer.cancel();
   }
 
-  private drop(): void {
+  /**
+   * Lets go of the current socket. With a reason, an open socket gets a normal close frame (1000)
+   * and a second to answer before it is cut, so the service sees a clean end rather than 1006;
+   * without one (a dead or refused link) it is cut at once. Returns the socket let go of.
+   */
+  private drop(reason?: string): WebSocket | undefined {
     this.clearUpkeep();
     this.open = false;
     const socket = this.socket;
     this.socket = undefined;
-    socket?.removeAllListeners('close');
-    socket?.on('error', () => {});
-    socket?.terminate();
+    if (!socket) return undefined;
+    socket.removeAllListeners('close');
+    socket.on('error', () => {});
+    if (reason !== undefined && socket.readyState === WebSocket.OPEN) {
+      const cut = setTimeout(() => socket.terminate(), CLOSE_HANDSHAKE_MS);
+      cut.unref();
+      socket.once('close', () => clearTimeout(cut));
+      // A close reason is at most 123 bytes.
+      socket.close(1000, Buffer.from(reason).subarray(0, 123).toString());
+    } else {
+      socket.terminate();
+    }
+    return socket;
   }
 
   /** Retrying cannot help: say why, and wait for a `reconnect` command. */

@@ -91,6 +91,7 @@ export class RealtimeLink {
       unparsable: m.counter('events.unparsable'),
       inputDropped: m.counter('input.framesDroppedOffline'),
       toolTimeouts: m.counter('tools.timedOut'),
+      toolAnswersDropped: m.counter('tools.answersDropped'),
       turns: m.counter('turns.answered'),
     };
     m.gauge('turn.lastSpeechStoppedToFirstAudioMs', () => this.lastTurnLatencyMs);
@@ -100,12 +101,20 @@ export class RealtimeLink {
     return this.sessionId;
   }
 
-  /** A new socket is open: forget per-connection state (the new session knows none of it). */
+  /**
+   * A new socket is open: forget per-connection state. The new session knows none of the old
+   * one's items or calls: an answer to an old call_id, or a truncate of an old item, would be
+   * refused by the service ("No tool call found…", "Item … not found") and a reply would be made
+   * without the tool's output.
+   */
   connectionOpened(): void {
     this.sessionId = null;
     this.inputBatch = [];
     this.inputBatchBytes = 0;
     this.activeResponseId = undefined;
+    this.items.clear();
+    this.firstAudioSent.clear();
+    for (const callId of [...this.tools.keys()]) this.dropTool(callId);
   }
 
   /** One text frame from the service. */
@@ -200,7 +209,11 @@ export class RealtimeLink {
   /** The answer to a tool call, from the bus. */
   toolAnswer(callId: string, output: string): void {
     const pending = this.tools.get(callId);
-    if (!pending || pending.output !== undefined) return;
+    if (!pending || pending.output !== undefined) {
+      this.counters.toolAnswersDropped.inc();
+      this.o.log.info({ callId }, 'tool answer dropped: no such call in this session (answered twice, or its session ended)');
+      return;
+    }
     pending.timer.cancel();
     pending.output = output;
     this.deliverToolOutputs();

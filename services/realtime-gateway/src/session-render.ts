@@ -35,16 +35,7 @@ function turnDetectionFor(config: GatewayConfig, turns: TurnMode | undefined): G
  */
 export function renderSessionUpdate(config: GatewayConfig, dialect: RealtimeDialect, provider: Provider, patch: Json = {}, turns?: TurnMode): Json {
   const td = turnDetectionFor(config, turns);
-  const turnDetection = td
-    ? {
-        type: td.type,
-        threshold: td.threshold,
-        prefix_padding_ms: td.prefixPaddingMs,
-        silence_duration_ms: td.silenceDurationMs,
-        create_response: td.createResponse,
-        interrupt_response: td.interruptResponse,
-      }
-    : null;
+  const turnDetection = td ? renderTurnDetection(td) : null;
   const transcription = config.transcriptionModel ? { model: config.transcriptionModel } : null;
   const voiceLive = provider === 'voice-live';
   if (!voiceLive && (config.echoCancellation || config.noiseReduction === 'azure_deep_noise_suppression' || config.voiceType !== 'openai' || td?.type.startsWith('azure_'))) {
@@ -82,6 +73,17 @@ export function renderSessionUpdate(config: GatewayConfig, dialect: RealtimeDial
   if (noiseReduction) session.input_audio_noise_reduction = noiseReduction;
   if (voiceLive && config.echoCancellation) session.input_audio_echo_cancellation = { type: 'server_echo_cancellation' };
   return deepMerge(session, patch);
+}
+
+/**
+ * OpenAI's semantic_vad decides by meaning, not by level and pauses: it takes `eagerness`, and the
+ * service rejects threshold, prefix_padding_ms and silence_duration_ms as unknown parameters.
+ * server_vad and Voice Live's azure_* detections take those three, and no eagerness.
+ */
+function renderTurnDetection(td: NonNullable<GatewayConfig['turnDetection']>): Json {
+  const decides = { create_response: td.createResponse, interrupt_response: td.interruptResponse };
+  if (td.type === 'semantic_vad') return { type: td.type, ...(td.eagerness ? { eagerness: td.eagerness } : {}), ...decides };
+  return { type: td.type, threshold: td.threshold, prefix_padding_ms: td.prefixPaddingMs, silence_duration_ms: td.silenceDurationMs, ...decides };
 }
 
 function deepMerge(base: Json, patch: Json): Json {

@@ -134,3 +134,37 @@ describe('LinkConnection upkeep', () => {
   });
 });
 
+
+describe('LinkConnection closing', () => {
+  it('ends every socket with a close frame (1000) on disconnect, reconnect and stop, as the service should see', async () => {
+    const { WebSocketServer } = await import('ws');
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    onCleanup(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    await new Promise((resolve) => server.once('listening', resolve));
+    const closes: number[] = [];
+    let connections = 0;
+    server.on('connection', (socket) => {
+      connections++;
+      socket.on('close', (code) => closes.push(code));
+    });
+    const port = (server.address() as { port: number }).port;
+    const endpoint = resolveEndpoint({ ...GATEWAY_DEFAULTS, provider: 'azure', endpoint: `ws://127.0.0.1:${port}`, apiKey: 'key' });
+    const states: LinkState[] = [];
+    const link = new LinkConnection({
+      endpoint, clock: systemClock, log, metrics: new MetricsRegistry(), keepaliveMs: 5000, reconnectInitialMs: 50, reconnectMaxMs: 200,
+      sessionRotateMs: 3_600_000, maxMessageBytes: 1024 * 1024, onOpen: () => {}, onMessage: () => {}, onState: (state) => states.push(state),
+    });
+    onCleanup(() => link.stop());
+    link.start();
+    await waitFor('the first connection', () => link.connected && connections === 1);
+    link.reconnect('reconnect command');
+    await waitFor('the second connection, the first closed', () => link.connected && connections === 2 && closes.length === 1);
+    await link.disconnect('disconnect command');
+    await waitFor('the second closed', () => closes.length === 2);
+    link.reconnect('reconnect command');
+    await waitFor('the third connection', () => link.connected && connections === 3);
+    await link.stop();
+    await waitFor('the third closed', () => closes.length === 3);
+    expect(closes, `close codes the service saw (1006: the socket was cut without a close frame); states ${states.join(' → ')}`).toEqual([1000, 1000, 1000]);
+  });
+});

@@ -22,7 +22,7 @@ export class LinkHarness {
   readonly peer = new MemoryBus(this.broker);
   readonly metrics = new MetricsRegistry();
   readonly link: RealtimeLink;
-  readonly sim: SimSession;
+  sim: SimSession;
   readonly simEvents: Record<string, unknown>[] = [];
   readonly sentByGateway: Record<string, unknown>[] = [];
   connected = true;
@@ -30,10 +30,11 @@ export class LinkHarness {
   patch: Record<string, unknown> = {};
   /** What the turn-detection command set (the gateway keeps it as main.ts does). */
   turns: TurnMode | undefined;
+  private readonly log = pino({ level: 'silent' });
 
-  constructor(endpoint: Endpoint, overrides: Partial<GatewayConfig> = {}) {
+  constructor(private readonly endpoint: Endpoint, overrides: Partial<GatewayConfig> = {}) {
     const config: GatewayConfig = { ...GATEWAY_DEFAULTS, ...overrides };
-    const log = pino({ level: 'silent' });
+    const log = this.log;
     const dialect: RealtimeDialect = endpoint.dialect;
     this.link = new RealtimeLink({
       dialect,
@@ -52,24 +53,7 @@ export class LinkHarness {
       frameMs: 20,
       toolTimeoutMs: config.toolTimeoutMs,
     });
-    this.sim = new SimSession({
-      endpoint,
-      clock: this.clock,
-      ids: sequentialIds(),
-      voice: syntheticVoice,
-      log,
-      realtimeFactor: 4,
-      deltaMs: 100,
-      replyText: ({ toolOutput, userText, spokenMs }) =>
-        toolOutput !== undefined ? `The tool answered: ${toolOutput}` : userText ? `You wrote ${userText}.` : `You spoke for ${(spokenMs / 1000).toFixed(1)} seconds.`,
-      toolTrigger: defaultToolTrigger(''),
-      sessionMaxMs: 3_600_000,
-      send: (event) => {
-        this.simEvents.push(event);
-        this.link.receive(JSON.stringify(event));
-      },
-      close: () => {},
-    });
+    this.sim = this.newSim(endpoint);
     wireGatewayBus(this.bus, {
       link: this.link,
       connected: () => this.connected,
@@ -79,6 +63,37 @@ export class LinkHarness {
     });
     this.link.connectionOpened();
     this.sim.open();
+  }
+
+  /** The link drops and comes back: a new socket, a new session that knows nothing of the old one. */
+  reconnect(): void {
+    this.link.connectionOpened();
+    this.sim = this.newSim(this.endpoint);
+    this.sim.open();
+  }
+
+  private newSim(endpoint: Endpoint): SimSession {
+    const sim: SimSession = new SimSession({
+      endpoint,
+      clock: this.clock,
+      ids: sequentialIds(),
+      voice: syntheticVoice,
+      log: this.log,
+      realtimeFactor: 4,
+      deltaMs: 100,
+      replyText: ({ toolOutput, userText, spokenMs }) =>
+        toolOutput !== undefined ? `The tool answered: ${toolOutput}` : userText ? `You wrote ${userText}.` : `You spoke for ${(spokenMs / 1000).toFixed(1)} seconds.`,
+      toolTrigger: defaultToolTrigger(''),
+      sessionMaxMs: 3_600_000,
+      send: (event) => {
+        // What a dropped socket's session still says reaches nobody.
+        if (this.sim !== sim) return;
+        this.simEvents.push(event);
+        this.link.receive(JSON.stringify(event));
+      },
+      close: () => {},
+    });
+    return sim;
   }
 
   /** Model-ready microphone frames of 20 ms, as the dsp publishes them. */

@@ -106,6 +106,32 @@ describe.each([
     expect(h.simEvents.filter((event) => event.type === 'error')).toEqual([]);
   });
 
+  it('forgets tool calls and item audio of a session that is gone: nothing of it is sent to the new one', async () => {
+    const tools = [{ name: 'slow_tool', description: 'x', parameters: { type: 'object', properties: {} } }];
+    const h = new LinkHarness(endpoint, { tools, toolTimeoutMs: 60_000 });
+    h.peer.publish('gateway.cmd.say', {}, { text: 'please slow_tool' });
+    await h.advance(4000);
+    const request = h.published('voxbus/tools/req/slow_tool')[0] as { requestId: string };
+    expect(request, 'the tool call reached the bus').toBeDefined();
+    h.peer.publish('gateway.cmd.say', {}, { text: 'tell me a long story please now' });
+    await h.advance(60);
+    const oldItem = String(h.simEvents.findLast((e) => String(e.type).endsWith('audio.delta'))?.item_id);
+
+    h.reconnect();
+    const sentBefore = h.sentByGateway.length;
+    // The answer and the truncate come late, for the old session.
+    h.peer.publish('tools.res', { name: 'slow_tool' }, { requestId: request.requestId, ok: true, data: { output: '{"late":true}' } });
+    h.peer.publish('gateway.cmd.truncate', {}, { itemId: oldItem, audioEndMs: 100 });
+    await h.advance(2000);
+    const sentAfter = h.sentByGateway.slice(sentBefore).map((event) => event.type);
+    expect(sentAfter, 'client events sent to the new session').toEqual([]);
+    expect(h.simEvents.filter((event) => event.type === 'error'), 'errors from the new session').toEqual([]);
+    // The new session works as a new one.
+    h.peer.publish('gateway.cmd.say', {}, { text: 'hello' });
+    await h.advance(4000);
+    expect(h.published('voxbus/realtime-gateway/event/transcript').filter((t) => t.kind === 'final').at(-1)).toMatchObject({ text: 'You wrote hello.' });
+  });
+
   it('answers a tool call nobody answers with an error result, and the turn goes on', async () => {
     const tools = [{ name: 'nobody_home', description: 'x', parameters: { type: 'object', properties: {} } }];
     const h = new LinkHarness(endpoint, { tools, toolTimeoutMs: 500 });

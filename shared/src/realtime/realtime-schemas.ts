@@ -1,64 +1,19 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import * as beta from '../../generated/realtime-beta.js';
+import * as ga from '../../generated/realtime-ga.js';
+import type { GeneratedValidator } from '../../generated/realtime-ga.js';
 
 /**
  * The official event schemas of the realtime API (from OpenAI's OpenAPI specification, MIT,
  * converted to JSON Schema 2020-12), kept in `shared/schemas/`: GA (OpenAI, Azure v1) and beta
  * (Azure preview endpoints, Azure Voice Live, which add fields these schemas allow as extras).
+ * Their validators are compiled at build time (shared/scripts/compile-realtime-validators.mjs):
+ * compiling session.update's alone at run time cost 0.3 s of CPU here, between the service's
+ * session.created and the gateway's first session.update.
  */
 export type RealtimeDialect = 'ga' | 'beta';
 export type EventSide = 'client' | 'server';
 
-// Found through the package, not this module's place: a service's bundle holds this code elsewhere.
-const SCHEMA_DIR = join(dirname(createRequire(import.meta.url).resolve('@voxbus/shared/package.json')), 'schemas');
-
-interface SchemaFile {
-  $defs: Record<string, { properties?: { type?: { enum?: string[]; const?: string } } }>;
-}
-
-interface DialectValidators {
-  /** Each event type's definition in the schema file, by type. */
-  readonly definitions: Map<string, string>;
-  /** Validators compiled so far, by type: each on its first use (compiling all of them took a second of a service's start). */
-  readonly byType: Map<string, ValidateFunction>;
-  readonly ajv: Ajv2020;
-  readonly id: string;
-}
-
-const cache = new Map<string, DialectValidators>();
-
-function validators(dialect: RealtimeDialect, side: EventSide): DialectValidators {
-  const key = `${dialect}:${side}`;
-  const cached = cache.get(key);
-  if (cached) return cached;
-  const file = JSON.parse(readFileSync(join(SCHEMA_DIR, `openai-realtime-${dialect}.schema.json`), 'utf8')) as SchemaFile;
-  // The upstream schemas use keywords and formats Ajv's strict mode rejects.
-  const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
-  const id = `voxbus:realtime-${dialect}`;
-  ajv.addSchema(file, id);
-  const prefix = side === 'server' ? 'RealtimeServerEvent' : 'RealtimeClientEvent';
-  const definitions = new Map<string, string>();
-  for (const [name, definition] of Object.entries(file.$defs)) {
-    if (!name.startsWith(prefix)) continue;
-    const type = definition.properties?.type?.const ?? definition.properties?.type?.enum?.[0];
-    if (type) definitions.set(type, name);
-  }
-  const built = { definitions, byType: new Map<string, ValidateFunction>(), ajv, id };
-  cache.set(key, built);
-  return built;
-}
-
-/** The validator of one event type, compiled on first use; undefined for a type the schema does not define. */
-function validatorOf(validators: DialectValidators, type: string): ValidateFunction | undefined {
-  const compiled = validators.byType.get(type);
-  if (compiled) return compiled;
-  const name = validators.definitions.get(type);
-  const validate = name === undefined ? undefined : validators.ajv.getSchema(`${validators.id}#/$defs/${name}`);
-  if (validate) validators.byType.set(type, validate);
-  return validate;
-}
+const VALIDATORS: Readonly<Record<RealtimeDialect, Readonly<Record<EventSide, Readonly<Record<string, GeneratedValidator>>>>>> = { ga, beta };
 
 /**
  * The beta schema (OpenAI's April 2025 specification) lags the real beta traffic on six points,
@@ -108,7 +63,7 @@ function betaSchemaForm(event: Record<string, unknown>): Record<string, unknown>
 
 /** Event types the official schema defines for this dialect and side. */
 export function realtimeEventTypes(dialect: RealtimeDialect, side: EventSide): string[] {
-  return [...validators(dialect, side).definitions.keys()];
+  return Object.keys(VALIDATORS[dialect][side]);
 }
 
 /**
@@ -118,9 +73,10 @@ export function realtimeEventTypes(dialect: RealtimeDialect, side: EventSide): s
 export function realtimeEventErrors(dialect: RealtimeDialect, side: EventSide, event: unknown): string | undefined {
   const type = (event as { type?: unknown } | null)?.type;
   if (typeof type !== 'string') return 'event has no string "type"';
-  const dialectValidators = validators(dialect, side);
-  const validate = validatorOf(dialectValidators, type);
+  const validators = VALIDATORS[dialect][side];
+  const validate = Object.hasOwn(validators, type) ? validators[type] : undefined;
   if (!validate) return `"${type}" is not a ${dialect} ${side} event`;
   if (validate(dialect === 'beta' ? betaSchemaForm(event as Record<string, unknown>) : event)) return undefined;
-  return `${type}: ${dialectValidators.ajv.errorsText(validate.errors, { dataVar: 'event', separator: '; ' })}`;
+  // As Ajv's errorsText words it: where (event/session/…), then what.
+  return `${type}: ${(validate.errors ?? []).map((error) => `event${error.instancePath} ${error.message ?? 'is invalid'}`).join('; ')}`;
 }
