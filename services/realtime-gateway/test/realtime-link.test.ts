@@ -100,7 +100,7 @@ describe.each([
     });
     h.peer.publish('gateway.cmd.say', {}, { text: 'please get_time' });
     await h.advance(4000);
-    expect(h.published('voxbus/tools/req/get_time')).toEqual([expect.objectContaining({ name: 'get_time', arguments: '{"text":"please get_time"}' })]);
+    expect(h.published('voxbus/tools/req/get_time')).toEqual([expect.objectContaining({ name: 'get_time', arguments: '{}' })]);
     const finals = h.published('voxbus/realtime-gateway/event/transcript').filter((t) => t.kind === 'final');
     expect(finals.at(-1)).toMatchObject({ role: 'assistant', text: 'The tool answered: {"time":"12:00"}' });
     expect(h.simEvents.filter((event) => event.type === 'error')).toEqual([]);

@@ -84,6 +84,16 @@ export class EnergyVad {
     return this.speaking;
   }
 
+  /**
+   * Audio appended while turn detection is off: not listened to, but counted, since offsets
+   * (`audio_start_ms`, `audio_end_ms`) count all input audio of the session.
+   */
+  skip(samples: number): void {
+    this.clockMs += (this.pending.length + samples) / SAMPLES_PER_MS;
+    this.pending = new Int16Array(0);
+    this.resetSpeech();
+  }
+
   /** Forgets a speech run in progress (buffer cleared or committed by hand); the clock goes on. */
   resetSpeech(): void {
     this.speaking = false;

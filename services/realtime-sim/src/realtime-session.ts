@@ -22,6 +22,8 @@ export interface TurnFacts {
 export interface FunctionTool {
   readonly type: 'function';
   readonly name: string;
+  /** JSON Schema of the arguments, as the session declared it. */
+  readonly parameters?: unknown;
 }
 
 /**
@@ -39,15 +41,48 @@ export type ToolTrigger = (turn: TurnFacts, tools: readonly FunctionTool[], tool
 export function defaultToolTrigger(spokenTurnTool: string): ToolTrigger {
   return (turn, tools, toolChoice) => {
     if (turn.toolOutput !== undefined || tools.length === 0 || toolChoice === 'none') return undefined;
-    const args = JSON.stringify(turn.userText !== undefined ? { text: turn.userText } : { spokenMs: turn.spokenMs });
+    const call = (tool: FunctionTool | undefined) => (tool ? { name: tool.name, arguments: JSON.stringify(toolArguments(tool, turn)) } : undefined);
     const named = (toolChoice as { name?: string } | null)?.name;
-    if (named) return tools.some((tool) => tool.name === named) ? { name: named, arguments: args } : undefined;
-    if (toolChoice === 'required') return { name: (tools[0] as FunctionTool).name, arguments: args };
+    if (named) return call(tools.find((tool) => tool.name === named));
+    if (toolChoice === 'required') return call(tools[0]);
     const mentioned = turn.userText ? tools.find((tool) => turn.userText?.includes(tool.name)) : undefined;
-    if (mentioned) return { name: mentioned.name, arguments: args };
-    if (turn.userText === undefined && tools.some((tool) => tool.name === spokenTurnTool)) return { name: spokenTurnTool, arguments: args };
+    if (mentioned) return call(mentioned);
+    if (turn.userText === undefined) return call(tools.find((tool) => tool.name === spokenTurnTool));
     return undefined;
   };
+}
+
+type JsonSchema = { type?: unknown; enum?: unknown[]; properties?: Record<string, JsonSchema>; required?: unknown[] };
+
+/**
+ * Arguments that fit the tool's declared parameters, as a model's would: every required
+ * property, of its type (an enum's first value; strings carry what the user said, numbers the
+ * spoken milliseconds), and nothing the schema does not declare.
+ */
+function toolArguments(tool: FunctionTool, turn: TurnFacts): Record<string, unknown> {
+  const schema = (tool.parameters ?? {}) as JsonSchema;
+  const properties = schema.properties ?? {};
+  const required = Array.isArray(schema.required) ? schema.required.filter((name): name is string => typeof name === 'string') : [];
+  const said = turn.userText ?? `${turn.spokenMs} ms of speech`;
+  const valueOf = (property: JsonSchema | undefined): unknown => {
+    if (Array.isArray(property?.enum) && property.enum.length > 0) return property.enum[0];
+    switch (Array.isArray(property?.type) ? property.type[0] : property?.type) {
+      case 'number':
+      case 'integer':
+        return turn.spokenMs;
+      case 'boolean':
+        return true;
+      case 'array':
+        return [];
+      case 'object':
+        return {};
+      case 'null':
+        return null;
+      default:
+        return said;
+    }
+  };
+  return Object.fromEntries(required.map((name) => [name, valueOf(properties[name])]));
 }
 
 /**
@@ -238,7 +273,10 @@ export class SimSession {
     this.buffered.push(samples);
     this.bufferedSamples += samples.length;
     const turnDetection = this.session.turnDetection;
-    if (!turnDetection) return;
+    if (!turnDetection) {
+      this.vad.skip(samples.length);
+      return;
+    }
     for (const vadEvent of this.vad.push(samples, turnDetection)) this.onVad(vadEvent);
   }
 

@@ -40,6 +40,8 @@ type Status = 'completed' | 'cancelled' | 'failed';
 export class ResponseRun {
   readonly id: string;
   private item: ConversationItem | undefined;
+  /** The item before this response's item when it was added: `conversation.item.done` repeats what `added` said. */
+  private previousItemId: string | null = null;
   private pcm: Int16Array = new Int16Array(0);
   private sentSamples = 0;
   private readonly words: string[];
@@ -135,6 +137,7 @@ export class ResponseRun {
     if (this.o.audio) item.audio = new Int16Array(0);
     const previous = this.writesToConversation ? this.o.conversation.add(item) : { previousItemId: null };
     const previousItemId = 'previousItemId' in previous ? previous.previousItemId : null;
+    this.previousItemId = previousItemId;
     this.o.emit('response.output_item.added', { response_id: this.id, output_index: 0, item: renderItem(item, this.o.dialect) });
     if (this.writesToConversation) this.o.emit('conversation.item.added', { previous_item_id: previousItemId, item: renderItem(item, this.o.dialect) });
     this.o.emit('response.content_part.added', {
@@ -200,7 +203,7 @@ export class ResponseRun {
       }
       item.status = status === 'completed' ? 'completed' : 'incomplete';
       this.o.emit('response.output_item.done', { response_id: this.id, output_index: 0, item: renderItem(item, this.o.dialect) });
-      if (this.writesToConversation) this.o.emit('conversation.item.done', { previous_item_id: null, item: renderItem(item, this.o.dialect) });
+      if (this.writesToConversation) this.o.emit('conversation.item.done', { previous_item_id: this.previousItemId, item: renderItem(item, this.o.dialect) });
     }
     this.o.emit('rate_limits.updated', { rate_limits: [{ name: 'tokens', limit: 40000, remaining: 39000, reset_seconds: 1.5 }] });
     // Finished before it says so: a client answering `response.done` with `response.create` at

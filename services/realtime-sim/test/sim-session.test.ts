@@ -219,6 +219,31 @@ describe('session.update dialect rules', () => {
     expect(sim.schemaErrors).toEqual([]);
   });
 
+  it("chains the assistant's item in conversation.item.done as conversation.item.added did", async () => {
+    const sim = new SimHarness(GA_OPENAI);
+    sim.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hello there' }] } });
+    const userItem = (sim.last('conversation.item.added')?.item as { id: string }).id;
+    sim.send({ type: 'response.create' });
+    await sim.advance(3000);
+    const added = sim.events.filter((event) => event.type === 'conversation.item.added').at(-1) as { previous_item_id: unknown; item: { id: string; role: string } };
+    const done = sim.events.filter((event) => event.type === 'conversation.item.done').at(-1) as { previous_item_id: unknown; item: { id: string } };
+    expect(added.item.role).toBe('assistant');
+    expect(added.previous_item_id).toBe(userItem);
+    expect(done).toMatchObject({ item: { id: added.item.id }, previous_item_id: userItem });
+  });
+
+  it('counts audio appended while turn detection is off in the VAD offsets, which count all input audio', () => {
+    const sim = new SimHarness(GA_OPENAI);
+    sim.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: null } } } });
+    sim.speak([[1000, 0.3]]); // heard by nobody: turns are manual
+    sim.send({ type: 'input_audio_buffer.clear' });
+    sim.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: { type: 'server_vad', prefix_padding_ms: 300, silence_duration_ms: 200 } } } } });
+    sim.speak([[500, 0], [800, 0.3], [400, 0]]);
+    // Speech begins 1000 + 500 ms into the session's input audio, less 300 ms of prefix padding.
+    expect(sim.last('input_audio_buffer.speech_started')).toMatchObject({ audio_start_ms: 1200 });
+    expect(sim.last('input_audio_buffer.speech_stopped')?.audio_end_ms).toBe(2500);
+  });
+
   it('a typed user message gets a reply about it', async () => {
     const sim = new SimHarness(GA_OPENAI);
     sim.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hello there' }] } });
