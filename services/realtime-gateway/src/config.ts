@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { StringEnum } from '@voxbus/shared';
+import { REALTIME_PROVIDERS, StringEnum } from '@voxbus/shared';
 
 const TurnDetection = Type.Object(
   {
@@ -29,7 +29,7 @@ const Tool = Type.Object(
 
 export const GatewayConfigSchema = Type.Object(
   {
-    provider: StringEnum(['auto', 'openai', 'azure', 'azure-preview', 'voice-live', 'sim'], {
+    provider: StringEnum(['auto', ...REALTIME_PROVIDERS], {
       description: '`auto`: OpenAI when apiKey is set, otherwise the local realtime-sim',
     }),
     /** Base URL of the service: wss://api.openai.com, wss://<resource>.openai.azure.com, … */

@@ -1,7 +1,8 @@
 import { ConfigError, type RealtimeDialect } from '@voxbus/shared';
 import type { GatewayConfig } from './config.js';
+import { PROVIDERS, type Provider } from './providers.js';
 
-export type Provider = 'openai' | 'azure' | 'azure-preview' | 'voice-live' | 'sim';
+export type { Provider } from './providers.js';
 
 export interface ResolvedEndpoint {
   readonly provider: Provider;
@@ -23,58 +24,22 @@ function join(base: string, path: string, query: Record<string, string>): string
   return url.toString();
 }
 
-/**
- * Where and how to connect (docs/realtime notes §1): OpenAI GA with a bearer key; Azure v1 (GA)
- * and the Azure preview (beta) with `api-key`; Voice Live (beta) with `api-key`; the sim as
- * OpenAI GA. Never the deprecated beta header, never a key in the URL.
- */
+/** Where and how to connect, from the provider table; a missing setting is a ConfigError naming it. */
 export function resolveEndpoint(config: GatewayConfig): ResolvedEndpoint {
   const provider: Provider = config.provider === 'auto' ? (config.apiKey ? 'openai' : 'sim') : config.provider;
+  const spec = PROVIDERS[provider];
   const simulated = config.provider === 'auto' && provider === 'sim';
-  if (config.auth === 'entra-id') {
-    if (provider !== 'azure' && provider !== 'azure-preview' && provider !== 'voice-live') {
-      throw new ConfigError(`auth entra-id works with the Azure providers (azure, azure-preview, voice-live), not ${provider}`);
-    }
-    const keyless = resolveEndpoint({ ...config, auth: 'api-key', apiKey: 'entra' });
-    const scope = config.entraScope || (provider === 'voice-live' ? 'https://ai.azure.com/.default' : 'https://cognitiveservices.azure.com/.default');
-    return { ...keyless, headers: {}, entraScope: scope };
+  const entraScope = config.auth === 'entra-id' ? config.entraScope || spec.entraScope : undefined;
+  if (config.auth === 'entra-id' && spec.entraScope === undefined) {
+    const azure = Object.entries(PROVIDERS).filter(([, candidate]) => candidate.entraScope !== undefined).map(([name]) => name);
+    throw new ConfigError(`auth entra-id works with the Azure providers (${azure.join(', ')}), not ${provider}`);
   }
-  const needKey = provider !== 'sim';
-  if (needKey && !config.apiKey) throw new ConfigError(`provider ${provider} needs an API key: set VOXBUS_REALTIME_GATEWAY__API_KEY`);
-  const needBase = provider === 'azure' || provider === 'azure-preview' || provider === 'voice-live';
-  if (needBase && !config.endpoint) throw new ConfigError(`provider ${provider} needs the endpoint base URL: set VOXBUS_REALTIME_GATEWAY__ENDPOINT (wss://<resource>…)`);
-  const needVersion = provider === 'azure-preview' || provider === 'voice-live';
-  if (needVersion && !config.apiVersion) throw new ConfigError(`provider ${provider} needs apiVersion (VOXBUS_REALTIME_GATEWAY__API_VERSION)`);
-  switch (provider) {
-    case 'openai':
-      return {
-        provider, dialect: 'ga', model: config.model, simulated,
-        url: join(config.endpoint || 'wss://api.openai.com', 'v1/realtime', { model: config.model }),
-        headers: { Authorization: `Bearer ${config.apiKey}` },
-      };
-    case 'sim':
-      return {
-        provider, dialect: 'ga', model: config.model, simulated,
-        url: join(config.simUrl, 'v1/realtime', { model: config.model }),
-        headers: { Authorization: `Bearer ${config.simApiKey}` },
-      };
-    case 'azure':
-      return {
-        provider, dialect: 'ga', model: config.model, simulated,
-        url: join(config.endpoint, 'openai/v1/realtime', { model: config.model }),
-        headers: { 'api-key': config.apiKey },
-      };
-    case 'azure-preview':
-      return {
-        provider, dialect: 'beta', model: config.model, simulated,
-        url: join(config.endpoint, 'openai/realtime', { 'api-version': config.apiVersion, deployment: config.model }),
-        headers: { 'api-key': config.apiKey },
-      };
-    case 'voice-live':
-      return {
-        provider, dialect: 'beta', model: config.model, simulated,
-        url: join(config.endpoint, 'voice-live/realtime', { 'api-version': config.apiVersion, model: config.model }),
-        headers: { 'api-key': config.apiKey },
-      };
-  }
+  const key = spec.key(config);
+  if (entraScope === undefined && !key) throw new ConfigError(`provider ${provider} needs an API key: set VOXBUS_REALTIME_GATEWAY__API_KEY`);
+  const base = config.endpoint || spec.defaultBase?.(config) || '';
+  if (!base) throw new ConfigError(`provider ${provider} needs the endpoint base URL: set VOXBUS_REALTIME_GATEWAY__ENDPOINT (wss://<resource>…)`);
+  if (spec.needsApiVersion && !config.apiVersion) throw new ConfigError(`provider ${provider} needs apiVersion (VOXBUS_REALTIME_GATEWAY__API_VERSION)`);
+  const endpoint = { provider, dialect: spec.dialect, model: config.model, simulated, url: join(base, spec.path, spec.query(config)) };
+  if (entraScope !== undefined) return { ...endpoint, headers: {}, entraScope };
+  return { ...endpoint, headers: spec.keyHeader(key) };
 }

@@ -1,9 +1,9 @@
 import WebSocket from 'ws';
-import type { Clock, Logger, MetricsRegistry, TimerHandle } from '@voxbus/shared';
+import type { Clock, LinkState, Logger, MetricsRegistry, TimerHandle } from '@voxbus/shared';
 import type { TokenSource } from './credentials.js';
 import type { ResolvedEndpoint } from './endpoint.js';
 
-export type LinkState = 'connecting' | 'connected' | 'reconnecting' | 'idle' | 'error' | 'stopped';
+export type { LinkState } from '@voxbus/shared';
 
 export interface LinkConnectionOptions {
   readonly endpoint: ResolvedEndpoint;

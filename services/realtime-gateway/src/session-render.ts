@@ -1,6 +1,6 @@
 import { ConfigError, type RealtimeDialect } from '@voxbus/shared';
 import type { GatewayConfig } from './config.js';
-import type { Provider } from './endpoint.js';
+import { PROVIDERS, type Provider } from './providers.js';
 
 type Json = Record<string, unknown>;
 
@@ -37,7 +37,7 @@ export function renderSessionUpdate(config: GatewayConfig, dialect: RealtimeDial
   const td = turnDetectionFor(config, turns);
   const turnDetection = td ? renderTurnDetection(td) : null;
   const transcription = config.transcriptionModel ? { model: config.transcriptionModel } : null;
-  const voiceLive = provider === 'voice-live';
+  const voiceLive = PROVIDERS[provider].voiceLiveFields;
   if (!voiceLive && (config.echoCancellation || config.noiseReduction === 'azure_deep_noise_suppression' || config.voiceType !== 'openai' || td?.type.startsWith('azure_'))) {
     throw new ConfigError('echoCancellation, azure_deep_noise_suppression, Azure voices and azure_* turn detection are Azure Voice Live features (provider voice-live)');
   }

@@ -25,6 +25,12 @@ describe('endpoint resolution', () => {
     expect(resolveEndpoint(config({ apiKey: 'sk-x' }))).toMatchObject({ provider: 'openai', simulated: false });
   });
 
+  it("gives the sim its own key, never the configured one", () => {
+    const endpoint = resolveEndpoint(config({ provider: 'sim', apiKey: 'sk-real', simApiKey: 'voxbus-sim' }));
+    expect(endpoint.headers).toEqual({ Authorization: 'Bearer voxbus-sim' });
+    expect(JSON.stringify(endpoint)).not.toContain('sk-real');
+  });
+
   it('uses Entra ID for the Azure providers only, with the right scope and no key', () => {
     const azure = resolveEndpoint(config({ provider: 'azure', endpoint: 'wss://res.openai.azure.com', auth: 'entra-id' }));
     expect(azure).toMatchObject({ headers: {}, entraScope: 'https://cognitiveservices.azure.com/.default' });

@@ -1,18 +1,20 @@
 import pino from 'pino';
-import { type AudioFrame, MetricsRegistry, type RealtimeDialect } from '@voxbus/shared';
+import { type AudioFrame, MetricsRegistry } from '@voxbus/shared';
 import { FakeClock, MemoryBroker, MemoryBus } from '@voxbus/shared/testing';
 import type { Endpoint } from '../../realtime-sim/src/endpoint.js';
 import { sequentialIds } from '../../realtime-sim/src/ids.js';
 import { defaultToolTrigger, SimSession } from '../../realtime-sim/src/realtime-session.js';
 import { syntheticVoice } from '../../realtime-sim/src/voice.js';
 import { GATEWAY_DEFAULTS, type GatewayConfig } from '../src/config.js';
+import type { ResolvedEndpoint } from '../src/endpoint.js';
 import { wireGatewayBus } from '../src/gateway-bus.js';
-import { RealtimeLink } from '../src/realtime-link.js';
-import { renderSessionUpdate, type TurnMode } from '../src/session-render.js';
+import { type LinkTransport, RealtimeGateway, type TransportEvents } from '../src/realtime-gateway.js';
+import type { RealtimeLink } from '../src/realtime-link.js';
 
 /**
- * The gateway's link wired to the real simulator logic in-process (no sockets), on a fake clock
- * and a MemoryBus, so a whole conversation runs deterministically.
+ * The gateway (RealtimeGateway: link, session settings, state) over an in-memory transport to
+ * the real simulator logic (no sockets), on a fake clock and a MemoryBus, so a whole
+ * conversation runs deterministically.
  */
 export class LinkHarness {
   readonly clock = new FakeClock(1_795_000_000_000);
@@ -21,54 +23,57 @@ export class LinkHarness {
   /** Another service on the bus (a tool implementation, a monitor). */
   readonly peer = new MemoryBus(this.broker);
   readonly metrics = new MetricsRegistry();
-  readonly link: RealtimeLink;
+  readonly gateway: RealtimeGateway;
   sim: SimSession;
   readonly simEvents: Record<string, unknown>[] = [];
   readonly sentByGateway: Record<string, unknown>[] = [];
   connected = true;
   private sequence = 0;
-  patch: Record<string, unknown> = {};
-  /** What the turn-detection command set (the gateway keeps it as main.ts does). */
-  turns: TurnMode | undefined;
   private readonly log = pino({ level: 'silent' });
+  private events: TransportEvents | undefined;
 
   constructor(private readonly endpoint: Endpoint, overrides: Partial<GatewayConfig> = {}) {
     const config: GatewayConfig = { ...GATEWAY_DEFAULTS, ...overrides };
-    const log = this.log;
-    const dialect: RealtimeDialect = endpoint.dialect;
-    this.link = new RealtimeLink({
-      dialect,
-      bus: this.bus,
-      clock: this.clock,
-      log,
-      metrics: this.metrics,
-      sessionUpdate: () => renderSessionUpdate(config, dialect, endpoint.provider === 'voice-live' ? 'voice-live' : endpoint.provider, this.patch, this.turns),
+    const provider = endpoint.provider === 'voice-live' ? 'voice-live' : endpoint.provider;
+    const resolved: ResolvedEndpoint = { provider, dialect: endpoint.dialect, model: endpoint.model, url: 'memory:', headers: {}, simulated: false };
+    const connected = () => this.connected;
+    const transport: LinkTransport = {
+      get connected() {
+        return connected();
+      },
+      start: () => this.open(),
+      stop: async () => {},
       send: (text) => {
         if (!this.connected) return false;
         this.sentByGateway.push(JSON.parse(text) as Record<string, unknown>);
         this.sim.receive(text);
         return true;
       },
-      appendBatchMs: config.appendBatchMs,
-      frameMs: 20,
-      toolTimeoutMs: config.toolTimeoutMs,
+      reconnect: () => this.reconnect(),
+      disconnect: async () => {},
+    };
+    this.gateway = new RealtimeGateway({
+      config, endpoint: resolved, bus: this.bus, clock: this.clock, log: this.log, metrics: this.metrics,
+      transport: (events) => ((this.events = events), transport),
     });
     this.sim = this.newSim(endpoint);
-    wireGatewayBus(this.bus, {
-      link: this.link,
-      connected: () => this.connected,
-      reconnect: () => {},
-      patchSession: (patch) => (this.patch = { ...this.patch, ...patch }),
-      log,
-    });
-    this.link.connectionOpened();
-    this.sim.open();
+    wireGatewayBus(this.bus, this.gateway, this.log);
+    this.gateway.start();
+  }
+
+  get link(): RealtimeLink {
+    return this.gateway.link;
   }
 
   /** The link drops and comes back: a new socket, a new session that knows nothing of the old one. */
   reconnect(): void {
-    this.link.connectionOpened();
     this.sim = this.newSim(this.endpoint);
+    this.open();
+  }
+
+  private open(): void {
+    this.events?.onOpen();
+    this.events?.onState('connected', null, 0);
     this.sim.open();
   }
 

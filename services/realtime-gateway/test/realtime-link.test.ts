@@ -22,8 +22,7 @@ describe.each([
 
   it('takes turns by commits when told to (manual), and by server VAD that leaves barge-in to the board', async () => {
     const h = new LinkHarness(endpoint);
-    h.turns = { mode: 'manual', interruptResponse: false };
-    h.link.updateSession();
+    h.gateway.setTurns({ mode: 'manual', interruptResponse: false });
     h.speak([[400, 0], [700, 0.3], [300, 0]]);
     await h.advance(1500);
     expect(h.published('voxbus/realtime-gateway/event/vad')).toEqual([]);
@@ -32,8 +31,7 @@ describe.each([
     expect(h.published('voxbus/realtime-gateway/event/response').map((r) => r.kind)).toEqual(['created', 'first_audio', 'done']);
 
     // Server turns without interrupt_response: speech over a running response leaves it running.
-    h.turns = { mode: 'server', interruptResponse: false };
-    h.link.updateSession();
+    h.gateway.setTurns({ mode: 'server', interruptResponse: false });
     h.link.say('a long question');
     h.speak([[700, 0.3], [700, 0]]);
     await h.advance(6000);
@@ -169,6 +167,35 @@ describe.each([
     h.connected = false;
     h.speak([[100, 0.3]]);
     expect(h.counter('input.framesDroppedOffline')).toBe(5);
+  });
+});
+
+describe('server events, as the schema has them', () => {
+  it('asks a beta tool call by the name its item carried (beta arguments.done has none)', () => {
+    const h = new LinkHarness(BETA);
+    const base = { response_id: 'resp_x', output_index: 0 };
+    h.link.receive(JSON.stringify({ type: 'response.output_item.added', event_id: 'e1', ...base, item: { id: 'item_x', type: 'function_call', call_id: 'call_x', name: 'get_time', arguments: '' } }));
+    h.link.receive(JSON.stringify({ type: 'response.function_call_arguments.done', event_id: 'e2', ...base, item_id: 'item_x', call_id: 'call_x', arguments: '{}' }));
+    expect(h.published('voxbus/tools/req/get_time')).toEqual([{ requestId: 'call_x', name: 'get_time', arguments: '{}' }]);
+    expect(h.counter('events.offSchema')).toBe(0);
+  });
+
+  it('does not act on an event that breaks its schema: counted, mirrored raw, nothing else', () => {
+    const h = new LinkHarness(GA);
+    const before = h.published('voxbus/realtime-gateway/event/vad').length;
+    h.link.receive(JSON.stringify({ type: 'input_audio_buffer.speech_started', event_id: 'e1', audio_start_ms: 'soon', item_id: 'item_1' }));
+    expect(h.published('voxbus/realtime-gateway/event/vad')).toHaveLength(before);
+    expect(h.counter('events.offSchema')).toBe(1);
+    expect(h.published('voxbus/realtime-gateway/event/raw/input_audio_buffer.speech_started')).toEqual([
+      expect.objectContaining({ audio_start_ms: 'soon' }),
+    ]);
+  });
+
+  it('publishes the link connected with its session id once the session exists', () => {
+    const h = new LinkHarness(GA);
+    const states = h.published('voxbus/realtime-gateway/state');
+    expect(states.at(-1)).toMatchObject({ state: 'connected', provider: 'openai', dialect: 'ga', sessionId: h.link.session });
+    expect(h.link.session).toMatch(/^sess_/);
   });
 });
 

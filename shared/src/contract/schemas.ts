@@ -144,13 +144,20 @@ export const SimTimingEvent = Type.Object(
 
 // ---- realtime-gateway -------------------------------------------------------------------------
 
+/** The realtime services the gateway speaks to; the gateway's provider table is keyed by these. */
+export const REALTIME_PROVIDERS = ['openai', 'azure', 'azure-preview', 'voice-live', 'sim'] as const;
+export type RealtimeProvider = (typeof REALTIME_PROVIDERS)[number];
+/** The states of the gateway's link to the realtime service. */
+export const LINK_STATES = ['connecting', 'connected', 'reconnecting', 'idle', 'error', 'stopped'] as const;
+export type LinkState = (typeof LINK_STATES)[number];
+
 export const GatewayState = Type.Object(
   {
-    state: StringEnum(['connecting', 'connected', 'reconnecting', 'idle', 'error', 'stopped'], {
+    state: StringEnum([...LINK_STATES], {
       description:
         '`idle`: disconnected on request (the conversation ended) until a `reconnect` command; `error`: the gateway gave up (bad credentials, refused endpoint) until a `reconnect` command or a restart',
     }),
-    provider: StringEnum(['openai', 'azure', 'azure-preview', 'voice-live', 'sim']),
+    provider: StringEnum([...REALTIME_PROVIDERS]),
     dialect: StringEnum(['ga', 'beta']),
     model: Type.String(),
     sessionId: Type.Union([Type.String(), Type.Null()], { description: 'the realtime session id once `session.created` arrived' }),

@@ -1,0 +1,41 @@
+import { type Logger, type MetricsRegistry, type RealtimeDialect, realtimeEventErrors } from '@voxbus/shared';
+
+type Json = Record<string, unknown>;
+
+/** Client events out: each checked against the dialect's official schema, then written to the socket. */
+export class ClientEvents {
+  private readonly counters;
+
+  constructor(
+    private readonly dialect: RealtimeDialect,
+    /** Writes one client event to the socket; false when there is no socket. */
+    private readonly write: (text: string) => boolean,
+    private readonly log: Logger,
+    metrics: MetricsRegistry,
+  ) {
+    this.counters = { sent: metrics.counter('events.sent'), bytes: metrics.counter('bytes.sent'), refused: metrics.counter('events.refusedBySchema') };
+  }
+
+  /** Validates and sends; false (logged, counted) when the schema refuses it or nothing is connected. */
+  send(event: Json): boolean {
+    const errors = this.errors(event);
+    if (errors) {
+      this.counters.refused.inc();
+      this.log.error({ type: event.type, err: errors }, 'client event refused: it breaks the official schema');
+      return false;
+    }
+    const text = JSON.stringify(event);
+    if (!this.write(text)) {
+      this.log.warn({ type: event.type }, 'not connected: client event not sent');
+      return false;
+    }
+    this.counters.sent.inc();
+    this.counters.bytes.inc(text.length);
+    return true;
+  }
+
+  /** What is wrong with the event in this dialect, or undefined. */
+  errors(event: Json): string | undefined {
+    return realtimeEventErrors(this.dialect, 'client', event);
+  }
+}
