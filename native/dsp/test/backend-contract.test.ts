@@ -102,7 +102,7 @@ describe.each(implementations)('dsp contract: %s', (_name, backend, engine) => {
       const input = mix(clean, whiteNoise(clean.length, 0.001)); // a quiet room: -60 dBFS
       const { voice } = runProcessor(backend.createVoiceProcessor(voiceOptions(engine, { vad: true })), input);
       const truth = speechChunks(clean, CHUNK, -30);
-      const inSpeech = voice.filter((v, i) => truth[i]);
+      const inSpeech = voice.filter((_, i) => truth[i]);
       expect(inSpeech.filter(Boolean).length / inSpeech.length).toBeGreaterThan(0.6);
       // The second of the room just before the speech: nobody talking.
       expect(voice.slice(100, 195).filter(Boolean).length).toBeLessThanOrEqual(5);

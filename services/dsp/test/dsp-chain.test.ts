@@ -118,7 +118,8 @@ describe('the dsp chain, stage by stage, on signals with known answers', () => {
     const speechStartUs = START_US + (talk48k.findIndex(loud) / 48_000 + 1) * 1e6;
     const speechEndUs = START_US + ((talk48k.length - [...talk48k].reverse().findIndex(loud)) / 48_000 + 1) * 1e6;
     expect(harness.vad.map((e) => e.kind)).toEqual(['speech_started', 'speech_stopped']);
-    const [started, stopped] = harness.vad as [{ timeUs: number; speechMs: number }, { timeUs: number; speechMs: number }];
+    const [started, stopped] = harness.vad;
+    if (!started || !stopped) throw new Error('two VAD events expected');
     expect(Math.abs(started.timeUs - speechStartUs)).toBeLessThan(100_000);
     expect(Math.abs(stopped.timeUs - speechEndUs)).toBeLessThan(200_000);
     expect(stopped.speechMs).toBeGreaterThan(2000);

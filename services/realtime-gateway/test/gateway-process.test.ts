@@ -129,7 +129,7 @@ describe('realtime-gateway as its own process, with the sim over a real WebSocke
     const afterSpoken = probe.messages.length;
 
     // A tool service, as any other process on the bus would be.
-    const toolService = await Probe.connect(probe.client.options.href ?? `mqtt://127.0.0.1:${probe.client.options.port}`);
+    const toolService = await Probe.connect(`mqtt://127.0.0.1:${probe.client.options.port}`);
     onCleanup(() => toolService.close());
     await toolService.subscribe('voxbus/tools/req/+');
     toolService.client.on('message', (topic, payload) => {

@@ -143,7 +143,7 @@ describe.each([
   it('refuses a raw client event that breaks the official schema, and sends a valid one', () => {
     const h = new LinkHarness(endpoint);
     const before = h.sentByGateway.length;
-    h.peer.publish('gateway.cmd.raw', {}, { event: { type: 'conversation.item.truncate', item_id: 5 } });
+    h.peer.publish('gateway.cmd.raw', {}, { event: { type: 'conversation.item.truncate', item_id: 5 } as { type: string } });
     expect(h.sentByGateway.length).toBe(before);
     expect(h.counter('events.refusedBySchema')).toBe(1);
     h.peer.publish('gateway.cmd.raw', {}, { event: { type: 'input_audio_buffer.clear' } });

@@ -77,8 +77,9 @@ export class SimHarness {
     return this.events.slice(from).map((event) => event.type);
   }
 
-  last(type: string): Event | undefined {
-    return [...this.events].reverse().find((event) => event.type === type);
+  /** The last event of a type, as the type's shape the caller expects (a test fails on a wrong one). */
+  last<T extends object = Event>(type: string): (T & Event) | undefined {
+    return [...this.events].reverse().find((event) => event.type === type) as (T & Event) | undefined;
   }
 
   errors(): Record<string, unknown>[] {

@@ -38,7 +38,7 @@ function connect(url: string, headers: Record<string, string>): Promise<Outcome>
     const outcome: Outcome = { events: [] };
     const ws = new WebSocket(url, { headers });
     ws.on('unexpected-response', (_, response) => {
-      outcome.status = response.statusCode;
+      if (response.statusCode !== undefined) outcome.status = response.statusCode;
       resolve(outcome);
     });
     ws.on('message', (data) => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ResponseTiming } from '../src/realtime-session.js';
 import { BETA_VOICE_LIVE, GA_OPENAI, SimHarness } from './sim-harness.js';
 
 const names = {
@@ -43,14 +44,14 @@ describe.each([
       expect(next, `${type} after ${order[order.indexOf(type) - 1]}`).toBeGreaterThan(at);
       at = next;
     }
-    const done = sim.last('response.done') as { response: { status: string; usage: unknown } };
-    expect(done.response.status).toBe('completed');
+    const done = sim.last<{ response: { status: string; usage: unknown } }>('response.done');
+    expect(done?.response.status).toBe('completed');
     expect(sim.last(n.transcriptDone)?.transcript).toBe('You spoke for 0.8 seconds.'); // the 800 ms of voice, not the silences around it
     expect(sim.schemaErrors).toEqual([]);
   });
 
   it("reports its own time per response: from the input that ended the turn to its first audio", async () => {
-    const timings: { trigger: string; inputEndUs: number; firstAudioUs: number }[] = [];
+    const timings: ResponseTiming[] = [];
     const sim = new SimHarness(endpoint, { onTiming: (timing) => timings.push(timing) });
     const spokeAtUs = sim.clock.monotonicUs();
     sim.speak([[500, 0], [800, 0.3]]);
@@ -69,7 +70,7 @@ describe.each([
     sim.send({ type: 'response.create' });
     await sim.advance(3000);
     expect(timings[1]).toMatchObject({ trigger: 'commit', inputEndUs: committedAtUs });
-    expect(timings[1]?.responseId).toBe((sim.last('response.done') as { response: { id: string } }).response.id);
+    expect(timings[1]?.responseId).toBe(sim.last<{ response: { id: string } }>('response.done')?.response.id);
     expect(sim.schemaErrors).toEqual([]);
   });
 
@@ -91,8 +92,8 @@ describe.each([
     await sim.advance(60);
     expect(sim.types()).toContain(n.audioDelta);
     sim.speak([[300, 0.3]]);
-    const done = sim.last('response.done') as { response: { status: string; status_details: unknown } };
-    expect(done.response).toMatchObject({ status: 'cancelled', status_details: { type: 'cancelled', reason: 'turn_detected' } });
+    const done = sim.last<{ response: { status: string; status_details: unknown } }>('response.done');
+    expect(done?.response).toMatchObject({ status: 'cancelled', status_details: { type: 'cancelled', reason: 'turn_detected' } });
     expect(sim.types().indexOf('response.done')).toBeGreaterThan(sim.types().indexOf('input_audio_buffer.speech_started'));
     expect(sim.schemaErrors).toEqual([]);
   });
@@ -192,8 +193,8 @@ describe('session.update dialect rules', () => {
     sim.send({ type: 'session.update', session: { type: 'realtime', turn_detection: null } });
     expect(sim.errors().at(-1)).toMatchObject({ code: 'unknown_parameter', message: "Unknown parameter: 'session.turn_detection'." });
     sim.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: { type: 'server_vad', silence_duration_ms: 500 } } } } });
-    const updated = sim.last('session.updated') as { session: { audio: { input: { turn_detection: Record<string, unknown> } } } };
-    expect(updated.session.audio.input.turn_detection).toMatchObject({ silence_duration_ms: 500, threshold: 0.5 });
+    const updated = sim.last<{ session: { audio: { input: { turn_detection: Record<string, unknown> } } } }>('session.updated');
+    expect(updated?.session.audio.input.turn_detection).toMatchObject({ silence_duration_ms: 500, threshold: 0.5 });
     expect(sim.schemaErrors).toEqual([]);
   });
 
@@ -211,8 +212,8 @@ describe('session.update dialect rules', () => {
         input_audio_noise_reduction: { type: 'azure_deep_noise_suppression' },
       },
     });
-    const updated = sim.last('session.updated') as { session: Record<string, unknown> };
-    expect(updated.session).toMatchObject({
+    const updated = sim.last<{ session: Record<string, unknown> }>('session.updated');
+    expect(updated?.session).toMatchObject({
       turn_detection: { type: 'azure_semantic_vad', auto_truncate: true },
       input_audio_echo_cancellation: { type: 'server_echo_cancellation' },
     });
@@ -222,14 +223,14 @@ describe('session.update dialect rules', () => {
   it("chains the assistant's item in conversation.item.done as conversation.item.added did", async () => {
     const sim = new SimHarness(GA_OPENAI);
     sim.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hello there' }] } });
-    const userItem = (sim.last('conversation.item.added')?.item as { id: string }).id;
+    const userItem = sim.last<{ item: { id: string } }>('conversation.item.added')?.item.id;
     sim.send({ type: 'response.create' });
     await sim.advance(3000);
-    const added = sim.events.filter((event) => event.type === 'conversation.item.added').at(-1) as { previous_item_id: unknown; item: { id: string; role: string } };
-    const done = sim.events.filter((event) => event.type === 'conversation.item.done').at(-1) as { previous_item_id: unknown; item: { id: string } };
-    expect(added.item.role).toBe('assistant');
-    expect(added.previous_item_id).toBe(userItem);
-    expect(done).toMatchObject({ item: { id: added.item.id }, previous_item_id: userItem });
+    const added = sim.last<{ previous_item_id: unknown; item: { id: string; role: string } }>('conversation.item.added');
+    const done = sim.last<{ previous_item_id: unknown; item: { id: string } }>('conversation.item.done');
+    expect(added?.item.role).toBe('assistant');
+    expect(added?.previous_item_id).toBe(userItem);
+    expect(done).toMatchObject({ item: { id: added?.item.id }, previous_item_id: userItem });
   });
 
   it('counts audio appended while turn detection is off in the VAD offsets, which count all input audio', () => {

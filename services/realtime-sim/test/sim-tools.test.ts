@@ -17,15 +17,15 @@ describe.each([
     sim.send({ type: 'session.update', session: toolsUpdate });
     sim.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'please get_time' }] } });
     sim.send({ type: 'response.create' });
-    const done = sim.last('response.function_call_arguments.done') as { call_id: string; name: string; arguments: string };
+    const done = sim.last<{ call_id: string; name: string; arguments: string }>('response.function_call_arguments.done');
     expect(done).toMatchObject({ name: 'get_time', arguments: '{"text":"please get_time"}' });
-    expect(sim.last('response.done')).toMatchObject({ response: { status: 'completed', output: [{ type: 'function_call', call_id: done.call_id, name: 'get_time' }] } });
+    expect(sim.last('response.done')).toMatchObject({ response: { status: 'completed', output: [{ type: 'function_call', call_id: done?.call_id, name: 'get_time' }] } });
     const deltas = sim.events.filter((event) => event.type === 'response.function_call_arguments.delta').map((event) => event.delta).join('');
-    expect(deltas).toBe(done.arguments);
+    expect(deltas).toBe(done?.arguments);
 
     // The output alone does not make the model speak; response.create does.
     const beforeOutput = sim.events.length;
-    sim.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: done.call_id, output: '{"time":"12:00"}' } });
+    sim.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: done?.call_id, output: '{"time":"12:00"}' } });
     expect(sim.types(beforeOutput).filter((type) => type.startsWith('response.'))).toEqual([]);
     sim.send({ type: 'response.create' });
     await sim.advance(5000);
