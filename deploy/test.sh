@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets voxbus up with everything the tests need, then runs every test: the unit, process and
+# Sets voxbus up with everything the tests need (the build type-checks the tests too), then
+# runs the linter (one line "lint: ok" or "lint: FAIL"), every test: the unit, process and
 # end-to-end tests (one line "tests: N passed, N failed"), then the container test (one line
 # "containers: PASS …" or "containers: FAIL …"). Exits non-zero when anything failed.
 set -euo pipefail
@@ -7,6 +8,7 @@ cd "$(dirname "$0")/.."
 deploy/setup.sh --test
 report=$(mktemp)
 status=0
+if npx biome lint --error-on-warnings . > "$report" 2>&1; then echo "lint: ok"; else cat "$report"; echo "lint: FAIL (npm run lint)"; status=1; fi
 npx vitest run --config test/vitest.config.ts --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
 node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));

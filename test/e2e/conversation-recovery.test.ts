@@ -16,7 +16,9 @@ interface Status {
 /** The pid of `service` as its newest `online` status says. */
 function pidOf(probe: Probe, service: string): number {
   const online = probe.on(`voxbus/${service}/status`).filter((m) => (m.json as Status).status === 'online');
-  return (online.at(-1)?.json as Status).pid;
+  const pid = (online.at(-1)?.json as Status | undefined)?.pid;
+  if (pid === undefined) throw new Error(`no voxbus/${service}/status online with a pid`);
+  return pid;
 }
 
 function latestState(probe: Probe): ConversationView | undefined {

@@ -88,7 +88,7 @@ describe("the whole conversation with the speaker's echo in the microphone, ever
       await board.speak(question, MIC_RATE_HZ);
       // Two seconds in: in auto mode the first reply is still half-duplex for about 1.5 s.
       const playing = await probe.waitForJson<ItemEvent>('voxbus/playback/event/item', (e) => isItem(e) && e.kind === 'position' && e.heardMs > 2000, 20_000, at);
-      const mode = (probe.messages.filter((m) => m.topic === 'voxbus/conversation/state').at(-1)?.json as ConversationView).mode;
+      const mode = (probe.messages.filter((m) => m.topic === 'voxbus/conversation/state').at(-1)?.json as ConversationView | undefined)?.mode ?? 'no state yet';
       await board.speak(interruption, MIC_RATE_HZ);
       const report = await turnReport(probe, at);
       if (report.outcome !== 'interrupted') {
@@ -129,7 +129,8 @@ describe("the whole conversation with the speaker's echo in the microphone, ever
         const at = probe.messages.length;
         // The conversation can listen before the dsp is up: wait for it.
         await probe.waitForJson<Status>('voxbus/dsp/status', (s) => s.status === 'online', 30_000);
-        const dsp = (probe.on('voxbus/dsp/status').filter((m) => (m.json as Status).status === 'online').at(-1)?.json as Status).pid;
+        const dsp = (probe.on('voxbus/dsp/status').filter((m) => (m.json as Status).status === 'online').at(-1)?.json as Status | undefined)?.pid;
+        if (dsp === undefined) throw new Error('no voxbus/dsp/status online with a pid');
         process.kill(dsp, 'SIGKILL');
         await probe.waitForJson<Status>('voxbus/dsp/status', (s) => s.status === 'online' && s.pid !== dsp, 30_000, at);
         await waitFor('half-duplex and listening after the dsp restarted', () => {

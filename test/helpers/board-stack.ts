@@ -1,6 +1,6 @@
 import { decodeAudioFrame } from '@voxbus/shared';
 import { freePort, startVirtualBoard, type VirtualBoard, waitForPort } from '@voxbus/shared/testing';
-import { cleanupAfterEach } from './cleanup.js';
+import type { cleanupAfterEach } from './cleanup.js';
 import { Probe } from './probe.js';
 import { type Spawned, stackPorts, startRunner } from './processes.js';
 

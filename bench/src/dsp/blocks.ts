@@ -12,7 +12,10 @@ export class BlockEnergy {
     for (let i = 0; i < values.length; i++) {
       const block = Math.floor((firstUs + (i * 1e6) / rateHz) / BLOCK_US);
       let cell = this.blocks.get(block);
-      if (cell === undefined) this.blocks.set(block, (cell = { sum: 0, count: 0 }));
+      if (cell === undefined) {
+        cell = { sum: 0, count: 0 };
+        this.blocks.set(block, cell);
+      }
       const value = (values[i] as number) / 32768;
       cell.sum += value * value;
       cell.count++;

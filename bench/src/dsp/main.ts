@@ -52,7 +52,10 @@ process.stderr.write('bench:dsp: echo cancellation on the virtual board…\n');
 const board = await startVirtualBoard();
 await board.setEcho({ delayMs: 40, gainDb: 0 });
 const runs: Record<string, EchoFigure[]> = {};
-const measure = async (name: string, run: () => Promise<EchoFigure>) => (runs[name] ??= []).push(await run());
+const measure = async (name: string, run: () => Promise<EchoFigure>) => {
+  const figure = await run();
+  runs[name] = [...(runs[name] ?? []), figure];
+};
 try {
   const aecOnly = { VOXBUS_DSP__NOISE_SUPPRESSION: 'false', VOXBUS_DSP__GAIN_CONTROL: 'false', VOXBUS_DSP__VAD: 'false' };
   const withNs = { VOXBUS_DSP__GAIN_CONTROL: 'false', VOXBUS_DSP__VAD: 'false' };

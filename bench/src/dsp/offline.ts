@@ -92,7 +92,10 @@ const bare: Partial<DspConfig> = { dcRemoval: false, echoCancellation: false, no
 /** Deterministic Gaussian white noise with the given RMS (fraction of full scale). */
 function whiteNoise(length: number, rmsLevel: number, seed: number): Float64Array {
   let state = seed;
-  const uniform = () => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31) + 1) / (2 ** 31 + 1);
+  const uniform = () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return (state + 1) / (2 ** 31 + 1);
+  };
   return Float64Array.from({ length }, () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform()) * rmsLevel);
 }
 

@@ -133,8 +133,8 @@ export async function runEcho(board: VirtualBoard, question: Buffer, interruptio
     const convergedAt = stack.messages.find((m) => m.topic === 'voxbus/dsp/state' && (m.json?.echo as { converged?: boolean } | undefined)?.converged === true)?.atUs;
     const reported = stack.messages
       .filter((m) => m.topic === 'voxbus/dsp/state' && convergedAt !== undefined && m.atUs >= convergedAt)
-      .map((m) => (m.json?.echo as { erleDb: number | null }).erleDb)
-      .filter((value): value is number => value !== null);
+      .map((m) => (m.json?.echo as { erleDb: number | null } | undefined)?.erleDb)
+      .filter((value): value is number => typeof value === 'number');
     const endToEnd: number[] = [];
     for (const reply of quietReplies) {
       if (convergedAt === undefined || reply.fromUs < convergedAt) continue;
@@ -161,7 +161,7 @@ export async function runEcho(board: VirtualBoard, question: Buffer, interruptio
     const trace = process.env.BENCH_E2E_TRACE;
     if (trace !== undefined) {
       const wallOffsetUs = Date.now() * 1000 - nowUs();
-      appendFileSync(trace, stack.messages.filter((m) => m.json !== undefined).map((m) => JSON.stringify({ load, wallMs: Math.round((m.atUs + wallOffsetUs) / 1000), topic: m.topic, json: m.json })).join('\n') + '\n');
+      appendFileSync(trace, `${stack.messages.filter((m) => m.json !== undefined).map((m) => JSON.stringify({ load, wallMs: Math.round((m.atUs + wallOffsetUs) / 1000), topic: m.topic, json: m.json })).join('\n')}\n`);
     }
     hog?.kill('SIGKILL');
     if (!recorded) await Promise.all([mic.stop(), speaker.stop()]);

@@ -40,8 +40,12 @@ async function fakeRig(): Promise<Rig> {
       await during();
       return samples(backend.heard('spk').subarray(before));
     },
-    unplug: async () => ['mic', 'spk'].forEach((name) => backend.unplug(name)),
-    plug: async () => ['mic', 'spk'].forEach((name) => backend.plug(name)),
+    unplug: async () => {
+      for (const name of ['mic', 'spk']) backend.unplug(name);
+    },
+    plug: async () => {
+      for (const name of ['mic', 'spk']) backend.plug(name);
+    },
     stop: async () => {},
   };
 }

@@ -72,7 +72,7 @@ class LinearResampler implements StreamResampler {
       this.position -= frames;
     }
     const buffer = Buffer.alloc(out.length * 2);
-    out.forEach((value, i) => buffer.writeInt16LE(value, i * 2));
+    for (const [i, value] of out.entries()) buffer.writeInt16LE(value, i * 2);
     return buffer;
   }
 
@@ -191,5 +191,5 @@ function scale(chunk: Int16Array, factor: number): void {
 }
 
 function clamp(value: number): number {
-  return value > 32767 ? 32767 : value < -32768 ? -32768 : value;
+  return value > 32767 ? 32767 : Math.max(value , -32768);
 }

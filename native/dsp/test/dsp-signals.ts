@@ -46,7 +46,10 @@ export const db = (ratio: number) => 10 * Math.log10(ratio);
 /** Deterministic white noise with the given RMS (fraction of full scale). */
 export function whiteNoise(length: number, rmsLevel: number, seed = 1): Int16Array {
   let state = seed;
-  const uniform = () => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31) + 1) / (2 ** 31 + 1);
+  const uniform = () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return (state + 1) / (2 ** 31 + 1);
+  };
   const out = new Int16Array(length);
   for (let i = 0; i < length; i++) {
     // Box–Muller: Gaussian samples.

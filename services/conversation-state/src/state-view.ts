@@ -1,4 +1,4 @@
-import { CONVERSATION_STATES, type Payload } from '@voxbus/shared';
+import type { CONVERSATION_STATES, Payload } from '@voxbus/shared';
 import type { SnapshotFrom } from 'xstate';
 import type { ConversationMachine } from './conversation-machine.js';
 import { effectiveMode } from './machine-types.js';

@@ -14,7 +14,7 @@ interface Row {
   readonly given: (c: Conversation) => unknown;
   readonly when: (c: Conversation) => unknown;
   /** The state after (`state.phase` where the phase matters), and every effect, in order. */
-  readonly then: string;
+  readonly expected: string;
   readonly effects: readonly string[];
 }
 
@@ -24,12 +24,12 @@ const replying = (c: Conversation) => c.connect().userTurn().replyStarts().posit
 
 const TABLE: Row[] = [
   // ---- the link
-  { name: 'offline + gateway connecting', given: () => {}, when: (c) => c.send({ type: 'GATEWAY', state: 'connecting', reason: null }), then: 'connecting', effects: ['mic:shut'] },
+  { name: 'offline + gateway connecting', given: () => {}, when: (c) => c.send({ type: 'GATEWAY', state: 'connecting', reason: null }), expected: 'connecting', effects: ['mic:shut'] },
   {
     name: 'connecting + connected: the listening cue plays with the microphone shut, then it opens',
     given: (c) => c.send({ type: 'GATEWAY', state: 'connecting', reason: null }),
     when: (c) => c.send({ type: 'GATEWAY', state: 'connected', reason: null }).send({ type: 'EARCON_DRAINED', name: 'listening' }),
-    then: 'listening.open',
+    expected: 'listening.open',
     effects: ['turns:server:false', 'mic:shut', 'earcon:listening', 'mic:open'],
   },
   {
@@ -37,162 +37,162 @@ const TABLE: Row[] = [
     settings: { earcons: { listening: false } },
     given: (c) => c.send({ type: 'GATEWAY', state: 'connecting', reason: null }),
     when: (c) => c.send({ type: 'GATEWAY', state: 'connected', reason: null }),
-    then: 'listening.open',
+    expected: 'listening.open',
     effects: ['turns:server:false', 'mic:open'],
   },
   {
     name: 'listening.chime + the cue never drains: the microphone opens after a second anyway',
     given: (c) => c.send({ type: 'GATEWAY', state: 'connected', reason: null }),
     when: (c) => c.advance(1000),
-    then: 'listening.open',
+    expected: 'listening.open',
     effects: ['mic:open'],
   },
-  { name: 'listening + gateway reconnecting', given: listening, when: (c) => c.send({ type: 'GATEWAY', state: 'reconnecting', reason: 'drop' }), then: 'reconnecting', effects: ['mic:shut'] },
+  { name: 'listening + gateway reconnecting', given: listening, when: (c) => c.send({ type: 'GATEWAY', state: 'reconnecting', reason: 'drop' }), expected: 'reconnecting', effects: ['mic:shut'] },
   {
     name: 'userSpeaking + gateway reconnecting (a reconnect during a turn), then connected: listening again, the turn dropped',
     given: (c) => c.connect().speechStarted(),
     when: (c) => c.send({ type: 'GATEWAY', state: 'reconnecting', reason: 'drop' }).send({ type: 'GATEWAY', state: 'connected', reason: null }).send({ type: 'EARCON_DRAINED', name: 'listening' }),
-    then: 'listening.open',
+    expected: 'listening.open',
     effects: ['mic:shut', 'turns:server:false', 'mic:shut', 'earcon:listening', 'mic:open'],
   },
   {
     name: 'assistantSpeaking + gateway reconnecting: the reply already queued plays on, nothing flushed',
     given: replying,
     when: (c) => c.send({ type: 'GATEWAY', state: 'reconnecting', reason: 'drop' }),
-    then: 'reconnecting',
+    expected: 'reconnecting',
     effects: ['mic:shut'],
   },
   {
     name: 'listening + gateway error: the error cue, and the reason kept',
     given: listening,
     when: (c) => c.send({ type: 'GATEWAY', state: 'error', reason: 'HTTP 401 at the handshake' }),
-    then: 'error',
+    expected: 'error',
     effects: ['mic:shut', 'earcon:error'],
   },
   {
     name: 'error + start: the gateway is asked to connect again; connected: listening',
     given: (c) => c.connect().send({ type: 'GATEWAY', state: 'error', reason: 'x' }),
     when: (c) => c.send({ type: 'START' }).send({ type: 'GATEWAY', state: 'connected', reason: null }).send({ type: 'EARCON_DRAINED', name: 'listening' }),
-    then: 'listening.open',
+    expected: 'listening.open',
     effects: ['reconnect', 'turns:server:false', 'mic:shut', 'earcon:listening', 'mic:open'],
   },
-  { name: 'listening + gateway stopped', given: listening, when: (c) => c.send({ type: 'GATEWAY', state: 'stopped', reason: null }), then: 'offline', effects: ['mic:shut'] },
+  { name: 'listening + gateway stopped', given: listening, when: (c) => c.send({ type: 'GATEWAY', state: 'stopped', reason: null }), expected: 'offline', effects: ['mic:shut'] },
 
   // ---- a turn, half-duplex, server VAD
-  { name: 'listening + speech started (server)', given: listening, when: (c) => c.speechStarted(), then: 'userSpeaking', effects: ['mic:open'] },
-  { name: 'listening + speech started (local) while the server takes turns', given: listening, when: (c) => c.speechStarted('local'), then: 'listening.open', effects: [] },
-  { name: 'userSpeaking + speech stopped (server): the model answers by itself', given: (c) => c.connect().speechStarted(), when: (c) => c.speechStopped(), then: 'waiting', effects: [] },
+  { name: 'listening + speech started (server)', given: listening, when: (c) => c.speechStarted(), expected: 'userSpeaking', effects: ['mic:open'] },
+  { name: 'listening + speech started (local) while the server takes turns', given: listening, when: (c) => c.speechStarted('local'), expected: 'listening.open', effects: [] },
+  { name: 'userSpeaking + speech stopped (server): the model answers by itself', given: (c) => c.connect().speechStarted(), when: (c) => c.speechStopped(), expected: 'waiting', effects: [] },
   {
     name: 'waiting + response created, first audio: half-duplex shuts the microphone before the speaker sounds',
     given: speaking,
     when: (c) => c.send({ type: 'RESPONSE_CREATED', responseId: 'r', atUs: 1 }).send({ type: 'RESPONSE_AUDIO', responseId: 'r', atUs: 2 }),
-    then: 'waiting',
+    expected: 'waiting',
     effects: ['mic:shut'],
   },
-  { name: 'waiting + first audio, full-duplex: the microphone stays open', given: (c) => speaking(c).fullDuplex(), when: (c) => c.send({ type: 'RESPONSE_CREATED', responseId: 'r', atUs: 1 }).send({ type: 'RESPONSE_AUDIO', responseId: 'r', atUs: 2 }), then: 'waiting', effects: [] },
-  { name: 'waiting + playback started: half-duplex keeps the microphone shut', given: speaking, when: (c) => c.replyStarts(), then: 'assistantSpeaking.playing', effects: ['mic:shut', 'mic:shut'] },
-  { name: 'waiting + an earcon starts playing: not the reply', given: speaking, when: (c) => c.send({ type: 'PLAYBACK_STARTED', itemId: 'earcon:thinking', heardAtUs: 1 }), then: 'waiting', effects: [] },
+  { name: 'waiting + first audio, full-duplex: the microphone stays open', given: (c) => speaking(c).fullDuplex(), when: (c) => c.send({ type: 'RESPONSE_CREATED', responseId: 'r', atUs: 1 }).send({ type: 'RESPONSE_AUDIO', responseId: 'r', atUs: 2 }), expected: 'waiting', effects: [] },
+  { name: 'waiting + playback started: half-duplex keeps the microphone shut', given: speaking, when: (c) => c.replyStarts(), expected: 'assistantSpeaking.playing', effects: ['mic:shut', 'mic:shut'] },
+  { name: 'waiting + an earcon starts playing: not the reply', given: speaking, when: (c) => c.send({ type: 'PLAYBACK_STARTED', itemId: 'earcon:thinking', heardAtUs: 1 }), expected: 'waiting', effects: [] },
   {
     name: 'assistantSpeaking + response done and drained: the tail, microphone still shut, then listening',
     given: replying,
     when: (c) => c.replyEnds().advance(300),
-    then: 'listening.open',
+    expected: 'listening.open',
     effects: ['report:answered', 'mic:shut', 'mic:open'],
   },
   {
     name: 'assistantSpeaking + drained before the stream ended (a slow network): still speaking, quietly',
     given: replying,
     when: (c) => c.send({ type: 'PLAYBACK_DRAINED', itemId: 'item_1', heardMs: 900, receivedMs: 900, atUs: c.nowUs }),
-    then: 'assistantSpeaking.quiet',
+    expected: 'assistantSpeaking.quiet',
     effects: [],
   },
   {
     name: 'assistantSpeaking.quiet + more of the reply arrives and plays',
     given: (c) => replying(c).send({ type: 'PLAYBACK_DRAINED', itemId: 'item_1', heardMs: 900, receivedMs: 900, atUs: c.nowUs }),
     when: (c) => c.position(1000, 1400),
-    then: 'assistantSpeaking.playing',
+    expected: 'assistantSpeaking.playing',
     effects: [],
   },
   {
     name: 'assistantSpeaking.quiet + the stream’s end never arrives (lost while the broker restarted): the reply is over after 3 s',
     given: (c) => replying(c).send({ type: 'PLAYBACK_STATE', state: 'idle' }),
     when: (c) => c.advance(3000),
-    then: 'assistantSpeaking.tail',
+    expected: 'assistantSpeaking.tail',
     effects: ['report:answered', 'mic:shut'],
   },
   {
     name: 'assistantSpeaking + playback idle (no drained event) and the stream’s end: the tail',
     given: replying,
     when: (c) => c.send({ type: 'PLAYBACK_STATE', state: 'idle' }).send({ type: 'RESPONSE_DONE', responseId: 'resp_1', status: 'completed', reason: null, audioMs: 1500, atUs: c.nowUs }),
-    then: 'assistantSpeaking.tail',
+    expected: 'assistantSpeaking.tail',
     effects: ['report:answered', 'mic:shut'],
   },
   {
     name: 'assistantSpeaking + playback restarted (killed mid-reply): the reply is abandoned',
     given: replying,
     when: (c) => c.send({ type: 'PLAYBACK_STATE', state: 'opening' }),
-    then: 'assistantSpeaking.tail',
+    expected: 'assistantSpeaking.tail',
     effects: ['report:abandoned', 'mic:shut'],
   },
-  { name: 'assistantSpeaking + playback’s Last Will', given: replying, when: (c) => c.send({ type: 'SERVICE_LOST', service: 'playback' }), then: 'assistantSpeaking.tail', effects: ['report:abandoned', 'mic:shut'] },
-  { name: 'listening + the gateway’s Last Will (its retained state still says connected)', given: listening, when: (c) => c.send({ type: 'SERVICE_LOST', service: 'realtime-gateway' }), then: 'reconnecting', effects: ['mic:shut'] },
+  { name: 'assistantSpeaking + playback’s Last Will', given: replying, when: (c) => c.send({ type: 'SERVICE_LOST', service: 'playback' }), expected: 'assistantSpeaking.tail', effects: ['report:abandoned', 'mic:shut'] },
+  { name: 'listening + the gateway’s Last Will (its retained state still says connected)', given: listening, when: (c) => c.send({ type: 'SERVICE_LOST', service: 'realtime-gateway' }), expected: 'reconnecting', effects: ['mic:shut'] },
   {
     name: 'assistantSpeaking + speech started, half-duplex (echo of the reply): no barge-in',
     given: replying,
     when: (c) => c.speechStarted().advance(500),
-    then: 'assistantSpeaking.playing',
+    expected: 'assistantSpeaking.playing',
     effects: [],
   },
   {
     name: 'tail + a flush that arrives after playback drained: nothing more happens',
     given: (c) => replying(c).replyEnds(),
     when: (c) => c.send({ type: 'PLAYBACK_FLUSHED', itemId: 'item_1', heardMs: 1500, receivedMs: 1500, atUs: c.nowUs }),
-    then: 'assistantSpeaking.tail',
+    expected: 'assistantSpeaking.tail',
     effects: [],
   },
   {
     name: 'waiting (full-duplex) + speech during the response’s first delta (not yet heard): the person goes on, the reply is cancelled',
     given: (c) => speaking(c).fullDuplex(),
     when: (c) => c.send({ type: 'RESPONSE_CREATED', responseId: 'r', atUs: 1 }).send({ type: 'RESPONSE_AUDIO', responseId: 'r', atUs: 2 }).speechStarted(),
-    then: 'userSpeaking',
+    expected: 'userSpeaking',
     effects: ['cancel', 'flush', 'report:continued', 'mic:open'],
   },
   {
     name: 'waiting + response failed',
     given: speaking,
     when: (c) => c.send({ type: 'RESPONSE_CREATED', responseId: 'r', atUs: 1 }).send({ type: 'RESPONSE_DONE', responseId: 'r', status: 'failed', reason: 'server_error', audioMs: 0, atUs: 2 }),
-    then: 'listening.open',
+    expected: 'listening.open',
     effects: ['report:failed', 'mic:open'],
   },
   {
     name: 'waiting + no response in time: the error cue, listening again',
     given: speaking,
     when: (c) => c.advance(CONVERSATION_DEFAULTS.responseTimeoutMs),
-    then: 'listening.open',
+    expected: 'listening.open',
     effects: ['report:no_response', 'earcon:error', 'mic:open'],
   },
 
   // ---- full-duplex and barge-in
-  { name: 'waiting + playback started, echo cancellation converged: the microphone stays open', given: (c) => speaking(c).fullDuplex(), when: (c) => c.replyStarts(), then: 'assistantSpeaking.playing', effects: ['mic:open'] },
+  { name: 'waiting + playback started, echo cancellation converged: the microphone stays open', given: (c) => speaking(c).fullDuplex(), when: (c) => c.replyStarts(), expected: 'assistantSpeaking.playing', effects: ['mic:open'] },
   {
     name: 'assistantSpeaking (full) + speech that lasts: flush, cancel, then truncate where playback says the flush cut',
     given: (c) => replying(c.fullDuplex()),
     when: (c) => c.advance(100).voiceOverReply().advance(CONVERSATION_DEFAULTS.bargeInMinMs).flushed(655, 1500),
-    then: 'userSpeaking',
+    expected: 'userSpeaking',
     effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:655'],
   },
   {
     name: 'assistantSpeaking (full) + barge-in, and playback never says where it cut: truncated at the estimate after a wait',
     given: (c) => replying(c.fullDuplex()),
     when: (c) => c.advance(100).voiceOverReply().advance(CONVERSATION_DEFAULTS.bargeInMinMs).advance(CUT_WAIT_MS).advance(1),
-    then: 'userSpeaking',
+    expected: 'userSpeaking',
     effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', `truncate:item_1:${400 + 100 + CONVERSATION_DEFAULTS.bargeInMinMs}`],
   },
   {
     name: 'a flush of some other item after a barge-in: not the cut, the deadline still truncates',
     given: (c) => replying(c.fullDuplex()),
     when: (c) => c.voiceOverReply().advance(CONVERSATION_DEFAULTS.bargeInMinMs).send({ type: 'PLAYBACK_FLUSHED', itemId: 'item_0', heardMs: 100, receivedMs: 100, atUs: c.nowUs }).advance(CUT_WAIT_MS).advance(1),
-    then: 'userSpeaking',
+    expected: 'userSpeaking',
     effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', `truncate:item_1:${400 + CONVERSATION_DEFAULTS.bargeInMinMs}`],
   },
   {
@@ -200,28 +200,28 @@ const TABLE: Row[] = [
     settings: { vad: 'both' },
     given: (c) => replying(c.fullDuplex()),
     when: (c) => c.speechStarted('local', CONVERSATION_DEFAULTS.bargeInMinMs).advance(0).flushed(420, 1500),
-    then: 'userSpeaking',
+    expected: 'userSpeaking',
     effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:420'],
   },
   {
     name: "assistantSpeaking (full) + the model's VAD hears speech the dsp's echo-aware VAD never does (the speaker's echo): not a barge-in, the reply goes on",
     given: (c) => replying(c.fullDuplex()),
     when: (c) => c.speechStarted().advance(CONVERSATION_DEFAULTS.bargeInMinMs).advance(BARGE_IN_CONFIRM_MS),
-    then: 'assistantSpeaking.playing',
+    expected: 'assistantSpeaking.playing',
     effects: [],
   },
   {
     name: "assistantSpeaking (full) + the model's VAD first, the dsp's confirms after the minimum (its own 150 ms): interrupted when it confirms",
     given: (c) => replying(c.fullDuplex()),
     when: (c) => c.speechStarted().advance(CONVERSATION_DEFAULTS.bargeInMinMs + 40).speechStarted('local', 150).flushed(700, 1500),
-    then: 'userSpeaking',
+    expected: 'userSpeaking',
     effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:700'],
   },
   {
     name: 'assistantSpeaking (full) + the dsp heard the voice first (its start before the model\'s): confirmed at the minimum',
     given: (c) => replying(c.fullDuplex()),
     when: (c) => c.speechStarted('local', 150).advance(30).speechStarted().advance(CONVERSATION_DEFAULTS.bargeInMinMs).flushed(600, 1500),
-    then: 'userSpeaking',
+    expected: 'userSpeaking',
     effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:600'],
   },
   {
@@ -237,35 +237,35 @@ const TABLE: Row[] = [
         .speechStarted()
         .advance(CONVERSATION_DEFAULTS.bargeInMinMs)
         .advance(BARGE_IN_CONFIRM_MS),
-    then: 'assistantSpeaking.playing',
+    expected: 'assistantSpeaking.playing',
     effects: [],
   },
   {
     name: 'assistantSpeaking (full), a dsp without a VAD + speech that lasts: nothing to confirm with, interrupted at the minimum',
     given: (c) => replying(c.echo(true, false)),
     when: (c) => c.speechStarted().advance(CONVERSATION_DEFAULTS.bargeInMinMs).flushed(650, 1500),
-    then: 'userSpeaking',
+    expected: 'userSpeaking',
     effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:650'],
   },
   {
     name: 'auto, assistantSpeaking (half) + the canceller converges mid-reply: full-duplex at once, the model hears the room again',
     given: replying,
     when: (c) => c.echo(true),
-    then: 'assistantSpeaking.playing',
+    expected: 'assistantSpeaking.playing',
     effects: ['mic:open'],
   },
   {
     name: 'auto, assistantSpeaking (full) + convergence lost mid-reply: half-duplex at once, the model no longer hears the room',
     given: (c) => replying(c.fullDuplex()),
     when: (c) => c.echo(false),
-    then: 'assistantSpeaking.playing',
+    expected: 'assistantSpeaking.playing',
     effects: ['mic:shut'],
   },
   {
     name: 'auto, assistantSpeaking (half) + a voice over the reply: not heard (the model hears nothing, the dsp VAD does not take turns)',
     given: replying,
     when: (c) => c.voiceOverReply().advance(CONVERSATION_DEFAULTS.bargeInMinMs + BARGE_IN_CONFIRM_MS),
-    then: 'assistantSpeaking.playing',
+    expected: 'assistantSpeaking.playing',
     effects: [],
   },
   {
@@ -273,7 +273,7 @@ const TABLE: Row[] = [
     settings: { vad: 'local' },
     given: (c) => c.connect().userTurn(800, 'local').send({ type: 'RESPONSE_CREATED', responseId: 'r', atUs: 1 }).send({ type: 'RESPONSE_AUDIO', responseId: 'r', atUs: 2 }),
     when: (c) => c.speechStarted('local', 150),
-    then: 'waiting',
+    expected: 'waiting',
     effects: [],
   },
   {
@@ -281,28 +281,28 @@ const TABLE: Row[] = [
     settings: { vad: 'local' },
     given: (c) => c.send({ type: 'GATEWAY', state: 'connected', reason: null }),
     when: (c) => c.speechStarted('local', 150),
-    then: 'listening.chime',
+    expected: 'listening.chime',
     effects: [],
   },
   {
     name: 'assistantSpeaking (full) + a blip shorter than the minimum: not a barge-in',
     given: (c) => replying(c.fullDuplex()),
     when: (c) => c.speechStarted().advance(60).speechStopped().advance(500),
-    then: 'assistantSpeaking.playing',
+    expected: 'assistantSpeaking.playing',
     effects: [],
   },
   {
     name: 'assistantSpeaking (full) + barge-in past what was received: truncated to what was received',
     given: (c) => c.fullDuplex().connect().userTurn().replyStarts().position(900, 1000),
     when: (c) => c.advance(400).voiceOverReply().advance(CONVERSATION_DEFAULTS.bargeInMinMs).flushed(1200, 1000),
-    then: 'userSpeaking',
+    expected: 'userSpeaking',
     effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:1000'],
   },
   {
     name: 'assistantSpeaking (full) + a response nobody asked for (the model heard echo): refused',
     given: (c) => replying(c.fullDuplex()),
     when: (c) => c.send({ type: 'RESPONSE_CREATED', responseId: 'resp_2', atUs: 1 }),
-    then: 'assistantSpeaking.playing',
+    expected: 'assistantSpeaking.playing',
     effects: ['cancel'],
   },
 
@@ -312,7 +312,7 @@ const TABLE: Row[] = [
     settings: { vad: 'local', earcons: { listening: false } },
     given: () => {},
     when: (c) => c.send({ type: 'GATEWAY', state: 'connected', reason: null }).userTurn(800, 'local'),
-    then: 'waiting',
+    expected: 'waiting',
     effects: ['turns:manual:false', 'mic:open', 'clear', 'mic:open', 'commit'],
   },
   {
@@ -321,7 +321,7 @@ const TABLE: Row[] = [
     given: (c) => c.send({ type: 'GATEWAY', state: 'connected', reason: null }),
     // (XState 5's SimulatedClock fires a timer set while it advances only on the next advance.)
     when: (c) => c.advance(CONVERSATION_DEFAULTS.manualClearMs).advance(CONVERSATION_DEFAULTS.manualClearMs),
-    then: 'listening.open',
+    expected: 'listening.open',
     effects: ['mic:open', 'clear', 'mic:open', 'clear'],
   },
   {
@@ -329,7 +329,7 @@ const TABLE: Row[] = [
     settings: { mode: 'push-to-talk', earcons: { listening: false } },
     given: () => {},
     when: (c) => c.send({ type: 'GATEWAY', state: 'connected', reason: null }).speechStarted(),
-    then: 'listening.open',
+    expected: 'listening.open',
     effects: ['turns:manual:false', 'mic:shut', 'clear'],
   },
   {
@@ -337,7 +337,7 @@ const TABLE: Row[] = [
     settings: { mode: 'push-to-talk', earcons: { listening: false } },
     given: (c) => c.send({ type: 'GATEWAY', state: 'connected', reason: null }),
     when: (c) => c.send({ type: 'PTT_START', atUs: c.nowUs }).advance(1000).send({ type: 'PTT_STOP', atUs: c.nowUs }).advance(CONVERSATION_DEFAULTS.pttCommitDelayMs),
-    then: 'waiting',
+    expected: 'waiting',
     effects: ['mic:open', 'mic:shut', 'commit'],
   },
   {
@@ -345,25 +345,25 @@ const TABLE: Row[] = [
     settings: { mode: 'push-to-talk', earcons: { listening: false } },
     given: (c) => c.send({ type: 'GATEWAY', state: 'connected', reason: null }).send({ type: 'PTT_START', atUs: 0 }).send({ type: 'PTT_STOP', atUs: 0 }).advance(200).replyStarts().position(300, 2000),
     when: (c) => c.send({ type: 'PTT_START', atUs: c.nowUs }).flushed(310, 2000),
-    then: 'userSpeaking',
+    expected: 'userSpeaking',
     effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:310'],
   },
 
   // ---- commands
-  { name: 'listening + mute user', given: listening, when: (c) => c.send({ type: 'MUTE', target: 'user' }), then: 'listening.open', effects: ['mic:shut', 'capture:off', 'speaker:on'] },
-  { name: 'muted listening + unmute all', given: (c) => c.connect().send({ type: 'MUTE', target: 'all' }), when: (c) => c.send({ type: 'UNMUTE', target: 'all' }), then: 'listening.open', effects: ['mic:open', 'capture:on', 'speaker:on'] },
-  { name: 'assistantSpeaking + mute assistant', given: replying, when: (c) => c.send({ type: 'MUTE', target: 'assistant' }), then: 'assistantSpeaking.playing', effects: ['mic:shut', 'capture:on', 'speaker:muted'] },
+  { name: 'listening + mute user', given: listening, when: (c) => c.send({ type: 'MUTE', target: 'user' }), expected: 'listening.open', effects: ['mic:shut', 'capture:off', 'speaker:on'] },
+  { name: 'muted listening + unmute all', given: (c) => c.connect().send({ type: 'MUTE', target: 'all' }), when: (c) => c.send({ type: 'UNMUTE', target: 'all' }), expected: 'listening.open', effects: ['mic:open', 'capture:on', 'speaker:on'] },
+  { name: 'assistantSpeaking + mute assistant', given: replying, when: (c) => c.send({ type: 'MUTE', target: 'assistant' }), expected: 'assistantSpeaking.playing', effects: ['mic:shut', 'capture:on', 'speaker:muted'] },
   {
     name: 'assistantSpeaking + pause: the reply stops; resume: listening again',
     given: replying,
     when: (c) => c.send({ type: 'PAUSE' }).flushed(410, 1500).send({ type: 'RESUME' }).send({ type: 'EARCON_DRAINED', name: 'listening' }),
-    then: 'listening.open',
+    expected: 'listening.open',
     effects: ['mic:shut', 'flush', 'cancel', 'truncate:item_1:410', 'turns:server:false', 'mic:shut', 'earcon:listening', 'mic:open'],
   },
-  { name: 'listening + end', given: listening, when: (c) => c.send({ type: 'END' }), then: 'ended', effects: ['mic:shut', 'flush', 'cancel', 'disconnect'] },
-  { name: 'ended + the gateway going idle: still ended', given: (c) => c.connect().send({ type: 'END' }), when: (c) => c.send({ type: 'GATEWAY', state: 'idle', reason: null }), then: 'ended', effects: [] },
-  { name: 'ended + start', given: (c) => c.connect().send({ type: 'END' }), when: (c) => c.send({ type: 'START' }), then: 'connecting', effects: ['reconnect', 'mic:shut'] },
-  { name: 'listening, no one speaking for the idle timeout: ended', given: listening, when: (c) => c.advance(CONVERSATION_DEFAULTS.idleTimeoutMs), then: 'ended', effects: ['mic:shut', 'flush', 'cancel', 'disconnect'] },
+  { name: 'listening + end', given: listening, when: (c) => c.send({ type: 'END' }), expected: 'ended', effects: ['mic:shut', 'flush', 'cancel', 'disconnect'] },
+  { name: 'ended + the gateway going idle: still ended', given: (c) => c.connect().send({ type: 'END' }), when: (c) => c.send({ type: 'GATEWAY', state: 'idle', reason: null }), expected: 'ended', effects: [] },
+  { name: 'ended + start', given: (c) => c.connect().send({ type: 'END' }), when: (c) => c.send({ type: 'START' }), expected: 'connecting', effects: ['reconnect', 'mic:shut'] },
+  { name: 'listening, no one speaking for the idle timeout: ended', given: listening, when: (c) => c.advance(CONVERSATION_DEFAULTS.idleTimeoutMs), expected: 'ended', effects: ['mic:shut', 'flush', 'cancel', 'disconnect'] },
   {
     name: 'the model calls finish_conversation: answered, its goodbye played, then the conversation ends',
     given: speaking,
@@ -374,7 +374,7 @@ const TABLE: Row[] = [
         .send({ type: 'RESPONSE_DONE', responseId: 'r1', status: 'completed', reason: null, audioMs: 0, atUs: 2 })
         .replyStarts('r2', 'item_2')
         .replyEnds('r2', 'item_2', 800),
-    then: 'ended',
+    expected: 'ended',
     effects: ['tool:finish_conversation:call_1', 'mic:shut', 'mic:shut', 'report:answered', 'mic:shut', 'flush', 'cancel', 'disconnect'],
   },
   {
@@ -389,26 +389,26 @@ const TABLE: Row[] = [
         .replyStarts('r2', 'item_2')
         .replyEnds('r2', 'item_2', 800)
         .advance(1),
-    then: 'listening.open',
+    expected: 'listening.open',
     effects: ['mic:shut', 'mic:shut', 'report:answered', 'mic:shut', 'mic:open'],
   },
   {
     name: "a restarted dsp comes up sending audio on while the model's input must be shut (half-duplex reply): told again",
     given: replying,
     when: (c) => c.send({ type: 'DSP_STATE', converged: false, muted: false, vad: true, running: true }),
-    then: 'assistantSpeaking.playing',
+    expected: 'assistantSpeaking.playing',
     effects: ['mic:shut:again'],
   },
-  { name: 'the dsp says it is muted, as it should be: nothing to say', given: replying, when: (c) => c.send({ type: 'DSP_STATE', converged: false, muted: true, vad: true, running: true }), then: 'assistantSpeaking.playing', effects: [] },
+  { name: 'the dsp says it is muted, as it should be: nothing to say', given: replying, when: (c) => c.send({ type: 'DSP_STATE', converged: false, muted: true, vad: true, running: true }), expected: 'assistantSpeaking.playing', effects: [] },
   {
     name: 'a restarted audio-capture comes up capturing while the user muted it: told again',
     given: (c) => c.connect().send({ type: 'MUTE', target: 'user' }),
     when: (c) => c.send({ type: 'CAPTURE_STATE', state: 'capturing' }),
-    then: 'listening.open',
+    expected: 'listening.open',
     effects: ['capture:off:again'],
   },
-  { name: 'audio-capture capturing while the user is not muted (half-duplex reply): the microphone stays on for the echo canceller', given: replying, when: (c) => c.send({ type: 'CAPTURE_STATE', state: 'capturing' }), then: 'assistantSpeaking.playing', effects: [] },
-  { name: 'a restarted playback comes up while the assistant is muted: told again', given: (c) => c.connect().send({ type: 'MUTE', target: 'assistant' }), when: (c) => c.send({ type: 'PLAYBACK_STATE', state: 'idle' }), then: 'listening.open', effects: ['speaker:muted'] },
+  { name: 'audio-capture capturing while the user is not muted (half-duplex reply): the microphone stays on for the echo canceller', given: replying, when: (c) => c.send({ type: 'CAPTURE_STATE', state: 'capturing' }), expected: 'assistantSpeaking.playing', effects: [] },
+  { name: 'a restarted playback comes up while the assistant is muted: told again', given: (c) => c.connect().send({ type: 'MUTE', target: 'assistant' }), when: (c) => c.send({ type: 'PLAYBACK_STATE', state: 'idle' }), expected: 'listening.open', effects: ['speaker:muted'] },
 
   // ---- a restarted conversation-state
   {
@@ -416,7 +416,7 @@ const TABLE: Row[] = [
     restored: { state: 'assistantSpeaking', userMuted: false, assistantMuted: false, turn: 7 },
     given: (c) => c.send({ type: 'PLAYBACK_STATE', state: 'playing' }),
     when: (c) => c.send({ type: 'GATEWAY', state: 'connected', reason: null }).send({ type: 'PLAYBACK_DRAINED', itemId: 'item_x', heardMs: 900, receivedMs: 900, atUs: 1 }),
-    then: 'assistantSpeaking.tail',
+    expected: 'assistantSpeaking.tail',
     effects: ['turns:server:false', 'mic:shut', 'report:answered', 'mic:shut'],
   },
   {
@@ -425,7 +425,7 @@ const TABLE: Row[] = [
     settings: { earcons: { listening: false } },
     given: () => {},
     when: (c) => c.send({ type: 'GATEWAY', state: 'connected', reason: null }),
-    then: 'listening.open',
+    expected: 'listening.open',
     effects: ['turns:server:false', 'mic:shut'],
   },
   {
@@ -433,7 +433,7 @@ const TABLE: Row[] = [
     restored: { state: 'ended', userMuted: false, assistantMuted: false, turn: 3 },
     given: () => {},
     when: (c) => c.send({ type: 'GATEWAY', state: 'connected', reason: null }),
-    then: 'ended',
+    expected: 'ended',
     effects: ['mic:shut', 'flush', 'cancel', 'disconnect'],
   },
 ];
@@ -444,7 +444,7 @@ describe('the conversation machine, state × event → next state and effects', 
     row.given(c);
     c.effects();
     row.when(c);
-    expect(c.where).toBe(row.then);
+    expect(c.where).toBe(row.expected);
     expect(c.effects()).toEqual(row.effects);
   });
 });

@@ -107,7 +107,10 @@ export function toFrames(interleaved: Int16Array, options: FramingOptions): Audi
 function encode(chunk: Int16Array, format: SampleFormat): Buffer {
   if (format === 's16le') return Buffer.from(chunk.buffer.slice(chunk.byteOffset, chunk.byteOffset + chunk.byteLength));
   const out = Buffer.alloc(chunk.length * 4);
-  chunk.forEach((value, i) => (format === 's32le' ? out.writeInt32LE(value * 65536, i * 4) : out.writeFloatLE(value / 32768, i * 4)));
+  for (const [i, value] of chunk.entries()) {
+    if (format === 's32le') out.writeInt32LE(value * 65536, i * 4);
+    else out.writeFloatLE(value / 32768, i * 4);
+  }
   return out;
 }
 

@@ -1,4 +1,4 @@
-import { type AudioFrame } from '@voxbus/shared';
+import type { AudioFrame } from '@voxbus/shared';
 import { samples, speech } from '@voxbus/shared/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { concat, Harness, toFrames } from './dsp-harness.js';
@@ -19,7 +19,10 @@ const powerDb = (values: Int16Array) => {
 
 function lcg(seed: number): () => number {
   let state = seed;
-  return () => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
 }
 
 /** Taps [delay in samples, gain]: the direct sound and the room's reflections. */
@@ -174,7 +177,7 @@ describe('the echo gate: a voice told from the echo of the speaker, in a room', 
     const voiceAts = [0.5, 0.8, 1.1, 0.6, 0.9, 1.3].map((s) => Math.round(s * RATE_HZ));
     const played = concat(reply, ...voiceAts.map(cut));
     let heard = convolve(played, room(40, -6));
-    voiceAts.forEach((at, n) => (heard = mix(heard, voice, (n + 1) * reply.length + at)));
+    for (const [n, at] of voiceAts.entries()) heard = mix(heard, voice, (n + 1) * reply.length + at);
     const harness = new Harness({ echoCancellation: true, noiseSuppression: true, gainControl: true, vad: true });
     const { mic, reference } = board(played, heard);
     harness.mic(mic, reference);

@@ -12,7 +12,10 @@ const CHUNK = RATE_HZ / 100;
 /** A deterministic pseudo-random sequence in [0, 1), so a failure can be reproduced. */
 function lcg(seed: number): () => number {
   let state = seed;
-  return () => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
 }
 
 let talk: Int16Array;
@@ -35,7 +38,7 @@ describe('the echo reference, placed on the capture clock', () => {
     const frame = Int16Array.from({ length: 480 }, (_, i) => i + 1);
     // Stamps 20 ms apart, each off by up to ±1 ms: the samples must still follow on exactly.
     const jitter = [0, 900, -700, 400, -1000];
-    jitter.forEach((offsetUs, n) => track.write({ samples: frame, firstSampleUs: 1_000_000 + n * 20_000 + offsetUs }));
+    for (const [n, offsetUs] of jitter.entries()) track.write({ samples: frame, firstSampleUs: 1_000_000 + n * 20_000 + offsetUs });
     const out = new Int16Array(480 * 5);
     track.read(track.indexAt(1_000_000), out);
     for (let n = 0; n < 5; n++) expect(Array.from(out.subarray(n * 480, n * 480 + 3)), `frame ${n}`).toEqual([1, 2, 3]);

@@ -10,7 +10,7 @@ const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 // Closing punctuation stays at the end of the line before it, never opens one (、。，！？ too);
 // opening punctuation stays with the word after it, never ends a line.
 const NO_LINE_START = /^[\s.,;:!?)\]}»”’、。，．：；！？）」』】〉》]+$/u;
-const NO_LINE_END = /^[(\[{«“‘（「『【〈《]+$/u;
+const NO_LINE_END = /^[([{«“‘（「『【〈《]+$/u;
 
 /**
  * Greedy line wrapping to `maxWidthPx`: at word boundaries (ICU's, which cover CJK), a word

@@ -38,7 +38,9 @@ function unrotate(rgba: Uint8Array, panel: { widthPx: number; heightPx: number }
         180: [picture.widthPx - 1 - x, picture.heightPx - 1 - y],
         270: [y, picture.widthPx - 1 - x],
       }[rotationDeg] as [number, number];
-      rgba.subarray((py * panel.widthPx + px) * 4, (py * panel.widthPx + px) * 4 + 4).forEach((v, c) => (png.data[(y * picture.widthPx + x) * 4 + c] = v));
+      rgba.subarray((py * panel.widthPx + px) * 4, (py * panel.widthPx + px) * 4 + 4).forEach((v, c) => {
+        png.data[(y * picture.widthPx + x) * 4 + c] = v;
+      });
     }
   }
   return png;

@@ -85,7 +85,8 @@ describe('lcd as its own process', () => {
     // Killed outright: the run command restarts it, and it draws the present again from what the
     // broker retained (the panel blanked meanwhile, so the picture is really redrawn). The
     // transcript was not retained: a restarted screen starts without it.
-    const { pid } = probe.on('voxbus/lcd/status').at(-1)?.json as { pid: number };
+    const pid = (probe.on('voxbus/lcd/status').at(-1)?.json as { pid: number } | undefined)?.pid;
+    if (pid === undefined) throw new Error('no voxbus/lcd/status with a pid before the kill');
     const before = probe.messages.length;
     process.kill(pid, 'SIGKILL');
     writeFileSync(fake.device, Buffer.alloc(480 * 280));

@@ -74,7 +74,10 @@ function outputFrames(itemId: string, pcm: Buffer): Buffer[] {
 /** A deterministic pseudo-random sequence, so a failure can be reproduced. */
 function lcg(seed: number): () => number {
   let state = seed;
-  return () => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
 }
 
 const idle = (probe: Probe) => probe.waitForJson<SpeakerState>('voxbus/playback/state', (s) => s.state === 'idle', 10_000);

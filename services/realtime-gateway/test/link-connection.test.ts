@@ -40,7 +40,12 @@ describe('LinkConnection with Entra ID', () => {
   it('asks for a token for the Azure scope at connect and sends it as a bearer header only', async () => {
     const port = await sim();
     const scopes: string[] = [];
-    const { link, states, received } = connection(port, { token: async (scope) => (scopes.push(scope), 'entra-token-1') });
+    const { link, states, received } = connection(port, {
+      token: async (scope) => {
+        scopes.push(scope);
+        return 'entra-token-1';
+      },
+    });
     link.start();
     await waitFor('session.created', () => received.some((text) => text.includes('"session.created"')));
     expect(scopes).toEqual(['https://cognitiveservices.azure.com/.default']);

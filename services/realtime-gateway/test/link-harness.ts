@@ -54,7 +54,10 @@ export class LinkHarness {
     };
     this.gateway = new RealtimeGateway({
       config, endpoint: resolved, bus: this.bus, clock: this.clock, log: this.log, metrics: this.metrics,
-      transport: (events) => ((this.events = events), transport),
+      transport: (events) => {
+        this.events = events;
+        return transport;
+      },
     });
     this.sim = this.newSim(endpoint);
     wireGatewayBus(this.bus, this.gateway, this.log);

@@ -64,7 +64,7 @@ function toolArguments(tool: FunctionTool, turn: TurnFacts): Record<string, unkn
   const properties = schema.properties ?? {};
   const required = Array.isArray(schema.required) ? schema.required.filter((name): name is string => typeof name === 'string') : [];
   const said = turn.userText ?? `${turn.spokenMs} ms of speech`;
-  const valueOf = (property: JsonSchema | undefined): unknown => {
+  const sampleOf = (property: JsonSchema | undefined): unknown => {
     if (Array.isArray(property?.enum) && property.enum.length > 0) return property.enum[0];
     switch (Array.isArray(property?.type) ? property.type[0] : property?.type) {
       case 'number':
@@ -82,7 +82,7 @@ function toolArguments(tool: FunctionTool, turn: TurnFacts): Record<string, unkn
         return said;
     }
   };
-  return Object.fromEntries(required.map((name) => [name, valueOf(properties[name])]));
+  return Object.fromEntries(required.map((name) => [name, sampleOf(properties[name])]));
 }
 
 /**

@@ -2,7 +2,9 @@ import { ContractError } from '../errors.js';
 import type { TopicSpec } from './topic-spec.js';
 
 /** A topic level given as a parameter: one level, no wildcard, no separator. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: MQTT forbids NUL in topics; this is the check.
 const LEVEL = /^[^/+#\u0000]+$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: as above.
 const BASE_TOPIC = /^[^/+#\u0000]+(\/[^/+#\u0000]+)*$/;
 
 export function checkBaseTopic(baseTopic: string): void {

@@ -101,17 +101,20 @@ interface Running {
  * ones after it connect to. Stopped in reverse; a bug in any stops them all (exit 70) for the
  * supervisor to restart a clean process.
  */
+/** The service's configuration, or a fatal log line and exit 78 (a restart cannot fix it). */
+function loadOrExit(definition: AnyServiceDefinition): ReturnType<typeof loadConfig> {
+  try {
+    return loadConfig({ service: definition.name, schema: definition.configSchema, defaults: definition.configDefaults });
+  } catch (error) {
+    const log = createLogger(definition.name, 'info');
+    log.fatal({ err: errorMessage(error) }, error instanceof ConfigError ? 'configuration error' : 'cannot load the configuration');
+    return process.exit(EXIT_CONFIG);
+  }
+}
+
 export async function runServices(definitions: readonly AnyServiceDefinition[]): Promise<void> {
   const startedAt = new Date().toISOString();
-  const loaded = definitions.map((definition) => {
-    try {
-      return loadConfig({ service: definition.name, schema: definition.configSchema, defaults: definition.configDefaults });
-    } catch (error) {
-      const log = createLogger(definition.name, 'info');
-      log.fatal({ err: errorMessage(error) }, error instanceof ConfigError ? 'configuration error' : 'cannot load the configuration');
-      process.exit(EXIT_CONFIG);
-    }
-  });
+  const loaded = definitions.map((definition) => loadOrExit(definition));
   const running: Running[] = [];
   let stopping = false;
 

@@ -69,7 +69,11 @@ function fft(re: Float64Array, im: Float64Array, inverse: boolean): void {
       }
     }
   }
-  if (inverse) for (let i = 0; i < n; i++) (re[i] = (re[i] as number) / n), (im[i] = (im[i] as number) / n);
+  if (!inverse) return;
+  for (let i = 0; i < n; i++) {
+    re[i] = (re[i] as number) / n;
+    im[i] = (im[i] as number) / n;
+  }
 }
 
 export interface Alignment {
@@ -91,8 +95,8 @@ export function align(reference: Int16Array, recording: Int16Array): Alignment {
   const aIm = new Float64Array(n);
   const bRe = new Float64Array(n);
   const bIm = new Float64Array(n);
-  recording.forEach((value, i) => (aRe[i] = value));
-  reference.forEach((value, i) => (bRe[i] = value));
+  aRe.set(recording);
+  bRe.set(reference);
   fft(aRe, aIm, false);
   fft(bRe, bIm, false);
   for (let i = 0; i < n; i++) {
