@@ -62,6 +62,12 @@ export const GatewayConfigSchema = Type.Object(
     sessionRotateMs: Type.Integer({ minimum: 10_000, description: 'reconnect before the 60-minute cap' }),
     toolTimeoutMs: Type.Integer({ minimum: 100, description: 'a tool call nobody answers gets an error result after this' }),
     maxMessageBytes: Type.Integer({ minimum: 1_048_576 }),
+    headers: Type.Record(Type.String(), Type.String(), { secret: true, description: 'extra handshake headers (a proxy\'s or API gateway\'s); not the key\'s' }),
+    tlsCaFile: Type.String({ description: 'PEM CA certificates to trust besides Node\'s own (a TLS-inspecting proxy, the sim\'s tlsCertOut)' }),
+    tlsCertFile: Type.String({ description: 'PEM client certificate, for endpoints that ask for one' }),
+    tlsKeyFile: Type.String({ description: 'PEM private key of tlsCertFile' }),
+    tlsInsecure: Type.Boolean({ description: 'do not check the service\'s certificate (a lab only)' }),
+    perMessageDeflate: Type.Boolean({ description: 'offer permessage-deflate (compressed frames: less traffic, more CPU)' }),
   },
   { additionalProperties: false },
 );
@@ -109,4 +115,10 @@ export const GATEWAY_DEFAULTS: GatewayConfig = {
   toolTimeoutMs: 10_000,
   // Azure preview sent 74 KB deltas and beta items can carry MBs of audio: be generous.
   maxMessageBytes: 16 * 1024 * 1024,
+  headers: {},
+  tlsCaFile: '',
+  tlsCertFile: '',
+  tlsKeyFile: '',
+  tlsInsecure: false,
+  perMessageDeflate: false,
 };

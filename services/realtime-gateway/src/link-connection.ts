@@ -2,11 +2,15 @@ import WebSocket from 'ws';
 import type { Clock, LinkState, Logger, MetricsRegistry, TimerHandle } from '@voxbus/shared';
 import type { TokenSource } from './credentials.js';
 import type { ResolvedEndpoint } from './endpoint.js';
+import { readRefusal } from './handshake-refusal.js';
+import type { SocketOptions } from './socket-options.js';
 
 export type { LinkState } from '@voxbus/shared';
 
 export interface LinkConnectionOptions {
   readonly endpoint: ResolvedEndpoint;
+  /** Headers, TLS and compression for the socket (socket-options.ts); none: plain defaults. */
+  readonly socket?: SocketOptions;
   readonly clock: Clock;
   readonly log: Logger;
   readonly metrics: MetricsRegistry;
@@ -123,8 +127,10 @@ export class LinkConnection {
 
   private openSocket(headers: Readonly<Record<string, string>>): void {
     const { endpoint } = this.o;
+    const { headers: extraHeaders, ...tls } = this.o.socket ?? { headers: {}, perMessageDeflate: false };
     const socket = new WebSocket(endpoint.url, {
-      headers,
+      ...tls,
+      headers: { ...extraHeaders, ...headers },
       maxPayload: this.o.maxMessageBytes,
       handshakeTimeout: 10_000,
     });
@@ -133,22 +139,11 @@ export class LinkConnection {
       // The handshake was answered with an HTTP status: this handler decides, not 'close'.
       socket.removeAllListeners('close');
       socket.on('error', () => {});
-      const status = response.statusCode ?? 0;
-      let body = '';
-      response.on('data', (chunk: Buffer) => (body = (body + chunk.toString()).slice(0, 500)));
-      // The body says why (Azure: "invalid subscription key…"): read it, then let go.
-      let decided = false;
-      const decide = (): void => {
-        if (decided) return;
-        decided = true;
+      readRefusal(response, (status, reason) => {
         socket.terminate();
-        const reason = `HTTP ${status} at the handshake${body ? `: ${body.trim()}` : ''}`;
         if (FATAL_HTTP_STATUS.has(status)) this.fail(reason);
         else this.retry(reason);
-      };
-      response.on('end', decide);
-      response.on('error', decide);
-      setTimeout(decide, 2000).unref();
+      });
     });
     socket.on('open', () => {
       if (socket !== this.socket) return;

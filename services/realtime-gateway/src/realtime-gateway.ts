@@ -5,6 +5,7 @@ import type { ResolvedEndpoint } from './endpoint.js';
 import { LinkConnection } from './link-connection.js';
 import { RealtimeLink } from './realtime-link.js';
 import { renderSessionUpdate, type TurnMode } from './session-render.js';
+import { socketOptions } from './socket-options.js';
 
 /** The socket side as the gateway uses it (LinkConnection; an in-memory one in tests). */
 export interface LinkTransport {
@@ -74,6 +75,7 @@ export class RealtimeGateway {
       ? o.transport(events)
       : new LinkConnection({
           endpoint,
+          socket: socketOptions(config, log),
           clock,
           log: log.child({ module: 'connection' }),
           metrics,

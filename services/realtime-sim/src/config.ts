@@ -14,6 +14,10 @@ export const SimConfigSchema = Type.Object(
     spokenTurnTool: Type.String({
       description: 'when the session declares a function tool of this name, a spoken turn calls it (typed turns call a tool they name)',
     }),
+    tls: Type.Boolean({ description: 'serve wss:// (the official SDKs speak nothing else)' }),
+    tlsCertFile: Type.String({ description: 'PEM certificate for wss://; empty with tlsKeyFile empty: a self-signed one for localhost and 127.0.0.1 is made at start' }),
+    tlsKeyFile: Type.String({ description: 'PEM private key for tlsCertFile' }),
+    tlsCertOut: Type.String({ description: 'where the made certificate is written, for clients to trust (the gateway\'s tlsCaFile); empty: not written' }),
   },
   { additionalProperties: false },
 );
@@ -30,6 +34,10 @@ export const SIM_DEFAULTS: SimConfig = {
   sessionMaxMs: 60 * 60_000,
   replyTemplate: 'You spoke for {seconds} seconds.',
   spokenTurnTool: '',
+  tls: false,
+  tlsCertFile: '',
+  tlsKeyFile: '',
+  tlsCertOut: '',
 };
 
 /** The reply for a turn, from the template. */

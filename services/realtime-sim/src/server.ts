@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, STATUS_CODES } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -23,6 +24,10 @@ export interface SimServerOptions {
   readonly toolTrigger: ToolTrigger;
   /** Each response's own time (see ResponseTiming). */
   readonly onTiming?: (timing: ResponseTiming) => void;
+  /** Serve wss:// with this certificate (sim-tls.ts). */
+  readonly tls?: { readonly cert: string; readonly key: string };
+  /** Accept permessage-deflate when a client offers it (the real services do). */
+  readonly perMessageDeflate?: boolean;
 }
 
 export type Fault =
@@ -33,6 +38,8 @@ export type Fault =
 export interface SimServer {
   readonly port: number;
   readonly sessions: () => number;
+  /** The WebSocket extensions each open connection agreed (permessage-deflate or none). */
+  readonly extensions: () => string[];
   /** Makes every open session misbehave as the real service can. */
   inject(fault: Fault): void;
   close(): Promise<void>;
@@ -63,6 +70,7 @@ export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_MESSAGE_BYTES,
+    perMessageDeflate: o.perMessageDeflate ?? true,
     // Browser-style clients offer `realtime` (plus the key); the server picks `realtime`.
     handleProtocols: (protocols) => (protocols.has('realtime') ? 'realtime' : false),
   });
@@ -105,9 +113,10 @@ export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
     return session;
   };
 
-  const server: Server = createServer((_, response) => {
+  const notWebSocket: RequestListener = (_, response) => {
     response.writeHead(426, { 'content-type': 'text/plain' }).end('this is a realtime WebSocket endpoint\n');
-  });
+  };
+  const server: Server = o.tls ? createTlsServer({ cert: o.tls.cert, key: o.tls.key }, notWebSocket) : createServer(notWebSocket);
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const decision = decideUpgrade({ url: request.url ?? '/', headers: request.headers }, o.apiKey);
     if (decision.kind === 'refuse') {
@@ -135,7 +144,7 @@ export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
     server.listen(o.port, o.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  o.log.info({ host: o.host, port, voice: o.voice.kind }, 'realtime simulator listening');
+  o.log.info({ host: o.host, port, voice: o.voice.kind, scheme: o.tls ? 'wss' : 'ws' }, 'realtime simulator listening');
   const faults = o.metrics.counter('faults.injected');
   const inject = (fault: Fault): void => {
     faults.inc();
@@ -195,6 +204,7 @@ export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
   return {
     port,
     sessions: () => live.size,
+    extensions: () => [...live.keys()].map((ws) => ws.extensions),
     inject,
     async close() {
       for (const ws of live.keys()) ws.terminate();
