@@ -59,7 +59,9 @@ export const GatewayConfigSchema = Type.Object(
     keepaliveMs: Type.Integer({ minimum: 1000, description: 'WebSocket ping period; two missed pongs drop the link' }),
     reconnectInitialMs: Type.Integer({ minimum: 50 }),
     reconnectMaxMs: Type.Integer({ minimum: 100 }),
-    sessionRotateMs: Type.Integer({ minimum: 10_000, description: 'reconnect before the 60-minute cap' }),
+    sessionRotateMs: Type.Integer({ minimum: 1000, description: 'a fresh session (the conversation carried over) before the service\'s 60-minute cap' }),
+    sessionRotateGraceMs: Type.Integer({ minimum: 0, description: 'how long a due rotation waits for a quiet moment (no reply, nobody speaking) before it happens anyway' }),
+    greeting: Type.String({ description: 'instructions for a first reply when a conversation starts (the assistant speaks first); empty: it waits for the user' }),
     toolTimeoutMs: Type.Integer({ minimum: 100, description: 'a tool call nobody answers gets an error result after this' }),
     maxMessageBytes: Type.Integer({ minimum: 1_048_576 }),
     headers: Type.Record(Type.String(), Type.String(), { secret: true, description: 'extra handshake headers (a proxy\'s or API gateway\'s); not the key\'s' }),
@@ -112,6 +114,9 @@ export const GATEWAY_DEFAULTS: GatewayConfig = {
   reconnectInitialMs: 500,
   reconnectMaxMs: 30_000,
   sessionRotateMs: 55 * 60_000,
+  // 55 + 4 minutes: still before the cap when no quiet moment comes.
+  sessionRotateGraceMs: 4 * 60_000,
+  greeting: '',
   toolTimeoutMs: 10_000,
   // Azure preview sent 74 KB deltas and beta items can carry MBs of audio: be generous.
   maxMessageBytes: 16 * 1024 * 1024,

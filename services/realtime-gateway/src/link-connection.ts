@@ -1,13 +1,13 @@
 import WebSocket from 'ws';
-import type { Clock, LinkState, Logger, MetricsRegistry, TimerHandle } from '@voxbus/shared';
+import type { Clock, Logger, MetricsRegistry, TimerHandle } from '@voxbus/shared';
 import type { TokenSource } from './credentials.js';
 import type { ResolvedEndpoint } from './endpoint.js';
 import { readRefusal } from './handshake-refusal.js';
 import type { SocketOptions } from './socket-options.js';
+import type { TransportEvents } from './transport.js';
 
-export type { LinkState } from '@voxbus/shared';
-
-export interface LinkConnectionOptions {
+/** Without `onRotationDue` the link rotates the session itself, at once, when it falls due. */
+export interface LinkConnectionOptions extends Partial<Pick<TransportEvents, 'onRotationDue'>>, Omit<TransportEvents, 'onRotationDue'> {
   readonly endpoint: ResolvedEndpoint;
   /** Headers, TLS and compression for the socket (socket-options.ts); none: plain defaults. */
   readonly socket?: SocketOptions;
@@ -19,9 +19,6 @@ export interface LinkConnectionOptions {
   readonly reconnectMaxMs: number;
   readonly sessionRotateMs: number;
   readonly maxMessageBytes: number;
-  readonly onOpen: () => void;
-  readonly onMessage: (text: string) => void;
-  readonly onState: (state: LinkState, reason: string | null, attempt: number) => void;
   /** For `entraScope` endpoints: where the bearer token comes from. */
   readonly tokens?: TokenSource;
   /** 0..1, for the jitter (injectable for tests). */
@@ -193,7 +190,9 @@ export class LinkConnection {
         this.awaitingPong = true;
         socket.ping();
       }),
-      this.o.clock.setTimer('session-rotation', this.o.sessionRotateMs, () => this.reconnect('session rotation before the service cap')),
+      this.o.clock.setTimer('session-rotation', this.o.sessionRotateMs, () =>
+        this.o.onRotationDue ? this.o.onRotationDue() : this.reconnect('session rotation before the service cap'),
+      ),
     );
   }
 

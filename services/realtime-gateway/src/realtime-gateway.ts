@@ -3,26 +3,12 @@ import type { GatewayConfig } from './config.js';
 import type { TokenSource } from './credentials.js';
 import type { ResolvedEndpoint } from './endpoint.js';
 import { LinkConnection } from './link-connection.js';
+import type { LinkTransport, TransportEvents } from './transport.js';
 import { RealtimeLink } from './realtime-link.js';
 import { renderSessionUpdate, type TurnMode } from './session-render.js';
 import { socketOptions } from './socket-options.js';
-
-/** The socket side as the gateway uses it (LinkConnection; an in-memory one in tests). */
-export interface LinkTransport {
-  readonly connected: boolean;
-  start(): void;
-  stop(): Promise<void>;
-  send(text: string): boolean;
-  reconnect(reason: string): void;
-  disconnect(reason: string): Promise<void>;
-}
-
-/** What a transport reports: a new socket, each text frame, each state. */
-export interface TransportEvents {
-  readonly onOpen: () => void;
-  readonly onMessage: (text: string) => void;
-  readonly onState: (state: LinkState, reason: string | null, attempt: number) => void;
-}
+import { ConversationMemory } from './conversation-memory.js';
+import { SessionRotation } from './session-rotation.js';
 
 export interface RealtimeGatewayOptions {
   readonly config: GatewayConfig;
@@ -40,7 +26,9 @@ export interface RealtimeGatewayOptions {
 /**
  * The gateway's one owner of the link's state: the connection (socket, reconnects, upkeep), the
  * protocol link over it, the session as configured plus what commands changed (kept, and applied
- * again to every new session), and the one publisher of `gateway.state`.
+ * again to every new session), the conversation carried from one session to the next (a
+ * rotation before the service's cap, a dropped link), the greeting of a new conversation, and
+ * the one publisher of `gateway.state`.
  */
 export class RealtimeGateway {
   readonly link: RealtimeLink;
@@ -48,9 +36,20 @@ export class RealtimeGateway {
   private patch: Record<string, unknown> = {};
   private turns: TurnMode | undefined;
   private sessionId: string | null = null;
+  private readonly memory = new ConversationMemory();
+  private readonly rotation: SessionRotation;
+  /** The next session starts a conversation (greeted, nothing carried over) rather than continuing one. */
+  private freshConversation = true;
 
   constructor(private readonly o: RealtimeGatewayOptions) {
     const { config, endpoint, clock, log, metrics } = o;
+    this.rotation = new SessionRotation({
+      clock,
+      log,
+      graceMs: config.sessionRotateGraceMs,
+      quiet: () => this.link.quiet,
+      rotate: (reason) => this.connection.reconnect(reason),
+    });
     this.link = new RealtimeLink({
       dialect: endpoint.dialect,
       bus: o.bus,
@@ -59,6 +58,8 @@ export class RealtimeGateway {
       metrics,
       send: (text) => this.connection.send(text),
       onSession: (sessionId) => this.sessionCreated(sessionId),
+      onText: (speaker, text) => this.memory.remember(speaker, text),
+      onQuiet: () => this.rotation.check(),
       appendBatchMs: config.appendBatchMs,
       frameMs: 20,
       toolTimeoutMs: config.toolTimeoutMs,
@@ -66,10 +67,12 @@ export class RealtimeGateway {
     const events: TransportEvents = {
       onOpen: () => {
         this.sessionId = null;
+        this.rotation.cancel();
         this.link.connectionOpened();
       },
       onMessage: (text) => this.link.receive(text),
       onState: (state, reason, attempt) => this.publishState(state, reason, attempt),
+      onRotationDue: () => this.rotation.due(),
     };
     this.connection = o.transport
       ? o.transport(events)
@@ -101,11 +104,15 @@ export class RealtimeGateway {
     await this.connection.stop();
   }
 
+  /** A new conversation on a new session (the reconnect command). */
   reconnect(reason: string): void {
+    this.startConversation();
     this.connection.reconnect(reason);
   }
 
+  /** The conversation ended: the link closes until a reconnect. */
   async disconnect(reason: string): Promise<void> {
+    this.startConversation();
     await this.connection.disconnect(reason);
   }
 
@@ -126,9 +133,23 @@ export class RealtimeGateway {
     return renderSessionUpdate(this.o.config, this.o.endpoint.dialect, this.o.endpoint.provider, this.patch, this.turns);
   }
 
+  private startConversation(): void {
+    this.freshConversation = true;
+    this.memory.forget();
+    this.rotation.cancel();
+  }
+
+  /** A session exists: configure it, then greet a new conversation or carry the last one over. */
   private sessionCreated(sessionId: string | null): void {
     this.sessionId = sessionId;
     this.link.updateSession(this.session());
+    if (this.freshConversation) {
+      this.freshConversation = false;
+      if (this.o.config.greeting) this.link.respond(this.o.config.greeting);
+    } else if (this.memory.size > 0) {
+      this.o.log.info({ items: this.memory.size }, 'carrying the conversation into the new session');
+      this.link.addItems(this.memory.replay(this.o.endpoint.dialect));
+    }
     this.publishState('connected', null, 0);
   }
 

@@ -1,18 +1,9 @@
-import {
-  type AudioFrame,
-  type Bus,
-  type Clock,
-  type Logger,
-  type MetricsRegistry,
-  type RealtimeDialect,
-  RateLimitedLog,
-  realtimeEventErrors,
-} from '@voxbus/shared';
+import type { AudioFrame, Bus, Clock, Logger, MetricsRegistry, RealtimeDialect } from '@voxbus/shared';
 import { AssistantAudio } from './assistant-audio.js';
 import { ClientEvents } from './client-events.js';
 import { InputBatcher } from './input-batcher.js';
-import { stripAudio } from './strip-audio.js';
-import { FROM_BETA, type ResponseStatus, SERVER_EVENT_HANDLERS, type ServerEventTarget } from './server-events.js';
+import { ServerEventIntake } from './server-event-intake.js';
+import type { ResponseStatus, ServerEventTarget } from './server-events.js';
 import { ToolCalls } from './tool-calls.js';
 
 export interface RealtimeLinkOptions {
@@ -25,6 +16,10 @@ export interface RealtimeLinkOptions {
   readonly send: (text: string) => boolean;
   /** A session was created on the current socket (its id, once the service says it). */
   readonly onSession: (sessionId: string | null) => void;
+  /** What was said, as text (final transcripts, typed and system messages). */
+  readonly onText?: (speaker: 'user' | 'assistant' | 'system', text: string) => void;
+  /** A reply ended or the user stopped speaking: the link may be quiet now. */
+  readonly onQuiet?: () => void;
   readonly appendBatchMs: number;
   readonly frameMs: number;
   readonly toolTimeoutMs: number;
@@ -47,26 +42,20 @@ export class RealtimeLink implements ServerEventTarget {
   readonly audio: AssistantAudio;
   readonly tools: ToolCalls;
   private readonly client: ClientEvents;
+  private readonly intake: ServerEventIntake;
   private activeResponseId: string | undefined;
-  private readonly offSchemaLog: RateLimitedLog;
-  private readonly counters;
+  private userSpeaking = false;
+  private readonly inputDropped;
 
   constructor(private readonly o: RealtimeLinkOptions) {
     this.bus = o.bus;
     this.log = o.log;
     const m = o.metrics;
-    this.counters = {
-      eventsIn: m.counter('events.received'),
-      bytesIn: m.counter('bytes.received'),
-      offSchema: m.counter('events.offSchema'),
-      unparsable: m.counter('events.unparsable'),
-      inputDropped: m.counter('input.framesDroppedOffline'),
-      unhandled: m.counter('events.handlerFailed'),
-    };
+    this.inputDropped = m.counter('input.framesDroppedOffline');
+    this.intake = new ServerEventIntake(o.dialect, o.bus, o.log, m, o.clock);
     this.client = new ClientEvents(o.dialect, o.send, o.log, m);
     this.input = new InputBatcher(o.appendBatchMs);
     this.audio = new AssistantAudio({ bus: o.bus, clock: o.clock, log: o.log, metrics: m, frameMs: o.frameMs });
-    this.offSchemaLog = new RateLimitedLog(o.log, 60_000, () => o.clock.nowMs());
     this.tools = new ToolCalls({
       clock: o.clock,
       log: o.log,
@@ -81,6 +70,11 @@ export class RealtimeLink implements ServerEventTarget {
     return this.sessionId;
   }
 
+  /** Nothing is being said: no response running, the user not mid-sentence, no tool call open. */
+  get quiet(): boolean {
+    return this.activeResponseId === undefined && !this.userSpeaking && this.tools.open === 0;
+  }
+
   /**
    * A new socket is open: forget everything of the last session. The new one knows none of its
    * items or calls: an answer to an old call_id, or a truncate of an old item, would be refused
@@ -90,49 +84,20 @@ export class RealtimeLink implements ServerEventTarget {
     this.sessionId = null;
     this.input.clear();
     this.activeResponseId = undefined;
+    this.userSpeaking = false;
     this.audio.clear();
     this.tools.clear();
   }
 
   /** One text frame from the service. */
   receive(text: string): void {
-    this.counters.eventsIn.inc();
-    this.counters.bytesIn.inc(Buffer.byteLength(text));
-    let event: Json;
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (!parsed || typeof parsed !== 'object' || typeof (parsed as Json).type !== 'string') throw new Error('no type');
-      event = parsed as Json;
-    } catch {
-      this.counters.unparsable.inc();
-      this.o.log.warn({ bytes: text.length }, 'unparsable event from the realtime service dropped');
-      return;
-    }
-    const wireType = event.type as string;
-    const handler = SERVER_EVENT_HANDLERS[this.o.dialect === 'beta' ? (FROM_BETA[wireType] ?? wireType) : wireType];
-    if (handler) {
-      const errors = realtimeEventErrors(this.o.dialect, 'server', event);
-      if (errors) {
-        // Not acted on (its fields cannot be trusted), but not lost either: mirrored below.
-        this.counters.offSchema.inc();
-        this.offSchemaLog.warn(wireType, { type: wireType, err: errors }, 'server event breaks the official schema: mirrored raw, not acted on');
-      } else {
-        try {
-          handler.handle(this, event as never);
-        } catch (error) {
-          this.counters.unhandled.inc();
-          this.o.log.error({ type: wireType, err: (error as Error).message }, 'could not handle a realtime event');
-        }
-        if (!handler.mirrored) return;
-      }
-    }
-    this.o.bus.publish('gateway.event.raw', { type: wireType }, stripAudio(event) as { type: string });
+    this.intake.receive(text, this);
   }
 
   /** A model-ready frame from the dsp. */
   inputFrame(frame: AudioFrame, connected: boolean): void {
     if (!connected || this.sessionId === null) {
-      this.counters.inputDropped.inc();
+      this.inputDropped.inc();
       return;
     }
     const audio = this.input.push(Buffer.from(frame.pcm.buffer, frame.pcm.byteOffset, frame.pcm.byteLength));
@@ -161,11 +126,13 @@ export class RealtimeLink implements ServerEventTarget {
   }
 
   say(text: string): void {
+    this.o.onText?.('user', text);
     this.client.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] } });
     this.client.send({ type: 'response.create' });
   }
 
   system(text: string): void {
+    this.o.onText?.('system', text);
     this.client.send({ type: 'conversation.item.create', item: { type: 'message', role: 'system', content: [{ type: 'input_text', text }] } });
   }
 
@@ -192,6 +159,16 @@ export class RealtimeLink implements ServerEventTarget {
     this.client.send({ type: 'session.update', session });
   }
 
+  /** Adds items to this session's conversation (the last one's, replayed). */
+  addItems(events: readonly Json[]): void {
+    for (const event of events) this.client.send(event);
+  }
+
+  /** A response nobody asked for: the assistant speaks first (a greeting). */
+  respond(instructions: string): void {
+    this.client.send({ type: 'response.create', response: { instructions } });
+  }
+
   /** The answer to a tool call, from the bus. */
   toolAnswer(callId: string, output: string): void {
     this.tools.answer(callId, output);
@@ -202,6 +179,15 @@ export class RealtimeLink implements ServerEventTarget {
   sessionCreated(sessionId: string | null): void {
     this.sessionId = sessionId;
     this.o.onSession(sessionId);
+  }
+
+  userSpeech(speaking: boolean): void {
+    this.userSpeaking = speaking;
+    if (!speaking) this.o.onQuiet?.();
+  }
+
+  finalText(speaker: 'user' | 'assistant', text: string): void {
+    this.o.onText?.(speaker, text);
   }
 
   responseCreated(responseId: string, inConversation: boolean): void {
@@ -217,6 +203,7 @@ export class RealtimeLink implements ServerEventTarget {
     // A failed response does not continue a tool loop (docs/realtime-protocol.md).
     if (status === 'failed') this.tools.responseFailed(responseId);
     this.deliverToolOutputs();
+    this.o.onQuiet?.();
   }
 
   // ---- internals --------------------------------------------------------------------------

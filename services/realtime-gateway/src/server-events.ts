@@ -38,6 +38,10 @@ export interface ServerEventTarget {
   readonly audio: AssistantAudio;
   readonly tools: ToolCalls;
   sessionCreated(sessionId: string | null): void;
+  /** The user began or stopped speaking (server VAD). */
+  userSpeech(speaking: boolean): void;
+  /** A final transcript: what was said, for the conversation's memory. */
+  finalText(speaker: 'user' | 'assistant', text: string): void;
   responseCreated(responseId: string, inConversation: boolean): void;
   responseDone(responseId: string, status: ResponseStatus, reason: string | null): void;
 }
@@ -60,14 +64,19 @@ export const FROM_BETA: Readonly<Record<string, string>> = {
 
 const vad = (kind: 'speech_started' | 'speech_stopped') => (target: ServerEventTarget, event: SpeechStarted & SpeechStopped) => {
   if (kind === 'speech_stopped') target.audio.turnEnded();
+  target.userSpeech(kind === 'speech_started');
   target.bus.publish('gateway.event.vad', {}, { kind, itemId: event.item_id, audioMs: kind === 'speech_started' ? event.audio_start_ms : event.audio_end_ms });
 };
-const userTranscript = (kind: 'delta' | 'final') => (target: ServerEventTarget, event: InputTranscript) =>
-  target.bus.publish('gateway.event.transcript', {}, { role: 'user', kind, itemId: event.item_id, responseId: null, text: (kind === 'final' ? event.transcript : event.delta) ?? '' });
-const assistantTranscript = (kind: 'delta' | 'final') => (target: ServerEventTarget, event: OutputTranscript) =>
-  target.bus.publish('gateway.event.transcript', {}, {
-    role: 'assistant', kind, itemId: event.item_id, responseId: event.response_id || null, text: (kind === 'final' ? event.transcript : event.delta) ?? '',
-  });
+const userTranscript = (kind: 'delta' | 'final') => (target: ServerEventTarget, event: InputTranscript) => {
+  const text = (kind === 'final' ? event.transcript : event.delta) ?? '';
+  if (kind === 'final') target.finalText('user', text);
+  target.bus.publish('gateway.event.transcript', {}, { role: 'user', kind, itemId: event.item_id, responseId: null, text });
+};
+const assistantTranscript = (kind: 'delta' | 'final') => (target: ServerEventTarget, event: OutputTranscript) => {
+  const text = (kind === 'final' ? event.transcript : event.delta) ?? '';
+  if (kind === 'final') target.finalText('assistant', text);
+  target.bus.publish('gateway.event.transcript', {}, { role: 'assistant', kind, itemId: event.item_id, responseId: event.response_id || null, text });
+};
 
 function serverError(target: ServerEventTarget, { error }: ServerError): void {
   const code = error.code ?? null;

@@ -42,6 +42,11 @@ export class ToolCalls {
     this.answersDropped = o.metrics.counter('tools.answersDropped');
   }
 
+  /** Calls asked and not yet handed back. */
+  get open(): number {
+    return this.calls.size;
+  }
+
   /** A function_call item was added (`response.output_item.added`). */
   named(itemId: string, name: string): void {
     this.names.set(itemId, name);

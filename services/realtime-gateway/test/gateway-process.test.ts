@@ -204,3 +204,49 @@ describe('realtime-gateway as its own process, with the sim over a real WebSocke
   });
 });
 
+
+describe('realtime-gateway session rotation, as its own process against a sim with a short cap', () => {
+  it('moves to a fresh session before the cap, carrying the conversation, never ending a reply', async () => {
+    const { probe } = await stack({
+      // The sim ends a session after 8 s (the real cap is 60 min); the gateway rotates at 3 s.
+      VOXBUS_REALTIME_SIM__SESSION_MAX_MS: '8000',
+      VOXBUS_REALTIME_SIM__REALTIME_FACTOR: '1',
+      VOXBUS_REALTIME_GATEWAY__SESSION_ROTATE_MS: '3000',
+      VOXBUS_REALTIME_GATEWAY__SESSION_ROTATE_GRACE_MS: '4000',
+    });
+    const first = await probe.waitForJson<State>('voxbus/realtime-gateway/state', (s) => s.state === 'connected' && s.sessionId !== null, 20_000);
+    const asked = probe.messages.length;
+    await probe.publish('voxbus/realtime-gateway/cmd/say', JSON.stringify({ text: 'my name is Ada' }));
+    await assistantFinal(probe, asked);
+    // A reply that is still playing when the rotation falls due (at 3 s): in real time, several seconds.
+    const long = probe.messages.length;
+    await probe.publish('voxbus/realtime-gateway/cmd/say', JSON.stringify({ text: 'tell me a very long story about a board that listens' }));
+    const second = await probe.waitForJson<State>(
+      'voxbus/realtime-gateway/state',
+      (s) => s.state === 'connected' && s.sessionId !== null && s.sessionId !== first.sessionId,
+      15_000,
+      long,
+    );
+    const responses = probe.on('voxbus/realtime-gateway/event/response').map((m) => m.json as { kind: string; status: string });
+    const states = probe.on('voxbus/realtime-gateway/state').map((m) => m.json as State);
+    // Every reply begun in the first session ended completed before its session did.
+    const before = probe.messages.findIndex((m) => m.topic === 'voxbus/realtime-gateway/state' && (m.json as State).sessionId === second.sessionId);
+    const doneBefore = probe.messages.slice(0, before).filter((m) => m.topic === 'voxbus/realtime-gateway/event/response' && (m.json as { kind: string }).kind === 'done');
+    expect(doneBefore.map((m) => (m.json as { status: string }).status), `responses: ${JSON.stringify(responses)}`).toEqual(['completed', 'completed']);
+    // The new session holds the conversation: the sim acknowledged the replayed items.
+    await waitFor('the replayed items acknowledged', () =>
+      probe.messages.slice(before).filter((m) => m.topic === 'voxbus/realtime-gateway/event/raw/conversation.item.added').length >= 4,
+    );
+    const replayed = probe.messages
+      .slice(before)
+      .filter((m) => m.topic === 'voxbus/realtime-gateway/event/raw/conversation.item.added')
+      .map((m) => (m.json as { item: { role: string; content: { text?: string }[] } }).item);
+    expect(replayed.slice(0, 2).map((item) => [item.role, item.content[0]?.text])).toEqual([
+      ['user', 'my name is Ada'],
+      ['assistant', 'You wrote: my name is Ada'],
+    ]);
+    // Rotated, not expired: the service never had to end the session itself.
+    expect(probe.on('voxbus/realtime-gateway/event/error').map((m) => m.json)).toEqual([]);
+    expect(states.filter((s) => s.reason?.includes('session_expired'))).toEqual([]);
+  });
+});

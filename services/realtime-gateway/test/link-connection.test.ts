@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { MetricsRegistry, systemClock } from '@voxbus/shared';
+import { type LinkState, MetricsRegistry, systemClock } from '@voxbus/shared';
 import { startSimServer } from '../../realtime-sim/src/server.js';
 import { defaultToolTrigger } from '../../realtime-sim/src/realtime-session.js';
 import { syntheticVoice } from '../../realtime-sim/src/voice.js';
@@ -9,7 +9,7 @@ import { waitFor } from '../../../test/helpers/wait.js';
 import { GATEWAY_DEFAULTS } from '../src/config.js';
 import type { TokenSource } from '../src/credentials.js';
 import { resolveEndpoint } from '../src/endpoint.js';
-import { LinkConnection, type LinkState } from '../src/link-connection.js';
+import { LinkConnection } from '../src/link-connection.js';
 
 const onCleanup = cleanupAfterEach();
 const log = pino({ level: 'silent' });

@@ -8,7 +8,8 @@ import { syntheticVoice } from '../../realtime-sim/src/voice.js';
 import { GATEWAY_DEFAULTS, type GatewayConfig } from '../src/config.js';
 import type { ResolvedEndpoint } from '../src/endpoint.js';
 import { wireGatewayBus } from '../src/gateway-bus.js';
-import { type LinkTransport, RealtimeGateway, type TransportEvents } from '../src/realtime-gateway.js';
+import { RealtimeGateway } from '../src/realtime-gateway.js';
+import type { LinkTransport, TransportEvents } from '../src/transport.js';
 import type { RealtimeLink } from '../src/realtime-link.js';
 
 /**
@@ -66,6 +67,11 @@ export class LinkHarness {
 
   get link(): RealtimeLink {
     return this.gateway.link;
+  }
+
+  /** The connection's rotation timer fired (the session is near the service's cap). */
+  rotationDue(): void {
+    this.events?.onRotationDue();
   }
 
   /** The link drops and comes back: a new socket, a new session that knows nothing of the old one. */

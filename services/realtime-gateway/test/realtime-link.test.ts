@@ -170,6 +170,79 @@ describe.each([
   });
 });
 
+describe.each([
+  ['GA', GA],
+  ['beta (Voice Live)', BETA],
+] as const)('one conversation over several sessions, %s dialect', (_, endpoint) => {
+  const sent = (h: LinkHarness, from: number) => h.sentByGateway.slice(from).map((event) => event.type);
+  const sessions = (h: LinkHarness) => h.simEvents.filter((event) => event.type === 'session.created').length;
+
+  it('speaks first when a conversation starts (greeting), not when a session merely continues it', async () => {
+    const h = new LinkHarness(endpoint, { greeting: 'Greet the user in five words.' });
+    expect(h.sentByGateway.slice(0, 2)).toEqual([
+      expect.objectContaining({ type: 'session.update' }),
+      { type: 'response.create', response: { instructions: 'Greet the user in five words.' } },
+    ]);
+    await h.advance(3000);
+    expect(h.published('voxbus/realtime-gateway/event/response').map((r) => r.kind)).toEqual(['created', 'first_audio', 'done']);
+    const before = h.sentByGateway.length;
+    h.reconnect(); // a dropped link: the same conversation
+    expect(sent(h, before)).not.toContain('response.create');
+    h.gateway.reconnect('reconnect command'); // a new conversation
+    expect(sent(h, before)).toContain('response.create');
+    expect(h.counter('events.refusedBySchema')).toBe(0);
+  });
+
+  it('carries the conversation into the next session as items the service accepts', async () => {
+    const h = new LinkHarness(endpoint);
+    h.peer.publish('gateway.cmd.say', {}, { text: 'my name is Ada' });
+    await h.advance(4000);
+    const before = h.sentByGateway.length;
+    const simBefore = h.simEvents.length;
+    h.reconnect();
+    const replayed = h.sentByGateway.slice(before).filter((event) => event.type === 'conversation.item.create') as { item: { role: string; content: { text: string }[] } }[];
+    expect(replayed.map((event) => [event.item.role, event.item.content[0]?.text])).toEqual([
+      ['user', 'my name is Ada'],
+      ['assistant', 'You wrote my name is Ada.'],
+    ]);
+    const added = h.simEvents.slice(simBefore).filter((event) => event.type === 'conversation.item.added' || event.type === 'conversation.item.created');
+    expect(added).toHaveLength(2);
+    expect(h.simEvents.slice(simBefore).filter((event) => event.type === 'error')).toEqual([]);
+    expect(h.counter('events.refusedBySchema')).toBe(0);
+    // A new conversation starts empty.
+    const beforeNew = h.sentByGateway.length;
+    h.gateway.reconnect('reconnect command');
+    expect(sent(h, beforeNew)).not.toContain('conversation.item.create');
+  });
+
+  it('rotates a session that is due at a quiet moment: never during a reply', async () => {
+    const h = new LinkHarness(endpoint, { sessionRotateGraceMs: 60_000 });
+    h.peer.publish('gateway.cmd.say', {}, { text: 'tell me a long story please now' });
+    await h.advance(100);
+    expect(h.link.quiet).toBe(false);
+    h.rotationDue();
+    await h.advance(100);
+    expect(sessions(h), 'rotated in the middle of the reply').toBe(1);
+    await h.advance(6000);
+    const done = h.published('voxbus/realtime-gateway/event/response').filter((r) => r.kind === 'done');
+    expect(done.map((r) => r.status)).toEqual(['completed']);
+    expect(sessions(h), 'rotated once the reply was done').toBe(2);
+    expect(h.link.session).toMatch(/^sess_/);
+  });
+
+  it('rotates anyway when no quiet moment comes within the grace, before the cap would', async () => {
+    const h = new LinkHarness(endpoint, { sessionRotateGraceMs: 1000 });
+    h.speak([[600, 0.3]]); // the user starts talking and does not stop
+    await h.advance(100);
+    expect(h.published('voxbus/realtime-gateway/event/vad').map((v) => v.kind)).toEqual(['speech_started']);
+    h.rotationDue();
+    await h.advance(500);
+    expect(sessions(h)).toBe(1);
+    await h.advance(600);
+    expect(sessions(h)).toBe(2);
+  });
+});
+
 describe('server events, as the schema has them', () => {
   it('asks a beta tool call by the name its item carried (beta arguments.done has none)', () => {
     const h = new LinkHarness(BETA);
