@@ -1,13 +1,13 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { StringEnum } from '@voxbus/shared';
+import { CONVERSATION_MODES, StringEnum, VAD_SOURCES } from '@voxbus/shared';
 
 export const ConversationConfigSchema = Type.Object(
   {
-    mode: StringEnum(['auto', 'half-duplex', 'full-duplex', 'push-to-talk'], {
+    mode: StringEnum(['auto', ...CONVERSATION_MODES], {
       description:
         '`auto`: full-duplex (barge-in by voice) while the dsp reports converged echo cancellation, half-duplex otherwise; `push-to-talk`: the ptt commands open and close each turn',
     }),
-    vad: StringEnum(['server', 'local', 'both'], {
+    vad: StringEnum([...VAD_SOURCES], {
       description: "whose VAD takes turns: the model's (server), the dsp's (local: turns end by commit), or both (the first to hear speech starts it; the server ends it)",
     }),
     tailMs: Type.Integer({ minimum: 0, maximum: 5000, description: 'half-duplex: the microphone stays muted this long after the reply has really drained (room echo)' }),

@@ -1,9 +1,10 @@
+import type { ConversationMode } from '@voxbus/shared';
 import type { ConversationConfig } from './config.js';
 
-export type Mode = 'half-duplex' | 'full-duplex' | 'push-to-talk';
+export type { EarconName, TurnOutcome } from '@voxbus/shared';
+export type Mode = ConversationMode;
+/** Who detects speech when one source is meant (the contract's `both` is the two together). */
 export type VadSource = 'server' | 'local';
-export type EarconName = 'listening' | 'thinking' | 'error';
-export type TurnOutcome = 'answered' | 'interrupted' | 'continued' | 'no_response' | 'failed' | 'abandoned';
 
 /** Where the assistant's audio is, from playback's item events. */
 export interface HeardPosition {

@@ -1,17 +1,28 @@
-import type { CONVERSATION_STATES, Payload } from '@voxbus/shared';
+import { CONVERSATION_STATES, type ConversationStateName, type Payload } from '@voxbus/shared';
 import type { SnapshotFrom } from 'xstate';
 import type { ConversationMachine } from './conversation-machine.js';
 import { effectiveMode } from './machine-types.js';
 
 export type ConversationStatePayload = Payload<'conversation.state'>;
-type StateName = (typeof CONVERSATION_STATES)[number];
 
 /** Machine states that show as another state on the bus (steps of a state, not states of their own). */
-const SHOWN_AS: Readonly<Record<string, StateName>> = {
+const SHOWN_AS: Readonly<Record<string, ConversationStateName>> = {
   starting: 'listening',
   releasing: 'waiting',
   tail: 'assistantSpeaking',
 };
+
+/** The state a machine state shows as on the bus (a step shows as the state it is a step of). */
+export function shownAs(state: string): string {
+  return SHOWN_AS[state] ?? state;
+}
+
+/** A machine state as the contract names it; a machine state the contract lacks is a bug, said at once. */
+export function contractState(state: string): ConversationStateName {
+  const known = CONVERSATION_STATES.find((name) => name === state);
+  if (known === undefined) throw new Error(`conversation machine state "${state}" is not a state of the contract (${CONVERSATION_STATES.join(', ')})`);
+  return known;
+}
 
 /** The retained state's payload for a snapshot (without its time). */
 export function stateView(snapshot: SnapshotFrom<ConversationMachine>): Omit<ConversationStatePayload, 'sinceMs'> {
@@ -28,14 +39,11 @@ export function stateView(snapshot: SnapshotFrom<ConversationMachine>): Omit<Con
     const step = typeof inner === 'string' ? '' : (Object.values(inner)[0] as string | Record<string, unknown>);
     phase = typeof step === 'string' ? step : (Object.keys(step)[0] as string);
   }
-  const shown = SHOWN_AS[state];
-  if (shown !== undefined) {
-    phase = state;
-    state = shown;
-  }
+  if (SHOWN_AS[state] !== undefined) phase = state;
+  state = shownAs(state);
   const { context } = snapshot;
   return {
-    state: state as StateName,
+    state: contractState(state),
     phase,
     mode: effectiveMode(context),
     vad: context.settings.vad,

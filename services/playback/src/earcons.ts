@@ -1,5 +1,7 @@
-/** Short synthesised cues: no files to ship, and any rate or channel count the device wants. */
-export type EarconName = 'listening' | 'thinking' | 'error';
+import type { EarconName } from '@voxbus/shared';
+
+// Short synthesised cues: no files to ship, and any rate or channel count the device wants.
+export type { EarconName };
 
 /** [frequency Hz, duration ms] notes of each cue. */
 const NOTES: Record<EarconName, readonly (readonly [number, number])[]> = {

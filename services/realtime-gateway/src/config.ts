@@ -76,6 +76,16 @@ export const GatewayConfigSchema = Type.Object(
 
 export type GatewayConfig = Static<typeof GatewayConfigSchema>;
 
+/** Server VAD with the service's documented defaults (docs/realtime.md §2). */
+export const DEFAULT_SERVER_VAD: NonNullable<GatewayConfig['turnDetection']> = {
+  type: 'server_vad',
+  threshold: 0.5,
+  prefixPaddingMs: 300,
+  silenceDurationMs: 500,
+  createResponse: true,
+  interruptResponse: true,
+};
+
 export const GATEWAY_DEFAULTS: GatewayConfig = {
   provider: 'auto',
   endpoint: '',
@@ -92,14 +102,7 @@ export const GATEWAY_DEFAULTS: GatewayConfig = {
   voiceType: 'openai',
   noiseReduction: 'off',
   echoCancellation: false,
-  turnDetection: {
-    type: 'server_vad',
-    threshold: 0.5,
-    prefixPaddingMs: 300,
-    silenceDurationMs: 500,
-    createResponse: true,
-    interruptResponse: true,
-  },
+  turnDetection: DEFAULT_SERVER_VAD,
   transcriptionModel: '',
   // Answered by conversation-state, which ends the conversation once the goodbye has played.
   tools: [

@@ -1,5 +1,5 @@
 import { ConfigError, type RealtimeDialect } from '@voxbus/shared';
-import type { GatewayConfig } from './config.js';
+import { DEFAULT_SERVER_VAD, type GatewayConfig } from './config.js';
 import { PROVIDERS, type Provider } from './providers.js';
 
 type Json = Record<string, unknown>;
@@ -9,16 +9,6 @@ export interface TurnMode {
   readonly mode: 'server' | 'manual';
   readonly interruptResponse: boolean;
 }
-
-/** Server VAD with the service's documented defaults, for `server` turns when none is configured. */
-const DEFAULT_SERVER_VAD: NonNullable<GatewayConfig['turnDetection']> = {
-  type: 'server_vad',
-  threshold: 0.5,
-  prefixPaddingMs: 300,
-  silenceDurationMs: 500,
-  createResponse: true,
-  interruptResponse: true,
-};
 
 /** The turn detection to render: the configured one, unless a turn mode overrides it. */
 function turnDetectionFor(config: GatewayConfig, turns: TurnMode | undefined): GatewayConfig['turnDetection'] {

@@ -1,4 +1,4 @@
-import type { RealtimeDialect } from '@voxbus/shared';
+import type { RealtimeDialect, RealtimeProvider } from '@voxbus/shared';
 
 /**
  * Which real endpoint a WebSocket upgrade is addressed to, told apart the way the real services
@@ -6,7 +6,7 @@ import type { RealtimeDialect } from '@voxbus/shared';
  * `/openai/v1/realtime?model=` (GA); Azure OpenAI preview `/openai/realtime?api-version=&deployment=`
  * (beta); Azure Voice Live `/voice-live/realtime?api-version=&model=` (beta).
  */
-export type Provider = 'openai' | 'azure' | 'azure-preview' | 'voice-live';
+export type Provider = Exclude<RealtimeProvider, 'sim'>;
 
 export interface Endpoint {
   readonly provider: Provider;

@@ -239,9 +239,12 @@ export const SessionPatchCommand = Type.Object(
 
 export const EmptyCommand = Empty;
 
+/** How the realtime service is told to take turns. */
+export const TURN_MODES = ['server', 'manual'] as const;
+
 export const TurnDetectionCommand = Type.Object(
   {
-    mode: StringEnum(['server', 'manual'], {
+    mode: StringEnum([...TURN_MODES], {
       description:
         '`server`: the service detects turns (the configured turn detection, or server VAD when none is configured) and answers each; `manual`: no turn detection, turns end by `commit` (local VAD, push-to-talk)',
     }),
@@ -340,7 +343,10 @@ export const VolumeCommand = Type.Object(
   closed,
 );
 
-export const EarconCommand = Type.Object({ name: StringEnum(['listening', 'thinking', 'error']) }, closed);
+/** The short cues playback synthesises. */
+export const EARCON_NAMES = ['listening', 'thinking', 'error'] as const;
+export type EarconName = (typeof EARCON_NAMES)[number];
+export const EarconCommand = Type.Object({ name: StringEnum([...EARCON_NAMES]) }, closed);
 
 /** A level in dBFS: 0 is full scale; silence is floored at -120. */
 const Dbfs = Type.Number({ minimum: -120, maximum: 0 });
@@ -420,6 +426,15 @@ export const AudioLevels = Type.Object(
 // ---- conversation-state -----------------------------------------------------------------------
 
 export const CONVERSATION_STATES = ['offline', 'connecting', 'listening', 'userSpeaking', 'waiting', 'assistantSpeaking', 'reconnecting', 'paused', 'ended', 'error'] as const;
+export type ConversationStateName = (typeof CONVERSATION_STATES)[number];
+/** The conversation's modes in force (the configuration's `auto` resolves to one of the first two). */
+export const CONVERSATION_MODES = ['half-duplex', 'full-duplex', 'push-to-talk'] as const;
+export type ConversationMode = (typeof CONVERSATION_MODES)[number];
+/** Who detects the user's speech. */
+export const VAD_SOURCES = ['server', 'local', 'both'] as const;
+/** How a turn ended. */
+export const TURN_OUTCOMES = ['answered', 'interrupted', 'continued', 'no_response', 'failed', 'abandoned'] as const;
+export type TurnOutcome = (typeof TURN_OUTCOMES)[number];
 
 export const ConversationState = Type.Object(
   {
@@ -428,8 +443,8 @@ export const ConversationState = Type.Object(
         '`listening`: the board waits for the person; `userSpeaking`: a turn is being spoken; `waiting`: the turn ended, the reply is coming; `assistantSpeaking`: the reply is playing; `ended`: the conversation ended (idle, a command, or the model) until `start`',
     }),
     phase: Type.String({ description: 'the step within the state (`chime`, `open`, `bargeIn`, `tail`, `releasing`…), for displays and debugging' }),
-    mode: StringEnum(['half-duplex', 'full-duplex', 'push-to-talk'], { description: 'the mode in force (`auto` resolves to half or full duplex)' }),
-    vad: StringEnum(['server', 'local', 'both']),
+    mode: StringEnum([...CONVERSATION_MODES], { description: 'the mode in force (`auto` resolves to half or full duplex)' }),
+    vad: StringEnum([...VAD_SOURCES]),
     micOpen: Type.Boolean({ description: 'whether the microphone is being listened to' }),
     muted: Type.Object({ user: Type.Boolean(), assistant: Type.Boolean() }, closed),
     echoConverged: Type.Boolean(),
@@ -445,11 +460,11 @@ const NullableMs = Type.Union([Type.Number({ minimum: 0 }), Type.Null()]);
 export const TurnReport = Type.Object(
   {
     turn: Type.Integer({ minimum: 0 }),
-    outcome: StringEnum(['answered', 'interrupted', 'continued', 'no_response', 'failed', 'abandoned'], {
+    outcome: StringEnum([...TURN_OUTCOMES], {
       description: '`interrupted`: barge-in; `continued`: the person spoke on before the reply was heard, so it was cancelled',
     }),
-    mode: StringEnum(['half-duplex', 'full-duplex', 'push-to-talk']),
-    vad: StringEnum(['server', 'local', 'both']),
+    mode: StringEnum([...CONVERSATION_MODES]),
+    vad: StringEnum([...VAD_SOURCES]),
     responseId: Type.Union([Type.String(), Type.Null()]),
     latencyMs: Type.Object(
       {
