@@ -13,6 +13,8 @@ export default defineConfig({
       { find: /^@voxbus\/shared$/, replacement: `${root}shared/src/index.ts` },
       { find: /^@voxbus\/alsa$/, replacement: `${root}native/alsa/src/index.ts` },
       { find: /^@voxbus\/dsp$/, replacement: `${root}native/dsp/src/index.ts` },
+      { find: /^@voxbus\/realtime-sim\/lib$/, replacement: `${root}services/realtime-sim/src/index.ts` },
+      { find: /^@voxbus\/broker\/lib$/, replacement: `${root}services/broker/src/index.ts` },
     ],
   },
   test: {

@@ -1,9 +1,7 @@
 import pino from 'pino';
 import { MetricsRegistry } from '@voxbus/shared';
 import { startMosquitto as startSharedMosquitto } from '@voxbus/shared/testing';
-import { type BrokerServer, startBrokerServer } from '../../services/broker/src/broker-server.js';
-import { BROKER_DEFAULTS, type BrokerConfig } from '../../services/broker/src/config.js';
-import type { Credentials } from '../../services/broker/src/auth.js';
+import { BROKER_DEFAULTS, type BrokerConfig, type BrokerServer, type Credentials, startBrokerServer } from '@voxbus/broker/lib';
 
 export interface TestBroker {
   readonly name: 'aedes' | 'mosquitto';

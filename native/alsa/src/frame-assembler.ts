@@ -1,6 +1,5 @@
 import { CaptureTimeline } from './capture-timeline.js';
-import type { AudioPeriod, GrantedFormat } from './types.js';
-import type { AudioFrame } from '@voxbus/shared';
+import type { AudioPeriod, CapturedFrame, GrantedFormat } from './types.js';
 
 const TWO_POW_32 = 0x1_0000_0000;
 
@@ -51,7 +50,7 @@ export class FrameAssembler {
   }
 
   /** Adds a period; returns the frames it completed, in order. */
-  push(period: AudioPeriod): AudioFrame[] {
+  push(period: AudioPeriod): CapturedFrame[] {
     const lostFramesBefore = period.lostFramesBefore;
     if (lostFramesBefore > 0) {
       // What was lost, plus what we had of the frame it interrupted, becomes a sequence gap.
@@ -66,7 +65,7 @@ export class FrameAssembler {
     if (this.pendingBytes === 0) this.pendingStartUs = periodUs;
     this.pending.push(period.pcm);
     this.pendingBytes += period.pcm.length;
-    const frames: AudioFrame[] = [];
+    const frames: CapturedFrame[] = [];
     if (this.pendingBytes < this.frameBytes) return frames;
 
     let joined = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingBytes);

@@ -54,6 +54,21 @@ export interface AudioPeriod {
 }
 
 /** A period playback wrote to the device, with where its content came from. */
+/**
+ * A fixed-length frame cut from the capture: the shape of the bus's audio frame (shared's
+ * AudioFrame), declared here so the addon depends on nothing of the project's.
+ */
+export interface CapturedFrame {
+  readonly sampleRateHz: number;
+  readonly channels: number;
+  readonly sampleFormat: 's16le';
+  /** +1 per frame, wrapping at 2^32; a gap means frames were lost. */
+  readonly sequence: number;
+  /** CLOCK_MONOTONIC time of the first sample, in µs. */
+  readonly captureTimeUs: number;
+  readonly pcm: Uint8Array;
+}
+
 export interface PlayedPeriod extends AudioPeriod {
   /** CLOCK_MONOTONIC µs when it was written into the device (timeUs is when it is heard). */
   readonly writtenUs: number;

@@ -1,9 +1,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { type LinkState, MetricsRegistry, systemClock } from '@voxbus/shared';
-import { startSimServer } from '../../realtime-sim/src/server.js';
-import { defaultToolTrigger } from '../../realtime-sim/src/realtime-session.js';
-import { syntheticVoice } from '../../realtime-sim/src/voice.js';
+import { defaultToolTrigger, startSimServer, syntheticVoice } from '@voxbus/realtime-sim/lib';
 import { cleanupAfterEach } from '../../../test/helpers/cleanup.js';
 import { waitFor } from '../../../test/helpers/wait.js';
 import { GATEWAY_DEFAULTS } from '../src/config.js';

@@ -1,10 +1,7 @@
 import pino from 'pino';
 import { type AudioFrame, MetricsRegistry } from '@voxbus/shared';
 import { FakeClock, MemoryBroker, MemoryBus } from '@voxbus/shared/testing';
-import type { Endpoint } from '../../realtime-sim/src/endpoint.js';
-import { sequentialIds } from '../../realtime-sim/src/ids.js';
-import { defaultToolTrigger, SimSession } from '../../realtime-sim/src/realtime-session.js';
-import { syntheticVoice } from '../../realtime-sim/src/voice.js';
+import { defaultToolTrigger, type Endpoint, sequentialIds, SimSession, syntheticVoice } from '@voxbus/realtime-sim/lib';
 import { GATEWAY_DEFAULTS, type GatewayConfig } from '../src/config.js';
 import type { ResolvedEndpoint } from '../src/endpoint.js';
 import { wireGatewayBus } from '../src/gateway-bus.js';
