@@ -5,85 +5,13 @@ import { EnergyVad, SAMPLES_PER_MS, type VadEvent } from './energy-vad.js';
 import { invalidRequest, type RealtimeError } from './errors.js';
 import { eventName } from './events.js';
 import type { IdSource } from './ids.js';
+import { ItemCommands, type ItemTurn } from './item-commands.js';
 import { ResponseRun } from './response-run.js';
 import { applySessionUpdate, defaultSession, renderSession, type SessionState } from './session-state.js';
+import type { FunctionTool, ToolTrigger, TurnFacts } from './tool-trigger.js';
 import type { Voice } from './voice.js';
 
-export interface TurnFacts {
-  /** How long the user's committed audio was. */
-  readonly spokenMs: number;
-  /** Text the user typed (conversation.item.create), when the turn came from text. */
-  readonly userText?: string | undefined;
-  /** The output of the function the model called, when the turn continues a tool call. */
-  readonly toolOutput?: string | undefined;
-}
-
-/** A function tool as sessions and responses declare it. */
-export interface FunctionTool {
-  readonly type: 'function';
-  readonly name: string;
-  /** JSON Schema of the arguments, as the session declared it. */
-  readonly parameters?: unknown;
-}
-
-/**
- * Decides whether a response calls a function instead of speaking (the sim's stand-in for the
- * model's judgement). Undefined: speak.
- */
-export type ToolTrigger = (turn: TurnFacts, tools: readonly FunctionTool[], toolChoice: unknown) => { name: string; arguments: string } | undefined;
-
-/**
- * The default trigger: never after a tool output (the model speaks about it); `tool_choice`
- * `none` never calls; a named `tool_choice` or `required` always calls; on `auto`, a typed
- * message that names a tool calls it, and a spoken turn calls `spokenTurnTool` when the session
- * has it.
- */
-export function defaultToolTrigger(spokenTurnTool: string): ToolTrigger {
-  return (turn, tools, toolChoice) => {
-    if (turn.toolOutput !== undefined || tools.length === 0 || toolChoice === 'none') return undefined;
-    const call = (tool: FunctionTool | undefined) => (tool ? { name: tool.name, arguments: JSON.stringify(toolArguments(tool, turn)) } : undefined);
-    const named = (toolChoice as { name?: string } | null)?.name;
-    if (named) return call(tools.find((tool) => tool.name === named));
-    if (toolChoice === 'required') return call(tools[0]);
-    const mentioned = turn.userText ? tools.find((tool) => turn.userText?.includes(tool.name)) : undefined;
-    if (mentioned) return call(mentioned);
-    if (turn.userText === undefined) return call(tools.find((tool) => tool.name === spokenTurnTool));
-    return undefined;
-  };
-}
-
-type JsonSchema = { type?: unknown; enum?: unknown[]; properties?: Record<string, JsonSchema>; required?: unknown[] };
-
-/**
- * Arguments that fit the tool's declared parameters, as a model's would: every required
- * property, of its type (an enum's first value; strings carry what the user said, numbers the
- * spoken milliseconds), and nothing the schema does not declare.
- */
-function toolArguments(tool: FunctionTool, turn: TurnFacts): Record<string, unknown> {
-  const schema = (tool.parameters ?? {}) as JsonSchema;
-  const properties = schema.properties ?? {};
-  const required = Array.isArray(schema.required) ? schema.required.filter((name): name is string => typeof name === 'string') : [];
-  const said = turn.userText ?? `${turn.spokenMs} ms of speech`;
-  const sampleOf = (property: JsonSchema | undefined): unknown => {
-    if (Array.isArray(property?.enum) && property.enum.length > 0) return property.enum[0];
-    switch (Array.isArray(property?.type) ? property.type[0] : property?.type) {
-      case 'number':
-      case 'integer':
-        return turn.spokenMs;
-      case 'boolean':
-        return true;
-      case 'array':
-        return [];
-      case 'object':
-        return {};
-      case 'null':
-        return null;
-      default:
-        return said;
-    }
-  };
-  return Object.fromEntries(required.map((name) => [name, sampleOf(properties[name])]));
-}
+export { defaultToolTrigger, type FunctionTool, type ToolTrigger, type TurnFacts } from './tool-trigger.js';
 
 /**
  * How long the sim itself took over a response: from the moment it had the input that ended
@@ -140,6 +68,7 @@ export class SimSession {
   private session: SessionState;
   private readonly dialect: RealtimeDialect;
   private readonly conversation = new Conversation();
+  private readonly items: ItemCommands;
   private readonly vad = new EnergyVad();
   private buffered: Int16Array[] = [];
   private bufferedSamples = 0;
@@ -160,6 +89,7 @@ export class SimSession {
   constructor(private readonly options: SimSessionOptions) {
     this.dialect = options.endpoint.dialect;
     this.session = defaultSession(options.ids('sess'), options.endpoint.model, Math.floor(options.clock.nowMs() / 1000));
+    this.items = new ItemCommands({ conversation: this.conversation, dialect: this.dialect, ids: options.ids, emit: (name, fields) => this.emit(name, fields) });
   }
 
   /** Sends `session.created` and arms the session cap. */
@@ -208,13 +138,13 @@ export class SimSession {
       case 'input_audio_buffer.clear':
         return this.clearInput();
       case 'conversation.item.create':
-        return this.createItem(event.item, event.previous_item_id, fail);
+        return this.itemCreated(this.items.create(event.item, event.previous_item_id, fail));
       case 'conversation.item.truncate':
-        return this.truncate(event, fail);
+        return this.items.truncate(event, fail);
       case 'conversation.item.retrieve':
-        return this.retrieve(event.item_id, fail);
+        return this.items.retrieve(event.item_id, fail);
       case 'conversation.item.delete':
-        return this.deleteItem(event.item_id, fail);
+        return this.items.delete(event.item_id, fail);
       case 'response.create':
         return this.createResponse(event.response, fail);
       case 'response.cancel':
@@ -360,83 +290,10 @@ export class SimSession {
     this.emit('input_audio_buffer.cleared', {});
   }
 
-  private createItem(raw: unknown, previousId: unknown, fail: (error: RealtimeError) => void): void {
-    if (raw === null || typeof raw !== 'object') return fail(invalidRequest('missing_required_parameter', "Missing required parameter: 'item'.", 'item'));
-    const source = raw as Record<string, unknown>;
-    const id = typeof source.id === 'string' ? source.id : this.options.ids('item');
-    let item: ConversationItem;
-    if (source.type === 'message') {
-      const role = source.role;
-      if (role !== 'user' && role !== 'system' && role !== 'assistant') {
-        return fail(invalidRequest('invalid_value', `Invalid value: '${String(role)}'. Supported values are: 'user', 'assistant', and 'system'.`, 'item.role'));
-      }
-      const content = Array.isArray(source.content) ? (source.content as Record<string, unknown>[]) : [];
-      if (role === 'assistant' && content.some((part) => part.type === 'audio' || part.type === 'output_audio')) {
-        return fail(invalidRequest('invalid_value', 'Assistant audio content cannot be created.', 'item.content'));
-      }
-      item = { id, type: 'message', role, status: 'completed', content };
-      if (role === 'user') {
-        const text = content.map((part) => (typeof part.text === 'string' ? part.text : '')).join(' ').trim();
-        this.lastTurn = { spokenMs: 0, userText: text };
-      }
-    } else if (source.type === 'function_call_output') {
-      const callId = String(source.call_id ?? '');
-      if (!this.conversation.hasFunctionCall(callId)) {
-        return fail(invalidRequest('invalid_value', `No tool call found for function call output with call_id ${callId}.`, 'item.call_id'));
-      }
-      item = { id, type: 'function_call_output', status: 'completed', content: [], callId, output: String(source.output ?? '') };
-      // The next response.create speaks about the result.
-      this.lastTurn = { ...this.lastTurn, toolOutput: item.output };
-    } else {
-      return fail(invalidRequest('invalid_value', `Invalid value: '${String(source.type)}'. Supported values are: 'message' and 'function_call_output'.`, 'item.type'));
-    }
-    const added = this.conversation.add(item, typeof previousId === 'string' ? previousId : undefined);
-    if ('unknownPrevious' in added) {
-      return fail(invalidRequest('invalid_value', `Previous item with id '${added.unknownPrevious}' not found.`, 'previous_item_id'));
-    }
-    this.emit('conversation.item.added', { previous_item_id: added.previousItemId, item: renderItem(item, this.dialect) });
-    this.emit('conversation.item.done', { previous_item_id: added.previousItemId, item: renderItem(item, this.dialect) });
-  }
-
-  private truncate(event: Record<string, unknown>, fail: (error: RealtimeError) => void): void {
-    const item = typeof event.item_id === 'string' ? this.conversation.find(event.item_id) : undefined;
-    if (!item) return fail(invalidRequest('invalid_value', `Item with item_id '${String(event.item_id)}' not found.`, 'item_id'));
-    const end = event.audio_end_ms;
-    if (typeof end !== 'number' || !Number.isInteger(end)) {
-      return fail(invalidRequest('invalid_type', "Invalid type for 'audio_end_ms': expected an integer.", 'audio_end_ms'));
-    }
-    if (end < 0) {
-      return fail(
-        invalidRequest('integer_below_min_value', `Invalid 'audio_end_ms': integer below minimum value. Expected a value >= 0, but got ${end} instead.`, 'audio_end_ms'),
-      );
-    }
-    if (item.role !== 'assistant' || !item.audio || item.audio.length === 0) {
-      return fail(invalidRequest('unsupported_content_type', 'Only model output audio messages can be truncated', null));
-    }
-    const audioMs = Math.floor(item.audio.length / SAMPLES_PER_MS);
-    if (end > audioMs) return fail(invalidRequest('invalid_value', `Audio content of ${audioMs}ms is already shorter than ${end}ms`, 'audio_end_ms'));
-    item.audio = item.audio.slice(0, end * SAMPLES_PER_MS);
-    // The model cannot align text to audio: truncation drops the transcript.
-    item.content = item.content.map((part) => ('transcript' in part ? { ...part, transcript: '' } : part));
-    this.emit('conversation.item.truncated', { item_id: item.id, content_index: typeof event.content_index === 'number' ? event.content_index : 0, audio_end_ms: end });
-  }
-
-  private retrieve(itemId: unknown, fail: (error: RealtimeError) => void): void {
-    const item = typeof itemId === 'string' ? this.conversation.find(itemId) : undefined;
-    if (!item) return fail(invalidRequest('invalid_value', `Item with item_id '${String(itemId)}' not found.`, 'item_id'));
-    const rendered = renderItem(item, this.dialect);
-    if (item.audio) {
-      const audio = Buffer.from(item.audio.buffer, item.audio.byteOffset, item.audio.byteLength).toString('base64');
-      rendered.content = item.content.map((part) => ('transcript' in part ? { ...part, audio } : part));
-    }
-    this.emit('conversation.item.retrieved', { item: rendered });
-  }
-
-  private deleteItem(itemId: unknown, fail: (error: RealtimeError) => void): void {
-    if (typeof itemId !== 'string' || !this.conversation.delete(itemId)) {
-      return fail(invalidRequest('invalid_value', `Item with item_id '${String(itemId)}' not found.`, 'item_id'));
-    }
-    this.emit('conversation.item.deleted', { item_id: itemId });
+  /** A created item makes the next response about it: the typed message, or the tool's output. */
+  private itemCreated(turn: ItemTurn | undefined): void {
+    if (turn?.userText !== undefined) this.lastTurn = { spokenMs: 0, userText: turn.userText };
+    if (turn?.toolOutput !== undefined) this.lastTurn = { ...this.lastTurn, toolOutput: turn.toolOutput };
   }
 
   private createResponse(overrides: unknown, fail: (error: RealtimeError) => void): void {
