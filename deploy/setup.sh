@@ -22,7 +22,7 @@ done
 # the lcd draws with (DejaVu, and Droid Sans Fallback for Chinese, Japanese and Korean).
 packages=(mosquitto-clients ca-certificates libasound2 libasound2-dev libasound2-plugins alsa-utils libspeexdsp1 libspeexdsp-dev pkg-config g++ make python3 fonts-dejavu-core fonts-droid-fallback)
 # Tests: Mosquitto for interoperability, Debian's docker-compose to validate compose.yaml,
-# espeak-ng and sox for real speech, PulseAudio for the virtual board (DESIGN.md section 6),
+# espeak-ng and sox for real speech, PulseAudio for the virtual board (shared/src/testing/virtual-board.ts),
 # and TAP's LADSPA reverberator for the virtual board's room (its echo path's tail).
 $want_test && packages+=(mosquitto docker-compose python3-yaml espeak-ng sox pulseaudio pulseaudio-utils tap-plugins)
 $want_mosquitto && packages+=(mosquitto)

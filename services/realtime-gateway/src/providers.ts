@@ -29,7 +29,7 @@ const modelQuery = (config: GatewayConfig) => ({ model: config.model });
 const COGNITIVE_SERVICES = 'https://cognitiveservices.azure.com/.default';
 
 /**
- * The realtime services (docs/realtime-protocol.md): OpenAI GA with a bearer key; Azure v1 (GA)
+ * The realtime services (docs/realtime.md §1): OpenAI GA with a bearer key; Azure v1 (GA)
  * and the Azure preview (beta) with `api-key`; Voice Live (beta) with `api-key`; the sim as
  * OpenAI GA. Never the deprecated beta header, never a key in the URL.
  */

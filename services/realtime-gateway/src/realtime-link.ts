@@ -200,7 +200,7 @@ export class RealtimeLink implements ServerEventTarget {
     this.o.bus.publish('gateway.event.response', {}, { kind: 'done', responseId, status, reason, audioMs });
     this.o.log.info({ responseId, status, audioMs }, 'turn done');
     if (this.activeResponseId === responseId) this.activeResponseId = undefined;
-    // A failed response does not continue a tool loop (docs/realtime-protocol.md).
+    // A failed response does not continue a tool loop (docs/realtime.md §5).
     if (status === 'failed') this.tools.responseFailed(responseId);
     this.deliverToolOutputs();
     this.o.onQuiet?.();

@@ -46,7 +46,7 @@ export interface ServerEventTarget {
   responseDone(responseId: string, status: ResponseStatus, reason: string | null): void;
 }
 
-/** Errors that retrying cannot fix (livekit's list; docs/realtime-protocol.md). */
+/** Errors that retrying cannot fix (livekit's list; docs/realtime.md §4). */
 const FATAL_CODES = new Set(['invalid_api_key', 'insufficient_quota', 'account_deactivated', 'billing_hard_limit_reached']);
 
 type Handler = (target: ServerEventTarget, event: never) => void;

@@ -2,7 +2,7 @@ import type { RealtimeDialect, RealtimeProvider } from '@voxbus/shared';
 
 /**
  * Which real endpoint a WebSocket upgrade is addressed to, told apart the way the real services
- * are (docs/realtime notes §1): OpenAI `/v1/realtime?model=` (GA); Azure OpenAI v1
+ * are (docs/realtime.md §1): OpenAI `/v1/realtime?model=` (GA); Azure OpenAI v1
  * `/openai/v1/realtime?model=` (GA); Azure OpenAI preview `/openai/realtime?api-version=&deployment=`
  * (beta); Azure Voice Live `/voice-live/realtime?api-version=&model=` (beta).
  */

@@ -92,7 +92,7 @@ export class ResponseRun {
   }
 
   /**
-   * A function call (docs/realtime notes §5): the item, its arguments streamed as deltas, then
+   * A function call (docs/realtime.md §5): the item, its arguments streamed as deltas, then
    * the `.done` events and `response.done` with the call in `output`. The model waits for a
    * `function_call_output` and a `response.create`.
    */

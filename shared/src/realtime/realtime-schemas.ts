@@ -17,7 +17,7 @@ const VALIDATORS: Readonly<Record<RealtimeDialect, Readonly<Record<EventSide, Re
 
 /**
  * The beta schema (OpenAI's April 2025 specification) lags the real beta traffic on six points,
- * which the sim and the gateway follow (the protocol notes §3.3, §3.4, §2.6; the beta capture in
+ * which the sim and the gateway follow (docs/realtime.md §2 and §3; the beta capture in
  * liusida/dictionary shows the first two). Each is rewritten to its schema form before
  * validation, so every other constraint of the schema still applies:
  * 1. `status: "in_progress"` on `response.created` and on items being written (the schema lists
