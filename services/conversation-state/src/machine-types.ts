@@ -111,6 +111,9 @@ export type ConversationEvent =
   /** Playback never said where its flush cut (it died): truncate at the estimate. */
   | { type: 'CUT_DEADLINE' };
 
+/** One of the machine's events, by its type. */
+export type ConversationEventOf<T extends ConversationEvent['type']> = Extract<ConversationEvent, { type: T }>;
+
 /** The mode in force: the configured one, or in `auto`, full-duplex only while echo cancellation is converged. */
 export function effectiveMode(context: Pick<ConversationContext, 'settings' | 'echoConverged'>): Mode {
   const { mode } = context.settings;

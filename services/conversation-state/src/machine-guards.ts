@@ -1,0 +1,69 @@
+/** The machine's guards: what its transitions test, as plain functions of its context, event and params. */
+import {
+  type ConversationContext,
+  type ConversationEvent,
+  type ConversationEventOf as E,
+  effectiveMode,
+  FINISH_TOOL,
+  LOCAL_VOICE_BEFORE_MS,
+  manualTurns,
+} from './machine-types.js';
+
+type GuardArgs = { context: ConversationContext; event: ConversationEvent };
+
+const isEarconItem = (itemId: string) => itemId.startsWith('earcon:');
+
+export const conversationGuards = {
+  gatewayIs: ({ event }, params: { state: E<'GATEWAY'>['state'] }) => event.type === 'GATEWAY' && event.state === params.state,
+  // Speech counts only while the model may hear it: the dsp's VAD runs on a microphone that
+  // stays on (for the echo canceller) while the model's input is shut.
+  startCounts: ({ context, event }) => {
+    if (event.type !== 'SPEECH_STARTED' || context.settings.mode === 'push-to-talk' || !context.micAllowed) return false;
+    return context.settings.vad === 'both' || context.settings.vad === event.source;
+  },
+  localSource: ({ event }) => (event.type === 'SPEECH_STARTED' || event.type === 'SPEECH_STOPPED') && event.source === 'local',
+  /**
+   * A voice over the reply is a person's, not the speaker's echo: the dsp's echo-aware VAD heard
+   * it too (or it is the one taking turns, or there is none to ask).
+   */
+  nearEndConfirmed: ({ context }) => {
+    if (context.settings.vad === 'local' || !context.dspVad) return true;
+    const { localVoice, timing } = context;
+    if (localVoice.speaking) return true;
+    return localVoice.sinceUs !== undefined && timing.bargeInUs !== undefined && localVoice.sinceUs >= timing.bargeInUs - LOCAL_VOICE_BEFORE_MS * 1000;
+  },
+  /** The dsp's state flips auto mode between half- and full-duplex. */
+  modeChanges: ({ context, event }) =>
+    event.type === 'DSP_STATE' && effectiveMode(context) !== effectiveMode({ settings: context.settings, echoConverged: event.converged }),
+  stopCounts: ({ context, event }) => {
+    if (event.type !== 'SPEECH_STOPPED' || context.settings.mode === 'push-to-talk') return false;
+    return event.source === (context.settings.vad === 'local' ? 'local' : 'server');
+  },
+  pushToTalk: ({ context }) => context.settings.mode === 'push-to-talk',
+  manual: ({ context }) => manualTurns(context),
+  halfDuplex: ({ context }) => effectiveMode(context) === 'half-duplex',
+  fullDuplex: ({ context }) => effectiveMode(context) === 'full-duplex',
+  assistantItem: ({ event }) => 'itemId' in event && !isEarconItem(event.itemId),
+  currentItem: ({ context, event }) => 'itemId' in event && !isEarconItem(event.itemId) && (context.position === null || context.position.itemId === event.itemId),
+  replyFinished: ({ context }) => context.drained && context.responseDone && context.toolPending === false,
+  responseWithoutAudio: ({ context, event }) => event.type === 'RESPONSE_DONE' && !context.responseHadAudio && event.audioMs === 0,
+  responseFailed: ({ event }) => event.type === 'RESPONSE_DONE' && event.status === 'failed',
+  toolPending: ({ context }) => context.toolPending,
+  finishRequested: ({ context }) => context.finishRequested,
+  finishTool: ({ event }) => event.type === 'TOOL_REQUESTED' && event.name === FINISH_TOOL,
+  listeningEarcon: ({ context }) => context.settings.earcons.listening,
+  capturing: ({ event }) => event.type === 'CAPTURE_STATE' && (event.state === 'capturing' || event.state === 'muted'),
+  playbackOpened: ({ event }) => event.type === 'PLAYBACK_STATE' && event.state === 'idle',
+  restoredMidReply: ({ context }) => context.restoring && context.playbackPlaying,
+  restoredAs: ({ context }, params: { state: string }) => context.restoredState === params.state,
+  idleTimeoutOn: ({ context }) => context.settings.idleTimeoutMs > 0,
+  playbackIdle: ({ event }) => event.type === 'PLAYBACK_STATE' && event.state === 'idle',
+  /** Playback restarted (its first state) or failed: what it was playing is gone. */
+  playbackGone: ({ event }) =>
+    (event.type === 'PLAYBACK_STATE' && (event.state === 'opening' || event.state === 'error')) || (event.type === 'SERVICE_LOST' && event.service === 'playback'),
+  gatewayLost: ({ event }) => event.type === 'SERVICE_LOST' && event.service === 'realtime-gateway',
+  /** Playback's flush cut the item a barge-in (or pause) is waiting to truncate. */
+  cutItem: ({ context, event }) => event.type === 'PLAYBACK_FLUSHED' && context.cut !== null && context.cut.position.itemId === event.itemId,
+  cutPending: ({ context }) => context.cut !== null,
+  otherResponse: ({ context, event }) => event.type === 'RESPONSE_CREATED' && context.responseId !== null && context.responseId !== event.responseId,
+} satisfies Record<string, (args: GuardArgs, params: never) => boolean>;
