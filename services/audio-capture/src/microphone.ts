@@ -3,7 +3,7 @@ import type { AudioFrame, Clock, Logger, MetricsRegistry, Payload } from '@voxbu
 import type { CaptureConfig } from './config.js';
 
 
-export type CaptureStatePayload = Payload<'capture.state'>;
+export type CaptureStatePayload = Payload<'audio-capture.state'>;
 
 export interface MicrophoneDeps {
   readonly backend: AudioBackend;

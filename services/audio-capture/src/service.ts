@@ -18,10 +18,10 @@ export const service = defineService({
       log,
       metrics,
       publishFrame: (frame) => bus.publish('audio.mic', {}, frame),
-      publishState: (state) => bus.publish('capture.state', {}, state),
+      publishState: (state) => bus.publish('audio-capture.state', {}, state),
     });
-    bus.subscribe(OWNER, 'capture.cmd.mute', {}, () => microphone.mute());
-    bus.subscribe(OWNER, 'capture.cmd.unmute', {}, () => microphone.unmute());
+    bus.subscribe(OWNER, 'audio-capture.cmd.mute', {}, () => microphone.mute());
+    bus.subscribe(OWNER, 'audio-capture.cmd.unmute', {}, () => microphone.unmute());
     microphone.start();
     return {
       stop: async () => {

@@ -13,8 +13,8 @@ export function busAdapter(bus: Bus, clock: Clock) {
   return fromCallback<ConversationEvent>(({ sendBack }) => {
     const send = (event: ConversationEvent) => sendBack(event);
     const now = () => clock.monotonicUs();
-    bus.subscribe(OWNER, 'gateway.state', {}, ({ payload }) => send({ type: 'GATEWAY', state: payload.state, reason: payload.reason }));
-    bus.subscribe(OWNER, 'gateway.event.vad', {}, ({ payload }) =>
+    bus.subscribe(OWNER, 'realtime-gateway.state', {}, ({ payload }) => send({ type: 'GATEWAY', state: payload.state, reason: payload.reason }));
+    bus.subscribe(OWNER, 'realtime-gateway.event.vad', {}, ({ payload }) =>
       send(payload.kind === 'speech_started' ? { type: 'SPEECH_STARTED', source: 'server', atUs: now(), spokenMs: 0 } : { type: 'SPEECH_STOPPED', source: 'server', atUs: now() }),
     );
     bus.subscribe(OWNER, 'dsp.event.vad', {}, ({ payload }) =>
@@ -25,7 +25,7 @@ export function busAdapter(bus: Bus, clock: Clock) {
           : { type: 'SPEECH_STOPPED', source: 'local', atUs: now() },
       ),
     );
-    bus.subscribe(OWNER, 'gateway.event.response', {}, ({ payload }) => {
+    bus.subscribe(OWNER, 'realtime-gateway.event.response', {}, ({ payload }) => {
       const atUs = now();
       if (payload.kind === 'created') send({ type: 'RESPONSE_CREATED', responseId: payload.responseId, atUs });
       else if (payload.kind === 'first_audio') send({ type: 'RESPONSE_AUDIO', responseId: payload.responseId, atUs });
@@ -43,7 +43,7 @@ export function busAdapter(bus: Bus, clock: Clock) {
       else send({ type: 'PLAYBACK_FLUSHED', ...fields });
     });
     bus.subscribe(OWNER, 'playback.state', {}, ({ payload }) => send({ type: 'PLAYBACK_STATE', state: payload.state }));
-    bus.subscribe(OWNER, 'capture.state', {}, ({ payload }) => send({ type: 'CAPTURE_STATE', state: payload.state }));
+    bus.subscribe(OWNER, 'audio-capture.state', {}, ({ payload }) => send({ type: 'CAPTURE_STATE', state: payload.state }));
     bus.subscribe(OWNER, 'dsp.state', {}, ({ payload }) =>
       send({ type: 'DSP_STATE', converged: payload.echo.converged, muted: payload.muted, vad: payload.stages.vad && payload.state !== 'stopped', running: payload.state === 'running' }),
     );

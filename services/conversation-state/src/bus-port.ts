@@ -16,18 +16,18 @@ export function busPort(bus: Bus, clock: Clock): ConversationPort {
     micMuted: (muted, resend = false) => {
       if (muted === mic && !resend) return;
       mic = muted;
-      bus.publish(muted ? 'capture.cmd.mute' : 'capture.cmd.unmute', {}, {});
+      bus.publish(muted ? 'audio-capture.cmd.mute' : 'audio-capture.cmd.unmute', {}, {});
     },
     speakerMuted: (muted) => bus.publish(muted ? 'playback.cmd.mute' : 'playback.cmd.unmute', {}, {}),
     flushPlayback: () => bus.publish('playback.cmd.flush', {}, {}),
-    cancelResponse: () => bus.publish('gateway.cmd.cancel', {}, {}),
-    truncate: (itemId, audioEndMs) => bus.publish('gateway.cmd.truncate', {}, { itemId, audioEndMs }),
-    commitInput: () => bus.publish('gateway.cmd.commit', {}, {}),
-    clearInput: () => bus.publish('gateway.cmd.clear-input', {}, {}),
+    cancelResponse: () => bus.publish('realtime-gateway.cmd.cancel', {}, {}),
+    truncate: (itemId, audioEndMs) => bus.publish('realtime-gateway.cmd.truncate', {}, { itemId, audioEndMs }),
+    commitInput: () => bus.publish('realtime-gateway.cmd.commit', {}, {}),
+    clearInput: () => bus.publish('realtime-gateway.cmd.clear-input', {}, {}),
     earcon: (name) => bus.publish('playback.cmd.earcon', {}, { name }),
-    turnDetection: (mode, interruptResponse) => bus.publish('gateway.cmd.turn-detection', {}, { mode, interruptResponse }),
-    disconnect: () => bus.publish('gateway.cmd.disconnect', {}, {}),
-    reconnect: () => bus.publish('gateway.cmd.reconnect', {}, {}),
+    turnDetection: (mode, interruptResponse) => bus.publish('realtime-gateway.cmd.turn-detection', {}, { mode, interruptResponse }),
+    disconnect: () => bus.publish('realtime-gateway.cmd.disconnect', {}, {}),
+    reconnect: () => bus.publish('realtime-gateway.cmd.reconnect', {}, {}),
     answerTool: (requestId, name, output) => bus.publish('tools.res', { name }, { requestId, ok: true, data: { output } }),
     turnReport: (report) => bus.publish('conversation.event.turn', {}, report),
     nowUs: () => clock.monotonicUs(),

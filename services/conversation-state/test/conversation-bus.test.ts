@@ -34,12 +34,12 @@ const gateway = (state: string) => ({ state, provider: 'sim', dialect: 'ga', mod
 describe('conversation-state on the bus', () => {
   it('hears the services through its one adapter, commands them through the port, and keeps its state retained', async () => {
     const { peer, sent, states, conversation } = rig();
-    peer.publish('gateway.state', {}, gateway('connected') as never);
+    peer.publish('realtime-gateway.state', {}, gateway('connected') as never);
     await tick();
     expect(sent('realtime-gateway/cmd/turn-detection')).toEqual([{ mode: 'server', interruptResponse: false }]);
-    peer.publish('gateway.event.vad', {}, { kind: 'speech_started', itemId: 'u1', audioMs: 0 });
-    peer.publish('gateway.event.vad', {}, { kind: 'speech_stopped', itemId: 'u1', audioMs: 900 });
-    peer.publish('gateway.event.response', {}, { kind: 'created', responseId: 'r1', status: 'in_progress', reason: null, audioMs: 0 });
+    peer.publish('realtime-gateway.event.vad', {}, { kind: 'speech_started', itemId: 'u1', audioMs: 0 });
+    peer.publish('realtime-gateway.event.vad', {}, { kind: 'speech_stopped', itemId: 'u1', audioMs: 900 });
+    peer.publish('realtime-gateway.event.response', {}, { kind: 'created', responseId: 'r1', status: 'in_progress', reason: null, audioMs: 0 });
     peer.publish('playback.event.item', {}, { kind: 'started', itemId: 'i1', responseId: 'r1', heardMs: 0, receivedMs: 200, enteredDeviceUs: 1, timeUs: 2 });
     await tick();
     expect(states()).toEqual(['offline', 'listening', 'userSpeaking', 'waiting', 'assistantSpeaking']);
@@ -66,7 +66,7 @@ describe('conversation-state on the bus', () => {
         throw new Error('a bug in an effect');
       },
     }));
-    peer.publish('gateway.state', {}, gateway('connected') as never);
+    peer.publish('realtime-gateway.state', {}, gateway('connected') as never);
     await tick();
     expect(failures).toHaveLength(1);
     expect((failures[0] as Error).message).toBe('a bug in an effect');

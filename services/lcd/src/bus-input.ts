@@ -11,12 +11,12 @@ const OWNER = 'lcd';
  */
 export function subscribeScreenEvents(bus: Bus, onEvent: (event: ScreenEvent) => void): () => void {
   bus.subscribe(OWNER, 'conversation.state', {}, ({ payload }) => onEvent({ type: 'conversation', state: payload }));
-  bus.subscribe(OWNER, 'gateway.event.transcript', {}, ({ payload }) => onEvent({ type: 'transcript', message: payload }));
+  bus.subscribe(OWNER, 'realtime-gateway.event.transcript', {}, ({ payload }) => onEvent({ type: 'transcript', message: payload }));
   bus.subscribe(OWNER, 'dsp.event.levels', {}, ({ payload }) => onEvent({ type: 'levels', levels: payload }));
   bus.subscribe(OWNER, 'service.status', { service: '+' }, ({ payload }) =>
     onEvent({ type: 'status', service: payload.service, online: payload.status === 'online' }),
   );
-  bus.subscribe(OWNER, 'capture.state', {}, ({ payload }) => onEvent({ type: 'device', device: 'microphone', ok: payload.state !== 'error' }));
+  bus.subscribe(OWNER, 'audio-capture.state', {}, ({ payload }) => onEvent({ type: 'device', device: 'microphone', ok: payload.state !== 'error' }));
   bus.subscribe(OWNER, 'playback.state', {}, ({ payload }) => onEvent({ type: 'device', device: 'speaker', ok: payload.state !== 'error' }));
   const stopWatching = bus.onConnectionChange((connected) => onEvent({ type: 'bus', connected }));
   onEvent({ type: 'bus', connected: bus.connected });

@@ -1,7 +1,7 @@
 import type { Payload } from '@voxbus/shared';
 
 export type ConversationView = Payload<'conversation.state'>;
-export type TranscriptMessage = Payload<'gateway.event.transcript'>;
+export type TranscriptMessage = Payload<'realtime-gateway.event.transcript'>;
 export type LevelsMessage = Payload<'dsp.event.levels'>;
 
 export interface Transcript {

@@ -113,7 +113,7 @@ describe('lcd as its own process', () => {
     await probe.publish('voxbus/conversation/state', JSON.stringify(thinking), true);
     events.push({ type: 'conversation', state: thinking });
     await showsEventually('the next good state', screen, () => events);
-    const metrics = await probe.waitForJson<Metrics>('voxbus/lcd/metrics', (m) => (m.bus.invalidReceived['gateway.event.transcript'] ?? 0) >= 2, 5000);
+    const metrics = await probe.waitForJson<Metrics>('voxbus/lcd/metrics', (m) => (m.bus.invalidReceived['realtime-gateway.event.transcript'] ?? 0) >= 2, 5000);
     expect(metrics.bus.invalidReceived['conversation.state']).toBe(1);
     const errors = lcd.lines.filter((line) => line.includes('framebuffer unavailable'));
     expect(errors).toHaveLength(1);

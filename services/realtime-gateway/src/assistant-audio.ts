@@ -96,6 +96,6 @@ export class AssistantAudio {
     }
     this.counters.turns.inc();
     this.o.log.info({ responseId, speechStoppedToFirstAudioMs: latencyMs }, 'first audio of the turn');
-    this.o.bus.publish('gateway.event.response', {}, { kind: 'first_audio', responseId, status: 'in_progress', reason: null, audioMs: 0 });
+    this.o.bus.publish('realtime-gateway.event.response', {}, { kind: 'first_audio', responseId, status: 'in_progress', reason: null, audioMs: 0 });
   }
 }

@@ -7,17 +7,17 @@ const OWNER = 'realtime-gateway';
 export function wireGatewayBus(bus: Bus, gateway: RealtimeGateway, log: Logger): ServiceUnit {
   const { link } = gateway;
   bus.subscribe(OWNER, 'audio.input', {}, ({ payload }) => link.inputFrame(payload, gateway.connected));
-  bus.subscribe(OWNER, 'gateway.cmd.cancel', {}, () => link.cancel());
-  bus.subscribe(OWNER, 'gateway.cmd.truncate', {}, ({ payload }) => link.truncate(payload.itemId, payload.audioEndMs));
-  bus.subscribe(OWNER, 'gateway.cmd.say', {}, ({ payload }) => link.say(payload.text));
-  bus.subscribe(OWNER, 'gateway.cmd.system', {}, ({ payload }) => link.system(payload.text));
-  bus.subscribe(OWNER, 'gateway.cmd.clear-input', {}, () => link.clearInput());
-  bus.subscribe(OWNER, 'gateway.cmd.commit', {}, () => link.commit());
-  bus.subscribe(OWNER, 'gateway.cmd.reconnect', {}, () => gateway.reconnect('reconnect command'));
-  bus.subscribe(OWNER, 'gateway.cmd.disconnect', {}, () => void gateway.disconnect('disconnect command'));
-  bus.subscribe(OWNER, 'gateway.cmd.turn-detection', {}, ({ payload }) => gateway.setTurns(payload));
-  bus.subscribe(OWNER, 'gateway.cmd.update-session', {}, ({ payload }) => gateway.patchSession(payload.session));
-  bus.subscribe(OWNER, 'gateway.cmd.raw', {}, ({ payload }) => {
+  bus.subscribe(OWNER, 'realtime-gateway.cmd.cancel', {}, () => link.cancel());
+  bus.subscribe(OWNER, 'realtime-gateway.cmd.truncate', {}, ({ payload }) => link.truncate(payload.itemId, payload.audioEndMs));
+  bus.subscribe(OWNER, 'realtime-gateway.cmd.say', {}, ({ payload }) => link.say(payload.text));
+  bus.subscribe(OWNER, 'realtime-gateway.cmd.system', {}, ({ payload }) => link.system(payload.text));
+  bus.subscribe(OWNER, 'realtime-gateway.cmd.clear-input', {}, () => link.clearInput());
+  bus.subscribe(OWNER, 'realtime-gateway.cmd.commit', {}, () => link.commit());
+  bus.subscribe(OWNER, 'realtime-gateway.cmd.reconnect', {}, () => gateway.reconnect('reconnect command'));
+  bus.subscribe(OWNER, 'realtime-gateway.cmd.disconnect', {}, () => void gateway.disconnect('disconnect command'));
+  bus.subscribe(OWNER, 'realtime-gateway.cmd.turn-detection', {}, ({ payload }) => gateway.setTurns(payload));
+  bus.subscribe(OWNER, 'realtime-gateway.cmd.update-session', {}, ({ payload }) => gateway.patchSession(payload.session));
+  bus.subscribe(OWNER, 'realtime-gateway.cmd.raw', {}, ({ payload }) => {
     const refused = link.raw(payload.event);
     if (refused) log.warn({ type: payload.event.type, err: refused }, 'raw client event refused');
   });

@@ -28,7 +28,7 @@ export interface RealtimeGatewayOptions {
  * protocol link over it, the session as configured plus what commands changed (kept, and applied
  * again to every new session), the conversation carried from one session to the next (a
  * rotation before the service's cap, a dropped link), the greeting of a new conversation, and
- * the one publisher of `gateway.state`.
+ * the one publisher of `realtime-gateway.state`.
  */
 export class RealtimeGateway {
   readonly link: RealtimeLink;
@@ -155,6 +155,6 @@ export class RealtimeGateway {
 
   private publishState(state: LinkState, reason: string | null, attempt: number): void {
     const { provider, dialect, model } = this.o.endpoint;
-    this.o.bus.publish('gateway.state', {}, { state, provider, dialect, model, sessionId: this.sessionId, reason, attempt, sinceMs: this.o.clock.nowMs() });
+    this.o.bus.publish('realtime-gateway.state', {}, { state, provider, dialect, model, sessionId: this.sessionId, reason, attempt, sinceMs: this.o.clock.nowMs() });
   }
 }

@@ -192,12 +192,12 @@ export class RealtimeLink implements ServerEventTarget {
 
   responseCreated(responseId: string, inConversation: boolean): void {
     if (inConversation) this.activeResponseId = responseId;
-    this.o.bus.publish('gateway.event.response', {}, { kind: 'created', responseId, status: 'in_progress', reason: null, audioMs: 0 });
+    this.o.bus.publish('realtime-gateway.event.response', {}, { kind: 'created', responseId, status: 'in_progress', reason: null, audioMs: 0 });
   }
 
   responseDone(responseId: string, status: ResponseStatus, reason: string | null): void {
     const audioMs = this.audio.responseDone(responseId);
-    this.o.bus.publish('gateway.event.response', {}, { kind: 'done', responseId, status, reason, audioMs });
+    this.o.bus.publish('realtime-gateway.event.response', {}, { kind: 'done', responseId, status, reason, audioMs });
     this.o.log.info({ responseId, status, audioMs }, 'turn done');
     if (this.activeResponseId === responseId) this.activeResponseId = undefined;
     // A failed response does not continue a tool loop (docs/realtime.md §5).

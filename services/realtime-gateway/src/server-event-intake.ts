@@ -54,7 +54,7 @@ export class ServerEventIntake {
         if (!handler.mirrored) return;
       }
     }
-    this.bus.publish('gateway.event.raw', { type: wireType }, stripAudio(event) as { type: string });
+    this.bus.publish('realtime-gateway.event.raw', { type: wireType }, stripAudio(event) as { type: string });
   }
 
   private parse(text: string): (Json & { type: string }) | undefined {

@@ -65,24 +65,24 @@ export const FROM_BETA: Readonly<Record<string, string>> = {
 const vad = (kind: 'speech_started' | 'speech_stopped') => (target: ServerEventTarget, event: SpeechStarted & SpeechStopped) => {
   if (kind === 'speech_stopped') target.audio.turnEnded();
   target.userSpeech(kind === 'speech_started');
-  target.bus.publish('gateway.event.vad', {}, { kind, itemId: event.item_id, audioMs: kind === 'speech_started' ? event.audio_start_ms : event.audio_end_ms });
+  target.bus.publish('realtime-gateway.event.vad', {}, { kind, itemId: event.item_id, audioMs: kind === 'speech_started' ? event.audio_start_ms : event.audio_end_ms });
 };
 const userTranscript = (kind: 'delta' | 'final') => (target: ServerEventTarget, event: InputTranscript) => {
   const text = (kind === 'final' ? event.transcript : event.delta) ?? '';
   if (kind === 'final') target.finalText('user', text);
-  target.bus.publish('gateway.event.transcript', {}, { role: 'user', kind, itemId: event.item_id, responseId: null, text });
+  target.bus.publish('realtime-gateway.event.transcript', {}, { role: 'user', kind, itemId: event.item_id, responseId: null, text });
 };
 const assistantTranscript = (kind: 'delta' | 'final') => (target: ServerEventTarget, event: OutputTranscript) => {
   const text = (kind === 'final' ? event.transcript : event.delta) ?? '';
   if (kind === 'final') target.finalText('assistant', text);
-  target.bus.publish('gateway.event.transcript', {}, { role: 'assistant', kind, itemId: event.item_id, responseId: event.response_id || null, text });
+  target.bus.publish('realtime-gateway.event.transcript', {}, { role: 'assistant', kind, itemId: event.item_id, responseId: event.response_id || null, text });
 };
 
 function serverError(target: ServerEventTarget, { error }: ServerError): void {
   const code = error.code ?? null;
   // Cancelling a response that just ended is a race every barge-in can lose: not worth a warning.
   target.log[code === 'response_cancel_not_active' ? 'debug' : 'warn']({ code, message: error.message, param: error.param }, 'error from the realtime service');
-  target.bus.publish('gateway.event.error', {}, {
+  target.bus.publish('realtime-gateway.event.error', {}, {
     type: error.type, code, message: error.message, param: error.param ?? null, fatal: code !== null && FATAL_CODES.has(code),
   });
 }

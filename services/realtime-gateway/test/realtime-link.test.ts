@@ -76,12 +76,12 @@ describe.each([
 
   it('cancels and truncates on command, clamping to the audio actually received', async () => {
     const h = new LinkHarness(endpoint);
-    h.peer.publish('gateway.cmd.say', {}, { text: 'tell me a long story please now' });
+    h.peer.publish('realtime-gateway.cmd.say', {}, { text: 'tell me a long story please now' });
     await h.advance(60);
     const itemId = String(h.simEvents.find((e) => String(e.type).endsWith('audio.delta'))?.item_id);
-    h.peer.publish('gateway.cmd.cancel', {}, {});
+    h.peer.publish('realtime-gateway.cmd.cancel', {}, {});
     expect(h.published('voxbus/realtime-gateway/event/response').at(-1)).toMatchObject({ kind: 'done', status: 'cancelled', reason: 'client_cancelled' });
-    h.peer.publish('gateway.cmd.truncate', {}, { itemId, audioEndMs: 60_000 });
+    h.peer.publish('realtime-gateway.cmd.truncate', {}, { itemId, audioEndMs: 60_000 });
     const truncate = h.sentByGateway.find((event) => event.type === 'conversation.item.truncate') as { audio_end_ms: number };
     const receivedMs = h.simEvents.filter((e) => String(e.type).endsWith('audio.delta')).reduce((sum, e) => sum + Buffer.from(String(e.delta), 'base64').length / 48, 0);
     expect(truncate.audio_end_ms).toBe(Math.floor(receivedMs));
@@ -96,7 +96,7 @@ describe.each([
     h.peer.subscribe('clock-service', 'tools.req', { name: 'get_time' }, ({ payload }) => {
       h.peer.publish('tools.res', { name: 'get_time' }, { requestId: payload.requestId, ok: true, data: { output: '{"time":"12:00"}' } });
     });
-    h.peer.publish('gateway.cmd.say', {}, { text: 'please get_time' });
+    h.peer.publish('realtime-gateway.cmd.say', {}, { text: 'please get_time' });
     await h.advance(4000);
     expect(h.published('voxbus/tools/req/get_time')).toEqual([expect.objectContaining({ name: 'get_time', arguments: '{}' })]);
     const finals = h.published('voxbus/realtime-gateway/event/transcript').filter((t) => t.kind === 'final');
@@ -107,11 +107,11 @@ describe.each([
   it('forgets tool calls and item audio of a session that is gone: nothing of it is sent to the new one', async () => {
     const tools = [{ name: 'slow_tool', description: 'x', parameters: { type: 'object', properties: {} } }];
     const h = new LinkHarness(endpoint, { tools, toolTimeoutMs: 60_000 });
-    h.peer.publish('gateway.cmd.say', {}, { text: 'please slow_tool' });
+    h.peer.publish('realtime-gateway.cmd.say', {}, { text: 'please slow_tool' });
     await h.advance(4000);
     const request = h.published('voxbus/tools/req/slow_tool')[0] as { requestId: string };
     expect(request, 'the tool call reached the bus').toBeDefined();
-    h.peer.publish('gateway.cmd.say', {}, { text: 'tell me a long story please now' });
+    h.peer.publish('realtime-gateway.cmd.say', {}, { text: 'tell me a long story please now' });
     await h.advance(60);
     const oldItem = String(h.simEvents.findLast((e) => String(e.type).endsWith('audio.delta'))?.item_id);
 
@@ -119,13 +119,13 @@ describe.each([
     const sentBefore = h.sentByGateway.length;
     // The answer and the truncate come late, for the old session.
     h.peer.publish('tools.res', { name: 'slow_tool' }, { requestId: request.requestId, ok: true, data: { output: '{"late":true}' } });
-    h.peer.publish('gateway.cmd.truncate', {}, { itemId: oldItem, audioEndMs: 100 });
+    h.peer.publish('realtime-gateway.cmd.truncate', {}, { itemId: oldItem, audioEndMs: 100 });
     await h.advance(2000);
     const sentAfter = h.sentByGateway.slice(sentBefore).map((event) => event.type);
     expect(sentAfter, 'client events sent to the new session').toEqual([]);
     expect(h.simEvents.filter((event) => event.type === 'error'), 'errors from the new session').toEqual([]);
     // The new session works as a new one.
-    h.peer.publish('gateway.cmd.say', {}, { text: 'hello' });
+    h.peer.publish('realtime-gateway.cmd.say', {}, { text: 'hello' });
     await h.advance(4000);
     expect(h.published('voxbus/realtime-gateway/event/transcript').filter((t) => t.kind === 'final').at(-1)).toMatchObject({ text: 'You wrote hello.' });
   });
@@ -133,7 +133,7 @@ describe.each([
   it('answers a tool call nobody answers with an error result, and the turn goes on', async () => {
     const tools = [{ name: 'nobody_home', description: 'x', parameters: { type: 'object', properties: {} } }];
     const h = new LinkHarness(endpoint, { tools, toolTimeoutMs: 500 });
-    h.peer.publish('gateway.cmd.say', {}, { text: 'nobody_home' });
+    h.peer.publish('realtime-gateway.cmd.say', {}, { text: 'nobody_home' });
     await h.advance(5000);
     expect(h.counter('tools.timedOut')).toBe(1);
     const finals = h.published('voxbus/realtime-gateway/event/transcript').filter((t) => t.kind === 'final');
@@ -143,10 +143,10 @@ describe.each([
   it('refuses a raw client event that breaks the official schema, and sends a valid one', () => {
     const h = new LinkHarness(endpoint);
     const before = h.sentByGateway.length;
-    h.peer.publish('gateway.cmd.raw', {}, { event: { type: 'conversation.item.truncate', item_id: 5 } as { type: string } });
+    h.peer.publish('realtime-gateway.cmd.raw', {}, { event: { type: 'conversation.item.truncate', item_id: 5 } as { type: string } });
     expect(h.sentByGateway.length).toBe(before);
     expect(h.counter('events.refusedBySchema')).toBe(1);
-    h.peer.publish('gateway.cmd.raw', {}, { event: { type: 'input_audio_buffer.clear' } });
+    h.peer.publish('realtime-gateway.cmd.raw', {}, { event: { type: 'input_audio_buffer.clear' } });
     expect(h.simEvents.at(-1)?.type).toBe('input_audio_buffer.cleared');
   });
 
@@ -195,7 +195,7 @@ describe.each([
 
   it('carries the conversation into the next session as items the service accepts', async () => {
     const h = new LinkHarness(endpoint);
-    h.peer.publish('gateway.cmd.say', {}, { text: 'my name is Ada' });
+    h.peer.publish('realtime-gateway.cmd.say', {}, { text: 'my name is Ada' });
     await h.advance(4000);
     const before = h.sentByGateway.length;
     const simBefore = h.simEvents.length;
@@ -217,7 +217,7 @@ describe.each([
 
   it('rotates a session that is due at a quiet moment: never during a reply', async () => {
     const h = new LinkHarness(endpoint, { sessionRotateGraceMs: 60_000 });
-    h.peer.publish('gateway.cmd.say', {}, { text: 'tell me a long story please now' });
+    h.peer.publish('realtime-gateway.cmd.say', {}, { text: 'tell me a long story please now' });
     await h.advance(100);
     expect(h.link.quiet).toBe(false);
     h.rotationDue();

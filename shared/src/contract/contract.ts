@@ -116,7 +116,7 @@ export const CONTRACT = {
     publishedBy: 'realtime-sim',
     consumedBy: 'bench:e2e, monitors',
   }),
-  'gateway.state': jsonTopic({
+  'realtime-gateway.state': jsonTopic({
     path: 'realtime-gateway/state',
     schema: GatewayState,
     retained: true,
@@ -125,7 +125,7 @@ export const CONTRACT = {
     publishedBy: 'realtime-gateway',
     consumedBy: 'conversation-state, lcd, monitors',
   }),
-  'gateway.event.transcript': jsonTopic({
+  'realtime-gateway.event.transcript': jsonTopic({
     path: 'realtime-gateway/event/transcript',
     schema: TranscriptEvent,
     retained: false,
@@ -134,7 +134,7 @@ export const CONTRACT = {
     publishedBy: 'realtime-gateway',
     consumedBy: 'lcd, monitors',
   }),
-  'gateway.event.vad': jsonTopic({
+  'realtime-gateway.event.vad': jsonTopic({
     path: 'realtime-gateway/event/vad',
     schema: VadEvent,
     retained: false,
@@ -143,7 +143,7 @@ export const CONTRACT = {
     publishedBy: 'realtime-gateway',
     consumedBy: 'conversation-state',
   }),
-  'gateway.event.response': jsonTopic({
+  'realtime-gateway.event.response': jsonTopic({
     path: 'realtime-gateway/event/response',
     schema: ResponseEvent,
     retained: false,
@@ -152,7 +152,7 @@ export const CONTRACT = {
     publishedBy: 'realtime-gateway',
     consumedBy: 'conversation-state, monitors',
   }),
-  'gateway.event.error': jsonTopic({
+  'realtime-gateway.event.error': jsonTopic({
     path: 'realtime-gateway/event/error',
     schema: RealtimeErrorEvent,
     retained: false,
@@ -161,7 +161,7 @@ export const CONTRACT = {
     publishedBy: 'realtime-gateway',
     consumedBy: 'conversation-state, monitors',
   }),
-  'gateway.event.raw': jsonTopic({
+  'realtime-gateway.event.raw': jsonTopic({
     path: 'realtime-gateway/event/raw/{type}',
     schema: RawServerEvent,
     retained: false,
@@ -170,7 +170,7 @@ export const CONTRACT = {
     publishedBy: 'realtime-gateway',
     consumedBy: 'monitors, debugging',
   }),
-  'gateway.cmd.cancel': jsonTopic({
+  'realtime-gateway.cmd.cancel': jsonTopic({
     path: 'realtime-gateway/cmd/cancel',
     schema: EmptyCommand,
     retained: false,
@@ -179,7 +179,7 @@ export const CONTRACT = {
     publishedBy: 'conversation-state',
     consumedBy: 'realtime-gateway',
   }),
-  'gateway.cmd.truncate': jsonTopic({
+  'realtime-gateway.cmd.truncate': jsonTopic({
     path: 'realtime-gateway/cmd/truncate',
     schema: TruncateCommand,
     retained: false,
@@ -188,7 +188,7 @@ export const CONTRACT = {
     publishedBy: 'conversation-state',
     consumedBy: 'realtime-gateway',
   }),
-  'gateway.cmd.say': jsonTopic({
+  'realtime-gateway.cmd.say': jsonTopic({
     path: 'realtime-gateway/cmd/say',
     schema: TextCommand,
     retained: false,
@@ -197,7 +197,7 @@ export const CONTRACT = {
     publishedBy: 'anyone',
     consumedBy: 'realtime-gateway',
   }),
-  'gateway.cmd.system': jsonTopic({
+  'realtime-gateway.cmd.system': jsonTopic({
     path: 'realtime-gateway/cmd/system',
     schema: TextCommand,
     retained: false,
@@ -206,7 +206,7 @@ export const CONTRACT = {
     publishedBy: 'anyone',
     consumedBy: 'realtime-gateway',
   }),
-  'gateway.cmd.raw': jsonTopic({
+  'realtime-gateway.cmd.raw': jsonTopic({
     path: 'realtime-gateway/cmd/raw',
     schema: RawClientCommand,
     retained: false,
@@ -215,7 +215,7 @@ export const CONTRACT = {
     publishedBy: 'anyone',
     consumedBy: 'realtime-gateway',
   }),
-  'gateway.cmd.clear-input': jsonTopic({
+  'realtime-gateway.cmd.clear-input': jsonTopic({
     path: 'realtime-gateway/cmd/clear-input',
     schema: EmptyCommand,
     retained: false,
@@ -224,7 +224,7 @@ export const CONTRACT = {
     publishedBy: 'conversation-state',
     consumedBy: 'realtime-gateway',
   }),
-  'gateway.cmd.commit': jsonTopic({
+  'realtime-gateway.cmd.commit': jsonTopic({
     path: 'realtime-gateway/cmd/commit',
     schema: EmptyCommand,
     retained: false,
@@ -233,7 +233,7 @@ export const CONTRACT = {
     publishedBy: 'conversation-state',
     consumedBy: 'realtime-gateway',
   }),
-  'gateway.cmd.update-session': jsonTopic({
+  'realtime-gateway.cmd.update-session': jsonTopic({
     path: 'realtime-gateway/cmd/update-session',
     schema: SessionPatchCommand,
     retained: false,
@@ -242,7 +242,7 @@ export const CONTRACT = {
     publishedBy: 'conversation-state, people',
     consumedBy: 'realtime-gateway',
   }),
-  'gateway.cmd.turn-detection': jsonTopic({
+  'realtime-gateway.cmd.turn-detection': jsonTopic({
     path: 'realtime-gateway/cmd/turn-detection',
     schema: TurnDetectionCommand,
     retained: false,
@@ -251,7 +251,7 @@ export const CONTRACT = {
     publishedBy: 'conversation-state',
     consumedBy: 'realtime-gateway',
   }),
-  'gateway.cmd.disconnect': jsonTopic({
+  'realtime-gateway.cmd.disconnect': jsonTopic({
     path: 'realtime-gateway/cmd/disconnect',
     schema: EmptyCommand,
     retained: false,
@@ -260,7 +260,7 @@ export const CONTRACT = {
     publishedBy: 'conversation-state',
     consumedBy: 'realtime-gateway',
   }),
-  'gateway.cmd.reconnect': jsonTopic({
+  'realtime-gateway.cmd.reconnect': jsonTopic({
     path: 'realtime-gateway/cmd/reconnect',
     schema: EmptyCommand,
     retained: false,
@@ -287,7 +287,7 @@ export const CONTRACT = {
     publishedBy: 'the service implementing the tool',
     consumedBy: 'realtime-gateway',
   }),
-  'capture.state': jsonTopic({
+  'audio-capture.state': jsonTopic({
     path: 'audio-capture/state',
     schema: CaptureState,
     retained: true,
@@ -296,7 +296,7 @@ export const CONTRACT = {
     publishedBy: 'audio-capture',
     consumedBy: 'conversation-state, lcd, monitors',
   }),
-  'capture.cmd.mute': jsonTopic({
+  'audio-capture.cmd.mute': jsonTopic({
     path: 'audio-capture/cmd/mute',
     schema: EmptyCommand,
     retained: false,
@@ -305,7 +305,7 @@ export const CONTRACT = {
     publishedBy: 'conversation-state, a user',
     consumedBy: 'audio-capture',
   }),
-  'capture.cmd.unmute': jsonTopic({
+  'audio-capture.cmd.unmute': jsonTopic({
     path: 'audio-capture/cmd/unmute',
     schema: EmptyCommand,
     retained: false,
