@@ -1,5 +1,5 @@
 import type { DspBackend, VoiceEngineName, VoiceProcessor } from '@voxbus/dsp';
-import { type AudioFrame, type Clock, ConfigError, type Logger, type MetricsRegistry, type Payload, RateLimitedLog } from '@voxbus/shared';
+import { type AudioFrame, type Clock, type Logger, type MetricsRegistry, type Payload, RateLimitedLog } from '@voxbus/shared';
 import { ChunkAssembler, type TimedChunk } from './chunk-assembler.js';
 import type { DspConfig } from './config.js';
 import { ContinuityTracker } from './continuity.js';
@@ -9,6 +9,7 @@ import { LevelMeter } from './level-meter.js';
 import { MonoStream } from './mono-stream.js';
 import { OutputFramer } from './output-framer.js';
 import type { Downmix } from './pcm.js';
+import { chooseEngine, echoPathOptions, voiceProcessorOptions } from './dsp-options.js';
 import { VadTracker } from './vad-tracker.js';
 
 export type DspStatePayload = Payload<'dsp.state'>;
@@ -90,22 +91,7 @@ export class DspChain {
     const { backend, metrics, log } = deps;
     this.engine = chooseEngine(config.engine, backend.engines);
     const processing = config.echoCancellation || config.noiseSuppression || config.gainControl || config.vad;
-    this.processor = processing
-      ? backend.createVoiceProcessor({
-          engine: this.engine,
-          sampleRateHz: MODEL_RATE_HZ,
-          echoCancellation: config.echoCancellation,
-          echoSuppression: config.echoSuppression,
-          echoTailMs: config.echoTailMs,
-          noiseSuppression: config.noiseSuppression,
-          noiseLevel: config.noiseLevel,
-          gainControl: config.gainControl,
-          gainTargetDbfs: config.gainTargetDbfs,
-          gainMaxDb: config.gainMaxDb,
-          vad: config.vad,
-          vadLikelihood: config.vadLikelihood,
-        })
-      : undefined;
+    this.processor = processing ? backend.createVoiceProcessor(voiceProcessorOptions(this.engine, MODEL_RATE_HZ, config)) : undefined;
     this.downmix = config.downmix === 'pick' ? { mode: 'pick', channel: config.pickChannel } : { mode: 'mix' };
     this.mic = new MonoStream(backend, MODEL_RATE_HZ, config.resampleQuality, this.downmix);
     this.framer = new OutputFramer(MODEL_RATE_HZ, config.frameMs / CHUNK_MS);
@@ -114,20 +100,7 @@ export class DspChain {
       this.processor !== undefined && config.echoCancellation
         ? new EchoPath(
             backend,
-            {
-              rateHz: MODEL_RATE_HZ,
-              chunkMs: CHUNK_MS,
-              resampleQuality: config.resampleQuality,
-              tailMs: config.echoTailMs,
-              startDelayMs: config.echoDelayMs,
-              maxDelayMs: config.echoDelayMaxMs,
-              doubleTalkMarginDb: config.doubleTalkMarginDb,
-              gateDb: config.echoGateDb,
-              gateHoldMs: config.echoGateHoldMs,
-              minVoiceMs: config.doubleTalkMinMs,
-              leakCorrelation: config.echoLeakCorrelation,
-              convergedErleDb: config.convergedErleDb,
-            },
+            echoPathOptions(MODEL_RATE_HZ, CHUNK_MS, config),
             {
               delayChanged: (estimate) => {
                 this.counters.delayChanges.inc();
@@ -370,19 +343,4 @@ export class DspChain {
     this.publishedEcho = { converged: figures.converged, erleDb: figures.erleDb, delayMs: figures.delayMs, atMs: this.deps.clock.nowMs() };
     return { active: this.referenceArriving, converged: figures.converged, erleDb: figures.erleDb, erlDb: figures.erlDb, delayMs: figures.delayMs };
   }
-}
-
-/** `auto` takes the best engine the backend has; a named one must be there. */
-export function chooseEngine(wanted: DspConfig['engine'], available: readonly VoiceEngineName[]): VoiceEngineName {
-  if (wanted === 'auto') {
-    const best = available[0];
-    if (best === undefined) throw new ConfigError('the DSP backend offers no voice-processing engine');
-    return best;
-  }
-  if (!available.includes(wanted)) {
-    throw new ConfigError(
-      `dsp.engine is '${wanted}', but this build has only ${available.join(', ')} (webrtc needs libwebrtc-audio-processing-dev 0.3 when the addon is built; set engine to auto)`,
-    );
-  }
-  return wanted;
 }

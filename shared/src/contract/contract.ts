@@ -1,3 +1,5 @@
+// Over 350 lines on purpose: the whole topic contract, one declaration per topic, in one place
+// a stranger reads from top to bottom (docs/contract.md is generated from it). No logic lives here.
 import {
   CaptureState,
   ConversationState,

@@ -1,3 +1,5 @@
+// Over 350 lines on purpose: every payload schema of the contract, declarations only, grouped
+// by the service that publishes them, so the wire format reads in one file. No logic lives here.
 import { type TSchema, Type } from '@sinclair/typebox';
 import { StringEnum } from './validate.js';
 
