@@ -243,6 +243,16 @@ describe.each([
   });
 });
 
+describe('semantic VAD against the sim, which rejects what the real service rejects', () => {
+  it('configures a semantic_vad session without an error', () => {
+    const h = new LinkHarness(GA, {
+      turnDetection: { type: 'semantic_vad', eagerness: 'low', threshold: 0.5, prefixPaddingMs: 300, silenceDurationMs: 500, createResponse: true, interruptResponse: true },
+    });
+    expect(h.simEvents.filter((event) => event.type === 'error')).toEqual([]);
+    expect(h.simEvents.some((event) => event.type === 'session.updated')).toBe(true);
+  });
+});
+
 describe('server events, as the schema has them', () => {
   it('asks a beta tool call by the name its item carried (beta arguments.done has none)', () => {
     const h = new LinkHarness(BETA);

@@ -138,6 +138,7 @@ function onlyKeys(value: Json, allowed: readonly string[], path: string): void {
 const VAD_TYPES_OPENAI = ['server_vad', 'semantic_vad'];
 const VAD_TYPES_AZURE = [...VAD_TYPES_OPENAI, 'azure_semantic_vad', 'azure_semantic_vad_multilingual'];
 const TURN_DETECTION_KEYS = ['type', 'threshold', 'prefix_padding_ms', 'silence_duration_ms', 'create_response', 'interrupt_response', 'idle_timeout_ms', 'eagerness'];
+const ENERGY_VAD_KEYS = ['threshold', 'prefix_padding_ms', 'silence_duration_ms'];
 const VOICE_LIVE_TURN_KEYS = ['speech_duration_ms', 'remove_filler_words', 'languages', 'end_of_utterance_detection', 'auto_truncate', 'appended_text_after_truncation'];
 
 function mergeTurnDetection(current: TurnDetection | null, update: unknown, path: string, provider: Provider): TurnDetection | null {
@@ -149,6 +150,11 @@ function mergeTurnDetection(current: TurnDetection | null, update: unknown, path
   if (typeof type !== 'string' || !types.includes(type)) {
     throw invalidValue(`${path}.type`, `Invalid value: '${String(type)}'. Supported values are: ${types.map((t) => `'${t}'`).join(', ')}.`);
   }
+  // OpenAI's semantic_vad decides by meaning: it takes `eagerness` and none of the level and
+  // pause settings, which the real service rejects as unknown; server_vad takes no eagerness.
+  const notFor = type === 'semantic_vad' ? ENERGY_VAD_KEYS : type === 'server_vad' ? ['eagerness'] : [];
+  const misplaced = notFor.find((key) => update[key] !== undefined);
+  if (misplaced) throw unknownParameter(`${path}.${misplaced}`);
   const number = (key: string, min: number, max: number, integer: boolean): void => {
     const value = update[key];
     if (value === undefined || (key === 'idle_timeout_ms' && value === null)) return;

@@ -245,6 +245,19 @@ describe('session.update dialect rules', () => {
     expect(sim.last('input_audio_buffer.speech_stopped')?.audio_end_ms).toBe(2500);
   });
 
+  it('rejects the level and pause settings with semantic_vad, and eagerness with server_vad, as unknown parameters', () => {
+    const sim = new SimHarness(GA_OPENAI);
+    const update = (turnDetection: Record<string, unknown>) =>
+      sim.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: turnDetection } } } });
+    update({ type: 'semantic_vad', eagerness: 'low', silence_duration_ms: 500 });
+    expect(sim.errors().at(-1)).toMatchObject({ code: 'unknown_parameter', param: 'session.audio.input.turn_detection.silence_duration_ms' });
+    update({ type: 'server_vad', eagerness: 'high' });
+    expect(sim.errors().at(-1)).toMatchObject({ code: 'unknown_parameter', param: 'session.audio.input.turn_detection.eagerness' });
+    const errorsBefore = sim.errors().length;
+    update({ type: 'semantic_vad', eagerness: 'high', create_response: true });
+    expect(sim.errors()).toHaveLength(errorsBefore);
+  });
+
   it('a typed user message gets a reply about it', async () => {
     const sim = new SimHarness(GA_OPENAI);
     sim.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hello there' }] } });
