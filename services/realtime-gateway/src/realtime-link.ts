@@ -45,6 +45,8 @@ export class RealtimeLink implements ServerEventTarget {
   private readonly intake: ServerEventIntake;
   private activeResponseId: string | undefined;
   private userSpeaking = false;
+  /** A response.create went out and its response.created has not come back yet. */
+  private responseRequested = false;
   private readonly inputDropped;
 
   constructor(private readonly o: RealtimeLinkOptions) {
@@ -72,7 +74,7 @@ export class RealtimeLink implements ServerEventTarget {
 
   /** Nothing is being said: no response running, the user not mid-sentence, no tool call open. */
   get quiet(): boolean {
-    return this.activeResponseId === undefined && !this.userSpeaking && this.tools.open === 0;
+    return this.activeResponseId === undefined && !this.responseRequested && !this.userSpeaking && this.tools.open === 0;
   }
 
   /**
@@ -84,6 +86,7 @@ export class RealtimeLink implements ServerEventTarget {
     this.sessionId = null;
     this.input.clear();
     this.activeResponseId = undefined;
+    this.responseRequested = false;
     this.userSpeaking = false;
     this.audio.clear();
     this.tools.clear();
@@ -128,7 +131,7 @@ export class RealtimeLink implements ServerEventTarget {
   say(text: string): void {
     this.o.onText?.('user', text);
     this.client.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] } });
-    this.client.send({ type: 'response.create' });
+    this.requestResponse({ type: 'response.create' });
   }
 
   system(text: string): void {
@@ -147,7 +150,7 @@ export class RealtimeLink implements ServerEventTarget {
     if (audio !== undefined) this.client.send({ type: 'input_audio_buffer.append', audio });
     this.audio.turnEnded();
     this.client.send({ type: 'input_audio_buffer.commit' });
-    this.client.send({ type: 'response.create' });
+    this.requestResponse({ type: 'response.create' });
   }
 
   /** Sends a raw client event; returns why it was refused, if it was. */
@@ -166,7 +169,7 @@ export class RealtimeLink implements ServerEventTarget {
 
   /** A response nobody asked for: the assistant speaks first (a greeting). */
   respond(instructions: string): void {
-    this.client.send({ type: 'response.create', response: { instructions } });
+    this.requestResponse({ type: 'response.create', response: { instructions } });
   }
 
   /** The answer to a tool call, from the bus. */
@@ -191,6 +194,7 @@ export class RealtimeLink implements ServerEventTarget {
   }
 
   responseCreated(responseId: string, inConversation: boolean): void {
+    this.responseRequested = false;
     if (inConversation) this.activeResponseId = responseId;
     this.o.bus.publish('realtime-gateway.event.response', {}, { kind: 'created', responseId, status: 'in_progress', reason: null, audioMs: 0 });
   }
@@ -208,11 +212,18 @@ export class RealtimeLink implements ServerEventTarget {
 
   // ---- internals --------------------------------------------------------------------------
 
+  /** Asks for a response; until it is created the link is not quiet (a rotation would lose it). */
+  private requestResponse(event: Json): void {
+    // Set before sending: an answer may come back before send returns (an in-memory transport).
+    this.responseRequested = true;
+    if (!this.client.send(event)) this.responseRequested = false;
+  }
+
   /** Answered calls go back once their response is done, all at once, then one response.create. */
   private deliverToolOutputs(): void {
     const ready = this.tools.takeReady(this.activeResponseId);
     if (ready.length === 0) return;
     for (const { callId, output } of ready) this.client.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: callId, output } });
-    if (!this.activeResponseId) this.client.send({ type: 'response.create' });
+    if (!this.activeResponseId) this.requestResponse({ type: 'response.create' });
   }
 }

@@ -243,6 +243,29 @@ describe.each([
   });
 });
 
+describe('when the link is quiet (a rotation may happen)', () => {
+  it('is not quiet from a response.create until its response is done', async () => {
+    const { RealtimeLink } = await import('../src/realtime-link.js');
+    const { MetricsRegistry } = await import('@voxbus/shared');
+    const { FakeClock, MemoryBroker, MemoryBus } = await import('@voxbus/shared/testing');
+    const pino = (await import('pino')).default;
+    const sent: string[] = [];
+    const link = new RealtimeLink({
+      dialect: 'ga', bus: new MemoryBus(new MemoryBroker()), clock: new FakeClock(0), log: pino({ level: 'silent' }), metrics: new MetricsRegistry(),
+      send: (text) => sent.push(text) > 0, onSession: () => {}, appendBatchMs: 100, frameMs: 20, toolTimeoutMs: 1000,
+    });
+    link.receive(JSON.stringify({ type: 'session.created', event_id: 'e0', session: { type: 'realtime', id: 'sess_1', object: 'realtime.session' } }));
+    expect(link.quiet).toBe(true);
+    link.say('hello');
+    expect(sent.map((text) => (JSON.parse(text) as { type: string }).type)).toEqual(['conversation.item.create', 'response.create']);
+    expect(link.quiet, 'asked for a response that has not been created yet').toBe(false);
+    link.receive(JSON.stringify({ type: 'response.created', event_id: 'e1', response: { id: 'resp_1', object: 'realtime.response', status: 'in_progress', output: [] } }));
+    expect(link.quiet, 'a response running').toBe(false);
+    link.receive(JSON.stringify({ type: 'response.done', event_id: 'e2', response: { id: 'resp_1', object: 'realtime.response', status: 'completed', output: [] } }));
+    expect(link.quiet).toBe(true);
+  });
+});
+
 describe('semantic VAD against the sim, which rejects what the real service rejects', () => {
   it('configures a semantic_vad session without an error', () => {
     const h = new LinkHarness(GA, {
