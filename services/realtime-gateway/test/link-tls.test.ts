@@ -92,6 +92,44 @@ describe('the realtime link over TLS, with the socket options', () => {
     expect(seen[0]).toMatchObject({ 'x-proxy-token': 'p-1', 'openai-project': 'proj_9', authorization: 'Bearer sk-tls' });
   });
 
+  it('presents its client certificate to a service that asks for one, and is refused without it', async () => {
+    const { createServer } = await import('node:https');
+    const { generate } = await import('selfsigned');
+    // One self-signed certificate that is both the server's and the CA of the client's.
+    const made = await generate([{ name: 'commonName', value: 'localhost' }], {
+      keySize: 2048, algorithm: 'sha256', clientCertificate: { cn: 'voxbus-board' },
+      extensions: [{ name: 'basicConstraints', cA: true }, { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
+    });
+    const dir = tempDir();
+    const files = { ca: join(dir, 'ca.pem'), cert: join(dir, 'client.pem'), key: join(dir, 'client.key') };
+    writeFileSync(files.ca, made.cert);
+    writeFileSync(files.cert, made.clientcert ?? '');
+    writeFileSync(files.key, made.clientprivate ?? '');
+    const https = createServer({ cert: made.cert, key: made.private, ca: made.cert, requestCert: true, rejectUnauthorized: true });
+    const wss = new WebSocketServer({ server: https });
+    const subjects: string[] = [];
+    wss.on('connection', (_socket, request) => {
+      const peer = (request.socket as import('node:tls').TLSSocket).getPeerCertificate();
+      subjects.push(String(peer.subject?.CN));
+    });
+    onCleanup(() => new Promise<void>((resolve) => {
+      wss.close();
+      https.close(() => resolve());
+    }));
+    await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
+    const { port } = https.address() as { port: number };
+    const endpoint = `wss://127.0.0.1:${port}`;
+
+    const withCert = connect({ endpoint, tlsCaFile: files.ca, tlsCertFile: files.cert, tlsKeyFile: files.key });
+    await waitFor('connected with the client certificate', () => withCert.link.connected);
+    expect(subjects).toEqual(['voxbus-board']);
+
+    const without = connect({ endpoint, tlsCaFile: files.ca });
+    await waitFor('refused without a client certificate', () => without.states.some(([state]) => state === 'reconnecting'));
+    expect(without.link.connected).toBe(false);
+    expect(subjects).toHaveLength(1);
+  });
+
   it('refuses settings it cannot honour, naming them', () => {
     const config = (overrides: Partial<GatewayConfig>): GatewayConfig => ({ ...GATEWAY_DEFAULTS, ...overrides });
     expect(() => socketOptions(config({ headers: { Authorization: 'Bearer other' } }), log)).toThrow(/may not set Authorization/);
