@@ -73,7 +73,9 @@ async function boardRig(): Promise<Rig> {
 
 const RATE_HZ = 24_000;
 /** How far a period's own stamp may stray from the sample clock (the PulseAudio plugin's was measured at up to 20 ms). */
-const JITTER_US = 40_000;
+/** How far consecutive stamps may typically be from a period apart, and how late one may be at worst (a busy machine). */
+const SPACING_OFF_US = 5_000;
+const MAX_LATE_US = 250_000;
 const PERIOD_FRAMES = 240; // 10 ms
 const capture = (device: string) => ({ device, sampleRateHz: RATE_HZ, channels: 1, periodFrames: PERIOD_FRAMES, bufferFrames: 4 * PERIOD_FRAMES });
 const playback = (device: string) => ({ ...capture(device), ringFrames: RATE_HZ * 4, fadeFrames: 120 });
@@ -121,22 +123,33 @@ function contract(name: string, makeRig: () => Promise<Rig>): void {
       expect(stream.stats().state).toBe('closed');
       expect(periods.length).toBeGreaterThan(50);
       const nowUs = Number(process.hrtime.bigint() / 1000n);
-      // Each period's own stamp jitters (a sound server hands samples over in chunks: a full CI
-      // run once saw one 0.24 ms before the last); what holds is the sample clock: period i is
-      // stamped within JITTER_US of where the first and the sample count put it, and never a
-      // whole period out of order. The frame assembler smooths the rest (frame-assembler.test).
+      // A period's stamp is when the sound server handed it over: never before it was captured,
+      // often a little after (chunks), and on a busy machine tens of ms after, for one period or
+      // from then on (full runs saw 43 ms once, and a 57 ms step; a late one followed by one on
+      // time even looks out of order). What holds: periods follow each other a period apart
+      // (their median spacing is the period), and none is stamped far behind the earliest time
+      // the sample count allows. The capture timeline smooths the rest (capture-timeline.ts).
       const periodUs = (stream.granted.periodFrames / RATE_HZ) * 1e6;
-      const first = (periods[0] as AudioPeriod).timeUs;
       let lostFrames = 0;
+      const impliedStartUs: number[] = [];
+      const spacingOffUs: number[] = [];
       for (const [i, period] of periods.entries()) {
-        if (i > 0) lostFrames += period.lostFramesBefore;
         expect(period.frames).toBe(stream.granted.periodFrames);
         expect(period.pcm.length).toBe(period.frames * 2);
         expect(period.timeUs).toBeLessThan(nowUs);
-        const offClockUs = period.timeUs - (first + i * periodUs + (lostFrames / RATE_HZ) * 1e6);
-        expect(Math.abs(offClockUs), `period ${i}: ${Math.round(offClockUs)} µs off the sample clock`).toBeLessThan(JITTER_US);
-        if (i > 0) expect(period.timeUs, `period ${i} stamped before the one ahead of it`).toBeGreaterThan((periods[i - 1] as AudioPeriod).timeUs - periodUs);
+        if (i > 0) {
+          const previous = periods[i - 1] as AudioPeriod;
+          lostFrames += period.lostFramesBefore;
+          spacingOffUs.push(Math.abs(period.timeUs - previous.timeUs - periodUs - (period.lostFramesBefore / RATE_HZ) * 1e6));
+        }
+        impliedStartUs.push(period.timeUs - i * periodUs - (lostFrames / RATE_HZ) * 1e6);
       }
+      const anchorUs = Math.min(...impliedStartUs);
+      const maxLateUs = Math.max(...impliedStartUs.map((start) => start - anchorUs));
+      const medianSpacingOffUs = spacingOffUs.sort((a, b) => a - b)[Math.floor(spacingOffUs.length / 2)] as number;
+      const figures = `over ${periods.length} periods of ${Math.round(periodUs)} µs: median spacing ${Math.round(medianSpacingOffUs)} µs off a period, at worst ${Math.round(maxLateUs)} µs behind the sample clock`;
+      expect(medianSpacingOffUs, figures).toBeLessThan(SPACING_OFF_US);
+      expect(maxLateUs, figures).toBeLessThan(MAX_LATE_US);
       const heard = samples(Buffer.concat(periods.map((p) => p.pcm)));
       const start = firstAbove(heard, 0.2);
       expect(start).toBeGreaterThan(0);
