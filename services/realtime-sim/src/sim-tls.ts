@@ -1,6 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ConfigError } from '@voxbus/shared';
-import { generate } from 'selfsigned';
 
 export interface TlsSettings {
   readonly tls: boolean;
@@ -32,6 +31,8 @@ export async function serverCertificate(settings: TlsSettings): Promise<ServerCe
     };
     return { cert: read(settings.tlsCertFile, 'certificate'), key: read(settings.tlsKeyFile, 'key') };
   }
+  // Loaded only here: certificate generation pulls in a whole X.509 library a sim without TLS never needs.
+  const { generate } = await import('selfsigned');
   const made = await generate([{ name: 'commonName', value: 'localhost' }], {
     keySize: 2048,
     algorithm: 'sha256',
