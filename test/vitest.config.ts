@@ -10,6 +10,7 @@ export default defineConfig({
     alias: [
       { find: /^@voxbus\/shared\/testing$/, replacement: `${root}shared/src/testing/index.ts` },
       { find: /^@voxbus\/shared\/process$/, replacement: `${root}shared/src/process.ts` },
+      { find: /^@voxbus\/shared\/realtime$/, replacement: `${root}shared/src/realtime.ts` },
       { find: /^@voxbus\/shared$/, replacement: `${root}shared/src/index.ts` },
       { find: /^@voxbus\/alsa$/, replacement: `${root}native/alsa/src/index.ts` },
       { find: /^@voxbus\/dsp$/, replacement: `${root}native/dsp/src/index.ts` },

@@ -23,4 +23,6 @@ export * from './runtime/process-stats.js';
 export * from './runtime/redact.js';
 export * from './runtime/process-tree.js';
 export * from './runtime/run-service.js';
-export * from './realtime/realtime-schemas.js';
+// Types only: the validators themselves are @voxbus/shared/realtime, so that services which never
+// validate a realtime event do not carry (and parse) 0.8 MB of generated validation code.
+export type { EventSide, RealtimeDialect } from './realtime/realtime-schemas.js';

@@ -91,7 +91,7 @@ describe('a service starting', () => {
   it('validates its first session.update without compiling a schema (CPU time: 0.3 s when compiled on first use)', async () => {
     const { execFileSync } = await import('node:child_process');
     const script = `
-      import { realtimeEventErrors } from '@voxbus/shared';
+      import { realtimeEventErrors } from '@voxbus/shared/realtime';
       const before = process.cpuUsage();
       const errors = realtimeEventErrors('ga', 'client', { type: 'session.update', session: { type: 'realtime', instructions: 'hi' } });
       const used = process.cpuUsage(before);

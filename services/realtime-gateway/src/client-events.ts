@@ -1,4 +1,5 @@
-import { type Logger, type MetricsRegistry, type RealtimeDialect, realtimeEventErrors } from '@voxbus/shared';
+import type { Logger, MetricsRegistry, RealtimeDialect } from '@voxbus/shared';
+import { realtimeEventErrors } from '@voxbus/shared/realtime';
 
 type Json = Record<string, unknown>;
 

@@ -1,4 +1,5 @@
-import { type Bus, type Clock, type Logger, type MetricsRegistry, type RealtimeDialect, RateLimitedLog, realtimeEventErrors } from '@voxbus/shared';
+import { type Bus, type Clock, type Logger, type MetricsRegistry, type RealtimeDialect, RateLimitedLog } from '@voxbus/shared';
+import { realtimeEventErrors } from '@voxbus/shared/realtime';
 import { FROM_BETA, SERVER_EVENT_HANDLERS, type ServerEventTarget } from './server-events.js';
 import { stripAudio } from './strip-audio.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeAudioFrame, realtimeEventErrors } from '@voxbus/shared';
+import { decodeAudioFrame } from '@voxbus/shared';
+import { realtimeEventErrors } from '@voxbus/shared/realtime';
 import { ConfigError } from '@voxbus/shared';
 import { GATEWAY_DEFAULTS } from '../src/config.js';
 import { renderSessionUpdate } from '../src/session-render.js';

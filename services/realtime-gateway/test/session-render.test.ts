@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { realtimeEventErrors } from '@voxbus/shared';
+import { realtimeEventErrors } from '@voxbus/shared/realtime';
 import { GATEWAY_DEFAULTS, type GatewayConfig } from '../src/config.js';
 import { renderSessionUpdate } from '../src/session-render.js';
 

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { realtimeEventErrors } from '@voxbus/shared';
+import { realtimeEventErrors } from '@voxbus/shared/realtime';
 import { FakeClock } from '@voxbus/shared/testing';
 import type { Endpoint } from '../src/endpoint.js';
 import { sequentialIds } from '../src/ids.js';

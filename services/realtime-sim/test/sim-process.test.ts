@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { realtimeEventErrors } from '@voxbus/shared';
+import { realtimeEventErrors } from '@voxbus/shared/realtime';
 import { freePort, waitForPort } from '@voxbus/shared/testing';
 import { cleanupAfterEach } from '../../../test/helpers/cleanup.js';
 import { spawnNode } from '../../../test/helpers/processes.js';
