@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { ConfigError, type Logger } from '@voxbus/shared';
+import { ConfigError, type Logger, readSettingFile } from '@voxbus/shared';
 import type { ClientOptions } from 'ws';
 import type { GatewayConfig } from './config.js';
 
@@ -10,14 +9,6 @@ export type SocketOptions = Pick<ClientOptions, 'ca' | 'cert' | 'key' | 'rejectU
   /** Extra headers for the handshake (a proxy's, a gateway's); the credentials' own come on top. */
   readonly headers: Readonly<Record<string, string>>;
 };
-
-function read(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`cannot read the ${what} ${path}: ${(error as Error).message}`);
-  }
-}
 
 /**
  * How the WebSocket to the realtime service is opened, beyond its address: extra handshake
@@ -35,7 +26,7 @@ export function socketOptions(config: GatewayConfig, log: Logger): SocketOptions
     headers: config.headers,
     perMessageDeflate: config.perMessageDeflate,
     rejectUnauthorized: !config.tlsInsecure,
-    ...(config.tlsCaFile ? { ca: read(config.tlsCaFile, 'CA file (tlsCaFile)') } : {}),
-    ...(config.tlsCertFile ? { cert: read(config.tlsCertFile, 'client certificate (tlsCertFile)'), key: read(config.tlsKeyFile, 'client key (tlsKeyFile)') } : {}),
+    ...(config.tlsCaFile ? { ca: readSettingFile(config.tlsCaFile, 'CA file (tlsCaFile)') } : {}),
+    ...(config.tlsCertFile ? { cert: readSettingFile(config.tlsCertFile, 'client certificate (tlsCertFile)'), key: readSettingFile(config.tlsKeyFile, 'client key (tlsKeyFile)') } : {}),
   };
 }

@@ -1,5 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { ConfigError } from '@voxbus/shared';
+import { writeFileSync } from 'node:fs';
+import { ConfigError, readSettingFile } from '@voxbus/shared';
 
 export interface TlsSettings {
   readonly tls: boolean;
@@ -22,14 +22,7 @@ export async function serverCertificate(settings: TlsSettings): Promise<ServerCe
   if (!settings.tls) return undefined;
   if (settings.tlsCertFile || settings.tlsKeyFile) {
     if (!settings.tlsCertFile || !settings.tlsKeyFile) throw new ConfigError('tlsCertFile and tlsKeyFile go together (or neither: a self-signed certificate is made)');
-    const read = (path: string, what: string) => {
-      try {
-        return readFileSync(path, 'utf8');
-      } catch (error) {
-        throw new ConfigError(`cannot read the TLS ${what} ${path}: ${(error as Error).message}`);
-      }
-    };
-    return { cert: read(settings.tlsCertFile, 'certificate'), key: read(settings.tlsKeyFile, 'key') };
+    return { cert: readSettingFile(settings.tlsCertFile, 'TLS certificate (tlsCertFile)'), key: readSettingFile(settings.tlsKeyFile, 'TLS key (tlsKeyFile)') };
   }
   // Loaded only here: certificate generation pulls in a whole X.509 library a sim without TLS never needs.
   const { generate } = await import('selfsigned');

@@ -172,3 +172,12 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+/** A file a setting names (a certificate, a key), read now: unreadable, it is a ConfigError naming the setting and the path. */
+export function readSettingFile(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read the ${what} ${path}: ${errorMessage(error)}`);
+  }
+}
