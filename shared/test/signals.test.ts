@@ -80,6 +80,48 @@ describe('test signal measures', () => {
       expect(cutAt).toBe(lead + cutSample + (925 * rateHz) / 1000);
     });
 
+    it('follows the reply past an underrun of 2.5 s when told where the next reply starts, and not into that reply', () => {
+      const gapAt = rateHz;
+      const gapSamples = (2500 * rateHz) / 1000;
+      const withGap = (p: Int16Array) => {
+        const out = new Int16Array(p.length + gapSamples);
+        out.set(p.subarray(0, gapAt));
+        out.set(p.subarray(gapAt), gapAt + gapSamples);
+        return out;
+      };
+      const stalled = recording(withGap);
+      const stalledEnd = lead + cutSample + gapSamples;
+      // Without the bound, 1.5 s is as far as the walk looks.
+      expect(playedUntil(reply, stalled, lead, rateHz).playedMs).toBe(1000);
+      const { playedMs, cutAt } = playedUntil(reply, stalled, lead, rateHz, { searchEndSample: stalledEnd + rateHz / 2 });
+      expect(playedMs).toBe(cutMs);
+      expect(cutAt).toBe(stalledEnd);
+      // The next reply says the same words: the walk stops at the stall rather than jump into it.
+      const nextAt = lead + gapAt + rateHz / 2;
+      const withNext = new Int16Array(nextAt + reply.length);
+      withNext.set(reply.subarray(0, gapAt), lead);
+      withNext.set(reply, nextAt);
+      expect(playedUntil(reply, withNext, lead, rateHz, { searchEndSample: nextAt }).playedMs).toBe(1000);
+    });
+
+    it('follows the reply past an underrun at any point of it, the walk never searching with a span that straddles the break', () => {
+      const missed: number[] = [];
+      // Up to 200 ms (the span it searches with) before the cut: after a later break too little
+      // of the reply is left to be found again, and the walk stops at the break.
+      for (let gapAtMs = 50; gapAtMs < cutMs - 200; gapAtMs += 70) {
+        const gapAt = (gapAtMs * rateHz) / 1000;
+        const gapSamples = (372 * rateHz) / 1000;
+        const withGap = (p: Int16Array) => {
+          const out = new Int16Array(p.length + gapSamples);
+          out.set(p.subarray(0, gapAt));
+          out.set(p.subarray(gapAt), gapAt + gapSamples);
+          return out;
+        };
+        if (playedUntil(reply, recording(withGap), lead, rateHz).playedMs !== cutMs) missed.push(gapAtMs);
+      }
+      expect(missed, 'underruns (ms into the reply) the walk did not follow').toEqual([]);
+    });
+
     it('follows the reply past 925 ms the recorder lost', () => {
       const lostAt = rateHz / 2;
       const lostSamples = (925 * rateHz) / 1000;

@@ -1,5 +1,5 @@
 import { type AudioFrame, decodeAudioFrame } from '@voxbus/shared';
-import { align, loudSpans, playedUntil, rms, samples, speech } from '@voxbus/shared/testing';
+import { bestMatch, loudSpans, playedUntil, rms, samples, speech } from '@voxbus/shared/testing';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -138,16 +138,29 @@ describe.each(MODES)('the whole conversation on the virtual board, %s', (modeNam
       ),
     );
     const heard = samples(pcm);
-    const { playedMs, cutAt } = playedUntil(reply, heard, align(reply.subarray(0, RATE_HZ), heard).lagSamples, RATE_HZ);
+    // The reply to the interruption starts with the same words ("You spoke for"): the recording is
+    // searched for this reply only before the next one's first frame arrived (less 100 ms for the
+    // recorder's start), or the walk may start on the next reply and stop where the two differ.
+    const next = probe.messages.slice(start).find((m) => {
+      const itemId = m.topic === 'voxbus/audio/output' ? decodeAudioFrame(m.payload).item?.itemId : undefined;
+      return itemId !== undefined && !itemId.startsWith('earcon:') && itemId !== started.itemId;
+    });
+    const searchEndSample = next === undefined ? heard.length : Math.max(0, Math.round(((next.receivedAtMs - recordingFrom - 100) * RATE_HZ) / 1000));
+    // Found by its first 250 ms (by their best normalised match: a longer opening may straddle an underrun).
+    const lag = bestMatch(reply.subarray(0, RATE_HZ / 4), heard.subarray(0, searchEndSample))?.lagSamples ?? 0;
+    const { playedMs, cutAt } = playedUntil(reply, heard, lag, RATE_HZ, { searchEndSample });
     const flushed = probe.messages
       .slice(start)
       .filter((m) => m.topic === 'voxbus/playback/event/item')
       .map((m) => m.json as { kind: string; heardMs?: number })
       .find((e) => e.kind === 'flushed');
+    const msAt = (sample: number) => Math.round((sample * 1000) / RATE_HZ);
+    const soundMs = loudSpans(heard, 0.02, RATE_HZ / 10).map(([from, to]) => `${msAt(from)}-${msAt(to)}`);
     expect(
       Math.abs(truncated.audio_end_ms - playedMs),
       `truncated at ${truncated.audio_end_ms} ms, playback flushed at ${flushed?.heardMs} ms, the speaker recording shows ${playedMs} ms played ` +
-        `(${Math.round((heard.length * 1000) / RATE_HZ)} ms recorded in ${Date.now() - recordingFrom} ms)`,
+        `(${msAt(heard.length)} ms recorded in ${Date.now() - recordingFrom} ms; sound at ${soundMs.join(', ')} ms of it; ` +
+        `the reply ${msAt(reply.length)} ms long, found at ${msAt(lag)} ms; the next reply arrived at ${msAt(searchEndSample)} ms)`,
     ).toBeLessThan(100);
     // Silenced at once: after the cut, nothing from the speaker until the next reply begins.
     expect(rms(heard.subarray(cutAt + RATE_HZ / 20, cutAt + RATE_HZ / 4))).toBeLessThan(0.002);

@@ -10,6 +10,6 @@ export {
   VIRTUAL_SPEAKER_DEVICE,
   type VirtualBoard,
 } from './virtual-board.js';
-export { align, type Alignment, correlationAt, endAbove, envelopeMismatches, firstAbove, loudSpans, playedUntil, rms, samples, sine, sineSnrDb } from './signals.js';
+export { align, type Alignment, bestMatch, correlationAt, endAbove, envelopeMismatches, firstAbove, loudSpans, playedUntil, rms, samples, sine, sineSnrDb } from './signals.js';
 export { type EchoOptions, sinkInputOf } from './echo-path.js';
 export { speech } from './speech.js';

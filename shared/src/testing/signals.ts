@@ -89,6 +89,44 @@ export interface Alignment {
  * below 1).
  */
 export function align(reference: Int16Array, recording: Int16Array): Alignment {
+  const { values, n } = crossCorrelation(reference, recording);
+  let best = 0;
+  let bestValue = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < n; i++) {
+    if ((values[i] as number) > bestValue) {
+      bestValue = values[i] as number;
+      best = i;
+    }
+  }
+  const lag = best < n - reference.length ? best : best - n;
+  return { lagSamples: lag, correlation: correlationAt(reference, recording, lag) };
+}
+
+/**
+ * Where `reference` lies wholly inside `recording` with the highest normalised correlation (the
+ * raw peak `align` takes can fall where the recording is merely louder). Undefined when the
+ * recording is shorter than the reference.
+ */
+export function bestMatch(reference: Int16Array, recording: Int16Array): Alignment | undefined {
+  if (recording.length < reference.length) return undefined;
+  const { values } = crossCorrelation(reference, recording);
+  let referenceEnergy = 0;
+  for (const value of reference) referenceEnergy += value * value;
+  // The recording's energy under the reference at each lag, slid along.
+  let windowEnergy = 0;
+  for (let i = 0; i < reference.length; i++) windowEnergy += (recording[i] as number) ** 2;
+  let best: Alignment | undefined;
+  for (let lag = 0; lag + reference.length <= recording.length; lag++) {
+    if (lag > 0) windowEnergy += (recording[lag + reference.length - 1] as number) ** 2 - (recording[lag - 1] as number) ** 2;
+    const denominator = Math.sqrt(referenceEnergy * Math.max(windowEnergy, 0));
+    const correlation = denominator === 0 ? 0 : (values[lag] as number) / denominator;
+    if (best === undefined || correlation > best.correlation) best = { lagSamples: lag, correlation };
+  }
+  return best;
+}
+
+/** Cross-correlation of `recording` against `reference` by FFT: `values[lag]` for lag ≥ 0, `values[n + lag]` for lag < 0. */
+function crossCorrelation(reference: Int16Array, recording: Int16Array): { values: Float64Array; n: number } {
   let n = 1;
   while (n < reference.length + recording.length) n <<= 1;
   const aRe = new Float64Array(n);
@@ -107,16 +145,7 @@ export function align(reference: Int16Array, recording: Int16Array): Alignment {
     aIm[i] = im;
   }
   fft(aRe, aIm, true);
-  let best = 0;
-  let bestValue = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < n; i++) {
-    if ((aRe[i] as number) > bestValue) {
-      bestValue = aRe[i] as number;
-      best = i;
-    }
-  }
-  const lag = best < n - reference.length ? best : best - n;
-  return { lagSamples: lag, correlation: correlationAt(reference, recording, lag) };
+  return { values: aRe, n };
 }
 
 /** Normalised correlation of `reference` against `recording` shifted by `lag`, over their overlap. */
@@ -207,32 +236,50 @@ export function envelopeMismatches(reference: Int16Array, recording: Int16Array,
  * the reply has sound and the recording has none for good. The recording is followed, not assumed
  * to be a straight copy: after a gap the reply resumes from (playback underran on a loaded
  * machine) or a stretch of the reply the recorder lost (the sound server dropped its capture), the
- * walk picks the reply up again where the signals say, up to 1.5 s on. `cutAt` is where in the
- * recording the reply stopped (in samples).
+ * walk picks the reply up again where the signals say, up to 1.5 s on — or, when the caller knows
+ * where in the recording nothing of this reply can be any more (`searchEndSample`: the next reply,
+ * which may say the same words, starts there), anywhere before that: a loaded machine has stalled
+ * a reply for longer than 1.5 s. `cutAt` is where in the recording the reply stopped (in samples).
  */
-export function playedUntil(reply: Int16Array, heard: Int16Array, lag: number, rateHz: number): { playedMs: number; cutAt: number } {
+export function playedUntil(
+  reply: Int16Array,
+  heard: Int16Array,
+  lag: number,
+  rateHz: number,
+  options: { searchEndSample?: number } = {},
+): { playedMs: number; cutAt: number } {
   const block = rateHz / 100;
   // 200 ms of a reply is enough sound to find it again and too little to match anything else.
   const span = rateHz / 5;
-  const reach = (rateHz * 3) / 2;
+  const defaultReach = (rateHz * 3) / 2;
+  const searchEnd = options.searchEndSample;
   let at = 0;
   let walked = 0;
   while (at + block <= reply.length && lag + at + block <= heard.length) {
     const expected = rms(reply.subarray(at, at + block));
     const silent = expected > 0.02 && rms(heard.subarray(lag + at, lag + at + block)) < expected / 20;
-    const strayed = expected > 0.02 && !silent && walked++ % (span / block) === 0 && strayedFrom(reply.subarray(at, at + span), heard, lag + at, block);
+    const strayedAt = expected > 0.02 && !silent && walked++ % (span / block) === 0 ? strayedFrom(reply.subarray(at, at + span), heard, lag + at, block) : undefined;
+    if (strayedAt !== undefined && strayedAt > 0) {
+      // The recording follows the reply for a while yet: walk up to where it strays and look
+      // again from there, so the span searched for does not straddle the break.
+      at += strayedAt;
+      walked = 0;
+      continue;
+    }
+    const strayed = strayedAt === 0;
     if (!silent && !strayed) {
       at += block;
       continue;
     }
     // An underrun: this part of the reply plays later in the recording.
-    const resumed = findLater(reply.subarray(at, at + span), heard, lag + at, reach);
+    const reach = searchEnd === undefined ? defaultReach : Math.max(defaultReach, searchEnd - span - (lag + at));
+    const resumed = findLater(reply.subarray(at, at + span), heard.subarray(0, searchEnd ?? heard.length), lag + at, reach);
     if (resumed !== undefined) {
       lag = resumed - at;
       continue;
     }
     // A loss: what the recording holds here is from later in the reply.
-    const skippedTo = findLater(heard.subarray(lag + at, lag + at + span), reply, at, reach);
+    const skippedTo = findLater(heard.subarray(lag + at, lag + at + span), reply, at, defaultReach);
     if (skippedTo !== undefined) {
       lag -= skippedTo - at;
       at = skippedTo;
@@ -244,18 +291,21 @@ export function playedUntil(reply: Int16Array, heard: Int16Array, lag: number, r
   return { playedMs: (at * 1000) / rateHz, cutAt: lag + at };
 }
 
-/** Whether most of `part`'s loud blocks are more than 6 dB off in the recording at `from`. */
-function strayedFrom(part: Int16Array, heard: Int16Array, from: number, block: number): boolean {
+/**
+ * When most of `part`'s loud blocks are more than 6 dB off in the recording at `from`: where in
+ * `part` the first of them is (samples). Undefined when the recording follows it.
+ */
+function strayedFrom(part: Int16Array, heard: Int16Array, from: number, block: number): number | undefined {
   let loud = 0;
   for (let i = 0; i + block <= part.length; i += block) if (rms(part.subarray(i, i + block)) >= 0.01) loud++;
-  return loud >= 5 && envelopeMismatches(part, heard, from, block).length * 2 > loud;
+  const mismatches = envelopeMismatches(part, heard, from, block);
+  return loud >= 5 && mismatches.length * 2 > loud ? mismatches[0] : undefined;
 }
 
 /** Where `part` (a sounding span) recurs in `within` after `from`, up to `reach` samples on; undefined when it does not. */
 function findLater(part: Int16Array, within: Int16Array, from: number, reach: number): number | undefined {
   if (rms(part) < 0.01) return undefined;
   const window = within.subarray(from + 1, Math.min(within.length, from + 1 + part.length + reach));
-  if (window.length < part.length) return undefined;
-  const found = align(part, window);
-  return found.lagSamples >= 0 && found.correlation >= 0.8 ? from + 1 + found.lagSamples : undefined;
+  const found = bestMatch(part, window);
+  return found !== undefined && found.correlation >= 0.8 ? from + 1 + found.lagSamples : undefined;
 }
