@@ -38,6 +38,18 @@ async function settled(probe: Probe): Promise<void> {
 }
 
 
+/** The conversation's events in the `windowMs` up to `atMs` (VAD, states, responses, turns, echo delay), timed from `atMs`. */
+function eventsBefore(probe: Probe, atMs: number, windowMs: number): string {
+  const topics = ['realtime-gateway/event/vad', 'dsp/event/vad', 'conversation/state', 'realtime-gateway/event/response', 'conversation/event/turn'];
+  return probe.messages
+    .filter((m) => m.receivedAtMs > atMs - windowMs && m.receivedAtMs <= atMs && topics.some((t) => m.topic === `voxbus/${t}`))
+    .map((m) => {
+      const json = m.json as { kind?: string; state?: string; status?: string; outcome?: string };
+      return `${m.topic.replace('voxbus/', '')} ${json.kind ?? json.state ?? ''}${json.status ? ` ${json.status}` : ''}${json.outcome ? ` ${json.outcome}` : ''} @${m.receivedAtMs - atMs}`;
+    })
+    .join(', ');
+}
+
 function latest(probe: Probe): ConversationView | undefined {
   return probe.on('voxbus/conversation/state').at(-1)?.json as ConversationView | undefined;
 }
@@ -68,7 +80,10 @@ describe("the whole conversation with the speaker's echo in the microphone, ever
     }
     const after = probe.messages.slice(start);
     const cancelled = after.filter((m) => m.topic === 'voxbus/realtime-gateway/event/response' && (m.json as { kind: string; status: string }).kind === 'done' && (m.json as { status: string }).status !== 'completed');
-    expect(cancelled.map((m) => m.json), 'responses that did not complete').toEqual([]);
+    expect(
+      cancelled.map((m) => JSON.stringify(m.json)),
+      `responses that did not complete (what led to each: ${cancelled.map((m) => eventsBefore(probe, m.receivedAtMs, 8000)).join(' | ')})`,
+    ).toEqual([]);
     const flushes = after.filter((m) => m.topic === 'voxbus/playback/event/item' && (m.json as ItemEvent).kind === 'flushed' && isItem(m.json as ItemEvent));
     expect(flushes.map((m) => m.json), 'replies cut by a flush').toEqual([]);
   }, 240_000);

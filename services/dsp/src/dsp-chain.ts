@@ -107,6 +107,10 @@ export class DspChain {
                 log.info(estimate, 'echo delay found');
               },
               referenceGap: () => this.counters.referenceGaps.inc(),
+              delayKept: (found) => {
+                this.counters.delayKept.inc();
+                log.debug(found, 'echo delay found, not followed: the canceller still removes the echo where it is');
+              },
               gateOpened: (opening) => log.info(opening, 'a voice over the echo'),
               resynced: (jumpMs) => log.info({ jumpMs }, 'echo reference re-placed'),
             },
@@ -126,6 +130,8 @@ export class DspChain {
       referenceLate: metrics.counter('reference.lateChunks'),
       speechStarts: metrics.counter('vad.speechStarts'),
       delayChanges: metrics.counter('echo.delayChanges'),
+      // Delays found that would have moved the reference while the canceller still removed the echo.
+      delayKept: metrics.counter('echo.delaysKept'),
       withheld: metrics.counter('frames.withheld'),
     };
     metrics.gauge('echo.converged', () => (this.echo?.figures().converged ? 1 : 0));

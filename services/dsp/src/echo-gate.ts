@@ -1,9 +1,9 @@
 import { QuantileTracker } from './quantile.js';
 
 /** Reference louder than this (mean square; -50 dBFS) is the speaker sounding. */
-const FAR_ACTIVE_POWER = 1e-5;
+export const FAR_ACTIVE_POWER = 1e-5;
 /** Microphone quieter than this (-65 dBFS) holds nothing worth judging. */
-const MIC_FLOOR_POWER = 10 ** -6.5;
+export const MIC_FLOOR_POWER = 10 ** -6.5;
 /** Residual quieter than this (-55 dBFS) is no voice, whatever the ratios say. */
 const RESIDUAL_FLOOR_POWER = 10 ** -5.5;
 const TINY = 1e-12;

@@ -5,8 +5,9 @@ import type { TimedChunk } from './chunk-assembler.js';
 import { ContinuityTracker } from './continuity.js';
 import { DelayEstimator, type DelayEstimate } from './delay-estimator.js';
 import { EchoCoherence } from './echo-coherence.js';
-import { type EchoFigures, EchoGate, type EchoVerdict, type GateOpening } from './echo-gate.js';
+import { type EchoFigures, EchoGate, type EchoVerdict, FAR_ACTIVE_POWER, type GateOpening, MIC_FLOOR_POWER } from './echo-gate.js';
 import { MonoStream } from './mono-stream.js';
+import { RecentErle } from './recent-erle.js';
 import { ReferenceCursor } from './reference-cursor.js';
 import { ReferenceTrack } from './reference-track.js';
 
@@ -33,6 +34,19 @@ const PERSIST_OVER_VOICE_MS = 500;
 const SAME_DELAY_MS = 4;
 /** A new delay this far (ms) from the one in use is the echo path moving: what the gate learnt no longer holds. */
 const RELEARN_AFTER_MOVE_MS = 20;
+/**
+ * How much of the speaker sounding (ms) the canceller's recent ERLE is the median over. While it
+ * removes at least `convergedErleDb` there, the echo is inside its filter wherever the estimator
+ * says it is: a delay found then is not followed (see cancellingWhereItIs).
+ */
+const RECENT_ERLE_MS = 1000;
+/**
+ * Only a move this small (ms) is kept from happening by a working canceller: the gate's leak
+ * check looks for the echo within LEAD_MS + 20 ms of the reference's start, so a placement
+ * further off than that leaves it blind, however well the canceller's long filter copes (a first
+ * estimate 45 ms off, kept so, made the assistant interrupt itself on the virtual board).
+ */
+const KEPT_MOVE_MAX_MS = 20;
 /** The echo gate's leak check: the residual of the last this many ms, against the reference up to this much earlier. */
 const COHERENCE_WINDOW_MS = 30;
 const COHERENCE_LAG_MS = LEAD_MS + 20;
@@ -65,6 +79,8 @@ export interface EchoPathEvents {
   resynced(jumpMs: number): void;
   /** The reference stream restarted (a gap or a new format). */
   referenceGap(): void;
+  /** A delay was found that would have moved the reference, but the canceller still removes the echo where it is. */
+  delayKept(found: DelayEstimate & { keptMs: number; recentErleDb: number }): void;
   /** The echo gate opened over the speaker's sound: a voice besides it, by these figures. */
   gateOpened(opening: GateOpening & { delayMs: number | null; sinceMovedMs: number | null }): void;
 }
@@ -83,6 +99,7 @@ export class EchoPath {
   private readonly estimator: DelayEstimator;
   private readonly gate: EchoGate;
   private readonly coherence: EchoCoherence;
+  private readonly recentErle: RecentErle;
   private readonly aligned: Int16Array;
   private readonly unaligned: Int16Array;
   private delayMs: number;
@@ -114,6 +131,7 @@ export class EchoPath {
       convergedErleDb: options.convergedErleDb,
     });
     this.coherence = new EchoCoherence(options.rateHz, COHERENCE_WINDOW_MS, COHERENCE_UNKNOWN_DELAY_LAG_MS);
+    this.recentErle = new RecentErle(Math.round(RECENT_ERLE_MS / options.chunkMs));
     this.aligned = new Int16Array(chunkSamples);
     this.unaligned = new Int16Array(chunkSamples);
     this.delayMs = options.startDelayMs;
@@ -124,6 +142,8 @@ export class EchoPath {
     const continuity = this.continuity.next(frame);
     if (continuity.kind === 'gap' || continuity.kind === 'restart') {
       this.stream.reset();
+      // The speaker's stream restarted (perhaps reopened with another buffer): the path may have moved.
+      this.recentErle.reset();
       this.events.referenceGap();
     }
     this.track.write(this.stream.push(frame));
@@ -142,8 +162,9 @@ export class EchoPath {
     this.track.read(atTimestamp, this.unaligned);
     const estimate = this.estimator.push(samples, this.unaligned, !referenceMissing);
     if (this.sinceMovedMs !== null) this.sinceMovedMs += this.options.chunkMs;
-    if (estimate !== undefined && this.needsPlacing(estimate.delayMs) && this.trusted(estimate.delayMs, chunk.timeUs)) {
+    if (estimate !== undefined && this.needsPlacing(estimate.delayMs) && !this.cancellingWhereItIs(estimate) && this.trusted(estimate.delayMs, chunk.timeUs)) {
       this.sinceMovedMs = 0;
+      this.recentErle.reset();
       // The first estimate only places what was learnt on a guess; a later one far from it is the
       // path moving (a few ms is a clock drifting: the reference is only re-placed).
       if (this.estimated && Math.abs(estimate.delayMs - this.delayMs) >= RELEARN_AFTER_MOVE_MS) this.gate.relearn();
@@ -165,7 +186,9 @@ export class EchoPath {
     processor.reverse(this.aligned);
     processor.cancel(samples, 0);
     this.coherence.push(this.aligned, samples);
-    const verdict = referenceMissing ? this.gate.judgeWithoutReference(this.options.chunkMs) : this.gate.judge({ referencePower, micPower, residualPower: power(samples), chunkMs: this.options.chunkMs }, () => this.coherence.correlation(this.estimated ? COHERENCE_LAG_MS : COHERENCE_UNKNOWN_DELAY_LAG_MS));
+    const residualPower = power(samples);
+    const verdict = referenceMissing ? this.gate.judgeWithoutReference(this.options.chunkMs) : this.gate.judge({ referencePower, micPower, residualPower, chunkMs: this.options.chunkMs }, () => this.coherence.correlation(this.estimated ? COHERENCE_LAG_MS : COHERENCE_UNKNOWN_DELAY_LAG_MS));
+    if (!referenceMissing && referencePower > FAR_ACTIVE_POWER && micPower > MIC_FLOOR_POWER) this.recentErle.add(micPower, residualPower);
     // A voice over the speaker: the estimator's window holds it for a while (see trusted).
     if (verdict.echo && verdict.nearEnd) this.lastDoubleTalkUs = chunk.timeUs;
     this.gate.apply(verdict, samples);
@@ -208,6 +231,23 @@ export class EchoPath {
     return timeUs - this.pendingMove.sinceUs >= PERSIST_OVER_VOICE_MS * 1000;
   }
 
+  /**
+   * Whether the canceller still removes at least `convergedErleDb` of the echo where the reference
+   * is placed now, and the delay found is near enough to it (KEPT_MOVE_MAX_MS) for the gate to
+   * work where it is: the reference is then not moved, and the events are told. Such a canceller has the echo inside its filter, so a delay that says otherwise is
+   * the estimator misled, not the path moved: on the virtual board the estimate moved 2-7 times in
+   * 40 replies, 15-25 ms off, mostly in the reply after a barge-in, and a move that re-placed a
+   * working canceller once made the assistant interrupt itself. A path that really moved (a
+   * moved speaker, a device reopened) leaves the canceller leaking at once: then it is followed.
+   */
+  private cancellingWhereItIs(estimate: DelayEstimate): boolean {
+    if (!this.estimated || Math.abs(estimate.delayMs - this.delayMs) > KEPT_MOVE_MAX_MS) return false;
+    const recentErleDb = this.recentErle.db;
+    if (recentErleDb === undefined || recentErleDb < this.options.convergedErleDb) return false;
+    this.events.delayKept({ ...estimate, keptMs: this.delayMs, recentErleDb: Math.round(recentErleDb * 10) / 10 });
+    return true;
+  }
+
   /** Whether a delay found must move the reference (always the first time: until then it is a guess). */
   private needsPlacing(foundMs: number): boolean {
     if (!this.estimated) return true;
@@ -220,6 +260,7 @@ export class EchoPath {
    */
   microphoneRestarted(): void {
     this.cursor.reset();
+    this.recentErle.reset();
     this.estimator.forgetWindow();
   }
 
