@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './audio/sample-format.js';
 export * from './audio/frame-codec.js';
+export * from './audio/to-s16.js';
 export * from './contract/contract.js';
 export * from './contract/schemas.js';
 export * from './contract/topic-spec.js';

@@ -88,11 +88,30 @@ describe('audio frame codec', () => {
     ['with zero channels', mutate((b) => void b.writeUInt8(0, 6)), /channels 0/],
     ['with headerBytes past the end', mutate((b) => void b.writeUInt16LE(5000, 8)), /headerBytes 5000/],
     ['with an absurd rate', mutate((b) => void b.writeUInt32LE(5, 12)), /sampleRateHz 5/],
+    ['at a rate below any voice', mutate((b) => void b.writeUInt32LE(1000, 12)), /sampleRateHz 1000 is outside 8000\.\.384000/],
+    [
+      'lasting over a second (checked before its PCM)',
+      mutate((b) => {
+        b.writeUInt32LE(8000, 12);
+        b.writeUInt32LE(120_000, 20);
+      }),
+      /120000 frames at 8000 Hz is 15000 ms, over the 1000 ms a frame may last/,
+    ],
     ['truncated in the PCM', good.subarray(0, good.length - 3), /carries 957 PCM bytes but its header announces 960/],
     ['with trailing bytes', Buffer.concat([good, Buffer.alloc(2)]), /carries 962 PCM bytes/],
     ['flagging an item tag it does not carry', mutate((b) => void b.writeUInt8(1, 7)), /item tag/],
     ['with a timestamp beyond 2^53 µs', mutate((b) => void b.writeUInt32LE(0xffff_ffff, 28)), /beyond 2\^53/],
   ];
+  // f32le frames whose header is fine but one sample is NaN or infinite (written past the encoder's check).
+  const f32With = (bad: number): Buffer => {
+    const frame = encodeAudioFrame({ sampleRateHz: 24_000, channels: 1, sampleFormat: 'f32le', sequence: 1, captureTimeUs: 1, pcm: new Uint8Array(new Float32Array([0.25, -0.5, 0.1]).buffer) });
+    frame.writeFloatLE(bad, frame.length - 8);
+    return frame;
+  };
+  malformed.push(
+    ['of f32le with a NaN sample', f32With(Number.NaN), /f32le sample 1 is NaN: samples must be finite/],
+    ['of f32le with an infinite sample', f32With(Number.NEGATIVE_INFINITY), /f32le sample 1 is -Infinity/],
+  );
   it.each(malformed)('rejects a frame %s with a ProtocolError that says why', (_, bytes, why) => {
     expect(() => decodeAudioFrame(bytes)).toThrow(ProtocolError);
     expect(() => decodeAudioFrame(bytes)).toThrow(why);
@@ -105,5 +124,9 @@ describe('audio frame codec', () => {
     expect(() => encodeAudioFrame({ ...mono, captureTimeUs: 1.5 })).toThrow(/captureTimeUs/);
     expect(() => encodeAudioFrame({ ...mono, item: { responseId: '', itemId: '', sampleOffset: 0 } })).toThrow(/itemId is empty/);
     expect(() => encodeAudioFrame({ ...mono, item: { responseId: 'x'.repeat(256), itemId: 'i', sampleOffset: 0 } })).toThrow(/responseId/);
+    expect(() => encodeAudioFrame({ ...mono, sampleFormat: 'f32le', pcm: new Uint8Array(new Float32Array([0, Number.NaN]).buffer) })).toThrow(/f32le sample 1 is not finite/);
+    expect(() => encodeAudioFrame({ ...mono, sampleRateHz: 8000, pcm: new Uint8Array(8001 * 2) })).toThrow(/over the 1000 ms a frame may last/);
+    // Finite but beyond full scale is allowed (clipped by whoever plays or processes it).
+    expect(() => encodeAudioFrame({ ...mono, sampleFormat: 'f32le', pcm: new Uint8Array(new Float32Array([0, 3.5]).buffer) })).not.toThrow();
   });
 });

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { createRequire } from 'node:module';
 import { Aedes, type AuthenticateError } from 'aedes';
 import { createWebSocketStream, WebSocketServer } from 'ws';
-import { filterMatches, type Logger, type MetricsRegistry } from '@voxbus/shared';
+import { filterMatches, type Logger, type MetricsRegistry, RateLimitedLog } from '@voxbus/shared';
 import { type Credentials, credentialsMatch } from './auth.js';
 import type { BrokerConfig } from './config.js';
 import { placeholderPage } from './placeholder-page.js';
@@ -59,6 +59,12 @@ function noNumberCache(): void {
   packets.writeToStream.cacheNumbers = false;
 }
 
+/** Command and request topics (`…/cmd/…`, `…/req/…`, whatever the base topic): never retained. */
+export function isCommandTopic(topic: string): boolean {
+  const levels = topic.split('/');
+  return levels.includes('cmd') || levels.includes('req');
+}
+
 export async function startBrokerServer(options: BrokerServerOptions): Promise<BrokerServer> {
   const { config, credentials, log, metrics } = options;
   noNumberCache();
@@ -66,6 +72,8 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<B
   const rejectedTooLarge = metrics.counter('publishes.rejectedTooLarge');
   const clientErrors = metrics.counter('clients.errors');
   const publishes = metrics.counter('publishes.received');
+  const retainCleared = metrics.counter('publishes.retainCleared');
+  const retainLog = new RateLimitedLog(log);
 
   const aedes = await Aedes.createBroker({
     id: 'voxbus',
@@ -87,6 +95,13 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<B
         rejectedTooLarge.inc();
         log.warn({ clientId: client.id, topic: packet.topic, bytes: packet.payload.length, maxPayloadBytes: config.maxPayloadBytes }, 'publish over the size limit: client disconnected');
         return done(new Error(`payload of ${packet.payload.length} bytes is over the ${config.maxPayloadBytes}-byte limit`));
+      }
+      if (client && packet.retain && isCommandTopic(packet.topic)) {
+        // A retained command is obeyed again by every service that (re)subscribes: a `say`
+        // spoken at each restart, a mute re-applied. It is delivered now, and not kept.
+        packet.retain = false;
+        retainCleared.inc();
+        retainLog.warn('retained command', { clientId: client.id, topic: packet.topic }, 'a command was published retained: delivered, but not kept (commands are never retained)');
       }
       if (client) publishes.inc();
       return done(null);

@@ -74,6 +74,25 @@ describe('broker limits', () => {
     expect(broker.metrics.snapshot()['publishes.rejectedTooLarge']).toBe(1);
   });
 
+  it('delivers a command published retained but does not keep it; a retained state stays retained', async () => {
+    const broker = await aedes({});
+    const listener = await probe(broker.url);
+    await listener.subscribe('voxbus/#');
+    const sender = await probe(broker.url);
+    await sender.client.publishAsync('voxbus/realtime-gateway/cmd/say', '{"text":"again and again"}', { retain: true, qos: 1 });
+    await sender.client.publishAsync('voxbus/conversation/req/describe', '{"requestId":"r1"}', { retain: true, qos: 1 });
+    await sender.client.publishAsync('voxbus/playback/state', '{"state":"idle"}', { retain: true, qos: 1 });
+    await waitFor('the three messages delivered', () => listener.messages.length >= 3 || undefined);
+    // A subscriber arriving later (a restarted service) gets only the state.
+    const later = await probe(broker.url);
+    await later.subscribe('voxbus/#');
+    await waitFor('the retained state', () => later.on('voxbus/playback/state').length === 1 || undefined);
+    await later.publish('voxbus/after', 'x');
+    await waitFor('a later message', () => later.on('voxbus/after').length === 1 || undefined);
+    expect(later.messages.filter((m) => m.retained).map((m) => m.topic)).toEqual(['voxbus/playback/state']);
+    expect(broker.metrics.snapshot()['publishes.retainCleared']).toBe(2);
+  });
+
   it('disconnects a client publishing on a topic deeper than maxTopicLevels', async () => {
     const broker = await aedes({ maxTopicLevels: 4 });
     const offender = await probe(broker.url, { reconnectPeriod: 0 });

@@ -47,7 +47,9 @@ export class OutputFramer {
       channels: 1,
       sampleFormat: 's16le',
       sequence: this.sequence,
-      captureTimeUs: Math.round(first.timeUs),
+      // The resampler's delay places the first output samples before the first input's stamp:
+      // for a microphone stamped near 0 that is before the clock began, which no frame can say.
+      captureTimeUs: Math.max(0, Math.round(first.timeUs)),
       pcm: int16Bytes(samples),
     };
     this.sequence = (this.sequence + 1) % TWO_POW_32;

@@ -16,7 +16,8 @@ export function toMonoFloat(frame: AudioFrame, downmix: Downmix): Float32Array {
       ? (at: number) => view.getInt16(at, true) / 32768
       : frame.sampleFormat === 's32le'
         ? (at: number) => view.getInt32(at, true) / 2147483648
-        : (at: number) => view.getFloat32(at, true);
+        : // Finite (the frame codec refuses others), but not necessarily within full scale.
+          (at: number) => Math.max(-1, Math.min(1, view.getFloat32(at, true)));
   const frames = pcm.byteLength / (bytes * channels);
   const out = new Float32Array(frames);
   const stride = bytes * channels;

@@ -31,6 +31,16 @@ describe('the dsp chain, stage by stage, on signals with known answers', () => {
     expect(harness.state).toMatchObject({ state: 'running', input: { sampleRateHz: 48_000, channels: 2, sampleFormat: 's16le' }, stages: { resample: true, downmix: 'mix' } });
   });
 
+  it('loses no frame of a microphone stamped from time 0 (the resampler\'s delay would date its first samples before it)', () => {
+    const tone = samples(sine(48_000, 0.2, 1000, 0.5));
+    const harness = new Harness();
+    harness.mic(toFrames(tone, { sampleRateHz: 48_000, startUs: 0 }));
+    expect(harness.counter('frames.rejected')).toBe(0);
+    expect(harness.frames.map((f) => f.sequence)).toEqual(harness.frames.map((_, i) => i));
+    expect(harness.frames.length).toBeGreaterThanOrEqual(9);
+    expect(harness.frames.every((f) => f.captureTimeUs >= 0)).toBe(true);
+  });
+
   it('takes one channel when told to pick, and reads s32le and f32le as it reads s16le', () => {
     const tone = samples(sine(48_000, 0.5, 440, 0.5));
     const picked = new Harness({ downmix: 'pick', pickChannel: 1 });

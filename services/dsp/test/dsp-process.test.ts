@@ -86,8 +86,24 @@ describe('dsp as its own process', () => {
     const before = probe.messages.length;
     for (let sequence = 3; sequence < 13; sequence++) await probe.publish('voxbus/audio/mic', frame(sequence, 2));
     await waitFor('audio/input after the bad frames', () => inputFrames(probe, before).length >= 9 || undefined, 5000);
-    const metrics = await probe.waitForJson<Metrics>('voxbus/dsp/metrics', (m) => (m.counters['frames.in'] ?? 0) >= 10, 10_000);
-    expect(metrics.bus.invalidReceived['audio.mic']).toBe(2);
+    // One f32le frame with a NaN in it (written past the encoder's check): refused at the bus, so the
+    // filters never see it and the microphone keeps sounding after it (a NaN kept in the high-pass
+    // silenced it for good).
+    const poisoned = encodeAudioFrame({ sampleRateHz: 48_000, channels: 2, sampleFormat: 'f32le', sequence: 13, captureTimeUs: 10_000_000 + 13 * 20_000, pcm: new Uint8Array(960 * 2 * 4) });
+    poisoned.writeFloatLE(Number.NaN, poisoned.length - 4 * 100);
+    await probe.publish('voxbus/audio/mic', poisoned);
+    const afterPoison = probe.messages.length;
+    for (let sequence = 14; sequence < 24; sequence++) await probe.publish('voxbus/audio/mic', frame(sequence, 2));
+    await waitFor(
+      'audio/input sounding after the NaN frame',
+      () => {
+        const frames = inputFrames(probe, afterPoison);
+        return frames.length >= 9 && frames.some((f) => samples(Buffer.from(f.pcm)).some((v) => v !== 0)) ? true : undefined;
+      },
+      5000,
+    );
+    const metrics = await probe.waitForJson<Metrics>('voxbus/dsp/metrics', (m) => (m.counters['frames.in'] ?? 0) >= 20, 10_000);
+    expect(metrics.bus.invalidReceived['audio.mic']).toBe(3);
     expect(metrics.counters['frames.rejected']).toBe(3);
     expect(lines.some((line) => line.includes('microphone frame skipped') && line.includes('pickChannel 1'))).toBe(true);
     expect(lines.some((line) => line.includes('restarted'))).toBe(false);

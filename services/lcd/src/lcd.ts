@@ -1,11 +1,11 @@
-import type { Bus, Clock, Logger, MetricsRegistry } from '@voxbus/shared';
+import { type Bus, type Clock, type Logger, type MetricsRegistry, RateLimitedLog } from '@voxbus/shared';
 import { subscribeScreenEvents } from './bus-input.js';
 import type { LcdConfig } from './config.js';
 import { Display } from './display.js';
 import { loadFonts } from './fonts.js';
 import { openOutputs } from './open-outputs.js';
 import { ScreenRenderer } from './renderer.js';
-import { EMPTY_SCREEN, reduceScreen } from './screen-model.js';
+import { EMPTY_SCREEN, followsService, reduceScreen } from './screen-model.js';
 
 export interface LcdDeps {
   readonly bus: Bus;
@@ -39,9 +39,19 @@ export async function startLcd(config: LcdConfig, deps: LcdDeps): Promise<{ stop
   };
   const hold = clock.setTimer('lcd first frame', config.statusTimeoutMs, release);
   const events = metrics.counter('events.in');
+  const ignored = metrics.counter('status.ignored');
+  const ignoredLog = new RateLimitedLog(log, 10_000, () => clock.monotonicUs() / 1000);
   const unsubscribe = subscribeScreenEvents(bus, (event) => {
     events.inc();
-    model = reduceScreen(model, event);
+    if (event.type === 'status' && !followsService(model, event.service)) {
+      ignored.inc();
+      ignoredLog.warn('status ignored', { service: event.service, followed: Object.keys(model.services).length }, 'a status from one service too many: not shown (the screen follows the project\'s services and a few others)');
+      return;
+    }
+    const next = reduceScreen(model, event);
+    // Nothing changed: no frame to draw.
+    if (next === model) return;
+    model = next;
     if (holding && event.type === 'conversation') release();
     else if (!holding && outputs.length > 0) display.show(model);
   });

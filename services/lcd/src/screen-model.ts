@@ -1,4 +1,18 @@
-import type { Payload } from '@voxbus/shared';
+import { KNOWN_SERVICES, type Payload } from '@voxbus/shared';
+
+/**
+ * Services besides the project's own the screen follows (a replacement under a new name, a
+ * telephony bridge): the first ones seen, up to this many. Any client may publish a status, and
+ * every name is drawn: 20,000 made-up names took the lcd to 460 MB and stalled it.
+ */
+export const MAX_OTHER_SERVICES = 8;
+const KNOWN: ReadonlySet<string> = new Set(KNOWN_SERVICES);
+
+/** Whether the screen follows `service`'s status: one of the project's, one already followed, or room for another. */
+export function followsService(model: ScreenModel, service: string): boolean {
+  if (KNOWN.has(service) || service in model.services) return true;
+  return Object.keys(model.services).filter((name) => !KNOWN.has(name)).length < MAX_OTHER_SERVICES;
+}
 
 export type ConversationView = Payload<'conversation.state'>;
 export type TranscriptMessage = Payload<'realtime-gateway.event.transcript'>;
@@ -63,6 +77,8 @@ export function reduceScreen(model: ScreenModel, event: ScreenEvent): ScreenMode
       };
     }
     case 'status': {
+      // Nothing changed (statuses are re-sent), or one name too many: the same model, nothing to redraw.
+      if (model.services[event.service] === event.online || !followsService(model, event.service)) return model;
       const services = { ...model.services, [event.service]: event.online };
       // Levels from a dsp that went away would freeze on the meter.
       const levels = event.service === 'dsp' && !event.online ? null : model.levels;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY_SCREEN, reduceScreen, type ScreenEvent, type ScreenModel } from '../src/screen-model.js';
+import { EMPTY_SCREEN, followsService, MAX_OTHER_SERVICES, reduceScreen, type ScreenEvent, type ScreenModel } from '../src/screen-model.js';
 import { screenView } from '../src/screen-view.js';
 import { conversation, healthy, levels, transcript } from './scenarios.js';
 
@@ -29,6 +29,21 @@ describe('the screen model', () => {
     const after = reduceScreen(model, { type: 'status', service: 'dsp', online: false });
     expect(screenView(after).meter).toEqual({ input: null, output: null, voice: false });
     expect(screenView(after).health).toEqual({ text: 'offline: dsp', warning: true });
+  });
+
+  it('follows its own services and a few others, whatever floods the status topics, and changes nothing for a repeated status', () => {
+    let model = run(...healthy);
+    const followed = Object.keys(model.services).length;
+    // A repeated status is the same model: nothing to copy or redraw.
+    expect(reduceScreen(model, { type: 'status', service: 'dsp', online: true })).toBe(model);
+    for (let n = 0; n < 20_000; n++) model = reduceScreen(model, { type: 'status', service: `made-up-${n}`, online: n % 2 === 0 });
+    expect(Object.keys(model.services).length).toBe(followed + MAX_OTHER_SERVICES);
+    expect(followsService(model, 'made-up-20000')).toBe(false);
+    // The project's own are always followed, and the others already followed keep changing.
+    expect(followsService(model, 'playback')).toBe(true);
+    model = reduceScreen(model, { type: 'status', service: 'made-up-1', online: true });
+    expect(model.services['made-up-1']).toBe(true);
+    expect(screenView(model).health.text).toBe(`offline: ${['made-up-3', 'made-up-5', 'made-up-7'].join(', ')}`);
   });
 
   it('shows a state left retained by a conversation-state that has died as the assistant being offline', () => {

@@ -1,5 +1,5 @@
 import { type AudioBackend, DeviceSupervisor, type GrantedFormat, type PlaybackStream, type PlayedPeriod } from '@voxbus/alsa';
-import type { AudioFrame, Clock, Logger, MetricsRegistry, Payload } from '@voxbus/shared';
+import { type AudioFrame, type Clock, type Logger, type MetricsRegistry, type Payload, pcmAsS16le } from '@voxbus/shared';
 import type { PlaybackConfig } from './config.js';
 import { playbackRequest } from './device-request.js';
 import { type EarconName, synthesizeEarcon } from './earcons.js';
@@ -152,7 +152,9 @@ export class Speaker {
       return;
     }
     this.counters.framesPlayed.inc();
-    receiveFrame(item, item.converter, frame, tag.sampleOffset, this.counters, (pcm) => this.queue.enqueue(item, pcm));
+    // The device path is s16 throughout: other formats the contract allows are converted here.
+    const s16 = frame.sampleFormat === 's16le' ? frame : { ...frame, sampleFormat: 's16le' as const, pcm: pcmAsS16le(frame) };
+    receiveFrame(item, item.converter, s16, tag.sampleOffset, this.counters, (pcm) => this.queue.enqueue(item, pcm));
   }
 
   /** Silence now: the audio thread fades out within a period; every queue is emptied. */

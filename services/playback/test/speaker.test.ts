@@ -77,6 +77,26 @@ describe('Speaker', () => {
     for (let i = 1; i < played.length; i++) expect((played[i] as AudioFrame).captureTimeUs - (played[i - 1] as AudioFrame).captureTimeUs).toBeCloseTo(20_000, -3);
   });
 
+  it.each(['f32le', 's32le'] as const)('plays %s assistant audio as the same tone at the same level as s16le (never its bytes read as s16)', async (sampleFormat) => {
+    const { clock, speaker, heard } = await rig();
+    const tone = samples(sine(24_000, 1, 1000, 0.25));
+    const wide = sampleFormat === 'f32le' ? Float32Array.from(tone, (v) => v / 32768) : Int32Array.from(tone, (v) => v * 65536);
+    for (const frame of itemFrames('item_a', Buffer.from(tone.buffer))) {
+      const offset = frame.item?.sampleOffset ?? 0;
+      speaker.play({ ...frame, sampleFormat, pcm: new Uint8Array(wide.buffer, offset * 4, (frame.pcm.length / 2) * 4) });
+    }
+    clock.advance(1500);
+    const spans = loudSpans(heard(), 0.1, 4800);
+    expect(spans).toHaveLength(1);
+    const [start, end] = spans[0] as [number, number];
+    expect(end - start).toBeGreaterThan(47_000);
+    const middle = heard().subarray(start + 2000, end - 2000);
+    expect(sineSnrDb(middle, 48_000, 1000)).toBeGreaterThan(40);
+    // 0.25 of full scale: its RMS is 0.25 / sqrt 2 (full-scale noise would be near 0.58).
+    const rms = Math.sqrt(middle.reduce((sum, v) => sum + (v / 32768) ** 2, 0) / middle.length);
+    expect(rms).toBeCloseTo(0.25 / Math.SQRT2, 2);
+  });
+
   it('rides out bursts and gaps shorter than the jitter buffer without a break in the sound', async () => {
     const { clock, speaker, heard } = await rig({ jitterMs: 120 });
     const frames = itemFrames('item_b', sine(24_000, 1.2, 500, 0.5));

@@ -16,7 +16,10 @@ export function wireGatewayBus(bus: Bus, gateway: RealtimeGateway, log: Logger):
   bus.subscribe(OWNER, 'realtime-gateway.cmd.reconnect', {}, () => gateway.reconnect('reconnect command'));
   bus.subscribe(OWNER, 'realtime-gateway.cmd.disconnect', {}, () => void gateway.disconnect('disconnect command'));
   bus.subscribe(OWNER, 'realtime-gateway.cmd.turn-detection', {}, ({ payload }) => gateway.setTurns(payload));
-  bus.subscribe(OWNER, 'realtime-gateway.cmd.update-session', {}, ({ payload }) => gateway.patchSession(payload.session));
+  bus.subscribe(OWNER, 'realtime-gateway.cmd.update-session', {}, ({ payload }) => {
+    const refused = gateway.patchSession(payload.session);
+    if (refused) log.warn({ err: refused }, 'session patch refused');
+  });
   bus.subscribe(OWNER, 'realtime-gateway.cmd.raw', {}, ({ payload }) => {
     const refused = link.raw(payload.event);
     if (refused) log.warn({ type: payload.event.type, err: refused }, 'raw client event refused');

@@ -8,6 +8,7 @@ import { RealtimeLink } from './realtime-link.js';
 import { renderSessionUpdate, type TurnMode } from './session-render.js';
 import { socketOptions } from './socket-options.js';
 import { ConversationMemory } from './conversation-memory.js';
+import { SessionPatch } from './session-patch.js';
 import { SessionRotation } from './session-rotation.js';
 
 export interface RealtimeGatewayOptions {
@@ -33,7 +34,8 @@ export interface RealtimeGatewayOptions {
 export class RealtimeGateway {
   readonly link: RealtimeLink;
   private readonly connection: LinkTransport;
-  private patch: Record<string, unknown> = {};
+  private readonly patch = new SessionPatch();
+  private readonly patchesRefused;
   private turns: TurnMode | undefined;
   private sessionId: string | null = null;
   private readonly memory = new ConversationMemory();
@@ -43,6 +45,7 @@ export class RealtimeGateway {
 
   constructor(private readonly o: RealtimeGatewayOptions) {
     const { config, endpoint, clock, log, metrics } = o;
+    this.patchesRefused = metrics.counter('session.patchesRefused');
     this.rotation = new SessionRotation({
       clock,
       log,
@@ -60,6 +63,7 @@ export class RealtimeGateway {
       onSession: (sessionId) => this.sessionCreated(sessionId),
       onText: (speaker, text) => this.memory.remember(speaker, text),
       onQuiet: () => this.rotation.check(),
+      onRefused: (eventId, reason) => this.clientEventRefused(eventId, reason),
       appendBatchMs: config.appendBatchMs,
       frameMs: 20,
       toolTimeoutMs: config.toolTimeoutMs,
@@ -122,15 +126,32 @@ export class RealtimeGateway {
     this.link.updateSession(this.session());
   }
 
-  /** A session patch (the update-session command): merged, kept, and sent to this session now. */
-  patchSession(patch: Record<string, unknown>): void {
-    this.patch = { ...this.patch, ...patch };
-    this.link.updateSession(this.session());
+  /**
+   * A session patch (the update-session command): merged, kept, and sent to this session now;
+   * undone if the service refuses it (see SessionPatch). Returns why it was refused, if it was.
+   */
+  patchSession(patch: Record<string, unknown>): string | undefined {
+    const applied = this.patch.apply(patch);
+    if ('refused' in applied) {
+      this.patchesRefused.inc();
+      return applied.refused;
+    }
+    this.link.updateSession(this.session(), applied.eventId);
+    return undefined;
   }
 
   /** The session.update body for the current settings, in the endpoint's dialect. */
   session(): Record<string, unknown> {
-    return renderSessionUpdate(this.o.config, this.o.endpoint.dialect, this.o.endpoint.provider, this.patch, this.turns);
+    return renderSessionUpdate(this.o.config, this.o.endpoint.dialect, this.o.endpoint.provider, this.patch.current, this.turns);
+  }
+
+  /** The service refused a client event: a session patch is undone, and the session set again without it. */
+  private clientEventRefused(eventId: string, reason: string): void {
+    if (!this.patch.refused(eventId)) return;
+    this.patchesRefused.inc();
+    this.o.log.warn({ reason }, 'the realtime service refused a session patch: dropped, the session keeps its settings');
+    // Updates sent after it carried it too, and were refused with it: the settings once more.
+    this.link.updateSession(this.session());
   }
 
   private startConversation(): void {

@@ -20,6 +20,8 @@ export interface RealtimeLinkOptions {
   readonly onText?: (speaker: 'user' | 'assistant' | 'system', text: string) => void;
   /** A reply ended or the user stopped speaking: the link may be quiet now. */
   readonly onQuiet?: () => void;
+  /** The service refused a client event that carried an event id (the error names it). */
+  readonly onRefused?: (eventId: string, reason: string) => void;
   readonly appendBatchMs: number;
   readonly frameMs: number;
   readonly toolTimeoutMs: number;
@@ -158,8 +160,9 @@ export class RealtimeLink implements ServerEventTarget {
     return this.client.send(event) ? undefined : (this.client.errors(event) ?? 'not connected');
   }
 
-  updateSession(session: Json): void {
-    this.client.send({ type: 'session.update', session });
+  /** Sends the session's settings; with `eventId`, an error naming it comes back to onRefused. */
+  updateSession(session: Json, eventId?: string): void {
+    this.client.send(eventId === undefined ? { type: 'session.update', session } : { type: 'session.update', event_id: eventId, session });
   }
 
   /** Adds items to this session's conversation (the last one's, replayed). */
@@ -182,6 +185,10 @@ export class RealtimeLink implements ServerEventTarget {
   sessionCreated(sessionId: string | null): void {
     this.sessionId = sessionId;
     this.o.onSession(sessionId);
+  }
+
+  clientEventRefused(eventId: string, reason: string): void {
+    this.o.onRefused?.(eventId, reason);
   }
 
   userSpeech(speaking: boolean): void {

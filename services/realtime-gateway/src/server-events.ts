@@ -28,7 +28,7 @@ export interface ResponseDone {
   readonly response: { readonly id?: string; readonly status?: ResponseStatus; readonly status_details?: { readonly reason?: string } | null };
 }
 export interface ServerError {
-  readonly error: { readonly type: string; readonly code?: string | null; readonly message: string; readonly param?: string | null };
+  readonly error: { readonly type: string; readonly code?: string | null; readonly message: string; readonly param?: string | null; readonly event_id?: string | null };
 }
 
 /** What the handlers act on: the link's stateful parts, and the bus for what is only published. */
@@ -44,6 +44,8 @@ export interface ServerEventTarget {
   finalText(speaker: 'user' | 'assistant', text: string): void;
   responseCreated(responseId: string, inConversation: boolean): void;
   responseDone(responseId: string, status: ResponseStatus, reason: string | null): void;
+  /** The service refused the client event that carried `eventId`. */
+  clientEventRefused(eventId: string, reason: string): void;
 }
 
 /** Errors that retrying cannot fix (livekit's list; docs/realtime.md §4). */
@@ -85,6 +87,7 @@ function serverError(target: ServerEventTarget, { error }: ServerError): void {
   target.bus.publish('realtime-gateway.event.error', {}, {
     type: error.type, code, message: error.message, param: error.param ?? null, fatal: code !== null && FATAL_CODES.has(code),
   });
+  if (error.event_id) target.clientEventRefused(error.event_id, error.message);
 }
 
 /**

@@ -163,6 +163,34 @@ describe.each([
     expect(h.counter('events.unparsable')).toBe(1);
   });
 
+  it('drops a session patch the service refuses, so later updates go through; refuses a patch nested absurdly deep', () => {
+    const h = new LinkHarness(endpoint);
+    const errorsBefore = h.simEvents.filter((event) => event.type === 'error').length;
+    // The contract takes any object as a patch; the service refuses an unknown field (the whole update).
+    h.peer.publish('realtime-gateway.cmd.update-session', {}, { session: { made_up_setting: true } });
+    const errors = h.simEvents.filter((event) => event.type === 'error');
+    expect(errors.length, 'the service refused the patch').toBe(errorsBefore + 1);
+    expect(h.counter('session.patchesRefused')).toBe(1);
+    // Undone and the session set again without it: accepted.
+    expect(h.simEvents.at(-1)?.type).toBe('session.updated');
+    expect(JSON.stringify(h.sentByGateway.at(-1))).not.toContain('made_up_setting');
+    // Later changes go through (before, each carried the refused field and was refused with it).
+    h.peer.publish('realtime-gateway.cmd.update-session', {}, { session: { instructions: 'Answer in one sentence.' } });
+    h.gateway.setTurns({ mode: 'manual', interruptResponse: false });
+    expect(h.simEvents.filter((event) => event.type === 'error').length).toBe(errorsBefore + 1);
+    expect(h.simEvents.at(-1)?.type).toBe('session.updated');
+    expect(JSON.stringify(h.sentByGateway.at(-1))).toContain('Answer in one sentence.');
+    // Thousands of levels deep: refused before anything is sent (it overflowed the stack on every later update).
+    let deep: Record<string, unknown> = {};
+    for (let level = 0; level < 5000; level++) deep = { a: deep };
+    const sent = h.sentByGateway.length;
+    expect(h.gateway.patchSession({ tools: [deep] })).toMatch(/nested over 12 levels deep/);
+    expect(h.sentByGateway.length).toBe(sent);
+    expect(h.counter('session.patchesRefused')).toBe(2);
+    h.peer.publish('realtime-gateway.cmd.update-session', {}, { session: { instructions: 'Still fine.' } });
+    expect(h.simEvents.at(-1)?.type).toBe('session.updated');
+  });
+
   it('drops input audio while disconnected, counted, instead of queuing stale audio', () => {
     const h = new LinkHarness(endpoint);
     h.connected = false;

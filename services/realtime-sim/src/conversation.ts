@@ -9,8 +9,10 @@ export interface ConversationItem {
   status: 'in_progress' | 'completed' | 'incomplete';
   /** Message content as the client sees it (no audio bytes). */
   content: Record<string, unknown>[];
-  /** PCM16 24 kHz of assistant audio sent so far (for truncate and retrieve). */
-  audio?: Int16Array;
+  /** Samples (PCM16 24 kHz) of assistant audio sent so far: what truncate checks against. */
+  audioSamples?: number;
+  /** Those samples themselves, for retrieve: kept for the last RETAINED_AUDIO_ITEMS replies only. */
+  audio?: Int16Array | undefined;
   callId?: string;
   name?: string;
   arguments?: string;
@@ -30,9 +32,18 @@ export function assistantAudioContent(transcript: string, dialect: RealtimeDiale
   return { type: assistantContentType('audio', dialect), transcript };
 }
 
+/**
+ * Replies whose audio bytes the sim keeps for `conversation.item.retrieve`. Keeping every one
+ * grew the sim 2.1 MB a minute in conversation, and the run command uses it whenever no key is
+ * set; older replies keep their length (truncate still works) and are retrieved without audio.
+ */
+export const RETAINED_AUDIO_ITEMS = 4;
+
 /** The ordered item list; `previous_item_id` chains through it. */
 export class Conversation {
   private readonly items: ConversationItem[] = [];
+  /** Assistant items holding audio bytes, oldest first. */
+  private readonly withAudio: ConversationItem[] = [];
 
   get last(): ConversationItem | undefined {
     return this.items[this.items.length - 1];
@@ -57,6 +68,13 @@ export class Conversation {
     if (index < 0) return { unknownPrevious: previousId };
     this.items.splice(index + 1, 0, item);
     return { previousItemId: previousId };
+  }
+
+  /** `item` now holds audio bytes: the oldest reply beyond RETAINED_AUDIO_ITEMS lets go of its own. */
+  holdsAudio(item: ConversationItem): void {
+    if (this.withAudio.includes(item)) return;
+    this.withAudio.push(item);
+    while (this.withAudio.length > RETAINED_AUDIO_ITEMS) (this.withAudio.shift() as ConversationItem).audio = undefined;
   }
 
   delete(id: string): boolean {

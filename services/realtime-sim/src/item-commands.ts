@@ -85,12 +85,13 @@ export class ItemCommands {
         invalidRequest('integer_below_min_value', `Invalid 'audio_end_ms': integer below minimum value. Expected a value >= 0, but got ${end} instead.`, 'audio_end_ms'),
       );
     }
-    if (item.role !== 'assistant' || !item.audio || item.audio.length === 0) {
+    if (item.role !== 'assistant' || !item.audioSamples) {
       return fail(invalidRequest('unsupported_content_type', 'Only model output audio messages can be truncated', null));
     }
-    const audioMs = Math.floor(item.audio.length / SAMPLES_PER_MS);
+    const audioMs = Math.floor(item.audioSamples / SAMPLES_PER_MS);
     if (end > audioMs) return fail(invalidRequest('invalid_value', `Audio content of ${audioMs}ms is already shorter than ${end}ms`, 'audio_end_ms'));
-    item.audio = item.audio.slice(0, end * SAMPLES_PER_MS);
+    item.audioSamples = end * SAMPLES_PER_MS;
+    item.audio = item.audio?.subarray(0, end * SAMPLES_PER_MS);
     // The model cannot align text to audio: truncation drops the transcript.
     item.content = item.content.map((part) => ('transcript' in part ? { ...part, transcript: '' } : part));
     this.o.emit('conversation.item.truncated', { item_id: item.id, content_index: typeof event.content_index === 'number' ? event.content_index : 0, audio_end_ms: end });

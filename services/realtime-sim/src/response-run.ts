@@ -134,7 +134,7 @@ export class ResponseRun {
     if (this.finished) return;
     const item: ConversationItem = { id: this.o.ids('item'), type: 'message', role: 'assistant', status: 'in_progress', content: [] };
     this.item = item;
-    if (this.o.audio) item.audio = new Int16Array(0);
+    if (this.o.audio) item.audioSamples = 0;
     const previous = this.writesToConversation ? this.o.conversation.add(item) : { previousItemId: null };
     const previousItemId = 'previousItemId' in previous ? previous.previousItemId : null;
     this.previousItemId = previousItemId;
@@ -171,7 +171,11 @@ export class ResponseRun {
       const chunk = this.pcm.subarray(this.sentSamples, this.sentSamples + chunkSamples);
       this.sentSamples += chunk.length;
       const item = this.item as ConversationItem;
-      item.audio = this.pcm.slice(0, this.sentSamples);
+      item.audioSamples = this.sentSamples;
+      // A view of the reply's audio (it is not changed once made): copying the prefix at every
+      // delta cost the sim time quadratic in the reply's length.
+      item.audio = this.pcm.subarray(0, this.sentSamples);
+      if (this.writesToConversation) this.o.conversation.holdsAudio(item);
       this.o.onAudioSent();
       this.o.emit('response.output_audio.delta', { ...this.where(), delta: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('base64') });
     }

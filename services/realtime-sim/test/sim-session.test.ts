@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ResponseTiming } from '../src/realtime-session.js';
+import { RETAINED_AUDIO_ITEMS } from '../src/conversation.js';
 import { BETA_VOICE_LIVE, GA_OPENAI, SimHarness } from './sim-harness.js';
 
 const names = {
@@ -135,6 +136,29 @@ describe.each([
     expect(sim.last('conversation.item.truncated')).toMatchObject({ item_id: itemId, content_index: 0, audio_end_ms: 700 });
     sim.send({ type: 'conversation.item.truncate', item_id: itemId, content_index: 0, audio_end_ms: 701 });
     expect(sim.errors().at(-1)?.message).toBe('Audio content of 700ms is already shorter than 701ms');
+    expect(sim.schemaErrors).toEqual([]);
+  });
+
+  it(`keeps the audio of the last ${RETAINED_AUDIO_ITEMS} replies for retrieve and the length of every one for truncate (a long conversation stays bounded)`, async () => {
+    const sim = new SimHarness(endpoint);
+    const items: string[] = [];
+    for (let reply = 0; reply < RETAINED_AUDIO_ITEMS + 3; reply++) {
+      sim.send({ type: 'response.create' });
+      await sim.advance(5000);
+      items.push(String(sim.last(n.audioDelta)?.item_id));
+    }
+    const retrievedAudio = (itemId: string) => {
+      sim.send({ type: 'conversation.item.retrieve', item_id: itemId });
+      const item = sim.last('conversation.item.retrieved')?.item as { id: string; content: { audio?: string }[] };
+      expect(item.id).toBe(itemId);
+      return item.content.some((part) => typeof part.audio === 'string' && part.audio.length > 0);
+    };
+    expect(items.map(retrievedAudio)).toEqual(items.map((_, i) => i >= items.length - RETAINED_AUDIO_ITEMS));
+    // The oldest reply still truncates, and still refuses a cut past its end.
+    sim.send({ type: 'conversation.item.truncate', item_id: items[0], content_index: 0, audio_end_ms: 400 });
+    expect(sim.last('conversation.item.truncated')).toMatchObject({ item_id: items[0], audio_end_ms: 400 });
+    sim.send({ type: 'conversation.item.truncate', item_id: items[0], content_index: 0, audio_end_ms: 401 });
+    expect(sim.errors().at(-1)?.message).toBe('Audio content of 400ms is already shorter than 401ms');
     expect(sim.schemaErrors).toEqual([]);
   });
 

@@ -42,9 +42,15 @@ const TWO_POW_32 = 0x1_0000_0000;
 export const AUDIO_FRAME_VERSION = 1;
 export const AUDIO_FRAME_FIXED_HEADER_BYTES = 32;
 export const AUDIO_FRAME_MAX_CHANNELS = 32;
-export const AUDIO_FRAME_MIN_RATE_HZ = 1000;
+/** 8 kHz (a phone call) is the lowest rate anything speaks at; below it a frame is garbage or an attack. */
+export const AUDIO_FRAME_MIN_RATE_HZ = 8000;
 export const AUDIO_FRAME_MAX_RATE_HZ = 384_000;
 export const AUDIO_FRAME_MAX_ID_BYTES = 255;
+/**
+ * The longest frame, ms. Streams use 20 ms frames; one 240 KB frame at 1 kHz (two minutes of
+ * audio) cost the dsp 2.4 s of CPU and knocked it off the bus: refused before any work is done.
+ */
+export const AUDIO_FRAME_MAX_DURATION_MS = 1000;
 /** Bit 0 of the flags byte: the item tag follows the fixed header. */
 export const AUDIO_FRAME_FLAG_ITEM_TAG = 0x01;
 
@@ -86,7 +92,7 @@ export const AUDIO_FRAME_LAYOUT: readonly FrameLayoutField[] = [
   { offset: '10', bytes: '2', type: 'u16 LE', name: 'reserved', meaning: '0' },
   { offset: '12', bytes: '4', type: 'u32 LE', name: 'sampleRateHz', meaning: `${AUDIO_FRAME_MIN_RATE_HZ}..${AUDIO_FRAME_MAX_RATE_HZ}` },
   { offset: '16', bytes: '4', type: 'u32 LE', name: 'sequence', meaning: 'per stream, +1 per frame, wraps at 2^32; a gap means lost frames' },
-  { offset: '20', bytes: '4', type: 'u32 LE', name: 'frameCount', meaning: 'samples per channel in this frame' },
+  { offset: '20', bytes: '4', type: 'u32 LE', name: 'frameCount', meaning: `samples per channel in this frame: at most ${AUDIO_FRAME_MAX_DURATION_MS} ms of them` },
   { offset: '24', bytes: '8', type: 'u64 LE', name: 'captureTimeUs', meaning: 'CLOCK_MONOTONIC time of the first sample, µs (one clock for every process on the host)' },
   { offset: '32', bytes: '4', type: 'u32 LE', name: 'item.sampleOffset', meaning: 'only with flag bit 0: index (per channel) of the first sample within the item' },
   { offset: '36', bytes: '1', type: 'u8', name: 'item.responseIdBytes', meaning: `only with flag bit 0: length R of the response id, 0..${AUDIO_FRAME_MAX_ID_BYTES}` },
@@ -129,7 +135,13 @@ function checkEncodable(frame: AudioFrame): void {
   if (frame.pcm.length % bytesPerSampleFrame(frame) !== 0) {
     fail(`${frame.pcm.length} PCM bytes is not a whole number of ${frame.channels}-channel ${frame.sampleFormat} sample frames`);
   }
-  if (frame.pcm.length / bytesPerSampleFrame(frame) > 0xffff_ffff) fail('too many samples for one frame');
+  if ((frame.pcm.length / bytesPerSampleFrame(frame)) * 1000 > AUDIO_FRAME_MAX_DURATION_MS * frame.sampleRateHz) {
+    fail(`${frame.pcm.length / bytesPerSampleFrame(frame)} frames at ${frame.sampleRateHz} Hz is over the ${AUDIO_FRAME_MAX_DURATION_MS} ms a frame may last`);
+  }
+  if (frame.sampleFormat === 'f32le') {
+    const at = firstNonFinite(Buffer.from(frame.pcm.buffer, frame.pcm.byteOffset, frame.pcm.byteLength));
+    if (at !== undefined) fail(`f32le sample ${at} is not finite`);
+  }
   const item = frame.item;
   if (item) {
     if (!Number.isInteger(item.sampleOffset) || item.sampleOffset < 0 || item.sampleOffset > 0xffff_ffff) {
@@ -204,6 +216,9 @@ export function decodeAudioFrame(bytes: Uint8Array): AudioFrame {
   }
   const sequence = buf.readUInt32LE(OFFSET.sequence);
   const count = buf.readUInt32LE(OFFSET.frameCount);
+  if (count * 1000 > AUDIO_FRAME_MAX_DURATION_MS * sampleRateHz) {
+    fail(`${count} frames at ${sampleRateHz} Hz is ${Math.round((count * 1000) / sampleRateHz)} ms, over the ${AUDIO_FRAME_MAX_DURATION_MS} ms a frame may last`);
+  }
   const captureHigh = buf.readUInt32LE(OFFSET.captureTimeUs + 4);
   if (captureHigh >= 0x20_0000) fail('captureTimeUs is beyond 2^53 µs');
   const captureTimeUs = captureHigh * TWO_POW_32 + buf.readUInt32LE(OFFSET.captureTimeUs);
@@ -230,5 +245,19 @@ export function decodeAudioFrame(bytes: Uint8Array): AudioFrame {
         `(${count} frames × ${channels} channels × ${BYTES_PER_SAMPLE[sampleFormat]} bytes)`,
     );
   }
+  if (sampleFormat === 'f32le') {
+    const at = firstNonFinite(pcm);
+    if (at !== undefined) fail(`f32le sample ${at} is ${pcm.readFloatLE(at * 4)}: samples must be finite`);
+  }
   return { sampleRateHz, channels, sampleFormat, sequence, captureTimeUs, item, pcm };
+}
+
+/**
+ * The index of the first f32le sample that is NaN or infinite, if any. One such sample makes
+ * every recursive filter after it (a high-pass, a canceller, a resampler) NaN for good.
+ */
+function firstNonFinite(pcm: Buffer): number | undefined {
+  // Exponent bits all set: NaN or ±infinity (cheaper than decoding each float).
+  for (let i = 0; i + 4 <= pcm.length; i += 4) if ((pcm.readUInt32LE(i) & 0x7f80_0000) === 0x7f80_0000) return i / 4;
+  return undefined;
 }
