@@ -128,6 +128,7 @@ export async function runEcho(board: VirtualBoard, question: Buffer, interruptio
       if (onsetUs === undefined || firstHeard === undefined) continue;
       const silentUs = silencedAtUs(speakerRecording, replyAudio(stack.messages, cut.start, cut.itemId), firstHeard.fromSample);
       if (silentUs !== undefined) silentAfterMs.push((silentUs - onsetUs) / 1000);
+      else console.error(`bench:e2e echo: a cut reply not found in the speaker recording near ${firstHeard.fromUs} µs: its barge-in time is not counted`);
     }
     // Echo figures after the canceller converged.
     const convergedAt = stack.messages.find((m) => m.topic === 'voxbus/dsp/state' && (m.json?.echo as { converged?: boolean } | undefined)?.converged === true)?.atUs;

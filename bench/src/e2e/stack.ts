@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { decodeAudioFrame } from '@voxbus/shared';
-import { align, loudSpans, playedUntil, type Recording, samples, type VirtualBoard } from '@voxbus/shared/testing';
+import { align, bestMatch, loudSpans, playedUntil, type Recording, samples, type VirtualBoard } from '@voxbus/shared/testing';
 import mqtt from 'mqtt';
 import { freePort, startAedesService, startService } from '../lib/processes.js';
 import { percentiles, round3 } from '../lib/stats.js';
@@ -142,16 +142,20 @@ export function replyAudio(messages: readonly Message[], from: number, itemId: s
 
 /**
  * When the speaker fell silent on a cut reply: where the speaker recording stops following the
- * reply (aligned by cross-correlation within a window around where it began, so another reply
- * cannot match; underrun gaps skipped). Undefined when the reply is too short to align.
+ * reply (underrun gaps skipped). The reply is found by the best normalised match of its first
+ * 250 ms within 1.5 s of where sound was first heard after the question, so neither the reply to
+ * the interruption (which starts with the same words) nor a louder stretch can take its place:
+ * a raw correlation peak once placed it 6.6 s before the voice that cut it. Undefined when the
+ * reply is too short or is not found there.
  */
 export function silencedAtUs(speaker: Recording, reply: Int16Array, replyHeardFromSample: number): number | undefined {
   if (reply.length < RATE_HZ) return undefined;
   const heard = samples(speaker.pcm);
   const windowFrom = Math.max(0, replyHeardFromSample - RATE_HZ / 2);
   const window = heard.subarray(windowFrom, windowFrom + RATE_HZ * 4);
-  const { lagSamples } = align(reply.subarray(0, RATE_HZ / 2), window);
-  const { cutAt } = playedUntil(reply, window, lagSamples, RATE_HZ);
+  const found = bestMatch(reply.subarray(0, RATE_HZ / 4), window.subarray(0, RATE_HZ * 2));
+  if (found === undefined || found.correlation < 0.6) return undefined;
+  const { cutAt } = playedUntil(reply, window, found.lagSamples, RATE_HZ);
   return speaker.sampleTimeUs(windowFrom + cutAt);
 }
 

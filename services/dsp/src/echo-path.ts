@@ -234,11 +234,12 @@ export class EchoPath {
   /**
    * Whether the canceller still removes at least `convergedErleDb` of the echo where the reference
    * is placed now, and the delay found is near enough to it (KEPT_MOVE_MAX_MS) for the gate to
-   * work where it is: the reference is then not moved, and the events are told. Such a canceller has the echo inside its filter, so a delay that says otherwise is
-   * the estimator misled, not the path moved: on the virtual board the estimate moved 2-7 times in
-   * 40 replies, 15-25 ms off, mostly in the reply after a barge-in, and a move that re-placed a
-   * working canceller once made the assistant interrupt itself. A path that really moved (a
-   * moved speaker, a device reopened) leaves the canceller leaking at once: then it is followed.
+   * work where it is: the reference is then not moved, and the events are told. Such a canceller
+   * has the echo inside its filter, so a delay that says otherwise is the estimator misled, not
+   * the path moved: on the virtual board the estimate moved 2-7 times in 40 replies, 15-25 ms
+   * off, mostly in the reply after a barge-in, and a move that re-placed a working canceller once
+   * made the assistant interrupt itself. A path that really moved (a moved speaker, a device
+   * reopened) leaves the canceller leaking at once: then it is followed.
    */
   private cancellingWhereItIs(estimate: DelayEstimate): boolean {
     if (!this.estimated || Math.abs(estimate.delayMs - this.delayMs) > KEPT_MOVE_MAX_MS) return false;
