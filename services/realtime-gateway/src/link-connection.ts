@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import type { Clock, Logger, MetricsRegistry, TimerHandle } from '@voxbus/shared';
+import { type Clock, type Logger, type MetricsRegistry, RateLimitedLog, type TimerHandle } from '@voxbus/shared';
 import type { TokenSource } from './credentials.js';
 import type { ResolvedEndpoint } from './endpoint.js';
 import { readRefusal } from './handshake-refusal.js';
@@ -49,8 +49,11 @@ export class LinkConnection {
   /** The socket's last error, reported with the close that follows it. */
   private lastError: string | undefined;
   private readonly reconnects;
+  /** Reconnect and disconnect commands may come from any client: one line per kind per 10 s. */
+  private readonly requests: RateLimitedLog;
 
   constructor(private readonly o: LinkConnectionOptions) {
+    this.requests = new RateLimitedLog(o.log, 10_000, () => o.clock.monotonicUs() / 1000);
     this.reconnects = o.metrics.counter('link.reconnects');
   }
 
@@ -72,7 +75,7 @@ export class LinkConnection {
   /** Drops the current socket (if any) and connects again at once. */
   reconnect(reason: string): void {
     if (this.stopped) return;
-    this.o.log.info({ reason }, 'reconnecting on request');
+    this.requests.info('reconnect', { reason }, 'reconnecting on request');
     this.attempt = 0;
     this.retryTimer?.cancel();
     this.drop(reason);
@@ -88,7 +91,7 @@ export class LinkConnection {
   /** Closes the link on request (the conversation ended) and stays `idle` until reconnect(). */
   async disconnect(reason: string): Promise<void> {
     if (this.stopped) return;
-    this.o.log.info({ reason }, 'disconnecting on request');
+    this.requests.info('disconnect', { reason }, 'disconnecting on request');
     await this.close(reason);
     this.attempt = 0;
     this.o.onState('idle', reason, 0);

@@ -1,4 +1,4 @@
-import type { AudioFrame, Bus, Clock, Logger, MetricsRegistry, RealtimeDialect } from '@voxbus/shared';
+import { type AudioFrame, type Bus, type Clock, type Logger, type MetricsRegistry, RateLimitedLog, type RealtimeDialect } from '@voxbus/shared';
 import { AssistantAudio } from './assistant-audio.js';
 import { ClientEvents } from './client-events.js';
 import { InputBatcher } from './input-batcher.js';
@@ -50,14 +50,19 @@ export class RealtimeLink implements ServerEventTarget {
   /** A response.create went out and its response.created has not come back yet. */
   private responseRequested = false;
   private readonly inputDropped;
+  private readonly truncatesUnknown;
+  /** What commands cause, logged once per kind per 10 s: any client may send commands. */
+  private readonly commandLog: RateLimitedLog;
 
   constructor(private readonly o: RealtimeLinkOptions) {
     this.bus = o.bus;
     this.log = o.log;
     const m = o.metrics;
     this.inputDropped = m.counter('input.framesDroppedOffline');
+    this.commandLog = new RateLimitedLog(o.log, 10_000, () => o.clock.monotonicUs() / 1000);
+    this.truncatesUnknown = m.counter('commands.truncateUnknownItem');
     this.intake = new ServerEventIntake(o.dialect, o.bus, o.log, m, o.clock);
-    this.client = new ClientEvents(o.dialect, o.send, o.log, m);
+    this.client = new ClientEvents(o.dialect, o.send, o.log, m, () => o.clock.monotonicUs() / 1000);
     this.input = new InputBatcher(o.appendBatchMs);
     this.audio = new AssistantAudio({ bus: o.bus, clock: o.clock, log: o.log, metrics: m, frameMs: o.frameMs });
     this.tools = new ToolCalls({
@@ -123,7 +128,8 @@ export class RealtimeLink implements ServerEventTarget {
   truncate(itemId: string, audioEndMs: number): void {
     const receivedMs = this.audio.receivedMs(itemId);
     if (receivedMs === undefined) {
-      this.o.log.warn({ itemId }, 'truncate: no assistant audio of that item in this session');
+      this.truncatesUnknown.inc();
+      this.commandLog.warn('truncate unknown', { itemId }, 'truncate: no assistant audio of that item in this session');
       return;
     }
     const clamped = Math.max(0, Math.min(audioEndMs, Math.floor(receivedMs)));

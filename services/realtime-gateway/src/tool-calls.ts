@@ -1,4 +1,4 @@
-import type { Clock, Logger, MetricsRegistry, TimerHandle } from '@voxbus/shared';
+import { type Clock, type Logger, type MetricsRegistry, RateLimitedLog, type TimerHandle } from '@voxbus/shared';
 import type { FunctionCallDone } from './server-events.js';
 
 /** A call's output, ready to go back to the service. */
@@ -36,8 +36,11 @@ export class ToolCalls {
   private readonly names = new Map<string, string>();
   private readonly timedOut;
   private readonly answersDropped;
+  /** Any client can publish tool answers: a dropped one is logged once per 10 s (counted always). */
+  private readonly dropLog: RateLimitedLog;
 
   constructor(private readonly o: ToolCallsOptions) {
+    this.dropLog = new RateLimitedLog(o.log, 10_000, () => o.clock.monotonicUs() / 1000);
     this.timedOut = o.metrics.counter('tools.timedOut');
     this.answersDropped = o.metrics.counter('tools.answersDropped');
   }
@@ -76,7 +79,7 @@ export class ToolCalls {
     const call = this.calls.get(callId);
     if (!call || call.output !== undefined) {
       this.answersDropped.inc();
-      this.o.log.info({ callId }, 'tool answer dropped: no such call in this session (answered twice, or its session ended)');
+      this.dropLog.info('answer dropped', { callId }, 'tool answer dropped: no such call in this session (answered twice, or its session ended)');
       return;
     }
     call.timer.cancel();

@@ -1,4 +1,5 @@
-import pino from 'pino';
+import type pino from 'pino';
+import { captureLog } from '../../../test/helpers/log-capture.js';
 import { type AudioFrame, MetricsRegistry } from '@voxbus/shared';
 import { FakeClock, MemoryBroker, MemoryBus } from '@voxbus/shared/testing';
 import { defaultToolTrigger, type Endpoint, sequentialIds, SimSession, syntheticVoice } from '@voxbus/realtime-sim/lib';
@@ -27,10 +28,15 @@ export class LinkHarness {
   readonly sentByGateway: Record<string, unknown>[] = [];
   connected = true;
   private sequence = 0;
-  private readonly log = pino({ level: 'silent' });
+  /** What the gateway logged (JSON lines). */
+  readonly logLines: Record<string, unknown>[];
+  private readonly log: pino.Logger;
   private events: TransportEvents | undefined;
 
   constructor(private readonly endpoint: Endpoint, overrides: Partial<GatewayConfig> = {}) {
+    const captured = captureLog();
+    this.log = captured.log;
+    this.logLines = captured.lines;
     const config: GatewayConfig = { ...GATEWAY_DEFAULTS, ...overrides };
     const provider = endpoint.provider === 'voice-live' ? 'voice-live' : endpoint.provider;
     const resolved: ResolvedEndpoint = { provider, dialect: endpoint.dialect, model: endpoint.model, url: 'memory:', headers: {}, simulated: false };

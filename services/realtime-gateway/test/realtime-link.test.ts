@@ -191,6 +191,25 @@ describe.each([
     expect(h.simEvents.at(-1)?.type).toBe('session.updated');
   });
 
+  it('logs what a flood of bad commands causes once per kind, and counts every one', () => {
+    const h = new LinkHarness(endpoint);
+    const logged = (text: string) => h.logLines.filter((line) => String(line.msg).includes(text)).length;
+    for (let n = 0; n < 500; n++) {
+      h.peer.publish('realtime-gateway.cmd.raw', {}, { event: { type: 'conversation.item.truncate', item_id: n } as { type: string } });
+      h.peer.publish('realtime-gateway.cmd.truncate', {}, { itemId: `item_${n}`, audioEndMs: 10 });
+      h.peer.publish('tools.res', { name: 'lookup' }, { requestId: `call_${n}`, ok: true, data: { output: 'x' } });
+    }
+    expect(h.counter('events.refusedBySchema')).toBe(500);
+    expect(h.counter('commands.truncateUnknownItem')).toBe(500);
+    expect(h.counter('tools.answersDropped')).toBe(500);
+    expect([logged('client event refused: it breaks'), logged('raw client event refused'), logged('truncate: no assistant audio'), logged('tool answer dropped')]).toEqual([1, 1, 1, 1]);
+    // Ten seconds on, one more line each, saying how many were not logged.
+    h.clock.advance(10_001);
+    h.peer.publish('realtime-gateway.cmd.truncate', {}, { itemId: 'item_late', audioEndMs: 10 });
+    const last = h.logLines.filter((line) => String(line.msg).includes('truncate: no assistant audio')).at(-1);
+    expect(last?.suppressedSinceLast).toBe(499);
+  });
+
   it('drops input audio while disconnected, counted, instead of queuing stale audio', () => {
     const h = new LinkHarness(endpoint);
     h.connected = false;

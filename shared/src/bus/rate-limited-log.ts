@@ -14,6 +14,10 @@ export class RateLimitedLog {
     private readonly nowMs: () => number = () => performance.now(),
   ) {}
 
+  info(kind: string, fields: Record<string, unknown>, message: string): void {
+    this.emit('info', kind, fields, message);
+  }
+
   warn(kind: string, fields: Record<string, unknown>, message: string): void {
     this.emit('warn', kind, fields, message);
   }
@@ -22,7 +26,7 @@ export class RateLimitedLog {
     this.emit('error', kind, fields, message);
   }
 
-  private emit(level: 'warn' | 'error', kind: string, fields: Record<string, unknown>, message: string): void {
+  private emit(level: 'info' | 'warn' | 'error', kind: string, fields: Record<string, unknown>, message: string): void {
     const now = this.nowMs();
     const seen = this.last.get(kind);
     if (seen && now - seen.atMs < this.intervalMs) {
