@@ -10,6 +10,7 @@ import { MonoStream } from './mono-stream.js';
 import { OutputFramer } from './output-framer.js';
 import type { Downmix } from './pcm.js';
 import { chooseEngine, echoPathOptions, voiceProcessorOptions } from './dsp-options.js';
+import { stagesOf } from './dsp-stages.js';
 import { VadTracker } from './vad-tracker.js';
 
 export type DspStatePayload = Payload<'dsp.state'>;
@@ -323,20 +324,11 @@ export class DspChain {
   }
 
   private publishState(): void {
-    const { config } = this;
     this.deps.publishState({
       state: this.state,
       engine: this.engine,
       input: this.input,
-      stages: {
-        dcRemoval: config.dcRemoval,
-        downmix: config.downmix === 'pick' ? `channel ${config.pickChannel}` : 'mix',
-        resample: this.input !== null && this.input.sampleRateHz !== MODEL_RATE_HZ,
-        echoCancellation: config.echoCancellation,
-        noiseSuppression: config.noiseSuppression,
-        gainControl: config.gainControl,
-        vad: config.vad,
-      },
+      stages: stagesOf(this.config, this.input, MODEL_RATE_HZ),
       echo: this.echoStatus(),
       muted: this.outputMuted,
       sinceMs: this.deps.clock.nowMs(),

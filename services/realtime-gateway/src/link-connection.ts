@@ -3,6 +3,7 @@ import { type Clock, type Logger, type MetricsRegistry, RateLimitedLog, type Tim
 import type { TokenSource } from './credentials.js';
 import type { ResolvedEndpoint } from './endpoint.js';
 import { readRefusal } from './handshake-refusal.js';
+import { endSocket } from './socket-close.js';
 import type { SocketOptions } from './socket-options.js';
 import type { TransportEvents } from './transport.js';
 
@@ -27,8 +28,6 @@ export interface LinkConnectionOptions extends Partial<Pick<TransportEvents, 'on
 
 /** Close codes after which retrying cannot help (bad key; the beta shape that OpenAI shut down). */
 const FATAL_CLOSE_CODES = new Set([3000, 4000]);
-/** How long a closing socket may take to answer our close frame before it is cut. */
-const CLOSE_HANDSHAKE_MS = 1000;
 /** Handshake statuses after which retrying cannot help: credentials or the address are wrong. */
 const FATAL_HTTP_STATUS = new Set([400, 401, 403, 404]);
 
@@ -203,28 +202,13 @@ export class LinkConnection {
     for (const timer of this.timers.splice(0)) timer.cancel();
   }
 
-  /**
-   * Lets go of the current socket. With a reason, an open socket gets a normal close frame (1000)
-   * and a second to answer before it is cut, so the service sees a clean end rather than 1006;
-   * without one (a dead or refused link) it is cut at once. Returns the socket let go of.
-   */
+  /** Lets go of the current socket (endSocket: a close frame with a reason, cut without one); returns it. */
   private drop(reason?: string): WebSocket | undefined {
     this.clearUpkeep();
     this.open = false;
     const socket = this.socket;
     this.socket = undefined;
-    if (!socket) return undefined;
-    socket.removeAllListeners('close');
-    socket.on('error', () => {});
-    if (reason !== undefined && socket.readyState === WebSocket.OPEN) {
-      const cut = setTimeout(() => socket.terminate(), CLOSE_HANDSHAKE_MS);
-      cut.unref();
-      socket.once('close', () => clearTimeout(cut));
-      // A close reason is at most 123 bytes.
-      socket.close(1000, Buffer.from(reason).subarray(0, 123).toString());
-    } else {
-      socket.terminate();
-    }
+    if (socket) endSocket(socket, reason);
     return socket;
   }
 
