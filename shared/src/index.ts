@@ -3,6 +3,7 @@ export * from './audio/sample-format.js';
 export * from './audio/frame-codec.js';
 export * from './audio/to-s16.js';
 export * from './contract/contract.js';
+export * from './contract/access.js';
 export * from './contract/schemas.js';
 export * from './contract/topic-spec.js';
 export * from './contract/topic-path.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, redactSecrets, secretPaths } from '@voxbus/shared';
+import { busPassword, CommonConfigSchema, ConfigError, loadConfig, redactSecrets, secretPaths } from '@voxbus/shared';
 
 const schema = Type.Object(
   {
@@ -75,5 +75,27 @@ describe('service configuration', () => {
     expect(redactSecrets(schema, own)).toEqual({ ...defaults, apiKey: '***' });
     expect(JSON.stringify(redactSecrets(schema, own))).not.toContain('sk-live');
     expect(secretPaths(schema, 'config')).toEqual(['config.apiKey']);
+  });
+
+  it('redacts a login inside any URL (a password in VOXBUS_BUS__URL went out in every describe answer)', () => {
+    const { common } = load({ VOXBUS_BUS__URL: 'mqtt://voxbus:hunter2@board.local:1883' });
+    const shown = JSON.stringify(redactSecrets(CommonConfigSchema, common));
+    expect(shown).not.toContain('hunter2');
+    expect(shown).toContain('mqtt://***@board.local:1883');
+    expect(redactSecrets(CommonConfigSchema, { ...common, bus: { ...common.bus, url: 'ws://board:9001/mqtt' } })).toMatchObject({ bus: { url: 'ws://board:9001/mqtt' } });
+  });
+
+  it('gives each service its own login from one setting: {service} in bus.username and bus.passwordFile', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'voxbus-login-'));
+    writeFileSync(join(dir, 'audio-capture.password'), 'capture-secret\n');
+    const { common } = load({ VOXBUS_BUS__USERNAME: '{service}', VOXBUS_BUS__PASSWORD_FILE: join(dir, '{service}.password') });
+    expect(common.bus.username).toBe('audio-capture');
+    expect(common.bus.passwordFile).toBe(join(dir, 'audio-capture.password'));
+    expect(busPassword(common.bus)).toBe('capture-secret');
+    writeFileSync(join(dir, 'empty.password'), '\n');
+    expect(() => busPassword({ passwordFile: join(dir, 'empty.password') })).toThrow(/is empty/);
+    expect(() => busPassword({ passwordFile: join(dir, 'missing') })).toThrow(/cannot read the bus password file/);
+    expect(() => busPassword({ password: 'x', passwordFile: join(dir, 'audio-capture.password') })).toThrow(/not both/);
+    expect(busPassword({ password: 'plain' })).toBe('plain');
   });
 });

@@ -40,6 +40,8 @@ export async function startBoardStack(
   onCleanup: ReturnType<typeof cleanupAfterEach>,
   env: Record<string, string> = {},
   extraServices: readonly string[] = [],
+  /** How the probe logs in (an admin's login when the broker enforces access rules). */
+  probeLogin: { username: string; password: string } | undefined = undefined,
 ): Promise<BoardStack> {
   const board = await startVirtualBoard();
   onCleanup(() => board.stop());
@@ -62,7 +64,7 @@ export async function startBoardStack(
   });
   onCleanup(() => runner.stop('SIGKILL'));
   await waitForPort(ports.tcpPort, 15_000);
-  const probe = await Probe.connect(ports.url);
+  const probe = await Probe.connect(ports.url, probeLogin ? { ...probeLogin, clientId: `${probeLogin.username}-probe` } : {});
   onCleanup(() => probe.close());
   await probe.subscribe('voxbus/#');
   await probe.waitForJson<ConversationView>('voxbus/conversation/state', (s) => s.state === 'listening' && s.micOpen, 30_000);

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { MetricsRegistry } from '@voxbus/shared';
 import { startMosquitto as startSharedMosquitto } from '@voxbus/shared/testing';
-import { BROKER_DEFAULTS, type BrokerConfig, type BrokerServer, type Credentials, startBrokerServer } from '@voxbus/broker/lib';
+import { type AccessMode, BROKER_DEFAULTS, type BrokerConfig, type BrokerServer, type Credentials, startBrokerServer } from '@voxbus/broker/lib';
 
 export interface TestBroker {
   readonly name: 'aedes' | 'mosquitto';
@@ -19,12 +19,13 @@ export interface AedesTestBroker extends TestBroker {
 /** The project's Aedes broker in this process, on ephemeral ports. */
 export async function startAedes(
   overrides: Partial<BrokerConfig> = {},
-  credentials?: Credentials,
+  access?: Credentials | AccessMode,
 ): Promise<AedesTestBroker> {
   const metrics = new MetricsRegistry();
   const server = await startBrokerServer({
     config: { ...BROKER_DEFAULTS, tcpPort: 0, wsPort: 0, shutdownGraceMs: 0, ...overrides },
-    credentials,
+    access: access === undefined ? { kind: 'open' } : 'kind' in access ? access : { kind: 'shared', credentials: access },
+    baseTopic: 'voxbus',
     version: 'test',
     log: pino({ level: 'silent' }),
     metrics,

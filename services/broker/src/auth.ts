@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
-import { ConfigError } from '@voxbus/shared';
+import { ConfigError, type Logger } from '@voxbus/shared';
+import type { AccessMode } from './bus-access.js';
+import { readUsersFile } from './users-file.js';
 
 export interface Credentials {
   readonly username: string;
@@ -40,4 +42,23 @@ export function credentialsMatch(expected: Credentials, username: string | undef
   const userOk = timingSafeEqual(digest(expected.username), digest(username));
   const passOk = timingSafeEqual(digest(expected.password), digest(password));
   return userOk && passOk;
+}
+
+/**
+ * How the broker lets clients in: with `usersFile`, logins with roles (the broker's own login,
+ * `bus.username`, must be in it); otherwise one shared login or, on loopback, none. One shared
+ * login beyond loopback lets every LAN client do anything, so it is said at start.
+ */
+export function accessModeFor(host: string, usersFile: string | undefined, bus: { username?: string | undefined; password: string | undefined }, log: Logger): AccessMode {
+  if (usersFile !== undefined) {
+    const users = readUsersFile(usersFile);
+    if (bus.username === undefined || !users.has(bus.username)) {
+      throw new ConfigError(`the broker's own login (bus.username ${bus.username ?? 'unset'}) is not in the users file ${usersFile}: set VOXBUS_BUS__USERNAME=broker and its password file`);
+    }
+    return { kind: 'users', users };
+  }
+  const credentials = requiredCredentials(host, bus.username, bus.password);
+  if (credentials === undefined) return { kind: 'open' };
+  if (!isLoopback(host)) log.warn({ host }, 'listening beyond loopback with one shared login and no access rules: every client that has it may do anything (set broker.usersFile)');
+  return { kind: 'shared', credentials };
 }

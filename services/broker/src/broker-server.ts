@@ -1,18 +1,23 @@
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { type AddressInfo, createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createRequire } from 'node:module';
-import { Aedes, type AuthenticateError } from 'aedes';
+import { Aedes } from 'aedes';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { filterMatches, type Logger, type MetricsRegistry, RateLimitedLog } from '@voxbus/shared';
-import { type Credentials, credentialsMatch } from './auth.js';
+import { type AccessMode, BusAccess } from './bus-access.js';
 import type { BrokerConfig } from './config.js';
+import { originAllowed } from './origin-check.js';
+import { guardPacketLengths } from './packet-guard.js';
 import { placeholderPage } from './placeholder-page.js';
+import { topicProblem } from './topic-check.js';
 
 export interface BrokerServerOptions {
   readonly config: BrokerConfig;
-  /** When set, every client must present these. */
-  readonly credentials: Credentials | undefined;
+  /** Who is let in and what each may do (bus-access.ts). */
+  readonly access: AccessMode;
+  /** The base topic the access rules are written under. */
+  readonly baseTopic: string;
   readonly version: string;
   readonly log: Logger;
   readonly metrics: MetricsRegistry;
@@ -27,8 +32,8 @@ export interface BrokerServer {
   close(): Promise<void>;
 }
 
-/** MQTT 3.1.1 CONNACK return code 4: bad user name or password. */
-const BAD_USERNAME_OR_PASSWORD = 4;
+/** Room for a PUBLISH's fixed header, topic and packet id around the largest payload allowed. */
+const PUBLISH_OVERHEAD_BYTES = 1024;
 
 function listen(server: TcpServer | HttpServer, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -66,9 +71,19 @@ export function isCommandTopic(topic: string): boolean {
 }
 
 export async function startBrokerServer(options: BrokerServerOptions): Promise<BrokerServer> {
-  const { config, credentials, log, metrics } = options;
+  const { config, log, metrics } = options;
   noNumberCache();
-  const rejectedAuth = metrics.counter('clients.rejectedAuth');
+  const access = new BusAccess({
+    mode: options.access,
+    baseTopic: options.baseTopic,
+    log,
+    metrics,
+    loginFreeFailures: config.loginFreeFailures,
+    loginMaxBlockMs: config.loginMaxBlockMs,
+  });
+  const rejectedConnect = metrics.counter('clients.rejectedConnectTooLarge');
+  const rejectedTopic = metrics.counter('clients.rejectedTopic');
+  const rejectedOrigin = metrics.counter('clients.rejectedOrigin');
   const rejectedTooLarge = metrics.counter('publishes.rejectedTooLarge');
   const clientErrors = metrics.counter('clients.errors');
   const publishes = metrics.counter('publishes.received');
@@ -80,14 +95,7 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<B
     drainTimeout: config.drainTimeoutMs,
     maxTopicLevels: config.maxTopicLevels,
     maxClientsIdLength: config.maxClientIdLength,
-    authenticate(client, username, password, done) {
-      if (!credentials || credentialsMatch(credentials, username, password)) return done(null, true);
-      rejectedAuth.inc();
-      log.warn({ clientId: client.id }, 'client rejected: bad username or password');
-      const error = new Error('bad username or password') as AuthenticateError;
-      error.returnCode = BAD_USERNAME_OR_PASSWORD;
-      return done(error, false);
-    },
+    authenticate: (client, username, password, done) => access.authenticate(client, username, password, done),
     authorizePublish(client, packet, done) {
       // Aedes has no payload limit of its own. MQTT 3.1.1 cannot refuse a QoS 0 PUBLISH, so an
       // oversize one disconnects its sender.
@@ -95,6 +103,18 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<B
         rejectedTooLarge.inc();
         log.warn({ clientId: client.id, topic: packet.topic, bytes: packet.payload.length, maxPayloadBytes: config.maxPayloadBytes }, 'publish over the size limit: client disconnected');
         return done(new Error(`payload of ${packet.payload.length} bytes is over the ${config.maxPayloadBytes}-byte limit`));
+      }
+      if (client) {
+        const problem = topicProblem(packet.topic);
+        if (problem !== undefined) {
+          rejectedTopic.inc();
+          log.warn({ clientId: client.id }, `publish refused: ${problem}: client disconnected`);
+          return done(new Error(problem));
+        }
+        if (!access.grantOf(client).canPublish(packet.topic)) {
+          access.deniedPublish(client, packet.topic);
+          return done(new Error(`not allowed to publish on ${packet.topic}`));
+        }
       }
       if (client && packet.retain && isCommandTopic(packet.topic)) {
         // A retained command is obeyed again by every service that (re)subscribes: a `say`
@@ -106,7 +126,32 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<B
       if (client) publishes.inc();
       return done(null);
     },
+    authorizeSubscribe(client, subscription, done) {
+      const problem = topicProblem(subscription.topic);
+      if (problem !== undefined) {
+        rejectedTopic.inc();
+        log.warn({ clientId: client.id }, `subscription refused: ${problem}: client disconnected`);
+        return done(new Error(problem));
+      }
+      if (!access.grantOf(client).canSubscribe(subscription.topic)) {
+        access.deniedSubscribe(client, subscription.topic);
+        // MQTT 3.1.1 §3.9.3: granted 0x80, the client stays connected.
+        return done(null, null);
+      }
+      return done(null, subscription);
+    },
+    // Asked per delivery: only monitors without `hearAudio` are ever told no (the microphone's topics).
+    ...(access.enforcing ? { authorizeForward: (client, packet) => (access.grantOf(client).canReceive(packet.topic) ? packet : null) } : {}),
   });
+  const limits = { connectMaxBytes: config.connectMaxBytes, packetMaxBytes: config.maxPayloadBytes + PUBLISH_OVERHEAD_BYTES };
+  const handle = (stream: Duplex, request?: IncomingMessage): void => {
+    const client = aedes.handle(stream, request);
+    guardPacketLengths(client, limits, (cmd, bytes) => {
+      if (cmd === 'connect') rejectedConnect.inc();
+      else rejectedTooLarge.inc();
+      log.warn({ cmd, bytes, limitBytes: cmd === 'connect' ? limits.connectMaxBytes : limits.packetMaxBytes }, 'packet over the size limit refused before it was read: client disconnected');
+    });
+  };
   aedes.on('clientError', (client, error) => {
     clientErrors.inc();
     log.debug({ clientId: client.id, err: error.message }, 'client error');
@@ -126,26 +171,36 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<B
 
   const tcp = createTcpServer((socket) => {
     track(socket);
-    aedes.handle(socket);
+    handle(socket);
   });
   const http = createHttpServer((request, response) => {
     if (request.method === 'GET' && (request.url === '/' || request.url === '/index.html')) {
-      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(placeholderPage(config.wsPath, options.version));
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(placeholderPage(config.wsPath));
     } else {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }
   });
   http.on('connection', track);
-  const wss = new WebSocketServer({ server: http, path: config.wsPath, maxPayload: config.maxPayloadBytes + 1024 });
+  const wss = new WebSocketServer({
+    server: http,
+    path: config.wsPath,
+    maxPayload: config.maxPayloadBytes + PUBLISH_OVERHEAD_BYTES,
+    verifyClient: ({ req }: { req: IncomingMessage }) => {
+      if (originAllowed(req.headers.origin, req.headers.host, config.allowedOrigins)) return true;
+      rejectedOrigin.inc();
+      log.warn({ origin: req.headers.origin }, 'WebSocket refused: a page from this origin may not use the bus (broker.allowedOrigins)');
+      return false;
+    },
+  });
   wss.on('connection', (socket, request) => {
     const stream: Duplex = createWebSocketStream(socket);
     stream.on('error', (error) => log.debug({ err: error.message }, 'websocket stream error'));
-    aedes.handle(stream, request);
+    handle(stream, request);
   });
 
   const tcpPort = await listen(tcp, config.tcpPort, config.host);
   const wsPort = await listen(http, config.wsPort, config.host);
-  log.info({ host: config.host, tcpPort, wsPort, wsPath: config.wsPath, auth: credentials !== undefined }, 'broker listening');
+  log.info({ host: config.host, tcpPort, wsPort, wsPath: config.wsPath, access: options.access.kind }, 'broker listening');
 
   // Aedes keeps its clients in a plain map, not in its typings.
   const clients = (): { will?: { topic: string } | null }[] =>

@@ -13,6 +13,18 @@ export const BrokerConfigSchema = Type.Object(
     maxTopicLevels: Type.Integer({ minimum: 2, maximum: 100 }),
     maxPayloadBytes: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, description: 'a larger PUBLISH disconnects its sender' }),
     maxClientIdLength: Type.Integer({ minimum: 23, maximum: 65535 }),
+    usersFile: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'logins with roles (service, monitor, controller, admin), as deploy/credentials.mjs writes them: access control on; without it, one shared login (or none on loopback) may do anything',
+      }),
+    ),
+    connectMaxBytes: Type.Integer({ minimum: 256, maximum: 65536, description: 'a longer CONNECT is refused before it is read (it comes before any login)' }),
+    allowedOrigins: Type.Array(Type.String({ minLength: 1 }), {
+      description: 'web pages (origins) besides the broker\'s own that may open MQTT over WebSocket; `*` any. A request without Origin (not a browser) is always let through to the login',
+    }),
+    loginFreeFailures: Type.Integer({ minimum: 1, maximum: 1000, description: 'failed logins from one address before it must wait' }),
+    loginMaxBlockMs: Type.Integer({ minimum: 1000, maximum: 3_600_000, description: 'the longest wait after failed logins (it doubles from 1 s)' }),
     shutdownGraceMs: Type.Integer({
       minimum: 0,
       maximum: 4000,
@@ -33,5 +45,9 @@ export const BROKER_DEFAULTS: BrokerConfig = {
   maxTopicLevels: 8,
   maxPayloadBytes: 256 * 1024,
   maxClientIdLength: 128,
+  connectMaxBytes: 8192,
+  allowedOrigins: [],
+  loginFreeFailures: 5,
+  loginMaxBlockMs: 30_000,
   shutdownGraceMs: 2000,
 };

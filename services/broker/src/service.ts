@@ -1,5 +1,5 @@
-import { defineService, packageVersion } from '@voxbus/shared';
-import { requiredCredentials } from './auth.js';
+import { busPassword, defineService, packageVersion } from '@voxbus/shared';
+import { accessModeFor } from './auth.js';
 import { startBrokerServer } from './broker-server.js';
 import { BROKER_DEFAULTS, BrokerConfigSchema } from './config.js';
 
@@ -12,9 +12,10 @@ export const service = defineService({
   configSchema: BrokerConfigSchema,
   configDefaults: BROKER_DEFAULTS,
   async prepare({ config, common, log, metrics }) {
-    const credentials = requiredCredentials(config.host, common.bus.username, common.bus.password);
-    const statusFilter = `${common.bus.baseTopic}/+/status`;
-    const server = await startBrokerServer({ config, credentials, version, log: log.child({ module: 'aedes' }), metrics, statusFilter });
+    const access = accessModeFor(config.host, config.usersFile, { username: common.bus.username, password: busPassword(common.bus) }, log);
+    const { baseTopic } = common.bus;
+    const statusFilter = `${baseTopic}/+/status`;
+    const server = await startBrokerServer({ config, access, baseTopic, version, log: log.child({ module: 'aedes' }), metrics, statusFilter });
     // The broker's own status and metrics go through its own TCP port, like any client's.
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     return { busUrl: `mqtt://${host.includes(':') ? `[${host}]` : host}:${server.tcpPort}`, stop: () => server.close() };

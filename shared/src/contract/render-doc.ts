@@ -1,4 +1,5 @@
 import { AUDIO_FRAME_LAYOUT, encodeAudioFrame } from '../audio/frame-codec.js';
+import { ANYONE_PUBLISHES, EVERY_SERVICE_PUBLISHES, PRIVATE_AUDIO, SERVICE_PUBLISHES, USER_COMMANDS } from './access.js';
 import { CONTRACT, CONTRACT_VERSION, DEFAULT_BASE_TOPIC, KNOWN_SERVICES, TOPIC_KEYS } from './contract.js';
 import type { AudioFormatRule, TopicSpec } from './topic-spec.js';
 
@@ -25,6 +26,31 @@ function topicRow(key: string, spec: TopicSpec): string {
   const delivery = spec.kind === 'json' ? `QoS ${spec.qos}${spec.retained ? ', retained' : ''}` : 'QoS 0';
   const payload = spec.kind === 'json' ? 'JSON' : 'audio frame';
   return `| \`${DEFAULT_BASE_TOPIC}/${spec.path}\` | \`${key}\` | ${payload} | ${delivery} | ${spec.publishedBy} | ${spec.consumedBy} |`;
+}
+
+const keyList = (keys: readonly string[]): string => (keys.length === 0 ? 'nothing more' : keys.map((key) => `\`${key}\``).join(', '));
+
+/** Who may publish what when the broker enforces access rules (shared/src/contract/access.ts). */
+function accessSection(): string[] {
+  return [
+    '## Access rules',
+    '',
+    'With a users file (`broker.usersFile`, made by `voxbus-credentials`), the project\'s broker lets each login do what its',
+    'role allows and cuts off a client that publishes anything else (a refused subscription is granted `0x80`). A client id',
+    'must be the login name or start with it and a dash (`dsp-1a2b3c4d`). `$SYS` is for admins only, with or without rules.',
+    '',
+    '| role | may publish | receives |',
+    '|---|---|---|',
+    `| \`service\` (login = service name) | its own ${keyList(EVERY_SERVICE_PUBLISHES)} (\`{service}\` = its name), ${keyList(ANYONE_PUBLISHES)}, and what its name allows below | everything under the base topic |`,
+    `| \`monitor\` | ${keyList(ANYONE_PUBLISHES)} | everything but ${keyList(PRIVATE_AUDIO)}, unless granted \`hearAudio\` |`,
+    `| \`controller\` | what a monitor may, and ${keyList(USER_COMMANDS)} | as a monitor |`,
+    '| `admin` | anything | anything, `$SYS` included |',
+    '',
+    '| service | may publish, besides its own topics |',
+    '|---|---|',
+    ...Object.entries(SERVICE_PUBLISHES).map(([service, keys]) => `| \`${service}\` | ${keyList(keys)} |`),
+    '',
+  ];
 }
 
 /** Renders docs/contract.md from the contract map; a test fails when the file is stale. */
@@ -69,6 +95,7 @@ export function renderContractDoc(): string {
     '- **Audio** travels as binary frames (below): raw PCM, never base64, never a WAV header, QoS 0, never retained,',
     '  fixed duration per stream (20 ms by default, always a multiple of 10 ms).',
     '',
+    ...accessSection(),
     '## Topics',
     '',
     '| topic | key | payload | delivery | published by | consumed by |',

@@ -14,8 +14,11 @@ export const CommonConfigSchema = Type.Object(
     bus: Type.Object(
       {
         url: Type.String({ description: '`mqtt://host:port` or `ws://host:port/path`', minLength: 1 }),
-        username: Type.Optional(Type.String()),
+        username: Type.Optional(Type.String({ description: '`{service}` stands for the service\'s name (one login each, as the broker\'s users file has them)' })),
         password: Type.Optional(Type.String({ secret: true })),
+        passwordFile: Type.Optional(
+          Type.String({ minLength: 1, description: 'a file holding the password (one line), instead of `password`: each service its own, readable only by it (`{service}` stands for its name)' }),
+        ),
         baseTopic: Type.String({ minLength: 1, description: 'first level(s) of every topic' }),
         keepaliveS: Type.Integer({ minimum: 1, maximum: 600, description: 'MQTT keepalive; a hung process goes `offline` within 1.5× this' }),
         maxPayloadBytes: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024 }),

@@ -44,7 +44,7 @@ export function loadConfig<S extends TObject>(options: LoadConfigOptions<S>): Lo
   const errors = schemaErrors(fullSchema, merged, 'config');
   if (errors) throw new ConfigError(`invalid configuration for ${options.service}: ${errors}`);
   const { [options.service]: own, ...common } = merged;
-  return { common: deepFreeze(common) as CommonConfig, own: deepFreeze(own) as Static<S> };
+  return { common: deepFreeze(withOwnLogin(common as CommonConfig, options.service)), own: deepFreeze(own) as Static<S> };
 }
 
 function readConfigFile(path: string, service: string): Json {
@@ -180,4 +180,25 @@ export function readSettingFile(path: string, what: string): string {
   } catch (error) {
     throw new ConfigError(`cannot read the ${what} ${path}: ${errorMessage(error)}`);
   }
+}
+
+/** The bus password: `bus.password`, or the first line of `bus.passwordFile` (both set is a mistake). */
+export function busPassword(bus: { readonly password?: string; readonly passwordFile?: string }): string | undefined {
+  if (bus.passwordFile === undefined) return bus.password;
+  if (bus.password !== undefined) throw new ConfigError('set bus.password or bus.passwordFile, not both');
+  const password = readSettingFile(bus.passwordFile, 'bus password file (bus.passwordFile)').split('\n')[0]?.trim() ?? '';
+  if (password === '') throw new ConfigError(`the bus password file ${bus.passwordFile} is empty`);
+  return password;
+}
+
+/**
+ * `{service}` in `bus.username` and `bus.passwordFile` is the service's name: one setting for the
+ * whole stack (`VOXBUS_BUS__USERNAME={service}`, `…__PASSWORD_FILE=/etc/voxbus/credentials/{service}.password`)
+ * gives each service its own login, all-in-one mode included.
+ */
+function withOwnLogin(common: CommonConfig, service: string): CommonConfig {
+  const own = (value: string | undefined) => value?.replaceAll('{service}', service);
+  const { username, passwordFile, ...bus } = common.bus;
+  const login = { ...(username !== undefined ? { username: own(username) as string } : {}), ...(passwordFile !== undefined ? { passwordFile: own(passwordFile) as string } : {}) };
+  return { ...common, bus: { ...bus, ...login } };
 }

@@ -8,6 +8,7 @@ export const REDACTED = '***';
  */
 export function redactSecrets(schema: TSchema, value: unknown): unknown {
   if ((schema as { secret?: boolean }).secret === true) return value === undefined ? undefined : REDACTED;
+  if (typeof value === 'string') return redactUrlLogin(value);
   if (value === null || typeof value !== 'object') return value;
   const properties = (schema as { properties?: Record<string, TSchema> }).properties;
   if (!properties || Array.isArray(value)) return value;
@@ -17,6 +18,11 @@ export function redactSecrets(schema: TSchema, value: unknown): unknown {
     out[name] = fieldSchema ? redactSecrets(fieldSchema, field) : field;
   }
   return out;
+}
+
+/** A URL's login (`mqtt://user:pass@host`) is a secret wherever the URL sits: `mqtt://***@host`. */
+export function redactUrlLogin(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]*@/i, `$1${REDACTED}@`);
 }
 
 /** Secret field paths of a schema, in pino's redact-path form (`bus.password`). */

@@ -1,0 +1,71 @@
+import {
+  ANYONE_PUBLISHES,
+  type BusRole,
+  CONTRACT,
+  EVERY_SERVICE_PUBLISHES,
+  filterMatches,
+  KNOWN_SERVICES,
+  PRIVATE_AUDIO,
+  SERVICE_PUBLISHES,
+  type TopicKey,
+  USER_COMMANDS,
+} from '@voxbus/shared';
+
+/** What one logged-in client may do; made once at CONNECT, asked on every PUBLISH, SUBSCRIBE and delivery. */
+export interface Grant {
+  readonly username: string | undefined;
+  readonly role: BusRole | 'open';
+  canPublish(topic: string): boolean;
+  canSubscribe(filter: string): boolean;
+  /** Asked per delivered message: only monitors and controllers without `hearAudio` are ever told no. */
+  canReceive(topic: string): boolean;
+}
+
+const SYS = '$SYS';
+const isSys = (topicOrFilter: string): boolean => topicOrFilter.startsWith(SYS);
+
+/** The filter a contract key's path makes under the base topic; `{service}` is the login name, other placeholders any level. */
+function filterOf(baseTopic: string, key: TopicKey, service: string | undefined): string {
+  const path = CONTRACT[key].path.replace(/\{(\w+)\}/g, (_match, name: string) => (name === 'service' && service !== undefined ? service : '+'));
+  return `${baseTopic}/${path}`;
+}
+
+const matchesAny = (filters: readonly string[], topic: string): boolean => filters.some((filter) => filterMatches(filter, topic));
+
+/** Without access control (loopback, or one shared password): any topic but `$SYS`, which nobody but an admin reads. */
+export const OPEN_GRANT: Grant = {
+  username: undefined,
+  role: 'open',
+  canPublish: (topic) => !isSys(topic),
+  canSubscribe: (filter) => !isSys(filter),
+  canReceive: () => true,
+};
+
+export function grantFor(user: { readonly username: string; readonly role: BusRole; readonly hearAudio: boolean }, baseTopic: string): Grant {
+  const { username, role } = user;
+  if (role === 'admin') return { username, role, canPublish: () => true, canSubscribe: () => true, canReceive: () => true };
+  const keys: TopicKey[] = [...ANYONE_PUBLISHES];
+  if (role === 'service') {
+    keys.push(...EVERY_SERVICE_PUBLISHES);
+    if ((KNOWN_SERVICES as readonly string[]).includes(username)) keys.push(...SERVICE_PUBLISHES[username as (typeof KNOWN_SERVICES)[number]]);
+  }
+  if (role === 'controller') keys.push(...USER_COMMANDS);
+  // `{service}` in a service's own topics is its name; anyone's describe request may go to any service.
+  const publish = keys.map((key) => filterOf(baseTopic, key, role === 'service' && !ANYONE_PUBLISHES.includes(key) ? username : undefined));
+  const hidden = role === 'service' || user.hearAudio ? [] : PRIVATE_AUDIO.map((key) => filterOf(baseTopic, key, undefined));
+  return {
+    username,
+    role,
+    canPublish: (topic) => matchesAny(publish, topic),
+    canSubscribe: (filter) => !isSys(filter),
+    canReceive: hidden.length === 0 ? () => true : (topic) => !matchesAny(hidden, topic),
+  };
+}
+
+/**
+ * A client id must be the login name or start with it and a dash (`dsp-1a2b3c4d`): with ids bound
+ * to logins, nobody can take a service's session over by connecting with its id.
+ */
+export function clientIdFits(username: string, clientId: string): boolean {
+  return clientId === username || clientId.startsWith(`${username}-`);
+}

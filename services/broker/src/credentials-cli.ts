@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// voxbus-credentials <dir> [--rotate] [--login name:role[:hear-audio]]…
+// Makes the bus logins: one password file per service and role, and the broker's users.json.
+import { BUS_ROLES, type BusRole, errorMessage } from '@voxbus/shared';
+import { DEFAULT_LOGINS, type Login, makeCredentials } from './credentials.js';
+
+const USAGE = 'usage: voxbus-credentials <dir> [--rotate] [--login name:role[:hear-audio]]...  (roles: service, monitor, controller, admin)';
+
+function parseLogin(text: string): Login {
+  const [username = '', role = '', grant] = text.split(':');
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(username) || !(BUS_ROLES as readonly string[]).includes(role) || (grant !== undefined && grant !== 'hear-audio')) {
+    throw new Error(`--login ${text}: expected name:role or name:role:hear-audio`);
+  }
+  return { username, role: role as BusRole, ...(grant ? { hearAudio: true } : {}) };
+}
+
+async function main(args: string[]): Promise<void> {
+  const dir = args.find((arg, index) => !arg.startsWith('--') && args[index - 1] !== '--login');
+  if (!dir) throw new Error(USAGE);
+  const extra = args.flatMap((arg, index) => (arg === '--login' ? [parseLogin(args[index + 1] ?? '')] : []));
+  const logins = [...DEFAULT_LOGINS.filter((login) => !extra.some((e) => e.username === login.username)), ...extra];
+  const written = await makeCredentials(dir, logins, args.includes('--rotate'));
+  for (const path of written) console.log(`wrote ${path}`);
+  console.log(`${logins.length} logins in ${dir}/users.json (passwords in ${dir}/<login>.password, readable by their owner only)`);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(`voxbus-credentials: ${errorMessage(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,179 @@
+import { connect, type Socket } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import mqtt from 'mqtt';
+import WebSocket from 'ws';
+import { cleanupAfterEach } from '../../../test/helpers/cleanup.js';
+import { type AedesTestBroker, startAedes } from '../../../test/helpers/brokers.js';
+import { Probe } from '../../../test/helpers/probe.js';
+import { waitFor } from '../../../test/helpers/wait.js';
+import { LoginThrottle } from '../src/login-throttle.js';
+import { originAllowed } from '../src/origin-check.js';
+
+const onCleanup = cleanupAfterEach();
+
+async function aedes(...args: Parameters<typeof startAedes>): Promise<AedesTestBroker> {
+  const broker = await startAedes(...args);
+  onCleanup(() => broker.stop());
+  return broker;
+}
+
+/** MQTT's variable-length "remaining length" field. */
+function remainingLength(length: number): Buffer {
+  const bytes: number[] = [];
+  let value = length;
+  do {
+    let byte = value % 128;
+    value = Math.floor(value / 128);
+    if (value > 0) byte |= 0x80;
+    bytes.push(byte);
+  } while (value > 0);
+  return Buffer.from(bytes);
+}
+
+const str = (value: Buffer | string): Buffer => {
+  const bytes = typeof value === 'string' ? Buffer.from(value) : value;
+  return Buffer.concat([Buffer.from([bytes.length >> 8, bytes.length & 0xff]), bytes]);
+};
+
+/** A CONNECT for MQTT 3.1.1, clean session, keepalive 30 s, no login. */
+function connectPacket(clientId: string): Buffer {
+  const body = Buffer.concat([str('MQTT'), Buffer.from([4, 0x02, 0, 30]), str(clientId)]);
+  return Buffer.concat([Buffer.from([0x10]), remainingLength(body.length), body]);
+}
+
+/** A QoS 0 PUBLISH whose topic is the given bytes (ill-formed UTF-8 and NUL included). */
+function publishPacket(topic: Buffer, payload: Buffer): Buffer {
+  const body = Buffer.concat([str(topic), payload]);
+  return Buffer.concat([Buffer.from([0x30]), remainingLength(body.length), body]);
+}
+
+/** A raw TCP connection that records whether and when the broker closed it. */
+async function rawSocket(port: number): Promise<{ socket: Socket; closed: Promise<void>; received: Buffer[] }> {
+  const socket = connect(port, '127.0.0.1');
+  socket.setNoDelay(true);
+  const received: Buffer[] = [];
+  socket.on('data', (data) => received.push(data));
+  socket.on('error', () => {});
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  onCleanup(() => {
+    socket.destroy();
+  });
+  return { socket, closed, received };
+}
+
+describe('broker: packets refused before they are read', () => {
+  it('closes a connection whose CONNECT claims 64 MB as soon as the length is read, and counts it', async () => {
+    const broker = await aedes();
+    const raw = await rawSocket(broker.port);
+    // The fixed header and length only: a broker that waited for the body would keep the socket open.
+    raw.socket.write(Buffer.concat([Buffer.from([0x10]), remainingLength(64 * 1024 * 1024), Buffer.alloc(1000)]));
+    await raw.closed;
+    expect(broker.metrics.snapshot()['clients.rejectedConnectTooLarge']).toBe(1);
+    // A normal client still gets in.
+    const ok = await Probe.connect(broker.url);
+    onCleanup(() => ok.close());
+  });
+
+  it('closes a connection announcing a PUBLISH over the payload limit before its body arrives', async () => {
+    const broker = await aedes({ maxPayloadBytes: 4096 });
+    const raw = await rawSocket(broker.port);
+    raw.socket.write(connectPacket('big-1'));
+    await waitFor('CONNACK', () => raw.received.length > 0 || undefined);
+    raw.socket.write(Buffer.concat([Buffer.from([0x30]), remainingLength(10 * 1024 * 1024), str('voxbus/audio/mic')]));
+    await raw.closed;
+    expect(broker.metrics.snapshot()['publishes.rejectedTooLarge']).toBe(1);
+  });
+
+  it.each([
+    ['a NUL character', Buffer.from('voxbus/a\u0000b')],
+    ['ill-formed UTF-8', Buffer.from([0x76, 0x6f, 0x78, 0x2f, 0xc3, 0x28])],
+  ])('disconnects a client publishing on a topic with %s; nobody receives it', async (_what, topic) => {
+    const broker = await aedes();
+    const listener = await Probe.connect(broker.url);
+    onCleanup(() => listener.close());
+    await listener.subscribe('#');
+    const raw = await rawSocket(broker.port);
+    raw.socket.write(connectPacket('bad-topic-1'));
+    await waitFor('CONNACK', () => raw.received.length > 0 || undefined);
+    raw.socket.write(publishPacket(topic, Buffer.from('x')));
+    await raw.closed;
+    await listener.publish('voxbus/after', 'y');
+    await waitFor('the later message', () => listener.on('voxbus/after').length === 1 || undefined);
+    expect(listener.messages.map((message) => message.topic)).toEqual(['voxbus/after']);
+    expect(broker.metrics.snapshot()['clients.rejectedTopic']).toBe(1);
+  });
+});
+
+describe('broker: failed logins throttled', () => {
+  it('blocks an address after the free failures, doubling up to the bound, and clears it on success', () => {
+    let nowMs = 0;
+    const throttle = new LoginThrottle({ freeFailures: 3, maxBlockMs: 5000, maxAddresses: 2, nowMs: () => nowMs });
+    for (let i = 0; i < 3; i++) throttle.failed('10.0.0.9');
+    expect(throttle.blockedForMs('10.0.0.9')).toBe(1000);
+    throttle.failed('10.0.0.9');
+    expect(throttle.blockedForMs('10.0.0.9')).toBe(2000);
+    for (let i = 0; i < 10; i++) throttle.failed('10.0.0.9');
+    expect(throttle.blockedForMs('10.0.0.9')).toBe(5000);
+    expect(throttle.blockedForMs('10.0.0.8')).toBe(0);
+    nowMs += 5000;
+    expect(throttle.blockedForMs('10.0.0.9')).toBe(0);
+    throttle.succeeded('10.0.0.9');
+    throttle.failed('10.0.0.9');
+    expect(throttle.blockedForMs('10.0.0.9')).toBe(0);
+    // Bounded: a third address forgets the oldest.
+    for (let i = 0; i < 5; i++) throttle.failed('10.0.0.7');
+    throttle.failed('10.0.0.6');
+    expect(throttle.blockedForMs('10.0.0.7')).toBeGreaterThan(0);
+  });
+
+  it('refuses logins from an address unchecked once it failed too often: 300 wrong passwords, 5 checked', async () => {
+    const broker = await aedes({ loginFreeFailures: 5, loginMaxBlockMs: 60_000 }, { username: 'voxbus', password: 's3cret' });
+    const answers: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      answers.push(
+        await new Promise<string>((resolve) => {
+          const client = mqtt.connect(broker.url, { protocolVersion: 4, reconnectPeriod: 0, username: 'voxbus', password: `guess-${i}` });
+          client.once('error', (error) => {
+            client.end(true);
+            resolve(error.message);
+          });
+          client.once('connect', () => {
+            client.end(true);
+            resolve('connected');
+          });
+        }),
+      );
+    }
+    const metrics = broker.metrics.snapshot();
+    expect(metrics['clients.rejectedAuth']).toBe(5);
+    expect(metrics['clients.loginThrottled']).toBe(295);
+    expect(answers.filter((answer) => /Not authorized/i.test(answer))).toHaveLength(295);
+    expect(answers).not.toContain('connected');
+  });
+});
+
+describe('broker: WebSocket origins', () => {
+  it('lets through non-browsers, the broker\'s own page and configured origins only', () => {
+    expect(originAllowed(undefined, 'board:9001', [])).toBe(true);
+    expect(originAllowed('http://board:9001', 'board:9001', [])).toBe(true);
+    expect(originAllowed('http://evil.example', 'board:9001', [])).toBe(false);
+    expect(originAllowed('http://evil.example', 'board:9001', ['http://evil.example'])).toBe(true);
+    expect(originAllowed('http://elsewhere', 'board:9001', ['*'])).toBe(true);
+    expect(originAllowed('not a url', 'board:9001', [])).toBe(false);
+  });
+
+  it('refuses the upgrade from a foreign page and counts it; MQTT over WebSocket works without Origin', async () => {
+    const broker = await aedes();
+    const status = await new Promise<number>((resolve) => {
+      const socket = new WebSocket(broker.wsUrl, 'mqtt', { headers: { Origin: 'http://evil.example' } });
+      socket.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+      socket.on('open', () => resolve(101));
+      socket.on('error', () => {});
+    });
+    expect(status).toBe(401);
+    expect(broker.metrics.snapshot()['clients.rejectedOrigin']).toBe(1);
+    const probe = await Probe.connect(broker.wsUrl);
+    onCleanup(() => probe.close());
+  });
+});

@@ -1,0 +1,63 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeCredentials } from '@voxbus/broker/lib';
+import { speech } from '@voxbus/shared/testing';
+import { describe, expect, it } from 'vitest';
+import { ALL_SERVICES, listening, startBoardStack, turnReport } from '../helpers/board-stack.js';
+import { cleanupAfterEach } from '../helpers/cleanup.js';
+import { Probe } from '../helpers/probe.js';
+
+const onCleanup = cleanupAfterEach();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('the whole conversation with the broker enforcing access rules (a login per service)', () => {
+  it('answers a spoken question with nothing refused; a monitor sees the turn but not the microphone and cannot end it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'voxbus-e2e-credentials-'));
+    onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+    await makeCredentials(dir);
+    const login = (name: string) => ({ username: name, password: readFileSync(join(dir, `${name}.password`), 'utf8').trim() });
+    const { probe, board, url } = await startBoardStack(
+      onCleanup,
+      {
+        // One setting for every service: each logs in under its own name with its own password file.
+        VOXBUS_BUS__USERNAME: '{service}',
+        VOXBUS_BUS__PASSWORD_FILE: join(dir, '{service}.password'),
+        VOXBUS_BROKER__USERS_FILE: join(dir, 'users.json'),
+        VOXBUS_METRICS_INTERVAL_MS: '1000',
+      },
+      ['lcd'],
+      login('admin'),
+    );
+    for (const name of [...ALL_SERVICES, 'lcd']) await probe.waitForJson<{ status: string }>(`voxbus/${name}/status`, (s) => s.status === 'online', 15_000);
+    const monitor = await Probe.connect(url, { ...login('monitor'), clientId: 'monitor-e2e', reconnectPeriod: 0 });
+    onCleanup(() => monitor.close());
+    await monitor.subscribe('voxbus/#');
+
+    const start = probe.messages.length;
+    await board.speak(await speech('What will the weather be like tomorrow?', 48_000), 48_000);
+    const report = await turnReport(probe, start);
+    await listening(probe, start);
+    expect(report.outcome).toBe('answered');
+    // The admin heard the microphone; the monitor saw the turn without it.
+    expect(probe.messages.slice(start).some((m) => m.topic === 'voxbus/audio/mic')).toBe(true);
+    expect(monitor.on('voxbus/conversation/event/turn').length).toBe(1);
+    expect(monitor.messages.filter((m) => m.topic === 'voxbus/audio/mic' || m.topic === 'voxbus/audio/input')).toEqual([]);
+    expect(monitor.messages.some((m) => m.topic === 'voxbus/audio/output')).toBe(true);
+
+    // A monitor's command is refused (its connection cut) and the conversation goes on.
+    const closed = new Promise<void>((resolve) => monitor.client.once('close', () => resolve()));
+    monitor.client.publish('voxbus/conversation/cmd/end', '{}');
+    await closed;
+    await sleep(500);
+    const last = probe.messages.filter((m) => m.topic === 'voxbus/conversation/state').at(-1)?.json as { state: string };
+    expect(last.state, 'the conversation after a monitor tried to end it').toBe('listening');
+
+    // Every service did its job within its rights: the broker refused nothing but the monitor's command.
+    const at = probe.messages.length;
+    const metrics = await probe.waitForJson<{ counters: Record<string, number> }>('voxbus/broker/metrics', () => true, 5000, at);
+    expect(metrics.counters['publishes.denied'], 'publishes refused by the access rules (1: the monitor\'s)').toBe(1);
+    expect(metrics.counters['subscriptions.denied'] ?? 0).toBe(0);
+    expect(metrics.counters['clients.rejectedAuth'] ?? 0).toBe(0);
+  }, 90_000);
+});
