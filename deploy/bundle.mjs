@@ -23,11 +23,18 @@ const services = readdirSync(join(root, 'services'), { withFileTypes: true })
   .map((entry) => join(root, 'services', entry.name))
   .filter((dir) => existsSync(join(dir, 'package.json')) && JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).voxbus?.service);
 
+/** The service's entry point (dist/bundle.mjs), and its command-line tools (`voxbus.tools`: dist/<tool>.mjs). */
+const entries = services.flatMap((dir) => {
+  const tools = Object.values(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).voxbus?.tools ?? {});
+  return [
+    { dir, name: dir.split('/').pop(), entry: join(dir, 'dist', 'main.js'), outfile: join(dir, 'dist', 'bundle.mjs') },
+    ...tools.map((tool) => ({ dir, name: `${dir.split('/').pop()}/${tool}`, entry: join(dir, 'dist', `${tool}.js`), outfile: join(dir, 'dist', `${tool}.mjs`) })),
+  ];
+});
+
 const results = await Promise.all(
-  services.map(async (dir) => {
-    const entry = join(dir, 'dist', 'main.js');
+  entries.map(async ({ name, entry, outfile }) => {
     if (!existsSync(entry)) throw new Error(`bundle: ${entry} is missing (run tsc --build first)`);
-    const outfile = join(dir, 'dist', 'bundle.mjs');
     const result = await build({
       entryPoints: [entry],
       outfile,
@@ -41,7 +48,7 @@ const results = await Promise.all(
       metafile: true,
     });
     const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
-    return `${dir.split('/').pop()} ${(bytes / 1024).toFixed(0)} KiB`;
+    return `${name} ${(bytes / 1024).toFixed(0)} KiB`;
   }),
 );
 console.error(`[bundle] ${results.join(', ')}`);

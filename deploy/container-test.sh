@@ -105,11 +105,14 @@ for _ in $(seq 50); do pactl info > /dev/null 2>&1 && break; sleep 0.2; done
 pactl info > /dev/null 2>&1 || fail "the virtual sound card did not start: $(tail -3 "$board/pulse.log")"
 chmod 777 "$board/pulse.sock"
 
-# 5. The stack, with its own project name, ports and password.
+# 5. The stack, with its own project name, ports and logins (made as the README says, by the image).
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 mqtt_port=$(free_port)
-password=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
-sed -e "s/^VOXBUS_BUS_PASSWORD=.*/VOXBUS_BUS_PASSWORD=$password/" -e "s/^VOXBUS_MQTT_PORT=.*/VOXBUS_MQTT_PORT=$mqtt_port/" \
+rm -rf "$work/credentials"
+VOXBUS_CREDENTIALS_DIR=$work/credentials VOXBUS_IMAGE=$image deploy/compose-credentials.sh > "$work/credentials.log" 2>&1 \
+  || { cat "$work/credentials.log" >&2; fail "deploy/compose-credentials.sh failed"; }
+password=$(cat "$work/credentials/admin.password")
+sed -e "s|^VOXBUS_CREDENTIALS_DIR=.*|VOXBUS_CREDENTIALS_DIR=$work/credentials|" -e "s/^VOXBUS_MQTT_PORT=.*/VOXBUS_MQTT_PORT=$mqtt_port/" \
   -e "s/^VOXBUS_MONITOR_PORT=.*/VOXBUS_MONITOR_PORT=$(free_port)/" -e "s/^VOXBUS_IMAGE=.*/VOXBUS_IMAGE=$image/" \
   -e "s/^VOXBUS_MIC_DEVICE=.*/VOXBUS_MIC_DEVICE=voxbus_mic/" -e "s/^VOXBUS_SPEAKER_DEVICE=.*/VOXBUS_SPEAKER_DEVICE=voxbus_spk/" \
   -e "s/^COMPOSE_PROJECT_NAME=.*/COMPOSE_PROJECT_NAME=$project/" .env.example > "$work/test.env"
@@ -117,7 +120,8 @@ export VOXBUS_TEST_BOARD_DIR=$board
 services=$(compose config --services | sort | tr '\n' ' ')
 count=$(wc -w <<< "$services")
 
-sub() { mosquitto_sub -h 127.0.0.1 -p "$mqtt_port" -u voxbus -P "$password" "$@"; }
+# As the admin login, with client ids of its own (ids are bound to logins).
+sub() { mosquitto_sub -h 127.0.0.1 -p "$mqtt_port" -u admin -P "$password" -I admin- "$@"; }
 # A service's retained status: "online <startedAt>", or what it says instead.
 status_of() { sub -t "voxbus/$1/status" -C 1 -W 3 2> /dev/null | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["status"], s.get("startedAt", "-"))' 2> /dev/null || echo none; }
 online_count() { sub -t 'voxbus/+/status' -v -W 2 2> /dev/null | grep -c '"status":"online"' || true; }
@@ -159,7 +163,7 @@ wait_all_healthy 90
 step "$count services healthy"
 
 # 6. A spoken question, answered through the speaker.
-mosquitto_sub -h 127.0.0.1 -p "$mqtt_port" -u voxbus -P "$password" -t 'voxbus/realtime-gateway/event/transcript' -v > "$work/transcripts.log" 2>&1 &
+mosquitto_sub -h 127.0.0.1 -p "$mqtt_port" -u admin -P "$password" -i admin-transcripts -t 'voxbus/realtime-gateway/event/transcript' -v > "$work/transcripts.log" 2>&1 &
 transcripts=$!
 parec -d spk.monitor --raw --format=s16le --rate=24000 --channels=1 > "$board/speaker.raw" &
 recorder=$!

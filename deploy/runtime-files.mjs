@@ -30,6 +30,9 @@ const services = readdirSync(join(root, 'services')).filter((name) => existsSync
 for (const name of services) {
   copy(`services/${name}/package.json`);
   copy(`services/${name}/dist/bundle.mjs`);
+  // Its command-line tools, bundled the same way (voxbus-credentials).
+  const tools = Object.values(JSON.parse(readFileSync(join(root, 'services', name, 'package.json'), 'utf8')).voxbus?.tools ?? {});
+  for (const tool of tools) copy(`services/${name}/dist/${tool}.mjs`);
 }
 // The realtime protocol's schemas, found through @voxbus/shared's package.json.
 copy('shared/package.json');

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,12 @@ interface ComposeService {
   healthcheck: { test: string[] };
   ports?: (string | { published: number; target: number })[];
   environment: Record<string, string>;
+  secrets?: { source: string; target: string }[];
+}
+
+interface ComposeFile {
+  services: Record<string, ComposeService>;
+  secrets: Record<string, { file: string }>;
 }
 
 function envFile(content: string): string {
@@ -21,10 +27,10 @@ function envFile(content: string): string {
 }
 
 /** `docker-compose config` (Debian's docker-compose), the fully resolved file as JSON. */
-function resolvedCompose(env: string): { services: Record<string, ComposeService> } {
+function resolvedCompose(env: string): ComposeFile {
   const yaml = execFileSync('docker-compose', ['-f', 'compose.yaml', '--env-file', env, 'config'], { cwd: REPO_ROOT, encoding: 'utf8' });
   const json = execFileSync('python3', ['-c', 'import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin)))'], { input: yaml, encoding: 'utf8' });
-  return JSON.parse(json) as { services: Record<string, ComposeService> };
+  return JSON.parse(json) as ComposeFile;
 }
 
 function serviceFolders(): Map<string, string> {
@@ -38,7 +44,7 @@ function serviceFolders(): Map<string, string> {
 }
 
 describe('compose.yaml', () => {
-  const compose = resolvedCompose(envFile('VOXBUS_BUS_PASSWORD=only-for-this-test\n'));
+  const compose = resolvedCompose(envFile('VOXBUS_CREDENTIALS_DIR=/srv/voxbus-credentials-for-this-test\n'));
 
   it('is accepted by docker-compose and runs one container per service present, from one image', () => {
     const folders = serviceFolders();
@@ -53,7 +59,12 @@ describe('compose.yaml', () => {
       expect(service.environment.VOXBUS_HEALTH_FILE, name).toBe('/tmp/voxbus.health');
       expect(service.healthcheck.test[0], name).toBe('CMD-SHELL');
       expect(service.healthcheck.test[1], name).toContain('/tmp/voxbus.health');
-      expect(service.environment.VOXBUS_BUS__PASSWORD, name).toBe('only-for-this-test');
+      // Its own login: its name, and only its own password file (a secret), from the credentials folder.
+      expect(service.environment.VOXBUS_BUS__USERNAME, name).toBe('{service}');
+      expect(service.environment.VOXBUS_BUS__PASSWORD, name).toBeUndefined();
+      expect(service.environment.VOXBUS_BUS__PASSWORD_FILE, name).toBe('/run/secrets/bus-password');
+      const own = (service.secrets ?? []).filter((secret) => secret.target === 'bus-password');
+      expect(own.map((secret) => compose.secrets[secret.source]?.file), name).toEqual([`/srv/voxbus-credentials-for-this-test/${name}.password`]);
       // No service waits for another's health (a slow check on a busy board must not stop the stack).
       for (const dependency of Object.values((service as { depends_on?: Record<string, { condition: string }> }).depends_on ?? {})) {
         expect(dependency.condition, name).toBe('service_started');
@@ -78,12 +89,10 @@ describe('compose.yaml', () => {
     expect(compose.services.broker?.environment.VOXBUS_BROKER__HOST).toBe('0.0.0.0');
   });
 
-  it('refuses to start without a bus password in .env, saying where to set it', () => {
-    const result = spawnSync('docker-compose', ['-f', 'compose.yaml', '--env-file', envFile('VOXBUS_BUS_USERNAME=voxbus\n'), 'config'], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-    });
-    expect(result.status).not.toBe(0);
-    expect(result.stderr).toMatch(/set VOXBUS_BUS_PASSWORD in \.env/);
+  it('gives the broker the users file and makes it enforce access rules; no other service sees it', () => {
+    expect(compose.services.broker?.environment.VOXBUS_BROKER__USERS_FILE).toBe('/run/secrets/bus-users.json');
+    const holders = Object.entries(compose.services).filter(([, service]) => (service.secrets ?? []).some((secret) => secret.source === 'bus-users'));
+    expect(holders.map(([name]) => name)).toEqual(['broker']);
+    expect(compose.secrets['bus-users']?.file).toBe('/srv/voxbus-credentials-for-this-test/users.json');
   });
 });

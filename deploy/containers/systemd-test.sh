@@ -52,11 +52,13 @@ step "systemd running in the container ($state)"
 
 in_box bash /src/deploy/systemd/install.sh > "$work/install.log" 2>&1 || { cat "$work/install.log" >&2; fail "install.sh failed"; }
 step "$(tail -1 "$work/install.log" | sed 's/^\[systemd\] //')"
-password=$(in_box sed -n 's/^VOXBUS_BUS__PASSWORD=//p' /etc/voxbus/voxbus.env)
+password=$(in_box cat /etc/voxbus/credentials/admin.password)
 services=$(in_box ls /opt/voxbus/services | sort | tr '\n' ' ')
 count=$(wc -w <<< "$services")
-status_of() { in_box mosquitto_sub -h 127.0.0.1 -u voxbus -P "$password" -t "voxbus/$1/status" -C 1 -W 3 2> /dev/null || echo '{}'; }
-online_count() { in_box mosquitto_sub -h 127.0.0.1 -u voxbus -P "$password" -t 'voxbus/+/status' -v -W 2 2> /dev/null | grep -c '"status":"online"' || true; }
+# As the admin login, with a client id of its own (ids are bound to logins).
+sub() { in_box mosquitto_sub -h 127.0.0.1 -u admin -P "$password" -I admin- "$@"; }
+status_of() { sub -t "voxbus/$1/status" -C 1 -W 3 2> /dev/null || echo '{}'; }
+online_count() { sub -t 'voxbus/+/status' -v -W 2 2> /dev/null | grep -c '"status":"online"' || true; }
 wait_all_online() {
   for _ in $(seq "$1"); do [ "$(online_count)" -ge "$count" ] && return 0; sleep 1; done
   in_box systemctl --no-pager status 'voxbus*' >&2 || true
@@ -78,9 +80,22 @@ done
 restarts=$(in_box systemctl show -p NRestarts --value voxbus@dsp.service)
 step "dsp killed (pid $pid): restarted by systemd (NRestarts=$restarts), online again"
 
+# Each service on its own login and user: its password file is its own, and it cannot publish as another.
+owners=$(in_box stat -c '%U %a %n' /etc/voxbus/credentials/dsp.password /etc/voxbus/credentials/users.json /etc/voxbus/credentials/admin.password | tr '\n' ';')
+[ "$owners" = "voxbus-dsp 600 /etc/voxbus/credentials/dsp.password;voxbus-broker 600 /etc/voxbus/credentials/users.json;root 600 /etc/voxbus/credentials/admin.password;" ] \
+  || fail "credential files not owned as they should be: $owners"
+in_box runuser -u voxbus-playback -- cat /etc/voxbus/credentials/dsp.password > /dev/null 2>&1 && fail "the playback user can read the dsp's password"
+in_box ps -o user:32= -p "$(in_box systemctl show -p MainPID --value voxbus@dsp.service)" | grep -q '^voxbus-dsp' || fail "the dsp does not run as voxbus-dsp"
+
+dsp_password=$(in_box cat /etc/voxbus/credentials/dsp.password)
+in_box mosquitto_pub -h 127.0.0.1 -u dsp -P "$dsp_password" -I dsp- -t voxbus/playback/state -m '{}' > /dev/null 2>&1 || true
+denied=$(sub -t voxbus/broker/metrics -C 1 -W 15 2> /dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"].get("publishes.denied", 0))' 2> /dev/null || echo none)
+[ "$denied" = 1 ] || fail "the broker did not refuse the dsp's login publishing as playback (publishes.denied: $denied)"
+step "access rules: the dsp's login publishing as playback was refused"
+
 # systemctl stop leaves nothing running.
 in_box systemctl stop 'voxbus@*' voxbus-broker.service
-left=$(in_box pgrep -a -u voxbus || true)
+left=$(in_box ps -eo user:32,args --no-headers | grep '^voxbus-' || true)
 [ -z "$left" ] || fail "systemctl stop left: $left"
 step "systemctl stop: no voxbus process left"
-echo "systemd: PASS: $count/$count online under systemd; kill -9 → restarted (NRestarts=$restarts); stop left nothing"
+echo "systemd: PASS: $count/$count online under systemd, each as its own user on its own login; kill -9 → restarted (NRestarts=$restarts); stop left nothing"

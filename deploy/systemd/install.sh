@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs voxbus as systemd services from a set-up checkout (deploy/setup.sh has built it):
-# the app in /opt/voxbus, user `voxbus` (groups audio and video, for the sound card and the
-# screen), /etc/voxbus/voxbus.env (mode 0600, a generated bus password unless one is there), and
-# the units; then starts the broker and every service. Run as root; again to update.
+# the app in /opt/voxbus, a system user per service (`voxbus-<service>`, group `voxbus`, and audio
+# and video for the sound card and the screen), /etc/voxbus/voxbus.env (settings, mode 0640), the
+# bus logins in /etc/voxbus/credentials (voxbus-credentials: each service's password file readable
+# by its user alone, monitor/controller/admin by root), and the units; then starts the broker and
+# every service. Run as root; again to update (existing passwords are kept).
 #   deploy/systemd/install.sh [--no-start]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -11,9 +13,7 @@ say() { printf '[systemd] %s\n' "$*" >&2; }
 start=true
 [ "${1:-}" = --no-start ] && start=false
 
-for group in audio video; do getent group "$group" > /dev/null || groupadd --system "$group"; done
-id voxbus > /dev/null 2>&1 || useradd --system --home-dir /opt/voxbus --no-create-home --shell /usr/sbin/nologin --groups audio,video voxbus
-usermod -aG audio,video voxbus
+for group in audio video voxbus; do getent group "$group" > /dev/null || groupadd --system "$group"; done
 
 # The app as the services run it: their bundles and what the bundles load (as in the image).
 node deploy/runtime-files.mjs /opt/voxbus.new > /dev/null
@@ -24,19 +24,32 @@ rm -rf /opt/voxbus.old
 
 install -d -m 0750 -g voxbus /etc/voxbus
 if [ ! -f /etc/voxbus/voxbus.env ]; then
-  umask 077
-  printf 'VOXBUS_BUS__USERNAME=voxbus\nVOXBUS_BUS__PASSWORD=%s\n' "$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')" > /etc/voxbus/voxbus.env
-  chgrp voxbus /etc/voxbus/voxbus.env
-  chmod 0640 /etc/voxbus/voxbus.env
-  say "wrote /etc/voxbus/voxbus.env (a new bus password; add settings there)"
+  install -m 0640 -g voxbus /dev/null /etc/voxbus/voxbus.env
+  say "wrote /etc/voxbus/voxbus.env (empty: settings go there)"
 fi
+# One shared login from an older install: the units now set each service's own.
+if grep -q '^VOXBUS_BUS__\(USERNAME\|PASSWORD\)=' /etc/voxbus/voxbus.env; then
+  sed -i '/^VOXBUS_BUS__\(USERNAME\|PASSWORD\)=/d' /etc/voxbus/voxbus.env
+  say "removed the shared bus login from /etc/voxbus/voxbus.env (each service has its own now)"
+fi
+services=$(cd /opt/voxbus/services && ls -d */ | tr -d / | grep -v '^broker$')
+# One system user per service: its password file is its own, and its process is apart from the others.
+for service in broker $services; do
+  user=voxbus-$service
+  id "$user" > /dev/null 2>&1 || useradd --system --gid voxbus --groups audio,video --home-dir /opt/voxbus --no-create-home --shell /usr/sbin/nologin "$user"
+done
+node /opt/voxbus/services/broker/dist/credentials-cli.mjs /etc/voxbus/credentials > /dev/null
+# Each service may open its own file by name (the folder is not listable); people's stay root's.
+chmod 0711 /etc/voxbus/credentials
+for service in broker $services; do chown "voxbus-$service" "/etc/voxbus/credentials/$service.password"; done
+chown voxbus-broker /etc/voxbus/credentials/users.json
+say "bus logins in /etc/voxbus/credentials (monitor.password, controller.password, admin.password for people)"
 
 node_bin=$(command -v node)
 for unit in voxbus-broker.service voxbus@.service; do
   sed "s|/usr/bin/node|$node_bin|" "deploy/systemd/$unit" > "/etc/systemd/system/$unit"
 done
 systemctl daemon-reload
-services=$(cd /opt/voxbus/services && ls -d */ | tr -d / | grep -v '^broker$')
 if $start; then
   systemctl enable --now voxbus-broker.service > /dev/null
   for service in $services; do systemctl enable --now "voxbus@$service.service" > /dev/null; done

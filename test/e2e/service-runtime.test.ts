@@ -20,7 +20,7 @@ describe('the service runtime, as a process', () => {
 
     const open = spawnNode(BROKER, [], { ...ports.env, VOXBUS_BROKER__HOST: '0.0.0.0' });
     expect(await open.exited).toBe(78);
-    expect(open.lines.join('\n')).toMatch(/beyond loopback: set bus.username and bus.password/);
+    expect(open.lines.join('\n')).toMatch(/beyond loopback: set broker.usersFile/);
   });
 
   it('keeps the password out of its logs and its describe answer, and stops cleanly on SIGTERM', async () => {

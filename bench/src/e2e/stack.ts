@@ -38,6 +38,7 @@ export async function startStack(board: VirtualBoard, options: StackOptions) {
   const broker = await startAedesService();
   const simPort = await freePort();
   const env = { ...board.env, VOXBUS_BUS__URL: broker.url };
+  const names = ['realtime-sim', 'realtime-gateway', 'audio-capture', 'dsp', 'playback', 'conversation-state'];
   const children: ChildProcess[] = [
     startService('realtime-sim', { ...env, VOXBUS_REALTIME_SIM__PORT: String(simPort), VOXBUS_REALTIME_SIM__REPLY_TEMPLATE: options.reply }),
     startService('realtime-gateway', { ...env, VOXBUS_REALTIME_GATEWAY__SIM_URL: `ws://127.0.0.1:${simPort}`, VOXBUS_REALTIME_GATEWAY__TRANSCRIPTION_MODEL: 'whisper-1' }),
@@ -101,7 +102,9 @@ export async function startStack(board: VirtualBoard, options: StackOptions) {
     await stop();
     throw error;
   }
-  return { messages, waitFor, isListening, stop };
+  /** Each service's process (the broker's included), for memory and liveness. */
+  const processes = [{ name: 'broker', pid: broker.pid, child: undefined }, ...children.map((child, index) => ({ name: names[index] as string, pid: child.pid as number, child }))];
+  return { messages, waitFor, isListening, stop, processes, url: broker.url };
 }
 
 /** Loud spans of a recording, on CLOCK_MONOTONIC (and where they start in it). */

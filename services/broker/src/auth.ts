@@ -15,19 +15,11 @@ export function isLoopback(host: string): boolean {
   return isIP(host) === 4 && host.startsWith('127.');
 }
 
-/**
- * Credentials the broker will demand, or undefined for an open loopback broker. Listening
- * beyond loopback without credentials is refused: the bus carries the microphone.
- */
-export function requiredCredentials(host: string, username: string | undefined, password: string | undefined): Credentials | undefined {
+/** The one shared login a loopback broker demands, or undefined for an open one: both or neither. */
+export function requiredCredentials(username: string | undefined, password: string | undefined): Credentials | undefined {
   if (username !== undefined && password !== undefined && username !== '' && password !== '') return { username, password };
   if (username || password) {
     throw new ConfigError('set both bus.username and bus.password (VOXBUS_BUS__USERNAME, VOXBUS_BUS__PASSWORD), or neither');
-  }
-  if (!isLoopback(host)) {
-    throw new ConfigError(
-      `broker.host is ${host}, beyond loopback: set bus.username and bus.password (VOXBUS_BUS__USERNAME, VOXBUS_BUS__PASSWORD) so that the broker requires them`,
-    );
   }
   return undefined;
 }
@@ -46,8 +38,9 @@ export function credentialsMatch(expected: Credentials, username: string | undef
 
 /**
  * How the broker lets clients in: with `usersFile`, logins with roles (the broker's own login,
- * `bus.username`, must be in it); otherwise one shared login or, on loopback, none. One shared
- * login beyond loopback lets every LAN client do anything, so it is said at start.
+ * `bus.username`, must be in it); otherwise, on loopback only, one shared login or none. Beyond
+ * loopback a shared login would let every LAN client that has it do anything (hear the
+ * microphone, speak as any service): the broker refuses to start without the users file.
  */
 export function accessModeFor(host: string, usersFile: string | undefined, bus: { username?: string | undefined; password: string | undefined }, log: Logger): AccessMode {
   if (usersFile !== undefined) {
@@ -57,8 +50,12 @@ export function accessModeFor(host: string, usersFile: string | undefined, bus: 
     }
     return { kind: 'users', users };
   }
-  const credentials = requiredCredentials(host, bus.username, bus.password);
-  if (credentials === undefined) return { kind: 'open' };
-  if (!isLoopback(host)) log.warn({ host }, 'listening beyond loopback with one shared login and no access rules: every client that has it may do anything (set broker.usersFile)');
-  return { kind: 'shared', credentials };
+  if (!isLoopback(host)) {
+    throw new ConfigError(
+      `broker.host is ${host}, beyond loopback: set broker.usersFile (VOXBUS_BROKER__USERS_FILE) to the users.json that voxbus-credentials makes, so that every login gets only its role's rights`,
+    );
+  }
+  const credentials = requiredCredentials(bus.username, bus.password);
+  if (credentials !== undefined) log.info('one shared login on loopback, no access rules (broker.usersFile sets them)');
+  return credentials === undefined ? { kind: 'open' } : { kind: 'shared', credentials };
 }

@@ -18,22 +18,35 @@ export const DEFAULT_LOGINS: readonly Login[] = [
   { username: 'admin', role: 'admin' },
 ];
 
-/** Writes a file readable by its owner only, whole or not at all. */
-function writePrivate(path: string, text: string): void {
+/** Writes a file with the given mode, whole or not at all. */
+function writeWhole(path: string, text: string, mode: number): void {
   const temporary = `${path}.tmp-${process.pid}`;
-  writeFileSync(temporary, text, { mode: 0o600 });
-  chmodSync(temporary, 0o600);
+  writeFileSync(temporary, text, { mode });
+  chmodSync(temporary, mode);
   renameSync(temporary, path);
+}
+
+export interface CredentialsOptions {
+  /** New passwords for every login, not only the missing ones. */
+  readonly rotate?: boolean;
+  /**
+   * The files' mode: 0600 (the default) for services running as the files' owner; 0644 when
+   * containers running as another user each get their own file bind-mounted (compose secrets),
+   * the folder itself staying 0700.
+   */
+  readonly fileMode?: number;
 }
 
 /**
  * Makes the bus credentials in `dir`: `<login>.password` for each login (one line, 192 random
  * bits; an existing one is kept unless `rotate`), and `users.json` for the broker (the scrypt
- * hashes and roles of all of them, written anew). Every file is readable by its owner only.
+ * hashes and roles of all of them, written anew), in a folder only its owner may enter.
  * Returns the files written.
  */
-export async function makeCredentials(dir: string, logins: readonly Login[] = DEFAULT_LOGINS, rotate = false): Promise<string[]> {
+export async function makeCredentials(dir: string, logins: readonly Login[] = DEFAULT_LOGINS, options: CredentialsOptions = {}): Promise<string[]> {
+  const { rotate = false, fileMode = 0o600 } = options;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
   const written: string[] = [];
   const users: { username: string; role: BusRole; password: string; hearAudio?: boolean }[] = [];
   for (const login of logins) {
@@ -41,13 +54,13 @@ export async function makeCredentials(dir: string, logins: readonly Login[] = DE
     let password = !rotate && existsSync(path) ? (readFileSync(path, 'utf8').split('\n')[0] ?? '').trim() : '';
     if (password === '') {
       password = randomBytes(24).toString('base64url');
-      writePrivate(path, `${password}\n`);
+      writeWhole(path, `${password}\n`, fileMode);
       written.push(path);
     }
     users.push({ username: login.username, role: login.role, password: await hashPassword(password), ...(login.hearAudio ? { hearAudio: true } : {}) });
   }
   const usersPath = join(dir, 'users.json');
-  writePrivate(usersPath, `${JSON.stringify({ version: 1, users }, null, 2)}\n`);
+  writeWhole(usersPath, `${JSON.stringify({ version: 1, users }, null, 2)}\n`, fileMode);
   written.push(usersPath);
   return written;
 }

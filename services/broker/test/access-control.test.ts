@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { cleanupAfterEach } from '../../../test/helpers/cleanup.js';
 import { type AedesTestBroker, startAedes } from '../../../test/helpers/brokers.js';
 import { Probe } from '../../../test/helpers/probe.js';
 import { waitFor } from '../../../test/helpers/wait.js';
+import { DEFAULT_LOGINS, makeCredentials } from '../src/credentials.js';
 import { hashPassword, verifyPassword } from '../src/password-hash.js';
 import { type BusUser, readUsersFile } from '../src/users-file.js';
 
@@ -176,5 +177,24 @@ describe('users file', () => {
     writeFileSync(bad, JSON.stringify({ version: 1, users: [{ username: 'dsp', role: 'root', password: hash }] }));
     expect(() => readUsersFile(bad)).toThrow(ConfigError);
     expect(() => readUsersFile(join(dir, 'missing.json'))).toThrow(/cannot read the users file/);
+  });
+
+  it('is made with a password file per login, kept on a second run, new with rotate; users.json checks against them', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'voxbus-cred-')), 'credentials');
+    const first = await makeCredentials(dir);
+    expect(first).toHaveLength(DEFAULT_LOGINS.length + 1);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, 'dsp.password')).mode & 0o777).toBe(0o600);
+    const password = (name: string) => readFileSync(join(dir, `${name}.password`), 'utf8').trim();
+    const dspPassword = password('dsp');
+    expect(dspPassword).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(await makeCredentials(dir, DEFAULT_LOGINS, { fileMode: 0o644 })).toEqual([join(dir, 'users.json')]);
+    expect(password('dsp')).toBe(dspPassword);
+    expect(statSync(join(dir, 'users.json')).mode & 0o777).toBe(0o644);
+    const users = readUsersFile(join(dir, 'users.json'));
+    for (const login of DEFAULT_LOGINS) expect(await verifyPassword(users.get(login.username)?.passwordHash ?? '', password(login.username)), login.username).toBe(true);
+    expect(users.get('monitor')?.role).toBe('monitor');
+    await makeCredentials(dir, DEFAULT_LOGINS, { rotate: true });
+    expect(password('dsp')).not.toBe(dspPassword);
   });
 });

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../../../test/helpers/cleanup.js';
 import mqtt from 'mqtt';
 import { ConfigError } from '@voxbus/shared';
-import { isLoopback, requiredCredentials } from '../src/auth.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { accessModeFor, isLoopback } from '../src/auth.js';
+import { makeCredentials } from '../src/credentials.js';
 import { type AedesTestBroker, startAedes } from '../../../test/helpers/brokers.js';
 import { Probe } from '../../../test/helpers/probe.js';
 import { waitFor } from '../../../test/helpers/wait.js';
@@ -42,12 +47,18 @@ describe('broker auth policy', () => {
     expect(['0.0.0.0', '::', '192.168.1.20'].some(isLoopback)).toBe(false);
   });
 
-  it('runs open on loopback, demands credentials beyond it, and wants both or neither', () => {
-    expect(requiredCredentials('127.0.0.1', undefined, undefined)).toBeUndefined();
-    expect(() => requiredCredentials('0.0.0.0', undefined, undefined)).toThrow(ConfigError);
-    expect(() => requiredCredentials('0.0.0.0', undefined, undefined)).toThrow(/VOXBUS_BUS__USERNAME/);
-    expect(() => requiredCredentials('127.0.0.1', 'voxbus', undefined)).toThrow(/both/);
-    expect(requiredCredentials('0.0.0.0', 'voxbus', 's3cret')).toEqual({ username: 'voxbus', password: 's3cret' });
+  it('runs open or on one shared login on loopback, and beyond it only with the users file (access rules)', async () => {
+    const log = pino({ level: 'silent' });
+    expect(accessModeFor('127.0.0.1', undefined, { password: undefined }, log)).toEqual({ kind: 'open' });
+    expect(accessModeFor('127.0.0.1', undefined, { username: 'voxbus', password: 's3cret' }, log)).toEqual({ kind: 'shared', credentials: { username: 'voxbus', password: 's3cret' } });
+    expect(() => accessModeFor('127.0.0.1', undefined, { username: 'voxbus', password: undefined }, log)).toThrow(/both/);
+    // A shared login on the LAN would let anyone who has it hear the microphone and speak as any service.
+    expect(() => accessModeFor('0.0.0.0', undefined, { username: 'voxbus', password: 's3cret' }, log)).toThrow(ConfigError);
+    expect(() => accessModeFor('0.0.0.0', undefined, { password: undefined }, log)).toThrow(/VOXBUS_BROKER__USERS_FILE/);
+    const dir = mkdtempSync(join(tmpdir(), 'voxbus-auth-'));
+    await makeCredentials(dir, [{ username: 'broker', role: 'service' }]);
+    expect(accessModeFor('0.0.0.0', join(dir, 'users.json'), { username: 'broker', password: 'x' }, log).kind).toBe('users');
+    expect(() => accessModeFor('0.0.0.0', join(dir, 'users.json'), { username: 'voxbus', password: 'x' }, log)).toThrow(/not in the users file/);
   });
 
   it('rejects a wrong or missing password with CONNACK 4 and counts it; accepts the right one', async () => {
