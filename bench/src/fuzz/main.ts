@@ -1,5 +1,5 @@
 import '../lib/no-leftovers.js';
-import { type Payload, readPssBytes } from '@voxbus/shared';
+import { CONTRACT, decodeMessage, type Payload, readPssBytes } from '@voxbus/shared';
 import { Fuzzer, FuzzTally, speech, startVirtualBoard } from '@voxbus/shared/testing';
 import mqtt from 'mqtt';
 import { writeResults } from '../lib/results.js';
@@ -20,12 +20,22 @@ const MIB = 1024 * 1024;
 const round1 = (value: number) => Math.round(value * 10) / 10;
 type Metrics = Payload<'service.metrics'>;
 
-/** Each service's latest invalid counts and status, from the recorded bus after `from`. */
+/** Whether a payload is one the contract accepts (the fuzz's garbage shares the status and metrics topics). */
+function valid(key: 'service.status' | 'service.metrics', payload: Buffer): boolean {
+  try {
+    decodeMessage(CONTRACT[key], payload);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Each service's latest metrics or status, from the recorded bus after `from`. */
 function latest(messages: readonly Message[], from: number, suffix: 'metrics' | 'status'): Map<string, Record<string, unknown>> {
   const found = new Map<string, Record<string, unknown>>();
   for (const message of messages.slice(from)) {
     const match = new RegExp(`^voxbus/([^/]+)/${suffix}$`).exec(message.topic);
-    if (match?.[1] && message.json) found.set(match[1], message.json);
+    if (match?.[1] && message.json && valid(suffix === 'status' ? 'service.status' : 'service.metrics', message.payload)) found.set(match[1], message.json);
   }
   return found;
 }
@@ -50,18 +60,30 @@ async function main(): Promise<void> {
     const fuzzer = new Fuzzer(SEED);
     const tally = new FuzzTally();
     const startedMs = Date.now();
+    // PSS every quarter of the way: a leak keeps growing, a high-water mark levels off.
+    const pssAlong: { sent: number; pssMiB: Record<string, number> }[] = [];
+    const samplePss = (sent: number) => pssAlong.push({ sent, pssMiB: Object.fromEntries(stack.processes.map((p) => [p.name, round1((readPssBytes(p.pid) ?? 0) / MIB)])) });
+    samplePss(0);
     for (let i = 0; i < MESSAGES && !senderDropped; i++) {
       const message = fuzzer.next();
       await sender.publishAsync(message.topic, message.payload, { qos: 1, retain: message.retain });
       tally.add(message);
       if ((i + 1) % 10_000 === 0) console.error(`bench:fuzz: ${i + 1} sent (${((Date.now() - startedMs) / 1000).toFixed(0)} s)`);
+      if ((i + 1) % Math.max(1, Math.floor(MESSAGES / 4)) === 0) samplePss(i + 1);
     }
     const fuzzS = (Date.now() - startedMs) / 1000;
+    // Cut off by the broker while fuzzing (its own end below closes it too).
+    const droppedWhileFuzzing = senderDropped;
     sender.end(true);
 
     // Settled: two metrics in a row with the same counts, for every service.
     const from = stack.messages.length;
-    const lastTwo = (name: string) => stack.messages.slice(from).filter((m) => m.topic === `voxbus/${name}/metrics`).slice(-2).map((m) => JSON.stringify(invalidOf(m.json)));
+    const lastTwo = (name: string) =>
+      stack.messages
+        .slice(from)
+        .filter((m) => m.topic === `voxbus/${name}/metrics` && valid('service.metrics', m.payload))
+        .slice(-2)
+        .map((m) => JSON.stringify(invalidOf(m.json)));
     await stack.waitFor(() => names.every((name) => { const two = lastTwo(name); return two.length === 2 && two[0] === two[1]; }), from, 60_000, 'settled invalid counts');
     const after = latest(stack.messages, from, 'metrics');
     const delta = new Map(
@@ -83,34 +105,43 @@ async function main(): Promise<void> {
     const turn = await stack.waitFor((m) => m.topic === 'voxbus/conversation/event/turn', turnFrom, 30_000, 'the turn after the fuzzing').catch(() => undefined);
     await sleep(500);
 
+    const heapOf = (metrics: Record<string, unknown> | undefined) => round1(((metrics as Metrics | undefined)?.process.heapUsedBytes ?? 0) / MIB);
     const perService = names.map((name) => ({
       service: name,
       invalidCounted: Object.values(delta.get(name) ?? {}).reduce((sum, n) => sum + n, 0),
       pssBeforeMiB: round1((pssBefore.get(name) ?? 0) / MIB),
       pssAfterMiB: round1((pssAfter.get(name) ?? 0) / MIB),
+      heapUsedBeforeMiB: heapOf(baseline.get(name)),
+      heapUsedAfterMiB: heapOf(after.get(name)),
+      pssAlongMiB: pssAlong.map((sample) => sample.pssMiB[name] ?? 0),
     }));
     const result = {
       seed: SEED,
       messagesSent: tally.total,
       fuzzSeconds: round1(fuzzS),
       messagesPerSecond: Math.round(tally.total / fuzzS),
-      senderDropped,
+      senderDropped: droppedWhileFuzzing,
       crashed,
       restarted,
       countedAtConsumers: check.countedTotal,
       consumedKeys: check.consumed.size,
       countMismatches: check.wrong,
       turnAfterwards: (turn?.json?.outcome as string | undefined) ?? 'none',
+      pssSampledAtSent: pssAlong.map((sample) => sample.sent),
       perService,
     };
-    for (const row of perService) console.log(`${row.service.padEnd(20)} invalid counted ${String(row.invalidCounted).padStart(7)}   PSS ${row.pssBeforeMiB} → ${row.pssAfterMiB} MiB`);
+    for (const row of perService) {
+      console.log(
+        `${row.service.padEnd(20)} invalid counted ${String(row.invalidCounted).padStart(7)}   PSS ${row.pssAlongMiB.join(' → ')} → ${row.pssAfterMiB} MiB   heap used ${row.heapUsedBeforeMiB} → ${row.heapUsedAfterMiB} MiB`,
+      );
+    }
     console.log(
       `bench:fuzz: ${tally.total} refused messages in ${result.fuzzSeconds} s (seed ${SEED}); crashes ${crashed.length}, restarts ${restarted.length}; ` +
         `${check.countedTotal} counted at consumers over ${check.consumed.size} topics, ${check.wrong.length} mismatches; turn afterwards: ${result.turnAfterwards}`,
     );
     for (const line of check.wrong) console.log(`  mismatch: ${line}`);
     console.log(`wrote ${writeResults('fuzz', result)}`);
-    if (crashed.length > 0 || restarted.length > 0 || check.wrong.length > 0 || result.turnAfterwards !== 'answered') process.exitCode = 1;
+    if (droppedWhileFuzzing || crashed.length > 0 || restarted.length > 0 || check.wrong.length > 0 || result.turnAfterwards !== 'answered') process.exitCode = 1;
   } finally {
     await stack.stop();
     await board.stop();

@@ -10,6 +10,7 @@ import type { BrokerConfig } from './config.js';
 import { originAllowed } from './origin-check.js';
 import { guardPacketLengths } from './packet-guard.js';
 import { placeholderPage } from './placeholder-page.js';
+import { RetainedPolicy } from './retained-policy.js';
 import { topicProblem } from './topic-check.js';
 
 export interface BrokerServerOptions {
@@ -64,12 +65,6 @@ function noNumberCache(): void {
   packets.writeToStream.cacheNumbers = false;
 }
 
-/** Command and request topics (`…/cmd/…`, `…/req/…`, whatever the base topic): never retained. */
-export function isCommandTopic(topic: string): boolean {
-  const levels = topic.split('/');
-  return levels.includes('cmd') || levels.includes('req');
-}
-
 export async function startBrokerServer(options: BrokerServerOptions): Promise<BrokerServer> {
   const { config, log, metrics } = options;
   noNumberCache();
@@ -89,6 +84,7 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<B
   const publishes = metrics.counter('publishes.received');
   const retainCleared = metrics.counter('publishes.retainCleared');
   const retainLog = new RateLimitedLog(log);
+  const retained = new RetainedPolicy(config.maxRetainedTopics);
 
   const aedes = await Aedes.createBroker({
     id: 'voxbus',
@@ -116,12 +112,11 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<B
           return done(new Error(`not allowed to publish on ${packet.topic}`));
         }
       }
-      if (client && packet.retain && isCommandTopic(packet.topic)) {
-        // A retained command is obeyed again by every service that (re)subscribes: a `say`
-        // spoken at each restart, a mute re-applied. It is delivered now, and not kept.
+      const notKept = client && packet.retain ? retained.judge(packet.topic, packet.payload.length) : undefined;
+      if (client && notKept !== undefined) {
         packet.retain = false;
         retainCleared.inc();
-        retainLog.warn('retained command', { clientId: client.id, topic: packet.topic }, 'a command was published retained: delivered, but not kept (commands are never retained)');
+        retainLog.warn(notKept.slice(0, 24), { clientId: client.id, topic: packet.topic }, notKept);
       }
       if (client) publishes.inc();
       return done(null);

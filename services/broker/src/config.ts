@@ -25,6 +25,11 @@ export const BrokerConfigSchema = Type.Object(
     }),
     loginFreeFailures: Type.Integer({ minimum: 1, maximum: 1000, description: 'failed logins from one address before it must wait' }),
     loginMaxBlockMs: Type.Integer({ minimum: 1000, maximum: 3_600_000, description: 'the longest wait after failed logins (it doubles from 1 s)' }),
+    maxRetainedTopics: Type.Integer({
+      minimum: 16,
+      maximum: 100_000,
+      description: 'retained messages kept at most (statuses and states only; beyond it a retained message is delivered, not kept)',
+    }),
     shutdownGraceMs: Type.Integer({
       minimum: 0,
       maximum: 4000,
@@ -49,5 +54,6 @@ export const BROKER_DEFAULTS: BrokerConfig = {
   allowedOrigins: [],
   loginFreeFailures: 5,
   loginMaxBlockMs: 30_000,
+  maxRetainedTopics: 256,
   shutdownGraceMs: 2000,
 };
