@@ -88,6 +88,8 @@ export function renderContractDoc(): string {
     '- **Commands are never retained.** A command or request (`…/cmd/…`, `…/req/…`) published with the retain flag is',
     '  delivered but not kept: the project\'s broker clears the flag and counts it (`publishes.retainCleared`), so a',
     '  restarted service is not told again what someone once asked. With another broker, publish them unretained.',
+    '  The project\'s broker keeps retained only the topics marked retained below (statuses and states, under any base',
+    '  topic; at most `broker.maxRetainedTopics`): anything else published retained is delivered and not kept.',
     '- **Requests.** A request on `<service>/req/<name>` carries a `requestId` chosen by the requester; the answer on',
     '  `<service>/res/<name>` echoes it with `{"ok":true,"data":…}` or `{"ok":false,"error":{"code","message"}}`.',
     '- **Secrets** (API keys, passwords) never appear on the bus; configuration shown by `describe` has them replaced by',
