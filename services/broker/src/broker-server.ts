@@ -1,12 +1,11 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
-import { type AddressInfo, createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createRequire } from 'node:module';
 import { Aedes } from 'aedes';
-import { createWebSocketStream, WebSocketServer } from 'ws';
 import { filterMatches, type Logger, type MetricsRegistry, RateLimitedLog } from '@voxbus/shared';
 import { type AccessMode, BusAccess } from './bus-access.js';
 import type { BrokerConfig } from './config.js';
+import { Listeners, type TlsPair } from './listeners.js';
 import { originAllowed } from './origin-check.js';
 import { guardPacketLengths } from './packet-guard.js';
 import { placeholderPage } from './placeholder-page.js';
@@ -17,6 +16,8 @@ export interface BrokerServerOptions {
   readonly config: BrokerConfig;
   /** Who is let in and what each may do (bus-access.ts). */
   readonly access: AccessMode;
+  /** With a certificate, the TLS listeners too (tlsPort, tlsWsPort). */
+  readonly tls?: TlsPair | undefined;
   /** The base topic the access rules are written under. */
   readonly baseTopic: string;
   readonly version: string;
@@ -29,26 +30,15 @@ export interface BrokerServerOptions {
 export interface BrokerServer {
   readonly tcpPort: number;
   readonly wsPort: number;
+  /** MQTT over TLS and WebSocket over TLS, when a certificate is configured. */
+  readonly tlsPort: number | undefined;
+  readonly tlsWsPort: number | undefined;
   readonly connectedClients: () => number;
   close(): Promise<void>;
 }
 
 /** Room for a PUBLISH's fixed header, topic and packet id around the largest payload allowed. */
 const PUBLISH_OVERHEAD_BYTES = 1024;
-
-function listen(server: TcpServer | HttpServer, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function closeServer(server: TcpServer | HttpServer): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
-}
 
 /**
  * Aedes on TCP and on WebSocket (same broker, same limits). TCP_NODELAY is set on every
@@ -157,45 +147,32 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<B
   });
   metrics.gauge('clients.connected', () => aedes.connectedClients);
 
-  const sockets = new Set<Socket>();
-  const track = (socket: Socket): void => {
-    socket.setNoDelay(true);
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  };
-
-  const tcp = createTcpServer((socket) => {
-    track(socket);
-    handle(socket);
-  });
-  const http = createHttpServer((request, response) => {
-    if (request.method === 'GET' && (request.url === '/' || request.url === '/index.html')) {
-      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(placeholderPage(config.wsPath));
-    } else {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-    }
-  });
-  http.on('connection', track);
-  const wss = new WebSocketServer({
-    server: http,
-    path: config.wsPath,
-    maxPayload: config.maxPayloadBytes + PUBLISH_OVERHEAD_BYTES,
-    verifyClient: ({ req }: { req: IncomingMessage }) => {
-      if (originAllowed(req.headers.origin, req.headers.host, config.allowedOrigins)) return true;
+  const listeners = new Listeners({
+    host: config.host,
+    wsPath: config.wsPath,
+    maxWsPayloadBytes: config.maxPayloadBytes + PUBLISH_OVERHEAD_BYTES,
+    handle,
+    verifyUpgrade: (request) => {
+      if (originAllowed(request.headers.origin, request.headers.host, config.allowedOrigins)) return true;
       rejectedOrigin.inc();
-      log.warn({ origin: req.headers.origin }, 'WebSocket refused: a page from this origin may not use the bus (broker.allowedOrigins)');
+      log.warn({ origin: request.headers.origin }, 'WebSocket refused: a page from this origin may not use the bus (broker.allowedOrigins)');
       return false;
     },
+    page: (request, response) => {
+      if (request.method === 'GET' && (request.url === '/' || request.url === '/index.html')) {
+        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(placeholderPage(config.wsPath));
+      } else {
+        response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      }
+    },
+    onWsError: (message) => log.debug({ err: message }, 'websocket stream error'),
   });
-  wss.on('connection', (socket, request) => {
-    const stream: Duplex = createWebSocketStream(socket);
-    stream.on('error', (error) => log.debug({ err: error.message }, 'websocket stream error'));
-    handle(stream, request);
-  });
-
-  const tcpPort = await listen(tcp, config.tcpPort, config.host);
-  const wsPort = await listen(http, config.wsPort, config.host);
-  log.info({ host: config.host, tcpPort, wsPort, wsPath: config.wsPath, access: options.access.kind }, 'broker listening');
+  const tcpPort = (await listeners.mqtt(config.tcpPort)).port;
+  const wsPort = (await listeners.webSocket(config.wsPort)).port;
+  // With a certificate, MQTT over TLS and WebSocket over TLS as well, for clients beyond the board.
+  const tlsPort = options.tls ? (await listeners.mqtt(config.tlsPort, options.tls)).port : undefined;
+  const tlsWsPort = options.tls ? (await listeners.webSocket(config.tlsWsPort, options.tls)).port : undefined;
+  log.info({ host: config.host, tcpPort, wsPort, tlsPort, tlsWsPort, wsPath: config.wsPath, access: options.access.kind }, 'broker listening');
 
   // Aedes keeps its clients in a plain map, not in its typings.
   const clients = (): { will?: { topic: string } | null }[] =>
@@ -206,6 +183,8 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<B
   return {
     tcpPort,
     wsPort,
+    tlsPort,
+    tlsWsPort,
     connectedClients: () => aedes.connectedClients,
     async close() {
       // Services stopping at the same time (Ctrl-C, compose down) publish `offline` on their way
@@ -213,11 +192,7 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<B
       const deadline = Date.now() + config.shutdownGraceMs;
       while (servicesConnected() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
       if (servicesConnected() > 0) log.warn({ services: servicesConnected() }, 'closing with services still connected');
-      for (const client of wss.clients) client.terminate();
-      wss.close();
-      const closed = Promise.all([closeServer(tcp), closeServer(http)]);
-      for (const socket of sockets) socket.destroy();
-      await closed;
+      await listeners.closeAll();
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
     },
   };

@@ -6,6 +6,12 @@ export const BrokerConfigSchema = Type.Object(
     tcpPort: Type.Integer({ minimum: 0, maximum: 65535, description: 'MQTT over TCP (0 = any free port)' }),
     wsPort: Type.Integer({ minimum: 0, maximum: 65535, description: 'HTTP page and MQTT over WebSocket (0 = any free port)' }),
     wsPath: Type.String({ pattern: '^/', description: 'path of the MQTT WebSocket endpoint' }),
+    tlsCertFile: Type.Optional(
+      Type.String({ minLength: 1, description: 'a PEM certificate: MQTT over TLS on tlsPort and WebSocket over TLS on tlsWsPort as well (voxbus-credentials --tls makes a self-signed one)' }),
+    ),
+    tlsKeyFile: Type.Optional(Type.String({ minLength: 1, description: 'the certificate\'s PEM private key' })),
+    tlsPort: Type.Integer({ minimum: 0, maximum: 65535, description: 'MQTT over TLS (mqtts://), with tlsCertFile (0 = any free port)' }),
+    tlsWsPort: Type.Integer({ minimum: 0, maximum: 65535, description: 'the page and MQTT over WebSocket over TLS (wss://), with tlsCertFile (0 = any free port)' }),
     drainTimeoutMs: Type.Integer({
       minimum: 100,
       description: 'a client whose socket stays full this long is disconnected, so one frozen subscriber cannot stall audio for everyone',
@@ -46,6 +52,8 @@ export const BROKER_DEFAULTS: BrokerConfig = {
   tcpPort: 1883,
   wsPort: 9001,
   wsPath: '/mqtt',
+  tlsPort: 8883,
+  tlsWsPort: 9443,
   drainTimeoutMs: 1000,
   maxTopicLevels: 8,
   maxPayloadBytes: 256 * 1024,

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// voxbus-credentials <dir> [--rotate] [--file-mode 0644] [--login name:role[:hear-audio]]…
+// voxbus-credentials <dir> [--rotate] [--file-mode 0644] [--login name:role[:hear-audio]]… [--tls name,address…]
 // Makes the bus logins: one password file per service and role, and the broker's users.json.
 import { BUS_ROLES, type BusRole, errorMessage } from '@voxbus/shared';
-import { DEFAULT_LOGINS, type Login, makeCredentials } from './credentials.js';
+import { DEFAULT_LOGINS, type Login, makeCredentials, makeTlsPair } from './credentials.js';
 
 const USAGE =
-  'usage: voxbus-credentials <dir> [--rotate] [--file-mode 0644] [--login name:role[:hear-audio]]...  (roles: service, monitor, controller, admin; --file-mode 0644 for compose secrets)';
+  'usage: voxbus-credentials <dir> [--rotate] [--file-mode 0644] [--login name:role[:hear-audio]]... [--tls name,address...]  (roles: service, monitor, controller, admin; --file-mode 0644 for compose secrets; --tls makes a self-signed certificate for the broker)';
 
 /** The value after a flag, or undefined. */
 const flagValue = (args: readonly string[], flag: string): string | undefined => {
@@ -22,7 +22,7 @@ function parseLogin(text: string): Login {
 }
 
 async function main(args: string[]): Promise<void> {
-  const dir = args.find((arg, index) => !arg.startsWith('--') && args[index - 1] !== '--login' && args[index - 1] !== '--file-mode');
+  const dir = args.find((arg, index) => !arg.startsWith('--') && !['--login', '--file-mode', '--tls'].includes(args[index - 1] ?? ''));
   if (!dir) throw new Error(USAGE);
   const extra = args.flatMap((arg, index) => (arg === '--login' ? [parseLogin(args[index + 1] ?? '')] : []));
   const logins = [...DEFAULT_LOGINS.filter((login) => !extra.some((e) => e.username === login.username)), ...extra];
@@ -30,6 +30,8 @@ async function main(args: string[]): Promise<void> {
   if (!/^0?[0-7]{3}$/.test(modeText)) throw new Error(`--file-mode ${modeText}: expected an octal mode such as 0600 or 0644`);
   const fileMode = Number.parseInt(modeText, 8);
   const written = await makeCredentials(dir, logins, { rotate: args.includes('--rotate'), fileMode });
+  const tlsNames = flagValue(args, '--tls');
+  if (tlsNames !== undefined) written.push(...(await makeTlsPair(dir, tlsNames.split(',').filter(Boolean), fileMode)));
   for (const path of written) console.log(`wrote ${path}`);
   console.log(`${logins.length} logins in ${dir}/users.json; passwords in ${dir}/<login>.password (mode ${modeText}, folder 0700)`);
 }

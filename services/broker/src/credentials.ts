@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { type BusRole, KNOWN_SERVICES } from '@voxbus/shared';
 import { hashPassword } from './password-hash.js';
@@ -63,4 +64,30 @@ export async function makeCredentials(dir: string, logins: readonly Login[] = DE
   writeWhole(usersPath, `${JSON.stringify({ version: 1, users }, null, 2)}\n`, fileMode);
   written.push(usersPath);
   return written;
+}
+
+/**
+ * A self-signed certificate for the broker's TLS listeners, for the names and addresses it is
+ * reached by (`board.local`, `192.168.1.20`): `<dir>/tls-cert.pem` (clients trust it: `bus.caFile`,
+ * `mosquitto_sub --cafile`) and `<dir>/tls-key.pem` (owner only). An existing pair is kept.
+ * Returns the files written.
+ */
+export async function makeTlsPair(dir: string, names: readonly string[], fileMode = 0o600): Promise<string[]> {
+  const certPath = join(dir, 'tls-cert.pem');
+  const keyPath = join(dir, 'tls-key.pem');
+  if (existsSync(certPath) && existsSync(keyPath)) return [];
+  if (names.length === 0) throw new Error('a certificate needs at least one name or address');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // Loaded only here: a whole X.509 library the broker itself never needs.
+  const { generate } = await import('selfsigned');
+  const altNames = names.map((name) => (isIP(name) ? { type: 7 as const, ip: name } : { type: 2 as const, value: name }));
+  const made = await generate([{ name: 'commonName', value: names[0] as string }], {
+    keySize: 2048,
+    algorithm: 'sha256',
+    notAfterDate: new Date(Date.now() + 10 * 365 * 24 * 3600 * 1000),
+    extensions: [{ name: 'basicConstraints', cA: true }, { name: 'subjectAltName', altNames }],
+  });
+  writeWhole(certPath, made.cert, 0o644);
+  writeWhole(keyPath, made.private, fileMode);
+  return [certPath, keyPath];
 }

@@ -13,8 +13,10 @@ import { BusCore, type SendOptions } from './bus-core.js';
 export type StatusIdentity = Omit<Static<typeof ServiceStatus>, 'status' | 'reason'>;
 
 export interface MqttBusOptions {
-  /** `mqtt://host:port` (TCP, with TCP_NODELAY) or `ws://host:port/path` (MQTT over WebSocket). */
+  /** `mqtt://host:port` (TCP, with TCP_NODELAY), `ws://host:port/path` (MQTT over WebSocket), or `mqtts://`, `wss://` over TLS. */
   readonly url: string;
+  /** PEM certificates to trust for `mqtts://` and `wss://` (a self-signed broker's own). */
+  readonly ca?: string | undefined;
   readonly username?: string | undefined;
   readonly password?: string | undefined;
   readonly baseTopic: string;
@@ -82,6 +84,7 @@ export class MqttBus extends BusCore {
       // costs about 6 MiB per process for a saving a board does not need.
       writeCache: false,
       ...credentials(o),
+      ...(o.ca !== undefined ? { ca: o.ca } : {}),
       ...(this.statusTopic && o.status
         ? { will: { topic: this.statusTopic, payload: this.statusBytes('offline', 'connection_lost'), qos: 1, retain: true } }
         : {}),

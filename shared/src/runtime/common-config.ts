@@ -19,6 +19,7 @@ export const CommonConfigSchema = Type.Object(
         passwordFile: Type.Optional(
           Type.String({ minLength: 1, description: 'a file holding the password (one line), instead of `password`: each service its own, readable only by it (`{service}` stands for its name)' }),
         ),
+        caFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM certificates to trust for an `mqtts://` or `wss://` bus URL (a self-signed broker\'s)' })),
         baseTopic: Type.String({ minLength: 1, description: 'first level(s) of every topic' }),
         keepaliveS: Type.Integer({ minimum: 1, maximum: 600, description: 'MQTT keepalive; a hung process goes `offline` within 1.5× this' }),
         maxPayloadBytes: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024 }),

@@ -9,7 +9,7 @@ import { MqttBus } from '../bus/mqtt-bus.js';
 import { ConfigError, errorMessage } from '../errors.js';
 import { type Clock, systemClock } from './clock.js';
 import type { CommonConfig } from './common-config.js';
-import { busPassword, type LoadedConfig, loadConfig } from './config.js';
+import { busPassword, type LoadedConfig, loadConfig, readSettingFile } from './config.js';
 import { serveDescribe } from './describe.js';
 import { startHealthFile } from './health-file.js';
 import { createLogger, type Logger } from './logger.js';
@@ -203,6 +203,7 @@ export async function runServices(definitions: readonly AnyServiceDefinition[]):
         url: busUrlOverride ?? common.bus.url,
         username: common.bus.username,
         password: busPassword(common.bus),
+        ca: common.bus.caFile === undefined ? undefined : readSettingFile(common.bus.caFile, 'bus CA file (bus.caFile)'),
         baseTopic: common.bus.baseTopic,
         keepaliveS: common.bus.keepaliveS,
         maxPayloadBytes: common.bus.maxPayloadBytes,
