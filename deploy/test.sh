@@ -9,7 +9,11 @@ deploy/setup.sh --test
 report=$(mktemp)
 status=0
 if npx biome lint --error-on-warnings . > "$report" 2>&1; then echo "lint: ok"; else cat "$report"; echo "lint: FAIL (npm run lint)"; status=1; fi
-npx vitest run --config test/vitest.config.ts --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+# vitest stops when this script is killed, even by SIGKILL (the kernel's parent-death signal); what
+# the tests started stops with them (VOXBUS_EXIT_WITH_PID, and a watching shell for PulseAudio).
+with_parent=()
+command -v setpriv > /dev/null && with_parent=(setpriv --pdeathsig TERM)
+"${with_parent[@]}" node node_modules/vitest/vitest.mjs run --config test/vitest.config.ts --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
 node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);

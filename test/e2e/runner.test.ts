@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { processTree } from '@voxbus/shared/process';
 import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../helpers/cleanup.js';
 import { waitForPort } from '../helpers/ports.js';
@@ -65,5 +66,59 @@ describe('the run command (every service its own process)', () => {
     expect(runner.lines.filter((line) => line.includes('restarted'))).toHaveLength(0);
     expect(saidSo()).toHaveLength(2);
     expect(runner.lines.some((line) => line.includes('config/log/level must be one of'))).toBe(true);
+  });
+
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  /** Names the processes of `pids` still there, with their command lines. */
+  const stillThere = (pids: readonly number[]): string[] =>
+    pids.filter(alive).map((pid) => {
+      try {
+        return `${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim()}`;
+      } catch {
+        return String(pid);
+      }
+    });
+
+  it.each([
+    ['the broker service', {}],
+    ['Mosquitto', { VOXBUS_BROKER: 'mosquitto' }],
+  ])('leaves nothing running when the runner itself is killed with SIGKILL (%s)', async (_broker, brokerEnv) => {
+    const ports = await stackPorts();
+    const runner: Spawned = startRunner(['broker', 'mic-counter'], { ...ports.env, ...brokerEnv });
+    onCleanup(() => runner.stop('SIGKILL'));
+    await waitForPort(ports.tcpPort, 15_000);
+    const watcher = await Probe.connect(ports.url, { reconnectPeriod: 100, connectTimeout: 10_000 });
+    onCleanup(() => watcher.close());
+    await watcher.subscribe('voxbus/+/status');
+    await watcher.waitForJson<Status>('voxbus/mic-counter/status', (s) => s.status === 'online', 15_000);
+    const tree = processTree(runner.child.pid as number);
+    expect(tree.length, 'the runner and a process per service (in its wrapper) or Mosquitto').toBeGreaterThanOrEqual(4);
+    // The runner alone, not its process group: nothing it could catch, nobody to stop its children.
+    process.kill(runner.child.pid as number, 'SIGKILL');
+    await waitFor('every process the runner started to end', () => stillThere(tree).length === 0 || undefined, 10_000).catch(() => {
+      throw new Error(`still running 10 s after the runner was killed: ${stillThere(tree).join('; ')}`);
+    });
+  });
+
+  it('stops every service, restarting none, when told to stop while they are still starting', async () => {
+    const ports = await stackPorts();
+    const runner: Spawned = startRunner(['broker', 'mic-counter'], ports.env);
+    onCleanup(() => runner.stop('SIGKILL'));
+    await waitFor('the services started', () => processTree(runner.child.pid as number).length >= 5 || undefined, 10_000);
+    const tree = processTree(runner.child.pid as number);
+    runner.child.kill('SIGTERM');
+    const code = await runner.exited;
+    await waitFor('every process the runner started to end', () => stillThere(tree).length === 0 || undefined, 10_000).catch(() => {
+      throw new Error(`still running after the runner stopped: ${stillThere(tree).join('; ')}`);
+    });
+    expect(runner.lines.filter((line) => /restarted|starting again/.test(line)), 'restarts during the stop').toEqual([]);
+    expect([0, 1]).toContain(code);
   });
 });

@@ -21,7 +21,8 @@ export interface Spawned {
 export function spawnNode(script: string, args: string[], env: Record<string, string>): Spawned {
   const child = spawn(process.execPath, [script, ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
+    // And it stops with this test process, however that ends (a killed test run leaves nothing).
+    env: { ...process.env, VOXBUS_EXIT_WITH_PID: String(process.pid), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

@@ -32,7 +32,8 @@ export function startService(name: string, env: Record<string, string>): ChildPr
   // BENCH_LOG_DIR=<folder>: each service's log (its stdout) kept there, for finding what went wrong.
   const logFd = process.env.BENCH_LOG_DIR === undefined ? undefined : openSync(join(process.env.BENCH_LOG_DIR, `${name}.log`), 'a');
   const child = spawn(process.execPath, [...profile, join(BENCH_ROOT, '..', 'services', name, 'dist', 'main.js')], {
-    env: { ...process.env, NODE_OPTIONS: serviceNodeOptions(process.env.NODE_OPTIONS), VOXBUS_LOG__LEVEL: 'warn', VOXBUS_METRICS_INTERVAL_MS: '1000', ...env },
+    // VOXBUS_EXIT_WITH_PID: it stops with this benchmark, even one killed with SIGKILL.
+    env: { ...process.env, NODE_OPTIONS: serviceNodeOptions(process.env.NODE_OPTIONS), VOXBUS_LOG__LEVEL: 'warn', VOXBUS_METRICS_INTERVAL_MS: '1000', VOXBUS_EXIT_WITH_PID: String(process.pid), ...env },
     stdio: ['ignore', logFd ?? 'ignore', 'inherit'],
   });
   // The child holds its own copy of the descriptor.
@@ -51,6 +52,7 @@ export async function startAedesService(): Promise<BrokerProcess> {
       VOXBUS_BROKER__TCP_PORT: String(tcpPort),
       VOXBUS_BROKER__WS_PORT: String(wsPort),
       VOXBUS_BROKER__SHUTDOWN_GRACE_MS: '0',
+      VOXBUS_EXIT_WITH_PID: String(process.pid),
       VOXBUS_BUS__URL: `mqtt://127.0.0.1:${tcpPort}`,
       VOXBUS_LOG__LEVEL: 'warn',
     },

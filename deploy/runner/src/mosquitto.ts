@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { withParent } from '@voxbus/shared/process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SupervisedCommand } from './supervisor.js';
@@ -17,5 +18,7 @@ export function mosquittoCommand(repoRoot: string, busUrl: string, env: NodeJS.P
   const shipped = readFileSync(join(repoRoot, 'deploy', 'mosquitto', 'voxbus.conf'), 'utf8');
   const configPath = join(mkdtempSync(join(tmpdir(), 'voxbus-mosquitto-')), 'voxbus.conf');
   writeFileSync(configPath, `listener ${port} 127.0.0.1\n${shipped}`);
-  return { name: 'mosquitto', file: 'mosquitto', args: ['-c', configPath], env };
+  // Not Node, so it cannot watch the runner itself: a shell stops it when the runner is gone, however it went.
+  return { name: 'mosquitto', ...withParent(process.pid, 'mosquitto', ['-c', configPath]), env };
 }
+

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { serviceNodeOptions } from '@voxbus/shared/process';
+import { EXIT_WITH_PID_ENV, exitWithPid, serviceNodeOptions, watchParent } from '@voxbus/shared/process';
 import type { ServiceEntry } from './discover.js';
 import { type SupervisedCommand, Supervisor } from './supervisor.js';
 
@@ -14,24 +14,27 @@ const FORCE_EXIT_AFTER_MS = 10_000;
 export async function runMultiProcess(services: readonly ServiceEntry[], repoRoot: string, restartDelayMs: number, extra: readonly SupervisedCommand[] = []): Promise<void> {
   /** Wraps each service: see run-service.sh (graceful stops, no restart after a configuration error). */
   const runServiceScript = join(repoRoot, 'deploy', 'runner', 'run-service.sh');
-  const env = { ...process.env, NODE_OPTIONS: serviceNodeOptions(process.env.NODE_OPTIONS) };
+  // Each service stops when this runner is gone, however it went (kill -9 included).
+  const env = { ...process.env, NODE_OPTIONS: serviceNodeOptions(process.env.NODE_OPTIONS), [EXIT_WITH_PID_ENV]: String(process.pid) };
   const supervisor = new Supervisor(
     [...extra, ...services.map((service) => ({ name: service.name, file: 'sh', args: [runServiceScript, service.name, service.main], env }))],
     restartDelayMs,
   );
 
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(signal, () => {
-      // Every service stops on SIGTERM (a terminal's Ctrl-C reaches them too: they take it as one).
-      supervisor.stop('SIGTERM');
-      // The backstop for a service that does not stop.
-      setTimeout(() => {
-        console.error(`[runner] services still running ${FORCE_EXIT_AFTER_MS} ms after ${signal}: killing them`);
-        supervisor.killAll();
-        process.exit(1);
-      }, FORCE_EXIT_AFTER_MS).unref();
-    });
-  }
+  const stopAll = (why: string) => {
+    // Every service stops on SIGTERM (a terminal's Ctrl-C reaches them too: they take it as one).
+    supervisor.stop('SIGTERM');
+    // The backstop for a service that does not stop.
+    setTimeout(() => {
+      console.error(`[runner] services still running ${FORCE_EXIT_AFTER_MS} ms after ${why}: killing them`);
+      supervisor.killAll();
+      process.exit(1);
+    }, FORCE_EXIT_AFTER_MS).unref();
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => stopAll(signal));
+  // Started by a test or a script that says so: stop with it.
+  const parent = exitWithPid();
+  if (parent !== undefined) watchParent(parent, () => stopAll(`the process that started the runner (pid ${parent}) ended`));
 
   const exits = await supervisor.run();
   const failed = exits.filter((exit) => exit.exitCode !== 0).map((exit) => `${exit.name} (${exit.exitCode})`);

@@ -32,6 +32,12 @@ export const CommonConfigSchema = Type.Object(
     ),
     metricsIntervalMs: Type.Integer({ minimum: 500, description: 'period of `voxbus/<service>/metrics`' }),
     shutdownTimeoutMs: Type.Integer({ minimum: 100, description: 'a stop that takes longer exits with code 1' }),
+    exitWithPid: Type.Optional(
+      Type.Integer({
+        minimum: 2,
+        description: 'stop when this process is gone (the run command, a test or a benchmark sets it to its own pid: nothing outlives it, even killed with SIGKILL)',
+      }),
+    ),
     healthFile: Type.Optional(
       Type.String({
         minLength: 1,

@@ -12,6 +12,7 @@ import type { CommonConfig } from './common-config.js';
 import { busPassword, type LoadedConfig, loadConfig, readSettingFile } from './config.js';
 import { serveDescribe } from './describe.js';
 import { startHealthFile } from './health-file.js';
+import { watchParent } from './parent-watch.js';
 import { createLogger, type Logger } from './logger.js';
 import { MetricsRegistry } from './metrics.js';
 import { startMetricsPublisher } from './metrics-publisher.js';
@@ -161,6 +162,9 @@ export async function runServices(definitions: readonly AnyServiceDefinition[]):
   };
 
   process.on('SIGTERM', () => void stop(EXIT_OK, 'SIGTERM'));
+  // Started by a run command, a test or a benchmark: stop with it, even if it was killed outright.
+  const parentPid = (loaded[0] as LoadedConfig<TObject>).common.exitWithPid;
+  if (parentPid !== undefined) watchParent(parentPid, () => void stop(EXIT_OK, `the process that started it (pid ${parentPid}) is gone`));
   process.on('SIGINT', () => void stop(EXIT_OK, 'SIGINT'));
   // A bug we did not foresee: say so loudly and exit, so the supervisor restarts a clean process
   // (the Last Will marks it offline meanwhile).

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { withParent } from '../runtime/parent-watch.js';
+import { processTree } from '../runtime/process-tree.js';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitForPort } from './net.js';
@@ -21,7 +23,9 @@ export async function startMosquitto(port?: number): Promise<MosquittoProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'voxbus-mosquitto-'));
   const configPath = join(dir, 'mosquitto.conf');
   writeFileSync(configPath, `listener ${chosen} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n`);
-  const child = spawn('mosquitto', ['-c', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Watched by a shell that stops it when this process is gone, even killed by SIGKILL.
+  const command = withParent(process.pid, 'mosquitto', ['-c', configPath]);
+  const child = spawn(command.file, command.args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));
   const failed = new Promise<never>((_, reject) => {
@@ -30,10 +34,12 @@ export async function startMosquitto(port?: number): Promise<MosquittoProcess> {
   });
   failed.catch(() => {});
   await Promise.race([waitForPort(chosen), failed]);
+  // Mosquitto's own pid (its memory is measured), not the watching shell's.
+  const pid = processTree(child.pid as number).find((candidate) => commandName(candidate) === 'mosquitto') ?? (child.pid as number);
   return {
     port: chosen,
     url: `mqtt://127.0.0.1:${chosen}`,
-    pid: child.pid as number,
+    pid,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -42,4 +48,12 @@ export async function startMosquitto(port?: number): Promise<MosquittoProcess> {
         child.kill('SIGTERM');
       }),
   };
+}
+
+function commandName(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
 }

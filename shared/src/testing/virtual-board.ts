@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { withParent } from '../runtime/parent-watch.js';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -226,11 +227,11 @@ async function startDaemon(
   env: Record<string, string>,
   pactl: (...args: string[]) => Promise<string>,
 ): Promise<ChildProcess> {
-  const daemon = spawn(
-    'pulseaudio',
-    ['-n', '-F', script, '--daemonize=no', '--exit-idle-time=-1', '--use-pid-file=no', '--disable-shm=yes', '--log-target=stderr'],
-    { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], detached: true },
-  );
+  const args = ['-n', '-F', script, '--daemonize=no', '--exit-idle-time=-1', '--use-pid-file=no', '--disable-shm=yes', '--log-target=stderr'];
+  // Stopped within a second when the test or benchmark that started it dies, even by SIGKILL (a
+  // shell watches it); its own process group keeps a terminal's Ctrl-C from reaching it first.
+  const command = withParent(process.pid, 'pulseaudio', args);
+  const daemon = spawn(command.file, command.args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let log = '';
   daemon.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));
   daemon.once('error', (error) => (log += `\ncannot start pulseaudio: ${error.message}`));
@@ -238,10 +239,19 @@ async function startDaemon(
     await waitUntilReady(daemon, socket, pactl, () => log);
     await waitUntilFlowing({ ...process.env, ...env });
   } catch (error) {
-    daemon.kill('SIGKILL');
+    killGroup(daemon, 'SIGKILL');
     throw error;
   }
   return daemon;
+}
+
+/** The daemon and the shell watching it: their own process group. */
+function killGroup(daemon: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-(daemon.pid as number), signal);
+  } catch {
+    // gone already
+  }
 }
 
 /**
@@ -277,8 +287,8 @@ async function stopDaemon(daemon: ChildProcess): Promise<void> {
   if (daemon.exitCode !== null || daemon.signalCode !== null) return;
   await new Promise<void>((resolve) => {
     daemon.once('exit', () => resolve());
-    daemon.kill('SIGTERM');
-    setTimeout(() => daemon.kill('SIGKILL'), 2000).unref();
+    killGroup(daemon, 'SIGTERM');
+    setTimeout(() => killGroup(daemon, 'SIGKILL'), 2000).unref();
   });
 }
 

@@ -1,0 +1,54 @@
+/**
+ * Nothing a run command, a test or a benchmark starts may outlive it, even when it is killed with
+ * SIGKILL (no handler runs then, and its children are simply handed to init). Whoever starts a
+ * process passes its own pid in `VOXBUS_EXIT_WITH_PID`; the process checks every second that
+ * it is still there and stops cleanly when it is gone.
+ */
+export const EXIT_WITH_PID_ENV = 'VOXBUS_EXIT_WITH_PID';
+const CHECK_EVERY_MS = 1000;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: there, but someone else's.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Calls `onGone` once `pid` no longer exists; the timer never keeps the process alive. Returns a stop function. */
+export function watchParent(pid: number, onGone: () => void): () => void {
+  const timer = setInterval(() => {
+    if (alive(pid)) return;
+    clearInterval(timer);
+    onGone();
+  }, CHECK_EVERY_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** The pid named by VOXBUS_EXIT_WITH_PID, or undefined (unset or not a pid). */
+export function exitWithPid(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const value = Number(env[EXIT_WITH_PID_ENV]);
+  return Number.isInteger(value) && value > 1 ? value : undefined;
+}
+
+/**
+ * For a program that cannot watch for itself (Mosquitto, PulseAudio): the command line of a small
+ * shell that runs it, passes INT and TERM on, and stops it within a second of `parentPid` being
+ * gone. (The kernel's parent-death signal is no help: Mosquitto started as root drops to its own
+ * user, which clears it.)
+ */
+const WITH_PARENT_SCRIPT = [
+  'parent=$1; shift',
+  '"$@" & child=$!',
+  'trap \'kill -TERM "$child" 2>/dev/null\' INT TERM',
+  'while kill -0 "$parent" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 1; done',
+  'kill -TERM "$child" 2>/dev/null',
+  'wait "$child"',
+].join('\n');
+
+export function withParent(parentPid: number, file: string, args: readonly string[]): { file: string; args: string[] } {
+  return { file: 'sh', args: ['-c', WITH_PARENT_SCRIPT, 'with-parent', String(parentPid), file, ...args] };
+}
