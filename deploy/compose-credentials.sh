@@ -8,7 +8,7 @@
 #   deploy/compose-credentials.sh [--rotate] [--login name:role[:hear-audio]]...
 set -euo pipefail
 cd "$(dirname "$0")/.."
-env_value() { [ -f .env ] && sed -n "s/^$1=//p" .env | tail -1; }
+env_value() { [ -f .env ] || return 0; sed -n "s/^$1=//p" .env | tail -1; }
 dir=${VOXBUS_CREDENTIALS_DIR:-$(env_value VOXBUS_CREDENTIALS_DIR)}
 dir=${dir:-./credentials}
 image=${VOXBUS_IMAGE:-$(env_value VOXBUS_IMAGE)}

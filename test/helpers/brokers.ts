@@ -21,11 +21,14 @@ export async function startAedes(
   overrides: Partial<BrokerConfig> = {},
   access?: Credentials | AccessMode,
   tls?: { cert: string; key: string },
+  /** The clock failed logins are throttled by. */
+  nowMs?: () => number,
 ): Promise<AedesTestBroker> {
   const metrics = new MetricsRegistry();
   const server = await startBrokerServer({
     config: { ...BROKER_DEFAULTS, tcpPort: 0, wsPort: 0, tlsPort: 0, tlsWsPort: 0, shutdownGraceMs: 0, ...overrides },
     tls,
+    ...(nowMs !== undefined ? { nowMs } : {}),
     access: access === undefined ? { kind: 'open' } : 'kind' in access ? access : { kind: 'shared', credentials: access },
     baseTopic: 'voxbus',
     version: 'test',

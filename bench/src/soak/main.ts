@@ -30,7 +30,8 @@ async function main(): Promise<void> {
   let lastSequence: number | undefined;
   observer.on('message', (_topic, payload) => {
     const frame = decodeAudioFrame(payload);
-    if (lastSequence !== undefined) micGapFrames += (frame.sequence - lastSequence - 1 + 2 ** 32) % 2 ** 32;
+    // A gap forward is frames lost; a step back is the stream starting again (a restart), not a loss.
+    if (lastSequence !== undefined && frame.sequence > lastSequence) micGapFrames += frame.sequence - lastSequence - 1;
     lastSequence = frame.sequence;
     micFrames++;
   });

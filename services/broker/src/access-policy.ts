@@ -41,6 +41,9 @@ export const OPEN_GRANT: Grant = {
   canReceive: () => true,
 };
 
+/** Under access rules, a client with no grant of its own (it should not exist): nothing. */
+export const DENY_GRANT: Grant = { username: undefined, role: 'open', canPublish: () => false, canSubscribe: () => false, canReceive: () => false };
+
 export function grantFor(user: { readonly username: string; readonly role: BusRole; readonly hearAudio: boolean }, baseTopic: string): Grant {
   const { username, role } = user;
   if (role === 'admin') return { username, role, canPublish: () => true, canSubscribe: () => true, canReceive: () => true };

@@ -6,7 +6,7 @@ import { filterMatches, type Logger, type MetricsRegistry, RateLimitedLog } from
 import { type AccessMode, BusAccess } from './bus-access.js';
 import type { BrokerConfig } from './config.js';
 import { Listeners, type TlsPair } from './listeners.js';
-import { originAllowed } from './origin-check.js';
+import { boardHosts, originAllowed } from './origin-check.js';
 import { guardPacketLengths } from './packet-guard.js';
 import { placeholderPage } from './placeholder-page.js';
 import { RetainedPolicy } from './retained-policy.js';
@@ -16,6 +16,8 @@ export interface BrokerServerOptions {
   readonly config: BrokerConfig;
   /** Who is let in and what each may do (bus-access.ts). */
   readonly access: AccessMode;
+  /** The clock failed logins are throttled by (tests freeze it). */
+  readonly nowMs?: () => number;
   /** With a certificate, the TLS listeners too (tlsPort, tlsWsPort). */
   readonly tls?: TlsPair | undefined;
   /** The base topic the access rules are written under. */
@@ -65,7 +67,9 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<B
     metrics,
     loginFreeFailures: config.loginFreeFailures,
     loginMaxBlockMs: config.loginMaxBlockMs,
+    ...(options.nowMs !== undefined ? { nowMs: options.nowMs } : {}),
   });
+  // Any packet over the bound before the login is through (a CONNECT, or a PUBLISH sent before or right behind it).
   const rejectedConnect = metrics.counter('clients.rejectedConnectTooLarge');
   const rejectedTopic = metrics.counter('clients.rejectedTopic');
   const rejectedOrigin = metrics.counter('clients.rejectedOrigin');
@@ -131,10 +135,10 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<B
   const limits = { connectMaxBytes: config.connectMaxBytes, packetMaxBytes: config.maxPayloadBytes + PUBLISH_OVERHEAD_BYTES };
   const handle = (stream: Duplex, request?: IncomingMessage): void => {
     const client = aedes.handle(stream, request);
-    guardPacketLengths(client, limits, (cmd, bytes) => {
-      if (cmd === 'connect') rejectedConnect.inc();
+    guardPacketLengths(client, limits, (cmd, bytes, beforeLogin) => {
+      if (beforeLogin) rejectedConnect.inc();
       else rejectedTooLarge.inc();
-      log.warn({ cmd, bytes, limitBytes: cmd === 'connect' ? limits.connectMaxBytes : limits.packetMaxBytes }, 'packet over the size limit refused before it was read: client disconnected');
+      log.warn({ cmd, bytes, beforeLogin, limitBytes: beforeLogin ? limits.connectMaxBytes : limits.packetMaxBytes }, 'packet over the size limit refused before it was read: client disconnected');
     });
   };
   aedes.on('clientError', (client, error) => {
@@ -147,13 +151,14 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<B
   });
   metrics.gauge('clients.connected', () => aedes.connectedClients);
 
+  const hosts = boardHosts(config.host);
   const listeners = new Listeners({
     host: config.host,
     wsPath: config.wsPath,
     maxWsPayloadBytes: config.maxPayloadBytes + PUBLISH_OVERHEAD_BYTES,
     handle,
     verifyUpgrade: (request) => {
-      if (originAllowed(request.headers.origin, request.headers.host, config.allowedOrigins)) return true;
+      if (originAllowed(request.headers.origin, config.allowedOrigins, hosts)) return true;
       rejectedOrigin.inc();
       log.warn({ origin: request.headers.origin }, 'WebSocket refused: a page from this origin may not use the bus (broker.allowedOrigins)');
       return false;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AuthenticateError, Client } from 'aedes';
 import { type Logger, type MetricsRegistry, RateLimitedLog } from '@voxbus/shared';
-import { clientIdFits, type Grant, grantFor, OPEN_GRANT } from './access-policy.js';
+import { clientIdFits, DENY_GRANT, type Grant, grantFor, OPEN_GRANT } from './access-policy.js';
 import { type Credentials, credentialsMatch } from './auth.js';
 import { LoginThrottle } from './login-throttle.js';
 import { verifyPassword } from './password-hash.js';
@@ -79,7 +79,9 @@ export class BusAccess {
     }
     const address = addressOf(client);
     const waitMs = this.throttle.blockedForMs(address);
-    if (waitMs > 0) {
+    // A blocked address may still log in with a password this broker has verified before (a
+    // service reconnecting from 127.0.0.1 after someone's typos there); it cannot guess one.
+    if (waitMs > 0 && !this.knownGood(username, password)) {
       this.counters.throttled.inc();
       this.problems.warn('throttled', { address, waitMs }, 'login refused unchecked: too many failed logins from this address');
       done(refusal('too many failed logins: try again later', NOT_AUTHORIZED), false);
@@ -92,9 +94,12 @@ export class BusAccess {
           done(null, true);
           return;
         }
-        this.throttle.failed(address);
+        // A wrong client id after the right password is a mistake, not a guess.
         if (problem.returnCode === IDENTIFIER_REJECTED) this.counters.rejectedId.inc();
-        else this.counters.rejectedAuth.inc();
+        else {
+          this.throttle.failed(address);
+          this.counters.rejectedAuth.inc();
+        }
         this.problems.warn('login refused', { clientId: client.id, username, address }, `client refused: ${problem.message}`);
         done(problem, false);
       },
@@ -102,11 +107,16 @@ export class BusAccess {
     );
   }
 
+  private knownGood(username: string | undefined, password: Buffer | undefined): boolean {
+    return username !== undefined && password !== undefined && this.verified.get(username) === fingerprint(password);
+  }
+
   /** Undefined when the login holds (and its grant is kept), else why not. */
   private async check(client: Client, username: string | undefined, password: Buffer | undefined): Promise<AuthenticateError | undefined> {
     const { mode } = this.o;
     if (mode.kind === 'shared') {
       if (!credentialsMatch(mode.credentials, username, password)) return refusal('bad username or password', BAD_USERNAME_OR_PASSWORD);
+      this.verified.set(username as string, fingerprint(password as Buffer));
       this.grants.set(client, OPEN_GRANT);
       return undefined;
     }
@@ -118,14 +128,17 @@ export class BusAccess {
       if (!(await verifyPassword(user.passwordHash, password))) return refusal('bad username or password', BAD_USERNAME_OR_PASSWORD);
       this.verified.set(user.username, print);
     }
-    if (!clientIdFits(user.username, client.id)) return refusal(`client id ${client.id} does not belong to ${user.username} (use ${user.username}-…)`, IDENTIFIER_REJECTED);
+    // The id belongs to the longest login it fits: `audio` may not use `audio-capture-…`.
+    const owner = [...mode.users.keys()].filter((name) => clientIdFits(name, client.id)).sort((a, b) => b.length - a.length)[0];
+    if (owner !== user.username) return refusal(`client id ${client.id} does not belong to ${user.username} (use ${user.username}-…)`, IDENTIFIER_REJECTED);
     this.grants.set(client, grantFor(user, this.o.baseTopic));
     return undefined;
   }
 
-  /** The client's grant; a client that never logged in (the broker's own internal publishes) gets the open one. */
+  /** The client's grant; the broker's own internal publishes (no client) get the open one, a client without a grant under rules none. */
   grantOf(client: Client | null): Grant {
-    return (client && this.grants.get(client)) || OPEN_GRANT;
+    if (client === null) return OPEN_GRANT;
+    return this.grants.get(client) ?? (this.enforcing ? DENY_GRANT : OPEN_GRANT);
   }
 
   deniedPublish(client: Client, topic: string): void {

@@ -19,6 +19,18 @@ export const DEFAULT_LOGINS: readonly Login[] = [
   { username: 'admin', role: 'admin' },
 ];
 
+type UserEntry = { username: string; role: BusRole; password: string; hearAudio?: boolean };
+
+/** The entries of an existing users.json (none when there is none or it cannot be read). */
+function previousUsers(path: string): UserEntry[] {
+  if (!existsSync(path)) return [];
+  try {
+    return (JSON.parse(readFileSync(path, 'utf8')) as { users?: UserEntry[] }).users ?? [];
+  } catch {
+    return [];
+  }
+}
+
 /** Writes a file with the given mode, whole or not at all. */
 function writeWhole(path: string, text: string, mode: number): void {
   const temporary = `${path}.tmp-${process.pid}`;
@@ -49,7 +61,7 @@ export async function makeCredentials(dir: string, logins: readonly Login[] = DE
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
   const written: string[] = [];
-  const users: { username: string; role: BusRole; password: string; hearAudio?: boolean }[] = [];
+  const users: UserEntry[] = [];
   for (const login of logins) {
     const path = join(dir, `${login.username}.password`);
     let password = !rotate && existsSync(path) ? (readFileSync(path, 'utf8').split('\n')[0] ?? '').trim() : '';
@@ -61,6 +73,9 @@ export async function makeCredentials(dir: string, logins: readonly Login[] = DE
     users.push({ username: login.username, role: login.role, password: await hashPassword(password), ...(login.hearAudio ? { hearAudio: true } : {}) });
   }
   const usersPath = join(dir, 'users.json');
+  // Logins added on an earlier run (--login) and not named now are kept as they were.
+  const named = new Set(logins.map((login) => login.username));
+  for (const earlier of previousUsers(usersPath)) if (!named.has(earlier.username)) users.push(earlier);
   writeWhole(usersPath, `${JSON.stringify({ version: 1, users }, null, 2)}\n`, fileMode);
   written.push(usersPath);
   return written;

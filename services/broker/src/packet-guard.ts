@@ -11,22 +11,25 @@ interface LengthParser {
 }
 
 export interface PacketLimits {
-  /** CONNECT: client id, will, user name and password; a few hundred bytes in practice. */
+  /** Any packet before the login is through (the CONNECT: client id, will, user name and password; a few hundred bytes in practice). */
   readonly connectMaxBytes: number;
-  /** Any other packet (a PUBLISH's topic and payload). */
+  /** Any packet once logged in (a PUBLISH's topic and payload). */
   readonly packetMaxBytes: number;
 }
 
-export function guardPacketLengths(client: unknown, limits: PacketLimits, refused: (cmd: string, bytes: number) => void): void {
+export function guardPacketLengths(client: unknown, limits: PacketLimits, refused: (cmd: string, bytes: number, beforeLogin: boolean) => void): void {
   const parser = (client as { _parser?: LengthParser })._parser;
   if (!parser || typeof parser._parseLength !== 'function') throw new Error('the MQTT parser is not where packet-guard expects it (aedes/mqtt-packet changed)');
   const parseLength = parser._parseLength;
+  // Aedes sets `connected` once the login succeeded: until then (a PUBLISH sent right behind the
+  // CONNECT, or in its place) nothing larger than a CONNECT is buffered.
+  const loggedIn = () => (client as { connected?: boolean }).connected === true;
   parser._parseLength = function guardedLength(this: LengthParser): boolean {
     if (!parseLength.call(this)) return false;
     const cmd = this.packet.cmd ?? 'unknown';
-    const max = cmd === 'connect' ? limits.connectMaxBytes : limits.packetMaxBytes;
+    const max = loggedIn() ? limits.packetMaxBytes : limits.connectMaxBytes;
     if (this.packet.length <= max) return true;
-    refused(cmd, this.packet.length);
+    refused(cmd, this.packet.length, !loggedIn());
     this._emitError(new Error(`${cmd} packet of ${this.packet.length} bytes is over the ${max}-byte limit`));
     return false;
   };

@@ -22,6 +22,8 @@ const LOGINS = {
   listener: { role: 'monitor', password: 'listener-pw', hearAudio: true },
   controller: { role: 'controller', password: 'controller-pw' },
   admin: { role: 'admin', password: 'admin-pw' },
+  // A login whose name is the start of a service's: it must not get that service's ids.
+  audio: { role: 'monitor', password: 'audio-pw' },
 } as const;
 type Login = keyof typeof LOGINS;
 
@@ -136,8 +138,12 @@ describe('broker access control by role', () => {
     const dsp = await as(b, 'dsp', 'dsp-1a2b3c4d');
     expect(await connectOnce(b.url, { username: 'monitor', password: LOGINS.monitor.password, clientId: 'dsp-1a2b3c4d' })).toMatch(/Identifier rejected/i);
     expect(await connectOnce(b.url, { username: 'dsp', password: 'wrong', clientId: 'dsp-1a2b3c4d' })).toMatch(/Bad username or password/i);
+    const capture = await as(b, 'audio-capture', 'audio-capture-5e6f');
+    expect(await connectOnce(b.url, { username: 'audio', password: LOGINS.audio.password, clientId: 'audio-capture-5e6f' })).toMatch(/Identifier rejected/i);
+    expect(await connectOnce(b.url, { username: 'audio', password: LOGINS.audio.password, clientId: 'audio-7' })).toBe('connected');
     expect(dsp.drops).toEqual([]);
-    expect(b.metrics.snapshot()['clients.rejectedClientId']).toBe(1);
+    expect(capture.drops).toEqual([]);
+    expect(b.metrics.snapshot()['clients.rejectedClientId']).toBe(2);
   });
 
   it('shows $SYS (the client ids) to an admin only', async () => {
@@ -196,5 +202,9 @@ describe('users file', () => {
     expect(users.get('monitor')?.role).toBe('monitor');
     await makeCredentials(dir, DEFAULT_LOGINS, { rotate: true });
     expect(password('dsp')).not.toBe(dspPassword);
+    // A login added once (--login) survives a later run that does not name it.
+    await makeCredentials(dir, [...DEFAULT_LOGINS, { username: 'kitchen-tablet', role: 'controller' }]);
+    await makeCredentials(dir);
+    expect(readUsersFile(join(dir, 'users.json')).get('kitchen-tablet')?.role).toBe('controller');
   });
 });

@@ -7,7 +7,7 @@ import { type AedesTestBroker, startAedes } from '../../../test/helpers/brokers.
 import { Probe } from '../../../test/helpers/probe.js';
 import { waitFor } from '../../../test/helpers/wait.js';
 import { LoginThrottle } from '../src/login-throttle.js';
-import { originAllowed } from '../src/origin-check.js';
+import { boardHosts, originAllowed } from '../src/origin-check.js';
 
 const onCleanup = cleanupAfterEach();
 
@@ -75,6 +75,14 @@ describe('broker: packets refused before they are read', () => {
     onCleanup(() => ok.close());
   });
 
+  it('holds a client that has not logged in to the CONNECT bound whatever it sends (a 200 KB PUBLISH in place of the CONNECT)', async () => {
+    const broker = await aedes();
+    const raw = await rawSocket(broker.port);
+    raw.socket.write(Buffer.concat([Buffer.from([0x30]), remainingLength(200 * 1024), str('voxbus/audio/mic')]));
+    await raw.closed;
+    expect(broker.metrics.snapshot()['clients.rejectedConnectTooLarge']).toBe(1);
+  });
+
   it('closes a connection announcing a PUBLISH over the payload limit before its body arrives', async () => {
     const broker = await aedes({ maxPayloadBytes: 4096 });
     const raw = await rawSocket(broker.port);
@@ -128,7 +136,8 @@ describe('broker: failed logins throttled', () => {
   });
 
   it('refuses logins from an address unchecked once it failed too often: 300 wrong passwords, 5 checked', async () => {
-    const broker = await aedes({ loginFreeFailures: 5, loginMaxBlockMs: 60_000 }, { username: 'voxbus', password: 's3cret' });
+    // A frozen clock: the block never runs out while the 300 attempts are made, however slow the machine.
+    const broker = await aedes({ loginFreeFailures: 5, loginMaxBlockMs: 60_000 }, { username: 'voxbus', password: 's3cret' }, undefined, () => 0);
     const answers: string[] = [];
     for (let i = 0; i < 300; i++) {
       answers.push(
@@ -151,28 +160,67 @@ describe('broker: failed logins throttled', () => {
     expect(answers.filter((answer) => /Not authorized/i.test(answer))).toHaveLength(295);
     expect(answers).not.toContain('connected');
   });
+
+  it('lets a login it verified before through a blocked address (a service after someone\'s typos), and no new guess', async () => {
+    const broker = await aedes({ loginFreeFailures: 2, loginMaxBlockMs: 60_000 }, { username: 'voxbus', password: 's3cret' }, undefined, () => 0);
+    const once = (password: string) =>
+      new Promise<string>((resolve) => {
+        const client = mqtt.connect(broker.url, { protocolVersion: 4, reconnectPeriod: 0, username: 'voxbus', password });
+        client.once('error', (error) => {
+          client.end(true);
+          resolve(error.message);
+        });
+        client.once('connect', () => {
+          client.end(true);
+          resolve('connected');
+        });
+      });
+    expect(await once('s3cret')).toBe('connected');
+    expect(await once('typo-1')).toMatch(/Bad username or password/);
+    expect(await once('typo-2')).toMatch(/Bad username or password/);
+    expect(await once('guess')).toMatch(/Not authorized/);
+    expect(await once('s3cret')).toBe('connected');
+  });
 });
 
 describe('broker: WebSocket origins', () => {
-  it('lets through non-browsers, the broker\'s own page and configured origins only', () => {
-    expect(originAllowed(undefined, 'board:9001', [])).toBe(true);
-    expect(originAllowed('http://board:9001', 'board:9001', [])).toBe(true);
-    expect(originAllowed('http://evil.example', 'board:9001', [])).toBe(false);
-    expect(originAllowed('http://evil.example', 'board:9001', ['http://evil.example'])).toBe(true);
-    expect(originAllowed('http://elsewhere', 'board:9001', ['*'])).toBe(true);
-    expect(originAllowed('not a url', 'board:9001', [])).toBe(false);
+  it('lets through non-browsers, pages from the board itself and configured origins only, whatever the Host header says', () => {
+    const hosts = new Set(['localhost', '127.0.0.1', '::1', 'board', '192.168.1.20']);
+    expect(originAllowed(undefined, [], hosts)).toBe(true);
+    expect(originAllowed('http://board:9001', [], hosts)).toBe(true);
+    expect(originAllowed('http://192.168.1.20:9001', [], hosts)).toBe(true);
+    expect(originAllowed('http://[::1]:9001', [], hosts)).toBe(true);
+    expect(originAllowed('http://evil.example', [], hosts)).toBe(false);
+    // DNS rebinding: evil.example now resolves to the board, and the browser sends Host: evil.example too.
+    expect(originAllowed('http://evil.example:9001', [], hosts)).toBe(false);
+    expect(originAllowed('http://evil.example', ['http://evil.example'], hosts)).toBe(true);
+    expect(originAllowed('http://elsewhere', ['*'], hosts)).toBe(true);
+    expect(originAllowed('not a url', [], hosts)).toBe(false);
+    expect(boardHosts('0.0.0.0').has('127.0.0.1')).toBe(true);
   });
 
   it('refuses the upgrade from a foreign page and counts it; MQTT over WebSocket works without Origin', async () => {
     const broker = await aedes();
     const status = await new Promise<number>((resolve) => {
-      const socket = new WebSocket(broker.wsUrl, 'mqtt', { headers: { Origin: 'http://evil.example' } });
+      // A rebinding page: its own name in both Origin and Host.
+      const socket = new WebSocket(broker.wsUrl, 'mqtt', { headers: { Origin: 'http://evil.example:9001', Host: 'evil.example:9001' } });
       socket.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
       socket.on('open', () => resolve(101));
       socket.on('error', () => {});
     });
     expect(status).toBe(401);
     expect(broker.metrics.snapshot()['clients.rejectedOrigin']).toBe(1);
+    // The board's own page (served from localhost here) may.
+    const own = await new Promise<number>((resolve) => {
+      const socket = new WebSocket(broker.wsUrl, 'mqtt', { headers: { Origin: `http://localhost:${broker.server.wsPort}` } });
+      socket.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+      socket.on('open', () => {
+        socket.close();
+        resolve(101);
+      });
+      socket.on('error', () => {});
+    });
+    expect(own).toBe(101);
     const probe = await Probe.connect(broker.wsUrl);
     onCleanup(() => probe.close());
   });

@@ -41,7 +41,7 @@ function accessSection(): string[] {
     '',
     '| role | may publish | receives |',
     '|---|---|---|',
-    `| \`service\` (login = service name) | its own ${keyList(EVERY_SERVICE_PUBLISHES)} (\`{service}\` = its name), ${keyList(ANYONE_PUBLISHES)}, and what its name allows below | everything under the base topic |`,
+    `| \`service\` (login = service name) | its own ${keyList(EVERY_SERVICE_PUBLISHES)} (\`{service}\` = its name), ${keyList(ANYONE_PUBLISHES)}, and what its name allows below | everything but \`$SYS\` |`,
     `| \`monitor\` | ${keyList(ANYONE_PUBLISHES)} | everything but ${keyList(PRIVATE_AUDIO)}, unless granted \`hearAudio\` |`,
     `| \`controller\` | what a monitor may, and ${keyList(USER_COMMANDS)} | as a monitor |`,
     '| `admin` | anything | anything, `$SYS` included |',

@@ -44,7 +44,8 @@ const WITH_PARENT_SCRIPT = [
   'parent=$1; shift',
   '"$@" & child=$!',
   'trap \'kill -TERM "$child" 2>/dev/null\' INT TERM',
-  'while kill -0 "$parent" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 1; done',
+  // `sleep & wait`: a signal interrupts the wait at once (a foreground sleep would hold the trap a second).
+  'while kill -0 "$parent" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 1 & wait $!; done',
   'kill -TERM "$child" 2>/dev/null',
   'wait "$child"',
 ].join('\n');

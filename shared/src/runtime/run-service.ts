@@ -16,7 +16,7 @@ import { watchParent } from './parent-watch.js';
 import { createLogger, type Logger } from './logger.js';
 import { MetricsRegistry } from './metrics.js';
 import { startMetricsPublisher } from './metrics-publisher.js';
-import { secretPaths } from './redact.js';
+import { redactSecrets, secretPaths } from './redact.js';
 
 /** Exit codes (sysexits.h), so a supervisor can tell a config mistake from a crash. */
 export const EXIT_OK = 0;
@@ -199,7 +199,8 @@ export async function runServices(definitions: readonly AnyServiceDefinition[]):
       signal: service.abort.signal,
     };
     try {
-      log.info({ version: definition.version, config: own }, 'starting');
+      // Secret fields are redacted by the logger; a login inside a URL setting is taken out here.
+      log.info({ version: definition.version, config: redactSecrets(definition.configSchema, own) }, 'starting');
       const prepared = await definition.prepare?.(context);
       if (prepared) service.preparedUnits.push(prepared);
       busUrlOverride = prepared?.busUrl ?? busUrlOverride;
