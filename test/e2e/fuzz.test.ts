@@ -1,5 +1,5 @@
-import { CONTRACT, decodeMessage, type Payload, TOPIC_KEYS } from '@voxbus/shared';
-import { Fuzzer, FuzzTally, speech } from '@voxbus/shared/testing';
+import { type Payload, TOPIC_KEYS } from '@voxbus/shared';
+import { contractAccepts, Fuzzer, FuzzTally, speech } from '@voxbus/shared/testing';
 import { describe, expect, it } from 'vitest';
 import { ALL_SERVICES, listening, startBoardStack, turnReport } from '../helpers/board-stack.js';
 import { cleanupAfterEach } from '../helpers/cleanup.js';
@@ -15,22 +15,12 @@ const SEED = Number(process.env.TEST_FUZZ_SEED ?? 20261126);
 const MESSAGES = 2000;
 const SERVICES = [...ALL_SERVICES, 'lcd'];
 
-/** Whether the contract accepts a payload: the fuzz's garbage shares the status and metrics topics with the services' own. */
-function valid(key: 'service.status' | 'service.metrics', payload: Buffer): boolean {
-  try {
-    decodeMessage(CONTRACT[key], payload);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Each service's latest `bus.invalidReceived`, from its metrics after message index `after`. */
 function invalidCounts(probe: Probe, after: number): Map<string, Record<string, number>> {
   const counts = new Map<string, Record<string, number>>();
   for (const message of probe.messages.slice(after)) {
     const match = /^voxbus\/([^/]+)\/metrics$/.exec(message.topic);
-    if (match?.[1] && valid('service.metrics', message.payload)) counts.set(match[1], { ...(message.json as Metrics).bus.invalidReceived });
+    if (match?.[1] && contractAccepts('service.metrics', message.payload)) counts.set(match[1], { ...(message.json as Metrics).bus.invalidReceived });
   }
   return counts;
 }
@@ -58,7 +48,7 @@ describe('fuzzing the running stack over every consumed topic', () => {
     const lastTwo = (name: string) =>
       probe.messages
         .slice(settledFrom)
-        .filter((m) => m.topic === `voxbus/${name}/metrics` && valid('service.metrics', m.payload))
+        .filter((m) => m.topic === `voxbus/${name}/metrics` && contractAccepts('service.metrics', m.payload))
         .slice(-2)
         .map((m) => JSON.stringify((m.json as Metrics).bus.invalidReceived));
     await waitFor('every service\'s invalid counts settled', () => SERVICES.every((name) => { const two = lastTwo(name); return two.length === 2 && two[0] === two[1]; }) || undefined, 20_000);
@@ -78,7 +68,7 @@ describe('fuzzing the running stack over every consumed topic', () => {
     expect(mustBeConsumed.filter((key) => !consumed.has(key)), 'topics a service consumes whose fuzz nobody counted').toEqual([]);
 
     // Nothing crashed or restarted: the same processes, started when they were.
-    const latest = SERVICES.map((name) => probe.messages.filter((m) => m.topic === `voxbus/${name}/status` && valid('service.status', m.payload)).at(-1)?.json as Status);
+    const latest = SERVICES.map((name) => probe.messages.filter((m) => m.topic === `voxbus/${name}/status` && contractAccepts('service.status', m.payload)).at(-1)?.json as Status);
     expect(latest.map((s) => `${s.status} ${s.pid} ${s.startedAt}`)).toEqual(before.map((s) => `online ${s.pid} ${s.startedAt}`));
     expect(runner.lines.filter((line) => /\brestarted\b|exited with code|uncaught|"level":60/i.test(line)), 'restarts, exits and fatal lines').toEqual([]);
 

@@ -5,7 +5,7 @@ import { cleanupAfterEach } from '../helpers/cleanup.js';
 import { waitForPort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
 import { Probe } from '../helpers/probe.js';
-import { type Spawned, stackPorts, startRunner } from '../helpers/processes.js';
+import { type Spawned, stackPorts, startRunner, stillRunning } from '../helpers/processes.js';
 
 interface Status {
   status: string;
@@ -68,24 +68,6 @@ describe('the run command (every service its own process)', () => {
     expect(runner.lines.some((line) => line.includes('config/log/level must be one of'))).toBe(true);
   });
 
-  const alive = (pid: number): boolean => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  /** Names the processes of `pids` still there, with their command lines. */
-  const stillThere = (pids: readonly number[]): string[] =>
-    pids.filter(alive).map((pid) => {
-      try {
-        return `${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim()}`;
-      } catch {
-        return String(pid);
-      }
-    });
-
   it.each([
     ['the broker service', {}],
     ['Mosquitto', { VOXBUS_BROKER: 'mosquitto' }],
@@ -102,8 +84,8 @@ describe('the run command (every service its own process)', () => {
     expect(tree.length, 'the runner and a process per service (in its wrapper) or Mosquitto').toBeGreaterThanOrEqual(4);
     // The runner alone, not its process group: nothing it could catch, nobody to stop its children.
     process.kill(runner.child.pid as number, 'SIGKILL');
-    await waitFor('every process the runner started to end', () => stillThere(tree).length === 0 || undefined, 10_000).catch(() => {
-      throw new Error(`still running 10 s after the runner was killed: ${stillThere(tree).join('; ')}`);
+    await waitFor('every process the runner started to end', () => stillRunning(tree).length === 0 || undefined, 10_000).catch(() => {
+      throw new Error(`still running 10 s after the runner was killed: ${stillRunning(tree).join('; ')}`);
     });
   });
 
@@ -115,8 +97,8 @@ describe('the run command (every service its own process)', () => {
     const tree = processTree(runner.child.pid as number);
     runner.child.kill('SIGTERM');
     const code = await runner.exited;
-    await waitFor('every process the runner started to end', () => stillThere(tree).length === 0 || undefined, 10_000).catch(() => {
-      throw new Error(`still running after the runner stopped: ${stillThere(tree).join('; ')}`);
+    await waitFor('every process the runner started to end', () => stillRunning(tree).length === 0 || undefined, 10_000).catch(() => {
+      throw new Error(`still running after the runner stopped: ${stillRunning(tree).join('; ')}`);
     });
     expect(runner.lines.filter((line) => /restarted|starting again/.test(line)), 'restarts during the stop').toEqual([]);
     expect([0, 1]).toContain(code);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './ports.js';
@@ -87,4 +88,25 @@ export async function stackPorts(): Promise<StackPorts> {
 /** The run command (`npm start`) limited to `only`, with the test fixtures' services added. */
 export function startRunner(only: string[], env: Record<string, string>): Spawned {
   return spawnNode('deploy/runner/dist/main.js', ['--dir', 'services', '--dir', 'test/fixtures/services', '--only', only.join(',')], env);
+}
+
+/** Whether a process exists. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The processes of `pids` still there, each with its command line, for a failure message. */
+export function stillRunning(pids: readonly number[]): string[] {
+  return pids.filter(isAlive).map((pid) => {
+    try {
+      return `${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim()}`;
+    } catch {
+      return String(pid);
+    }
+  });
 }

@@ -1,6 +1,6 @@
 import '../lib/no-leftovers.js';
-import { CONTRACT, decodeMessage, type Payload, readPssBytes } from '@voxbus/shared';
-import { Fuzzer, FuzzTally, speech, startVirtualBoard } from '@voxbus/shared/testing';
+import { type Payload, readPssBytes } from '@voxbus/shared';
+import { contractAccepts, Fuzzer, FuzzTally, speech, startVirtualBoard } from '@voxbus/shared/testing';
 import mqtt from 'mqtt';
 import { writeResults } from '../lib/results.js';
 import { MIC_RATE_HZ, type Message, sleep, startStack } from '../e2e/stack.js';
@@ -20,22 +20,12 @@ const MIB = 1024 * 1024;
 const round1 = (value: number) => Math.round(value * 10) / 10;
 type Metrics = Payload<'service.metrics'>;
 
-/** Whether a payload is one the contract accepts (the fuzz's garbage shares the status and metrics topics). */
-function valid(key: 'service.status' | 'service.metrics', payload: Buffer): boolean {
-  try {
-    decodeMessage(CONTRACT[key], payload);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Each service's latest metrics or status, from the recorded bus after `from`. */
 function latest(messages: readonly Message[], from: number, suffix: 'metrics' | 'status'): Map<string, Record<string, unknown>> {
   const found = new Map<string, Record<string, unknown>>();
   for (const message of messages.slice(from)) {
     const match = new RegExp(`^voxbus/([^/]+)/${suffix}$`).exec(message.topic);
-    if (match?.[1] && message.json && valid(suffix === 'status' ? 'service.status' : 'service.metrics', message.payload)) found.set(match[1], message.json);
+    if (match?.[1] && message.json && contractAccepts(suffix === 'status' ? 'service.status' : 'service.metrics', message.payload)) found.set(match[1], message.json);
   }
   return found;
 }
@@ -81,7 +71,7 @@ async function main(): Promise<void> {
     const lastTwo = (name: string) =>
       stack.messages
         .slice(from)
-        .filter((m) => m.topic === `voxbus/${name}/metrics` && valid('service.metrics', m.payload))
+        .filter((m) => m.topic === `voxbus/${name}/metrics` && contractAccepts('service.metrics', m.payload))
         .slice(-2)
         .map((m) => JSON.stringify(invalidOf(m.json)));
     await stack.waitFor(() => names.every((name) => { const two = lastTwo(name); return two.length === 2 && two[0] === two[1]; }), from, 60_000, 'settled invalid counts');

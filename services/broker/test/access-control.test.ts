@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import mqtt from 'mqtt';
 import { ConfigError } from '@voxbus/shared';
 import { cleanupAfterEach } from '../../../test/helpers/cleanup.js';
+import { connectOnce } from '../../../test/helpers/connect-once.js';
 import { type AedesTestBroker, startAedes } from '../../../test/helpers/brokers.js';
 import { Probe } from '../../../test/helpers/probe.js';
 import { waitFor } from '../../../test/helpers/wait.js';
@@ -63,20 +63,6 @@ async function granted(probe: Probe, filter: string): Promise<number> {
     if (/Subscribe error/.test((error as Error).message)) return 128;
     throw error;
   }
-}
-
-function connectOnce(url: string, options: mqtt.IClientOptions): Promise<string> {
-  return new Promise((resolve) => {
-    const client = mqtt.connect(url, { protocolVersion: 4, reconnectPeriod: 0, ...options });
-    client.once('connect', () => {
-      client.end(true);
-      resolve('connected');
-    });
-    client.once('error', (error) => {
-      client.end(true);
-      resolve(error.message);
-    });
-  });
 }
 
 describe('broker access control by role', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../../../test/helpers/cleanup.js';
-import mqtt from 'mqtt';
+import { connectOnce } from '../../../test/helpers/connect-once.js';
+import type mqtt from 'mqtt';
 import { ConfigError } from '@voxbus/shared';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,21 +25,6 @@ async function probe(url: string, options: mqtt.IClientOptions = {}): Promise<Pr
   const p = await Probe.connect(url, options);
   onCleanup(() => p.close());
   return p;
-}
-
-/** Connects once, without retrying, and reports how the broker answered. */
-function connectOnce(url: string, options: mqtt.IClientOptions): Promise<string> {
-  return new Promise((resolve) => {
-    const client = mqtt.connect(url, { protocolVersion: 4, reconnectPeriod: 0, ...options });
-    client.once('connect', () => {
-      client.end(true);
-      resolve('connected');
-    });
-    client.once('error', (error) => {
-      client.end(true);
-      resolve(error.message);
-    });
-  });
 }
 
 describe('broker auth policy', () => {

@@ -1,8 +1,8 @@
 import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import mqtt from 'mqtt';
 import WebSocket from 'ws';
 import { cleanupAfterEach } from '../../../test/helpers/cleanup.js';
+import { connectOnce } from '../../../test/helpers/connect-once.js';
 import { type AedesTestBroker, startAedes } from '../../../test/helpers/brokers.js';
 import { Probe } from '../../../test/helpers/probe.js';
 import { waitFor } from '../../../test/helpers/wait.js';
@@ -140,19 +140,7 @@ describe('broker: failed logins throttled', () => {
     const broker = await aedes({ loginFreeFailures: 5, loginMaxBlockMs: 60_000 }, { username: 'voxbus', password: 's3cret' }, undefined, () => 0);
     const answers: string[] = [];
     for (let i = 0; i < 300; i++) {
-      answers.push(
-        await new Promise<string>((resolve) => {
-          const client = mqtt.connect(broker.url, { protocolVersion: 4, reconnectPeriod: 0, username: 'voxbus', password: `guess-${i}` });
-          client.once('error', (error) => {
-            client.end(true);
-            resolve(error.message);
-          });
-          client.once('connect', () => {
-            client.end(true);
-            resolve('connected');
-          });
-        }),
-      );
+      answers.push(await connectOnce(broker.url, { username: 'voxbus', password: `guess-${i}` }));
     }
     const metrics = broker.metrics.snapshot();
     expect(metrics['clients.rejectedAuth']).toBe(5);
@@ -163,18 +151,7 @@ describe('broker: failed logins throttled', () => {
 
   it('lets a login it verified before through a blocked address (a service after someone\'s typos), and no new guess', async () => {
     const broker = await aedes({ loginFreeFailures: 2, loginMaxBlockMs: 60_000 }, { username: 'voxbus', password: 's3cret' }, undefined, () => 0);
-    const once = (password: string) =>
-      new Promise<string>((resolve) => {
-        const client = mqtt.connect(broker.url, { protocolVersion: 4, reconnectPeriod: 0, username: 'voxbus', password });
-        client.once('error', (error) => {
-          client.end(true);
-          resolve(error.message);
-        });
-        client.once('connect', () => {
-          client.end(true);
-          resolve('connected');
-        });
-      });
+    const once = (password: string) => connectOnce(broker.url, { username: 'voxbus', password });
     expect(await once('s3cret')).toBe('connected');
     expect(await once('typo-1')).toMatch(/Bad username or password/);
     expect(await once('typo-2')).toMatch(/Bad username or password/);

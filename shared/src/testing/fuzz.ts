@@ -187,3 +187,13 @@ export class FuzzTally {
     return { wrong, consumed, countedTotal };
   }
 }
+
+/** Whether the contract accepts a payload on a key (a service's own status or metrics, told apart from fuzz on the same topic). */
+export function contractAccepts(key: TopicKey, payload: Buffer): boolean {
+  try {
+    decodeMessage(CONTRACT[key], payload);
+    return true;
+  } catch {
+    return false;
+  }
+}

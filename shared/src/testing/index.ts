@@ -13,4 +13,4 @@ export {
 export { align, type Alignment, bestMatch, correlationAt, endAbove, envelopeMismatches, firstAbove, loudSpans, playedUntil, rms, samples, sine, sineSnrDb } from './signals.js';
 export { type EchoOptions, sinkInputOf } from './echo-path.js';
 export { speech } from './speech.js';
-export { type FuzzMessage, Fuzzer, FuzzTally } from './fuzz.js';
+export { contractAccepts, type FuzzMessage, Fuzzer, FuzzTally } from './fuzz.js';
