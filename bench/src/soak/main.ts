@@ -71,7 +71,16 @@ async function main(): Promise<void> {
     const perService = services.map((name) => {
       const baseline = mean(baselineWindow.map((row) => row[name] ?? 0));
       const final = mean(finalWindow.map((row) => row[name] ?? 0));
-      return { service: name, baselinePssMiB: round1(baseline), finalPssMiB: round1(final), driftPercent: round1(((final - baseline) / baseline) * 100) };
+      // The second half alone: growth still going on once the warm-up is long over (a leak), apart from settling.
+      const half = Math.floor(pssByMinute.length / 2);
+      const middle = mean(pssByMinute.slice(Math.max(0, half - span), half).map((row) => row[name] ?? 0));
+      return {
+        service: name,
+        baselinePssMiB: round1(baseline),
+        finalPssMiB: round1(final),
+        driftPercent: round1(((final - baseline) / baseline) * 100),
+        secondHalfDriftPercent: round1(((final - middle) / middle) * 100),
+      };
     });
     const lastMetrics = (service: string) => stack.messages.filter((m) => m.topic === `voxbus/${service}/metrics`).at(-1)?.json as Metrics | undefined;
     const dspLostMs = lastMetrics('dsp')?.counters['input.lostMs'] ?? null;
@@ -88,7 +97,8 @@ async function main(): Promise<void> {
       perService,
       pssByMinuteMiB: pssByMinute,
     };
-    for (const row of perService) console.log(`${row.service.padEnd(20)} PSS ${row.baselinePssMiB} → ${row.finalPssMiB} MiB (${row.driftPercent >= 0 ? '+' : ''}${row.driftPercent} %)`);
+    const signed = (value: number) => `${value >= 0 ? '+' : ''}${value} %`;
+    for (const row of perService) console.log(`${row.service.padEnd(20)} PSS ${row.baselinePssMiB} → ${row.finalPssMiB} MiB (${signed(row.driftPercent)}; second half ${signed(row.secondHalfDriftPercent)})`);
     console.log(
       `bench:soak: ${MINUTES} min, ${turns} turns (${JSON.stringify(outcomes)}); microphone frames on the bus ${micFrames}, lost ${micGapFrames}; dsp input lost ${dspLostMs} ms; ` +
         `largest PSS drift ${Math.max(...perService.map((row) => Math.abs(row.driftPercent)))} %`,
