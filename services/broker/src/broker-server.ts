@@ -78,6 +78,8 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<B
   const publishes = metrics.counter('publishes.received');
   const retainCleared = metrics.counter('publishes.retainCleared');
   const retainLog = new RateLimitedLog(log);
+  // What clients cause (before their login, too) is logged once per kind per 10 s, and counted every time.
+  const refusals = new RateLimitedLog(log);
   const retained = new RetainedPolicy(config.maxRetainedTopics);
 
   const aedes = await Aedes.createBroker({
@@ -91,14 +93,14 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<B
       // oversize one disconnects its sender.
       if (client && packet.payload.length > config.maxPayloadBytes) {
         rejectedTooLarge.inc();
-        log.warn({ clientId: client.id, topic: packet.topic, bytes: packet.payload.length, maxPayloadBytes: config.maxPayloadBytes }, 'publish over the size limit: client disconnected');
+        refusals.warn('publish too large', { clientId: client.id, topic: packet.topic, bytes: packet.payload.length, maxPayloadBytes: config.maxPayloadBytes }, 'publish over the size limit: client disconnected');
         return done(new Error(`payload of ${packet.payload.length} bytes is over the ${config.maxPayloadBytes}-byte limit`));
       }
       if (client) {
         const problem = topicProblem(packet.topic);
         if (problem !== undefined) {
           rejectedTopic.inc();
-          log.warn({ clientId: client.id }, `publish refused: ${problem}: client disconnected`);
+          refusals.warn('publish topic', { clientId: client.id }, `publish refused: ${problem}: client disconnected`);
           return done(new Error(problem));
         }
         if (!access.grantOf(client).canPublish(packet.topic)) {
@@ -119,7 +121,7 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<B
       const problem = topicProblem(subscription.topic);
       if (problem !== undefined) {
         rejectedTopic.inc();
-        log.warn({ clientId: client.id }, `subscription refused: ${problem}: client disconnected`);
+        refusals.warn('subscription topic', { clientId: client.id }, `subscription refused: ${problem}: client disconnected`);
         return done(new Error(problem));
       }
       if (!access.grantOf(client).canSubscribe(subscription.topic)) {
@@ -138,7 +140,7 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<B
     guardPacketLengths(client, limits, (cmd, bytes, beforeLogin) => {
       if (beforeLogin) rejectedConnect.inc();
       else rejectedTooLarge.inc();
-      log.warn({ cmd, bytes, beforeLogin, limitBytes: beforeLogin ? limits.connectMaxBytes : limits.packetMaxBytes }, 'packet over the size limit refused before it was read: client disconnected');
+      refusals.warn('packet too large', { cmd, bytes, beforeLogin, limitBytes: beforeLogin ? limits.connectMaxBytes : limits.packetMaxBytes }, 'packet over the size limit refused before it was read: client disconnected');
     });
   };
   aedes.on('clientError', (client, error) => {
@@ -160,7 +162,7 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<B
     verifyUpgrade: (request) => {
       if (originAllowed(request.headers.origin, config.allowedOrigins, hosts)) return true;
       rejectedOrigin.inc();
-      log.warn({ origin: request.headers.origin }, 'WebSocket refused: a page from this origin may not use the bus (broker.allowedOrigins)');
+      refusals.warn('origin', { origin: request.headers.origin }, 'WebSocket refused: a page from this origin may not use the bus (broker.allowedOrigins)');
       return false;
     },
     page: (request, response) => {

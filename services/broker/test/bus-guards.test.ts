@@ -6,6 +6,9 @@ import { connectOnce } from '../../../test/helpers/connect-once.js';
 import { type AedesTestBroker, startAedes } from '../../../test/helpers/brokers.js';
 import { Probe } from '../../../test/helpers/probe.js';
 import { waitFor } from '../../../test/helpers/wait.js';
+import pino from 'pino';
+import { MetricsRegistry } from '@voxbus/shared';
+import { BROKER_DEFAULTS, startBrokerServer } from '@voxbus/broker/lib';
 import { LoginThrottle } from '../src/login-throttle.js';
 import { boardHosts, originAllowed } from '../src/origin-check.js';
 
@@ -73,6 +76,28 @@ describe('broker: packets refused before they are read', () => {
     // A normal client still gets in.
     const ok = await Probe.connect(broker.url);
     onCleanup(() => ok.close());
+  });
+
+  it('logs refused packets once per kind per 10 s, however many clients send them (and counts every one)', async () => {
+    const lines: string[] = [];
+    const metrics = new MetricsRegistry();
+    const server = await startBrokerServer({
+      config: { ...BROKER_DEFAULTS, tcpPort: 0, wsPort: 0, shutdownGraceMs: 0 },
+      access: { kind: 'open' },
+      baseTopic: 'voxbus',
+      version: 'test',
+      log: pino({ level: 'info' }, { write: (line: string) => lines.push(line) }),
+      metrics,
+      statusFilter: 'voxbus/+/status',
+    });
+    onCleanup(() => server.close());
+    for (let i = 0; i < 20; i++) {
+      const raw = await rawSocket(server.tcpPort);
+      raw.socket.write(Buffer.concat([Buffer.from([0x10]), remainingLength(64 * 1024 * 1024)]));
+      await raw.closed;
+    }
+    expect(metrics.snapshot()['clients.rejectedConnectTooLarge']).toBe(20);
+    expect(lines.filter((line) => line.includes('over the size limit refused'))).toHaveLength(1);
   });
 
   it('holds a client that has not logged in to the CONNECT bound whatever it sends (a 200 KB PUBLISH in place of the CONNECT)', async () => {
