@@ -3,7 +3,7 @@ import {
   type BusRole,
   CONTRACT,
   EVERY_SERVICE_PUBLISHES,
-  filterMatches,
+  filterLevelsMatch,
   KNOWN_SERVICES,
   PRIVATE_AUDIO,
   SERVICE_PUBLISHES,
@@ -30,7 +30,26 @@ function filterOf(baseTopic: string, key: TopicKey, service: string | undefined)
   return `${baseTopic}/${path}`;
 }
 
-const matchesAny = (filters: readonly string[], topic: string): boolean => filters.some((filter) => filterMatches(filter, topic));
+/** Answers remembered per grant: a service publishes a handful of topics, fifty times a second each. */
+const MAX_REMEMBERED_TOPICS = 256;
+
+/**
+ * Whether a topic matches any of the filters: the filters split once, each topic once, and the
+ * answer remembered (forgotten all at once when a client publishes to more topics than that, as a fuzzer does).
+ */
+export function anyFilterMatcher(filters: readonly string[]): (topic: string) => boolean {
+  const splitFilters = filters.map((filter) => filter.split('/'));
+  const answers = new Map<string, boolean>();
+  return (topic) => {
+    const known = answers.get(topic);
+    if (known !== undefined) return known;
+    const levels = topic.split('/');
+    const answer = splitFilters.some((filter) => filterLevelsMatch(filter, levels));
+    if (answers.size >= MAX_REMEMBERED_TOPICS) answers.clear();
+    answers.set(topic, answer);
+    return answer;
+  };
+}
 
 /** Without access control (loopback, or one shared password): any topic but `$SYS`, which nobody but an admin reads. */
 export const OPEN_GRANT: Grant = {
@@ -56,12 +75,14 @@ export function grantFor(user: { readonly username: string; readonly role: BusRo
   // `{service}` in a service's own topics is its name; anyone's describe request may go to any service.
   const publish = keys.map((key) => filterOf(baseTopic, key, role === 'service' && !ANYONE_PUBLISHES.includes(key) ? username : undefined));
   const hidden = role === 'service' || user.hearAudio ? [] : PRIVATE_AUDIO.map((key) => filterOf(baseTopic, key, undefined));
+  const mayPublish = anyFilterMatcher(publish);
+  const isHidden = anyFilterMatcher(hidden);
   return {
     username,
     role,
-    canPublish: (topic) => matchesAny(publish, topic),
+    canPublish: mayPublish,
     canSubscribe: (filter) => !isSys(filter),
-    canReceive: hidden.length === 0 ? () => true : (topic) => !matchesAny(hidden, topic),
+    canReceive: hidden.length === 0 ? () => true : (topic) => !isHidden(topic),
   };
 }
 

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { Type } from '@sinclair/typebox';
 import { MqttBus } from '../bus/mqtt-bus.js';
 import { errorMessage } from '../errors.js';
-import { busPassword, loadConfig, readSettingFile } from '../runtime/config.js';
+import { busLogin, loadConfig } from '../runtime/config.js';
 import { createLogger } from '../runtime/logger.js';
 
 /**
@@ -23,9 +23,7 @@ async function check(name: string): Promise<string> {
   const { common } = loadConfig({ service: 'healthcheck', schema: Type.Object({}), defaults: {} });
   const bus = new MqttBus({
     url: common.bus.url,
-    username: common.bus.username,
-    password: busPassword(common.bus),
-    ca: common.bus.caFile === undefined ? undefined : readSettingFile(common.bus.caFile, 'bus CA file (bus.caFile)'),
+    ...busLogin(common.bus),
     baseTopic: common.bus.baseTopic,
     // Under access rules a client id starts with its login: `{service}` in bus.username is this tool's name then.
     clientId: `${common.bus.username ?? 'health'}-health-${randomBytes(4).toString('hex')}`,

@@ -68,13 +68,16 @@ export function paramNames(spec: TopicSpec): string[] {
 
 /** MQTT filter matching (`+` one level, `#` the rest), per MQTT 3.1.1 §4.7. */
 export function filterMatches(filter: string, topic: string): boolean {
-  const f = filter.split('/');
-  const t = topic.split('/');
-  for (let i = 0; i < f.length; i++) {
-    const level = f[i];
+  return filterLevelsMatch(filter.split('/'), topic.split('/'));
+}
+
+/** filterMatches on levels already split, for callers asking the same filters many times. */
+export function filterLevelsMatch(filter: readonly string[], topic: readonly string[]): boolean {
+  for (let i = 0; i < filter.length; i++) {
+    const level = filter[i];
     if (level === '#') return true;
-    if (i >= t.length) return false;
-    if (level !== '+' && level !== t[i]) return false;
+    if (i >= topic.length) return false;
+    if (level !== '+' && level !== topic[i]) return false;
   }
-  return f.length === t.length;
+  return filter.length === topic.length;
 }

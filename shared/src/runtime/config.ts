@@ -191,6 +191,19 @@ export function busPassword(bus: { readonly password?: string; readonly password
   return password;
 }
 
+/** What a client logs in to the bus with: its name, its password and the CA it trusts, read from the common settings. */
+export function busLogin(bus: { readonly username?: string; readonly password?: string; readonly passwordFile?: string; readonly caFile?: string }): {
+  username: string | undefined;
+  password: string | undefined;
+  ca: string | undefined;
+} {
+  return {
+    username: bus.username,
+    password: busPassword(bus),
+    ca: bus.caFile === undefined ? undefined : readSettingFile(bus.caFile, 'bus CA file (bus.caFile)'),
+  };
+}
+
 /**
  * `{service}` in `bus.username` and `bus.passwordFile` is the service's name: one setting for the
  * whole stack (`VOXBUS_BUS__USERNAME={service}`, `…__PASSWORD_FILE=/etc/voxbus/credentials/{service}.password`)

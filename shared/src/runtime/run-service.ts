@@ -9,7 +9,7 @@ import { MqttBus } from '../bus/mqtt-bus.js';
 import { ConfigError, errorMessage } from '../errors.js';
 import { type Clock, systemClock } from './clock.js';
 import type { CommonConfig } from './common-config.js';
-import { busPassword, type LoadedConfig, loadConfig, readSettingFile } from './config.js';
+import { busLogin, type LoadedConfig, loadConfig } from './config.js';
 import { serveDescribe } from './describe.js';
 import { startHealthFile } from './health-file.js';
 import { watchParent } from './parent-watch.js';
@@ -206,9 +206,7 @@ export async function runServices(definitions: readonly AnyServiceDefinition[]):
       busUrlOverride = prepared?.busUrl ?? busUrlOverride;
       service.bus = new MqttBus({
         url: busUrlOverride ?? common.bus.url,
-        username: common.bus.username,
-        password: busPassword(common.bus),
-        ca: common.bus.caFile === undefined ? undefined : readSettingFile(common.bus.caFile, 'bus CA file (bus.caFile)'),
+        ...busLogin(common.bus),
         baseTopic: common.bus.baseTopic,
         keepaliveS: common.bus.keepaliveS,
         maxPayloadBytes: common.bus.maxPayloadBytes,
