@@ -18,5 +18,7 @@ case " ${NODE_OPTIONS:-} " in
   *--max-semi-space-size*) ;;
   *) export NODE_OPTIONS="${NODE_OPTIONS:-} --max-semi-space-size=1" ;;
 esac
+# Two malloc arenas, not one per allocating thread (shared/src/runtime/node-options.ts).
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 # The runner itself, not `npm start`: npm would stay resident above it (40-50 MiB on a board).
 exec node deploy/runner/dist/main.js "$@"

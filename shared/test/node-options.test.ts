@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SERVICE_V8_OPTIONS, serviceNodeOptions } from '../src/runtime/node-options.js';
+import { SERVICE_V8_OPTIONS, serviceEnv, serviceNodeOptions } from '../src/runtime/node-options.js';
 
 describe('the V8 options the runner gives every service', () => {
   it('adds the small young generation to whatever NODE_OPTIONS holds, and leaves a setting of the user alone', () => {
@@ -7,5 +7,10 @@ describe('the V8 options the runner gives every service', () => {
     expect(serviceNodeOptions('  ')).toBe(SERVICE_V8_OPTIONS);
     expect(serviceNodeOptions('--enable-source-maps')).toBe(`--enable-source-maps ${SERVICE_V8_OPTIONS}`);
     expect(serviceNodeOptions('--max-semi-space-size=8')).toBe('--max-semi-space-size=8');
+  });
+
+  it('gives two malloc arenas unless the user chose a number, and the V8 options', () => {
+    expect(serviceEnv({})).toEqual({ NODE_OPTIONS: SERVICE_V8_OPTIONS, MALLOC_ARENA_MAX: '2' });
+    expect(serviceEnv({ MALLOC_ARENA_MAX: '8', NODE_OPTIONS: '--max-semi-space-size=4' })).toEqual({ NODE_OPTIONS: '--max-semi-space-size=4', MALLOC_ARENA_MAX: '8' });
   });
 });

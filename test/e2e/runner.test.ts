@@ -30,9 +30,10 @@ describe('the run command (every service its own process)', () => {
       watcher.waitForJson<Status>(`voxbus/${service}/status`, (s) => s.status === 'online', 15_000, after);
     await online('broker');
     const first = await online('mic-counter');
-    // Each service runs with the small young generation (shared/src/runtime/node-options.ts).
+    // Each service runs with the small young generation and two malloc arenas (shared/src/runtime/node-options.ts).
     const environment = readFileSync(`/proc/${first.pid}/environ`, 'utf8').split('\0');
     expect(environment.find((entry) => entry.startsWith('NODE_OPTIONS='))).toMatch(/--max-semi-space-size=\d/);
+    expect(environment, 'the malloc arenas a service may use').toContain('MALLOC_ARENA_MAX=2');
     // Retained: a subscriber arriving now is handed both statuses at once.
     const late = await Probe.connect(ports.url);
     onCleanup(() => late.close());

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFakeFramebuffer } from '@voxbus/lcd/lib';
-import { processTree, serviceNodeOptions } from '@voxbus/shared';
+import { processTree, serviceEnv } from '@voxbus/shared';
 import { freePort, speech, startVirtualBoard, type VirtualBoard } from '@voxbus/shared/testing';
 import mqtt from 'mqtt';
 import { cpuTimeMs, startService } from '../lib/processes.js';
@@ -144,7 +144,7 @@ async function runStack(board: VirtualBoard, question: Buffer, mode: Mode) {
       env: {
         ...process.env,
         ...env,
-        NODE_OPTIONS: serviceNodeOptions(process.env.NODE_OPTIONS),
+        ...serviceEnv(process.env),
         VOXBUS_SERVICES: BOARD_SERVICES.join(','),
         VOXBUS_BROKER__TCP_PORT: String(brokerPort),
         VOXBUS_BROKER__WS_PORT: String(wsPort),

@@ -1,7 +1,7 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readPssBytes, serviceNodeOptions } from '@voxbus/shared';
+import { readPssBytes, serviceEnv } from '@voxbus/shared';
 import { freePort, startMosquitto as startSharedMosquitto, waitForPort } from '@voxbus/shared/testing';
 
 export { freePort };
@@ -33,7 +33,7 @@ export function startService(name: string, env: Record<string, string>): ChildPr
   const logFd = process.env.BENCH_LOG_DIR === undefined ? undefined : openSync(join(process.env.BENCH_LOG_DIR, `${name}.log`), 'a');
   const child = spawn(process.execPath, [...profile, join(BENCH_ROOT, '..', 'services', name, 'dist', 'main.js')], {
     // VOXBUS_EXIT_WITH_PID: it stops with this benchmark, even one killed with SIGKILL.
-    env: { ...process.env, NODE_OPTIONS: serviceNodeOptions(process.env.NODE_OPTIONS), VOXBUS_LOG__LEVEL: 'warn', VOXBUS_METRICS_INTERVAL_MS: '1000', VOXBUS_EXIT_WITH_PID: String(process.pid), ...env },
+    env: { ...process.env, ...serviceEnv(process.env), VOXBUS_LOG__LEVEL: 'warn', VOXBUS_METRICS_INTERVAL_MS: '1000', VOXBUS_EXIT_WITH_PID: String(process.pid), ...env },
     stdio: ['ignore', logFd ?? 'ignore', 'inherit'],
   });
   // The child holds its own copy of the descriptor.
@@ -48,7 +48,7 @@ export async function startAedesService(): Promise<BrokerProcess> {
   const child = spawn(process.execPath, [join(BENCH_ROOT, '..', 'services', 'broker', 'dist', 'main.js')], {
     env: {
       ...process.env,
-      NODE_OPTIONS: serviceNodeOptions(process.env.NODE_OPTIONS),
+      ...serviceEnv(process.env),
       VOXBUS_BROKER__TCP_PORT: String(tcpPort),
       VOXBUS_BROKER__WS_PORT: String(wsPort),
       VOXBUS_BROKER__SHUTDOWN_GRACE_MS: '0',

@@ -22,7 +22,7 @@ type Metrics = Payload<'service.metrics'>;
 
 async function main(): Promise<void> {
   const board = await startVirtualBoard();
-  const stack = await startStack(board, { name: 'soak', env: {}, reply: 'You spoke for {seconds} seconds.', extraTopics: ['voxbus/dsp/metrics', 'voxbus/audio-capture/metrics'] });
+  const stack = await startStack(board, { name: 'soak', env: {}, reply: 'You spoke for {seconds} seconds.', extraTopics: ['voxbus/+/metrics'] });
   // The microphone stream as any bus client sees it: its sequence numbers, counted apart from the recorder of the conversation.
   const observer = await mqtt.connectAsync(stack.url, { protocolVersion: 4 });
   let micFrames = 0;
@@ -36,11 +36,17 @@ async function main(): Promise<void> {
     micFrames++;
   });
   await observer.subscribeAsync('voxbus/audio/mic', { qos: 0 });
+  const lastMetrics = (service: string) => stack.messages.findLast((m) => m.topic === `voxbus/${service}/metrics`)?.json as Metrics | undefined;
+  const lastHeapUsedMiB = (service: string) => {
+    const bytes = lastMetrics(service)?.process.heapUsedBytes;
+    return bytes === undefined ? null : round1(bytes / MIB);
+  };
   try {
     const questions = await Promise.all(['What is the weather like?', 'Turn on the lights.', 'How long did I speak?'].map((text) => speech(text, MIC_RATE_HZ)));
     const startedMs = Date.now();
     const endMs = startedMs + MINUTES * 60_000;
     const pssByMinute: Record<string, number>[] = [];
+    const heapUsedByMinute: Record<string, number | null>[] = [];
     const outcomes: Record<string, number> = {};
     let turns = 0;
     let nextPssMs = startedMs;
@@ -48,6 +54,8 @@ async function main(): Promise<void> {
       const turnStartMs = Date.now();
       if (turnStartMs >= nextPssMs) {
         pssByMinute.push(Object.fromEntries(stack.processes.map((p) => [p.name, round1((readPssBytes(p.pid) ?? 0) / MIB)])));
+        // The JavaScript heap in use, as each service last reported it: growth there is a leak in our code; PSS growing without it is the allocators.
+        heapUsedByMinute.push(Object.fromEntries(stack.processes.map((p) => [p.name, lastHeapUsedMiB(p.name)])));
         nextPssMs += 60_000;
         const minute = pssByMinute.length - 1;
         if (minute % 5 === 0) console.error(`bench:soak: minute ${minute}, ${turns} turns, PSS ${JSON.stringify(pssByMinute[minute])}`);
@@ -74,15 +82,18 @@ async function main(): Promise<void> {
       // The second half alone: growth still going on once the warm-up is long over (a leak), apart from settling.
       const half = Math.floor(pssByMinute.length / 2);
       const middle = mean(pssByMinute.slice(Math.max(0, half - span), half).map((row) => row[name] ?? 0));
+      // CPU over the whole run, from the service's own last report (the broker's and the simulator's too where they report).
+      const report = lastMetrics(name);
+      const cpuPercent = report === undefined ? null : round1(((report.process.cpuUserUs + report.process.cpuSystemUs) / 1000 / report.uptimeMs) * 100);
       return {
         service: name,
+        cpuPercent,
         baselinePssMiB: round1(baseline),
         finalPssMiB: round1(final),
         driftPercent: round1(((final - baseline) / baseline) * 100),
         secondHalfDriftPercent: round1(((final - middle) / middle) * 100),
       };
     });
-    const lastMetrics = (service: string) => stack.messages.filter((m) => m.topic === `voxbus/${service}/metrics`).at(-1)?.json as Metrics | undefined;
     const dspLostMs = lastMetrics('dsp')?.counters['input.lostMs'] ?? null;
     const deviceLostFrames = lastMetrics('audio-capture')?.counters['frames.lostFrames'] ?? null;
     const result = {
@@ -96,9 +107,10 @@ async function main(): Promise<void> {
       captureDeviceLostFrames: deviceLostFrames,
       perService,
       pssByMinuteMiB: pssByMinute,
+      heapUsedByMinuteMiB: heapUsedByMinute,
     };
     const signed = (value: number) => `${value >= 0 ? '+' : ''}${value} %`;
-    for (const row of perService) console.log(`${row.service.padEnd(20)} PSS ${row.baselinePssMiB} → ${row.finalPssMiB} MiB (${signed(row.driftPercent)}; second half ${signed(row.secondHalfDriftPercent)})`);
+    for (const row of perService) console.log(`${row.service.padEnd(20)} PSS ${row.baselinePssMiB} → ${row.finalPssMiB} MiB (${signed(row.driftPercent)}; second half ${signed(row.secondHalfDriftPercent)}), CPU ${row.cpuPercent ?? '?'} %`);
     console.log(
       `bench:soak: ${MINUTES} min, ${turns} turns (${JSON.stringify(outcomes)}); microphone frames on the bus ${micFrames}, lost ${micGapFrames}; dsp input lost ${dspLostMs} ms; ` +
         `largest PSS drift ${Math.max(...perService.map((row) => Math.abs(row.driftPercent)))} %`,

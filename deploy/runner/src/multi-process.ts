@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { EXIT_WITH_PID_ENV, exitWithPid, serviceNodeOptions, watchParent } from '@voxbus/shared/process';
+import { EXIT_WITH_PID_ENV, exitWithPid, serviceEnv, watchParent } from '@voxbus/shared/process';
 import type { ServiceEntry } from './discover.js';
 import { type SupervisedCommand, Supervisor } from './supervisor.js';
 
@@ -15,7 +15,7 @@ export async function runMultiProcess(services: readonly ServiceEntry[], repoRoo
   /** Wraps each service: see run-service.sh (graceful stops, no restart after a configuration error). */
   const runServiceScript = join(repoRoot, 'deploy', 'runner', 'run-service.sh');
   // Each service stops when this runner is gone, however it went (kill -9 included).
-  const env = { ...process.env, NODE_OPTIONS: serviceNodeOptions(process.env.NODE_OPTIONS), [EXIT_WITH_PID_ENV]: String(process.pid) };
+  const env = { ...process.env, ...serviceEnv(process.env), [EXIT_WITH_PID_ENV]: String(process.pid) };
   const supervisor = new Supervisor(
     [...extra, ...services.map((service) => ({ name: service.name, file: 'sh', args: [runServiceScript, service.name, service.main], env }))],
     restartDelayMs,

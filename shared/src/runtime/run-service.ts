@@ -15,6 +15,7 @@ import { startHealthFile } from './health-file.js';
 import { watchParent } from './parent-watch.js';
 import { createLogger, type Logger } from './logger.js';
 import { MetricsRegistry } from './metrics.js';
+import { tuneV8ForService } from './node-options.js';
 import { startMetricsPublisher } from './metrics-publisher.js';
 import { redactSecrets, secretPaths } from './redact.js';
 
@@ -114,6 +115,7 @@ function loadOrExit(definition: AnyServiceDefinition): ReturnType<typeof loadCon
 }
 
 export async function runServices(definitions: readonly AnyServiceDefinition[]): Promise<void> {
+  tuneV8ForService();
   const startedAt = new Date().toISOString();
   const loaded = definitions.map((definition) => loadOrExit(definition));
   const running: Running[] = [];
