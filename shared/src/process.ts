@@ -4,5 +4,5 @@
  * mode, where the whole library cost it 20 MiB (bench:footprint).
  */
 export { processTree } from './runtime/process-tree.js';
-export { SERVICE_MALLOC_ARENA_MAX, SERVICE_V8_OPTIONS, serviceEnv, serviceNodeOptions } from './runtime/node-options.js';
+export { SERVICE_V8_OPTIONS, serviceEnv, serviceNodeOptions } from './runtime/node-options.js';
 export { EXIT_WITH_PID_ENV, exitWithPid, watchParent, withParent } from './runtime/parent-watch.js';

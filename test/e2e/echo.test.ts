@@ -1,6 +1,6 @@
 import { type EchoOptions, speech } from '@voxbus/shared/testing';
 import { describe, expect, it } from 'vitest';
-import { type ConversationView, levelsBefore, listening, startBoardStack, turnReport, whereItStood } from '../helpers/board-stack.js';
+import { type ConversationView, levelsBefore, listening, startBoardStack, type TurnReport, turnReport, whereItStood } from '../helpers/board-stack.js';
 import { cleanupAfterEach } from '../helpers/cleanup.js';
 import type { Probe } from '../helpers/probe.js';
 import { waitFor } from '../helpers/wait.js';
@@ -14,6 +14,7 @@ interface DspState {
 interface ItemEvent {
   kind: string;
   itemId: string;
+  responseId: string;
   heardMs: number;
   receivedMs: number;
 }
@@ -50,13 +51,33 @@ function eventsBefore(probe: Probe, atMs: number, windowMs: number): string {
     .join(', ');
 }
 
+/** What the dsp logged of its echo path (delays found, kept, re-placements, gate openings, convergence) after `sinceMs`, timed from it. */
+function dspEchoLog(lines: readonly string[], sinceMs: number): string {
+  const said: string[] = [];
+  for (const line of lines) {
+    if (!line.startsWith('[dsp] {')) continue;
+    let entry: { time?: string; msg?: string; [key: string]: unknown };
+    try {
+      entry = JSON.parse(line.slice('[dsp] '.length));
+    } catch {
+      continue;
+    }
+    const atMs = Date.parse(entry.time ?? '');
+    if (!(atMs >= sinceMs) || !/echo|voice over/.test(entry.msg ?? '')) continue;
+    const { level: _level, time: _time, service: _service, pid: _pid, version: _version, msg, ...figures } = entry;
+    said.push(`${msg} ${JSON.stringify(figures)} @${atMs - sinceMs}`);
+  }
+  return said.length === 0 ? 'the dsp logged nothing of its echo path' : `the dsp: ${said.join('; ')}`;
+}
+
 function latest(probe: Probe): ConversationView | undefined {
   return probe.on('voxbus/conversation/state').at(-1)?.json as ConversationView | undefined;
 }
 
 describe("the whole conversation with the speaker's echo in the microphone, every service its own process", () => {
   it("full-duplex over a 40 ms, -6 dB echo path with a room's tail: 20 turns, the assistant never interrupts itself and every reply is heard to its end", async () => {
-    const { board, probe } = await startBoardStack(onCleanup, { VOXBUS_CONVERSATION_STATE__MODE: 'full-duplex' });
+    // At info, the dsp logs what its echo path does: a failure says it.
+    const { board, probe, runner } = await startBoardStack(onCleanup, { VOXBUS_CONVERSATION_STATE__MODE: 'full-duplex', VOXBUS_LOG__LEVEL: 'info' });
     await board.setEcho({ delayMs: 40, gainDb: -6, reverb: true });
     const questions = await Promise.all(['Hello there.', 'What time is it?', 'Turn on the lights.', 'How warm is it?'].map((text) => speech(text, MIC_RATE_HZ)));
     const start = probe.messages.length;
@@ -72,7 +93,7 @@ describe("the whole conversation with the speaker's echo in the microphone, ever
         const heard = probe.messages.findIndex((m, i) => i > stopped && m.topic === 'voxbus/realtime-gateway/event/vad' && (m.json as { kind: string }).kind === 'speech_started');
         const metrics = probe.on('voxbus/dsp/metrics').at(-1)?.json as { counters?: Record<string, number> } | undefined;
         const levels = heard > 0 ? levelsBefore(probe, heard) : 'no second VAD start';
-        expect.fail(`turn ${turn + 1} of 20 was ${report.outcome}, not answered (${whereItStood(probe, at)}); ${levels}; dsp counters ${JSON.stringify(metrics?.counters)}; so far: ${outcomes.join(', ')}`);
+        expect.fail(`turn ${turn + 1} of 20 was ${report.outcome}, not answered (${whereItStood(probe, at)}); ${levels}; dsp counters ${JSON.stringify(metrics?.counters)}; ${dspEchoLog(runner.lines, probe.messages[at]?.receivedAtMs ?? 0)}; so far: ${outcomes.join(', ')}`);
       }
       // Heard to its end: everything received was played.
       expect(Math.abs((report.heardMs ?? 0) - (report.receivedMs ?? -1)), `turn ${turn + 1}: heard ${report.heardMs} of ${report.receivedMs} ms`).toBeLessThan(25);
@@ -89,7 +110,8 @@ describe("the whole conversation with the speaker's echo in the microphone, ever
   }, 240_000);
 
   it('auto mode over a 40 ms, -6 dB echo path: a second voice over each of 10 replies interrupts it (flushed, cancelled, truncated to what was heard)', async () => {
-    const { board, probe } = await startBoardStack(onCleanup, {
+    const { board, probe, runner } = await startBoardStack(onCleanup, {
+      VOXBUS_LOG__LEVEL: 'info',
       // A reply of about 4.5 s, streamed at 1.5 times real time, so it is still being sent when the person cuts in.
       VOXBUS_REALTIME_SIM__REALTIME_FACTOR: '1.5',
       VOXBUS_REALTIME_SIM__REPLY_TEMPLATE: 'You spoke for {seconds} seconds. Tomorrow will be sunny, with clouds later in the day.',
@@ -104,19 +126,31 @@ describe("the whole conversation with the speaker's echo in the microphone, ever
       // Two seconds in: in auto mode the first reply is still half-duplex for about 1.5 s.
       const playing = await probe.waitForJson<ItemEvent>('voxbus/playback/event/item', (e) => isItem(e) && e.kind === 'position' && e.heardMs > 2000, 20_000, at);
       const mode = (probe.messages.filter((m) => m.topic === 'voxbus/conversation/state').at(-1)?.json as ConversationView | undefined)?.mode ?? 'no state yet';
+      // Replies cut before the person spoke over this one: the assistant heard itself.
+      const selfInterrupted = probe.messages
+        .slice(at)
+        .filter((m) => m.topic === 'voxbus/conversation/event/turn' && (m.json as TurnReport).outcome === 'interrupted')
+        .map((m) => `${(m.json as TurnReport).responseId} at ${(m.json as TurnReport).heardMs} ms`);
+      const spokeAt = probe.messages.length;
       await board.speak(interruption, MIC_RATE_HZ);
-      const report = await turnReport(probe, at);
+      // The turn of the reply spoken over (not another turn since the question: a reply cut before).
+      const report = await probe.waitForJson<TurnReport>('voxbus/conversation/event/turn', (t) => t.responseId === playing.responseId, 30_000, at);
+      const cycleStartMs = probe.messages[at]?.receivedAtMs ?? 0;
+      const before =
+        selfInterrupted.length > 0
+          ? `; before the second voice, replies cut with nobody speaking: ${selfInterrupted.join(', ')} (${eventsBefore(probe, probe.messages[spokeAt - 1]?.receivedAtMs ?? 0, 20_000)}; ${dspEchoLog(runner.lines, cycleStartMs)})`
+          : '';
       if (report.outcome !== 'interrupted') {
-        results.push(`cycle ${cycle + 1}: ${report.outcome} in ${mode} (${whereItStood(probe, at)})`);
+        results.push(`cycle ${cycle + 1}: ${report.outcome} in ${mode} (${whereItStood(probe, spokeAt)}; ${dspEchoLog(runner.lines, cycleStartMs)})${before}`);
       } else {
         const flushed = await probe.waitForJson<ItemEvent>('voxbus/playback/event/item', (e) => e.kind === 'flushed' && e.itemId === playing.itemId, 5000, at).catch((error) => {
           const items = probe.messages.slice(at).filter((m) => m.topic === 'voxbus/playback/event/item' && (m.json as ItemEvent).kind !== 'position').map((m) => m.payload.toString());
           throw new Error(`cycle ${cycle + 1}: interrupted, but playback never said it flushed ${playing.itemId}: ${error}\n${items.join('\n')}\n${JSON.stringify(report)}`);
         });
         const truncated = await probe.waitForJson<{ item_id: string; audio_end_ms: number }>('voxbus/realtime-gateway/event/raw/conversation.item.truncated', (t) => t.item_id === playing.itemId, 5000, at);
-        const done = await probe.waitForJson<{ kind: string; status: string }>('voxbus/realtime-gateway/event/response', (r) => r.kind === 'done', 5000, at);
+        const done = await probe.waitForJson<{ kind: string; status: string; responseId: string }>('voxbus/realtime-gateway/event/response', (r) => r.kind === 'done' && r.responseId === playing.responseId, 5000, at);
         const cut = Math.min(flushed.heardMs, flushed.receivedMs);
-        results.push(`cycle ${cycle + 1}: interrupted in ${mode}, ${done.status}, truncated at ${truncated.audio_end_ms} of ${cut} heard`);
+        results.push(`cycle ${cycle + 1}: interrupted in ${mode}, ${done.status}, truncated at ${truncated.audio_end_ms} of ${cut} heard${before}`);
         expect(done.status, results.at(-1)).toBe('cancelled');
         expect(truncated.audio_end_ms, results.at(-1)).toBe(cut);
       }

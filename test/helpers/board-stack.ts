@@ -25,6 +25,8 @@ export interface ConversationView {
 export interface TurnReport {
   turn: number;
   outcome: string;
+  /** The response the turn's reply came from (null when there was none). */
+  responseId: string | null;
   heardMs: number | null;
   receivedMs: number | null;
   latencyMs: Record<string, number | null>;

@@ -1,4 +1,4 @@
-import { busLogin, ConfigError, defineService, packageVersion, readSettingFile } from '@voxbus/shared';
+import { busPassword, ConfigError, defineService, packageVersion, readSettingFile } from '@voxbus/shared';
 import { accessModeFor } from './auth.js';
 import { startBrokerServer } from './broker-server.js';
 import { BROKER_DEFAULTS, BrokerConfigSchema } from './config.js';
@@ -12,7 +12,8 @@ export const service = defineService({
   configSchema: BrokerConfigSchema,
   configDefaults: BROKER_DEFAULTS,
   async prepare({ config, common, log, metrics }) {
-    const access = accessModeFor(config.host, config.usersFile, busLogin(common.bus), log);
+    // Its own login only (its own clients connect in plain MQTT on the board: no CA to read).
+    const access = accessModeFor(config.host, config.usersFile, { username: common.bus.username, password: busPassword(common.bus) }, log);
     const { baseTopic } = common.bus;
     const statusFilter = `${baseTopic}/+/status`;
     if ((config.tlsCertFile === undefined) !== (config.tlsKeyFile === undefined)) throw new ConfigError('broker.tlsCertFile and broker.tlsKeyFile go together');
