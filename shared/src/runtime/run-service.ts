@@ -12,6 +12,7 @@ import type { CommonConfig } from './common-config.js';
 import { busLogin, type LoadedConfig, loadConfig } from './config.js';
 import { serveDescribe } from './describe.js';
 import { startHealthFile } from './health-file.js';
+import { startHeapUpkeep } from './heap-upkeep.js';
 import { watchParent } from './parent-watch.js';
 import { createLogger, type Logger } from './logger.js';
 import { MetricsRegistry } from './metrics.js';
@@ -230,6 +231,11 @@ export async function runServices(definitions: readonly AnyServiceDefinition[]):
   }
   const healthFile = (loaded[0] as LoadedConfig<TObject>).common.healthFile;
   const first = running[0];
+  if (first !== undefined) {
+    // One for the process: a full collection when its heap has grown (heap-upkeep.ts says why).
+    const upkeep = startHeapUpkeep(systemClock, first.log);
+    first.units.push({ stop: () => upkeep.cancel() });
+  }
   if (healthFile !== undefined && first !== undefined) {
     // One file for the process: healthy when every service in it is connected.
     first.preparedUnits.unshift(
