@@ -532,7 +532,8 @@ export const CONTRACT = {
   'audio.output': audioTopic({
     path: 'audio/output',
     format: { itemTag: 'required' },
-    summary: 'Assistant audio as it arrives from the model, tagged with its response/item id and sample offset.',
+    summary:
+      'Assistant audio as it arrives from the model, tagged with its response/item id and sample offset. The gateway sends 24 kHz mono s16le in 20 ms frames, the last of an item shorter; a consumer takes any format, the same throughout an item. Frames of an item after playback flushed it are dropped and counted (`frames.droppedAfterFlush`).',
     publishedBy: 'realtime-gateway',
     consumedBy: 'playback',
   }),

@@ -326,11 +326,15 @@ export const PlaybackItemEvent = Type.Object(
   {
     kind: StringEnum(['started', 'position', 'drained', 'flushed'], {
       description:
-        '`started`: the item\'s first sample came out of the speaker; `position`: periodic while it plays; `drained`: everything received so far has been heard and nothing is queued; `flushed`: a flush cut it (heardMs is final)',
+        '`started`: the item\'s first sample came out of the speaker; `position`: periodic while it plays; `drained`: everything received so far has been heard and nothing is queued (the speaker ran out of audio: with audio arriving slower than real time it may come mid-item, and `started` again when more comes; the reply is over at a `drained` after its response\'s `done`); `flushed`: a flush cut it (heardMs is final), sent for every item playing or queued at the flush (a queued one with heardMs 0)',
     }),
     itemId: Type.String({ description: 'the realtime item id, or `earcon:<name>`' }),
-    responseId: Type.String(),
-    heardMs: Type.Integer({ minimum: 0, description: 'ms of this item that came out of the speaker (samples written minus the device delay)' }),
+    responseId: Type.String({ description: 'the response the item belongs to (empty for an earcon)' }),
+    heardMs: Type.Integer({
+      minimum: 0,
+      description:
+        'ms of this item that came out of the speaker: samples written minus the device delay; for `flushed`, up to where the flush cut it, counting what was already in the device and the fade-out, which still play (conversation-state truncates the model\'s item there)',
+    }),
     receivedMs: Type.Integer({ minimum: 0, description: 'ms of this item received so far' }),
     enteredDeviceUs: Type.Union([Type.Number(), Type.Null()], {
       description: "CLOCK_MONOTONIC µs when the item's first sample was written into the device (null until known)",
