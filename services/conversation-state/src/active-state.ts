@@ -73,10 +73,18 @@ export const activeState = conversationSetup.createStateConfig({
     waiting: {
       entry: [{ type: 'playEarcon', params: { name: 'thinking' } }],
       after: {
-        responseTimeout: {
-          target: 'listening',
-          actions: ['noResponseError', { type: 'reportTurn', params: { outcome: 'no_response' } }, { type: 'playEarcon', params: { name: 'error' } }],
-        },
+        responseTimeout: [
+          // The model answered, and nothing of it was played (playback down, or its device gone): not a silent model.
+          {
+            guard: 'answeredUnplayed',
+            target: 'listening',
+            actions: ['notPlayedError', { type: 'reportTurn', params: { outcome: 'abandoned' } }, { type: 'playEarcon', params: { name: 'error' } }],
+          },
+          {
+            target: 'listening',
+            actions: ['noResponseError', { type: 'reportTurn', params: { outcome: 'no_response' } }, { type: 'playEarcon', params: { name: 'error' } }],
+          },
+        ],
       },
       on: {
         RESPONSE_CREATED: { actions: 'responseCreated' },

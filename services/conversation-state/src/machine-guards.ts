@@ -45,6 +45,8 @@ export const conversationGuards = {
   fullDuplex: ({ context }) => effectiveMode(context) === 'full-duplex',
   assistantItem: ({ event }) => 'itemId' in event && !isEarconItem(event.itemId),
   currentItem: ({ context, event }) => 'itemId' in event && !isEarconItem(event.itemId) && (context.position === null || context.position.itemId === event.itemId),
+  /** The response ended with audio, and playback never said it started playing it. */
+  answeredUnplayed: ({ context }) => context.responseDone && context.responseHadAudio && context.position === null,
   replyFinished: ({ context }) => context.drained && context.responseDone && context.toolPending === false,
   responseWithoutAudio: ({ context, event }) => event.type === 'RESPONSE_DONE' && !context.responseHadAudio && event.audioMs === 0,
   responseFailed: ({ event }) => event.type === 'RESPONSE_DONE' && event.status === 'failed',

@@ -76,6 +76,7 @@ export const conversationSetup = setup({
     clearFinish: assign(contextUpdates.clearFinish),
     gatewayError: assign(contextUpdates.gatewayError),
     noResponseError: assign(contextUpdates.noResponseError),
+    notPlayedError: assign(contextUpdates.notPlayedError),
     responseFailed: assign(contextUpdates.responseFailed),
     clearError: assign(contextUpdates.clearError),
     /** A reply is cut: remember where it stood, and give playback CUT_WAIT_MS to say where the flush cut. */

@@ -97,6 +97,9 @@ export const contextUpdates = {
   toolRequested: ({ event }) => ({ toolPending: true, finishRequested: (event as E<'TOOL_REQUESTED'>).name === FINISH_TOOL }),
   clearFinish: { finishRequested: false },
   gatewayError: ({ event }) => ({ lastError: { code: 'model_unreachable', message: (event as E<'GATEWAY'>).reason ?? 'the realtime link failed' } }),
+  notPlayedError: ({ context }) => ({
+    lastError: { code: 'not_played', message: `the model answered, but playback did not start playing it within ${context.settings.responseTimeoutMs} ms (is playback running, with a speaker?)` },
+  }),
   noResponseError: ({ context }) => ({ lastError: { code: 'no_response', message: `no response within ${context.settings.responseTimeoutMs} ms` } }),
   responseFailed: ({ event }) => {
     const e = event as E<'RESPONSE_DONE'>;

@@ -172,6 +172,19 @@ const TABLE: Row[] = [
     effects: ['report:no_response', 'earcon:error', 'mic:open'],
   },
 
+  {
+    name: 'waiting + the model answered with audio and playback never started it (playback down): abandoned, not a silent model',
+    given: speaking,
+    when: (c) =>
+      c
+        .send({ type: 'RESPONSE_CREATED', responseId: 'r', atUs: 1 })
+        .send({ type: 'RESPONSE_AUDIO', responseId: 'r', atUs: 2 })
+        .send({ type: 'RESPONSE_DONE', responseId: 'r', status: 'completed', reason: null, audioMs: 2400, atUs: 3 })
+        .advance(CONVERSATION_DEFAULTS.responseTimeoutMs),
+    expected: 'listening.open',
+    effects: ['mic:shut', 'report:abandoned', 'earcon:error', 'mic:open'],
+  },
+
   // ---- full-duplex and barge-in
   { name: 'waiting + playback started, echo cancellation converged: the microphone stays open', given: (c) => speaking(c).fullDuplex(), when: (c) => c.replyStarts(), expected: 'assistantSpeaking.playing', effects: ['mic:open'] },
   {

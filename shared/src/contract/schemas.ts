@@ -467,7 +467,8 @@ export const TurnReport = Type.Object(
   {
     turn: Type.Integer({ minimum: 0 }),
     outcome: StringEnum([...TURN_OUTCOMES], {
-      description: '`interrupted`: barge-in; `continued`: the person spoke on before the reply was heard, so it was cancelled',
+      description:
+        '`interrupted`: barge-in; `continued`: the person spoke on before the reply was heard, so it was cancelled; `no_response`: the model gave no audio in time; `abandoned`: a reply that could not be played (playback was lost mid-reply, or never started it: `lastError.code` `not_played`)',
     }),
     mode: StringEnum([...CONVERSATION_MODES]),
     vad: StringEnum([...VAD_SOURCES]),
