@@ -99,3 +99,30 @@ describe('service configuration', () => {
     expect(busPassword({ password: 'plain' })).toBe('plain');
   });
 });
+
+describe("the contract's settings table", () => {
+  it('names each common setting by the variable the loader reads for it', async () => {
+    const { settingEnvName, settingsSection } = await import('../src/contract/render-settings.js');
+    expect(settingEnvName(['bus', 'keepaliveS'])).toBe('VOXBUS_BUS__KEEPALIVE_S');
+    expect(settingEnvName(['metricsIntervalMs'])).toBe('VOXBUS_METRICS_INTERVAL_MS');
+    // Every row's variable, set to a valid value, lands on that row's setting.
+    const samples: Record<string, [string, unknown]> = {
+      'bus.keepaliveS': ['42', 42],
+      'bus.maxPayloadBytes': ['65536', 65536],
+      'bus.baseTopic': ['voxbus/den', 'voxbus/den'],
+      'log.level': ['debug', 'debug'],
+      metricsIntervalMs: ['2500', 2500],
+      shutdownTimeoutMs: ['900', 900],
+      healthFile: ['/tmp/health', '/tmp/health'],
+    };
+    const rows = settingsSection().filter((line) => line.startsWith('| `VOXBUS_'));
+    expect(rows.length).toBeGreaterThanOrEqual(12);
+    for (const [path, [raw, value]] of Object.entries(samples)) {
+      const name = settingEnvName(path.split('.'));
+      expect(rows.some((row) => row.startsWith(`| \`${name}\` | \`${path}\``)), `${name} in the table`).toBe(true);
+      const { common } = load({ [name]: raw });
+      const loaded = path.split('.').reduce<unknown>((at, level) => (at as Record<string, unknown>)[level], common);
+      expect(loaded, name).toEqual(value);
+    }
+  });
+});

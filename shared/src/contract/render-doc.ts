@@ -1,6 +1,7 @@
 import { AUDIO_FRAME_LAYOUT, encodeAudioFrame } from '../audio/frame-codec.js';
 import { ANYONE_PUBLISHES, EVERY_SERVICE_PUBLISHES, PRIVATE_AUDIO, SERVICE_PUBLISHES, USER_COMMANDS } from './access.js';
 import { CONTRACT, CONTRACT_VERSION, DEFAULT_BASE_TOPIC, KNOWN_SERVICES, TOPIC_KEYS } from './contract.js';
+import { settingsSection } from './render-settings.js';
 import type { AudioFormatRule, TopicSpec } from './topic-spec.js';
 
 function formatRule(rule: AudioFormatRule): string {
@@ -153,6 +154,7 @@ export function renderContractDoc(): string {
     hexDump(encodeAudioFrame({ sampleRateHz: 24_000, channels: 1, sampleFormat: 's16le', sequence: 7, captureTimeUs: 5_000_000, item: { responseId: 'resp_1', itemId: 'item_2', sampleOffset: 480 }, pcm: new Uint8Array(new Int16Array([1000, -1000]).buffer) })),
     '```',
     '',
+    ...settingsSection(),
     '## Writing a service in another language',
     '',
     '1. Connect to the broker with MQTT 3.1.1, a unique client id, clean session, TCP_NODELAY on the socket, and the Last',
