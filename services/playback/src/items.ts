@@ -33,15 +33,16 @@ const MAX_GAP_FILL_MS = 1000;
 /** The items the speaker knows, in the order it first heard of them. */
 export class ItemBook {
   private readonly items = new Map<string, Item>();
-  /** Items flushed recently: frames still arriving for them are dropped, not played. */
+  /** Items flushed recently, and their responses: frames still arriving for them are dropped, not played. */
   private readonly flushedIds = new Set<string>();
+  private readonly flushedResponses = new Set<string>();
 
   all(): IterableIterator<Item> {
     return this.items.values();
   }
 
-  wasFlushed(itemId: string): boolean {
-    return this.flushedIds.has(itemId);
+  wasFlushed(itemId: string, responseId: string): boolean {
+    return this.flushedIds.has(itemId) || this.flushedResponses.has(responseId);
   }
 
   /** The item by its id, new if unknown; `deviceRateHz` is the granted rate, if a device is open. */
@@ -81,14 +82,25 @@ export class ItemBook {
     return [...this.items.values()].filter((item) => this.isLive(item));
   }
 
-  /** A flush: every live item awaits its cut, has nothing queued, and drops its frames still arriving. */
+  /**
+   * A flush: every live item awaits its cut and has nothing queued. Frames still arriving for any
+   * assistant item heard of so far, or for its response, are dropped: the reply was cancelled, and
+   * an item that had run dry (audio slower than real time) is not live, yet its late frames would
+   * otherwise play after the person cut in.
+   */
   flushLive(): void {
-    for (const item of this.live()) {
-      item.flushPending = true;
-      item.queuedFrames = 0;
-      this.flushedIds.add(item.itemId);
+    for (const item of this.items.values()) {
+      const live = this.isLive(item);
+      if (live) {
+        item.flushPending = true;
+        item.queuedFrames = 0;
+      }
+      if (live || !item.itemId.startsWith('earcon:')) this.flushedIds.add(item.itemId);
+      if (item.responseId !== '') this.flushedResponses.add(item.responseId);
     }
-    while (this.flushedIds.size > REMEMBERED_ITEMS) this.flushedIds.delete(this.flushedIds.values().next().value as string);
+    for (const remembered of [this.flushedIds, this.flushedResponses]) {
+      while (remembered.size > REMEMBERED_ITEMS) remembered.delete(remembered.values().next().value as string);
+    }
   }
 
   /** Notes when each item's first frame was written into the device, if it was in this period. */

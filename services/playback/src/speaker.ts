@@ -133,7 +133,7 @@ export class Speaker {
   play(frame: AudioFrame): void {
     const tag = frame.item;
     if (tag === undefined) return; // the contract requires the tag; the bus has already refused frames without it
-    if (this.items.wasFlushed(tag.itemId)) {
+    if (this.items.wasFlushed(tag.itemId, tag.responseId)) {
       this.counters.droppedAfterFlush.inc();
       return;
     }

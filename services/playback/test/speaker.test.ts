@@ -9,7 +9,7 @@ import { type PlaybackItemPayload, type PlaybackStatePayload, Speaker } from '..
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
 /** An item's audio as the gateway publishes it: 20 ms frames of 24 kHz mono, tagged with offsets. */
-function itemFrames(itemId: string, pcm: Buffer, frameFrames = 480): AudioFrame[] {
+function itemFrames(itemId: string, pcm: Buffer, frameFrames = 480, responseId = 'resp_1'): AudioFrame[] {
   const frames: AudioFrame[] = [];
   for (let offset = 0; offset * 2 < pcm.length; offset += frameFrames) {
     frames.push({
@@ -18,7 +18,7 @@ function itemFrames(itemId: string, pcm: Buffer, frameFrames = 480): AudioFrame[
       sampleFormat: 's16le',
       sequence: frames.length,
       captureTimeUs: 0,
-      item: { responseId: 'resp_1', itemId, sampleOffset: offset },
+      item: { responseId, itemId, sampleOffset: offset },
       pcm: pcm.subarray(offset * 2, (offset + frameFrames) * 2),
     });
   }
@@ -132,11 +132,28 @@ describe('Speaker', () => {
     clock.advance(500);
     expect(loudSpans(heard(), 0.02, 480)).toHaveLength(1);
     expect(metrics.snapshot()['frames.droppedAfterFlush']).toBe(50);
-    // A new item plays.
-    for (const frame of itemFrames('item_d', sine(24_000, 0.3, 700, 0.5))) speaker.play(frame);
+    // A new reply's item plays.
+    for (const frame of itemFrames('item_d', sine(24_000, 0.3, 700, 0.5), 480, 'resp_2')) speaker.play(frame);
     clock.advance(800);
     expect(loudSpans(heard(), 0.02, 480)).toHaveLength(2);
     expect(events.at(-1)).toMatchObject({ kind: 'drained', itemId: 'item_d' });
+  });
+
+  it('after a flush, drops the late frames of an item that had run dry, and of any other item of its response', async () => {
+    const { clock, events, speaker, heard, metrics } = await rig({ jitterMs: 0 });
+    // Audio slower than real time: half a second, played to its end (drained), the rest still to come.
+    const frames = itemFrames('item_e', sine(24_000, 2, 440, 0.5));
+    for (const frame of frames.slice(0, 25)) speaker.play(frame);
+    clock.advance(1000);
+    expect(events.at(-1)).toMatchObject({ kind: 'drained', itemId: 'item_e' });
+    speaker.flush();
+    clock.advance(300);
+    // The person cut in while it was dry: the rest, arriving late, and another item of the cancelled response stay silent.
+    for (const frame of frames.slice(25, 50)) speaker.play(frame);
+    for (const frame of itemFrames('item_f', sine(24_000, 0.3, 550, 0.5))) speaker.play(frame);
+    clock.advance(1000);
+    expect(loudSpans(heard(), 0.02, 480)).toHaveLength(1);
+    expect(metrics.snapshot()['frames.droppedAfterFlush']).toBe(25 + 15);
   });
 
   it('fills a gap in an item with silence and ignores a resent frame', async () => {
