@@ -39,6 +39,8 @@ export class Speaker {
   private muted = false;
   private readonly reference: PlayedReference;
   private state: PlaybackStatePayload['state'] = 'opening';
+  /** When the current state was entered (wall clock, ms). */
+  private stateSinceMs: number | undefined;
   private closedXruns = 0;
   private readonly counters;
 
@@ -234,6 +236,8 @@ export class Speaker {
   }
 
   private publishState(state: PlaybackStatePayload['state'], retryInMs: number | null = null): void {
+    // sinceMs is when the state was entered: a volume or mute change republishes it unchanged.
+    if (state !== this.state || this.stateSinceMs === undefined) this.stateSinceMs = this.deps.clock.nowMs();
     this.state = state;
     const error = this.device.error;
     this.deps.publishState({
@@ -244,7 +248,7 @@ export class Speaker {
       retryInMs,
       volume: this.volume,
       muted: this.muted,
-      sinceMs: this.deps.clock.nowMs(),
+      sinceMs: this.stateSinceMs,
     });
   }
 }

@@ -173,8 +173,11 @@ describe('Speaker', () => {
 
   it('plays earcons and applies the volume', async () => {
     const { clock, states, events, speaker, heard } = await rig({ jitterMs: 0 });
+    const idleSinceMs = states.at(-1)?.sinceMs;
+    clock.advance(250);
     speaker.setVolume(0.5);
-    expect(states.at(-1)).toMatchObject({ state: 'idle', volume: 0.5 });
+    // Republished with the new volume; still idle since it became idle.
+    expect(states.at(-1)).toMatchObject({ state: 'idle', volume: 0.5, sinceMs: idleSinceMs });
     speaker.earcon('listening');
     clock.advance(400);
     expect(events.map((e) => [e.kind, e.itemId])).toContainEqual(['drained', 'earcon:listening']);
