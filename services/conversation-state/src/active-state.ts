@@ -96,6 +96,8 @@ export const activeState = conversationSetup.createStateConfig({
           { actions: 'responseAudio' },
         ],
         PLAYBACK_STARTED: { guard: 'assistantItem', target: 'assistantSpeaking', actions: 'playbackStarted' },
+        // Item events are QoS 0: a lost `started` would leave the turn waiting while the reply plays.
+        PLAYBACK_POSITION: { guard: 'currentItem', target: 'assistantSpeaking', actions: 'startedByPosition' },
         RESPONSE_DONE: [
           { guard: 'responseFailed', target: 'listening', actions: ['responseDone', 'responseFailed', { type: 'reportTurn', params: { outcome: 'failed' } }] },
           // A tool was called: its answer brings another response; keep waiting for it.

@@ -61,6 +61,7 @@ export const conversationSetup = setup({
     responseDone: assign(contextUpdates.responseDone),
     playbackStarted: assign(contextUpdates.playbackStarted),
     position: assign(contextUpdates.position),
+    startedByPosition: assign(contextUpdates.startedByPosition),
     drained: assign(contextUpdates.drained),
     drainedByState: assign(contextUpdates.drainedByState),
     markBargeIn: assign(contextUpdates.markBargeIn),

@@ -51,6 +51,15 @@ export const contextUpdates = {
       timing: { ...context.timing, heardUs: context.timing.heardUs ?? e.heardAtUs },
     };
   },
+  /** A position of the reply before its `started` (lost on the way): it started `heardMs` before the position. */
+  startedByPosition: ({ context, event }) => {
+    const e = event as E<'PLAYBACK_POSITION'>;
+    return {
+      drained: false,
+      position: { itemId: e.itemId, heardMs: e.heardMs, receivedMs: e.receivedMs, atUs: e.atUs },
+      timing: { ...context.timing, heardUs: context.timing.heardUs ?? e.atUs - e.heardMs * 1000 },
+    };
+  },
   position: ({ event }) => {
     const e = event as E<'PLAYBACK_POSITION'>;
     return { position: { itemId: e.itemId, heardMs: e.heardMs, receivedMs: e.receivedMs, atUs: e.atUs }, drained: false };

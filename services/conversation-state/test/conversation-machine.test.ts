@@ -173,6 +173,13 @@ const TABLE: Row[] = [
   },
 
   {
+    name: 'waiting + a position of the reply whose started was lost (item events are QoS 0): the reply is playing, not a 15 s wait',
+    given: speaking,
+    when: (c) => c.send({ type: 'RESPONSE_CREATED', responseId: 'r', atUs: 1 }).send({ type: 'RESPONSE_AUDIO', responseId: 'r', atUs: 2 }).position(300, 1200),
+    expected: 'assistantSpeaking.playing',
+    effects: ['mic:shut', 'mic:shut'],
+  },
+  {
     name: 'waiting + the model answered with audio and playback never started it (playback down): abandoned, not a silent model',
     given: speaking,
     when: (c) =>
