@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   const lastMetrics = (service: string) => stack.messages.findLast((m) => m.topic === `voxbus/${service}/metrics`)?.json as Metrics | undefined;
   const lastHeapUsedMiB = (service: string) => {
     const bytes = lastMetrics(service)?.process.heapUsedBytes;
-    return bytes === undefined ? null : round1(bytes / MIB);
+    return bytes === undefined || bytes === null ? null : round1(bytes / MIB);
   };
   try {
     const questions = await Promise.all(['What is the weather like?', 'Turn on the lights.', 'How long did I speak?'].map((text) => speech(text, MIC_RATE_HZ)));

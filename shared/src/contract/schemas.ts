@@ -30,7 +30,8 @@ export const ServiceStatus = Type.Object(
 );
 
 const CounterMap = Type.Record(Type.String(), Type.Integer({ minimum: 0 }), {
-  description: 'counter name → count since the process started',
+  description:
+    'name → a count since the process started, or a gauge\'s value now (`queue.frames`, `echo.erleDb`); dot-separated names, each service its own',
 });
 
 export const BusCounters = Type.Object(
@@ -70,10 +71,14 @@ export const ServiceMetrics = Type.Object(
         pssBytes: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
           description: 'proportional set size from /proc/self/smaps_rollup (null where unavailable): the honest memory figure when several Node processes share pages',
         }),
-        heapUsedBytes: Type.Integer({ minimum: 0 }),
+        heapUsedBytes: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+          description: 'the garbage-collected heap in use (V8\'s for the project\'s services; null for a runtime without one)',
+        }),
         cpuUserUs: Type.Integer({ minimum: 0 }),
         cpuSystemUs: Type.Integer({ minimum: 0 }),
-        eventLoopDelayP99Ms: Type.Number({ minimum: 0, description: 'since the previous sample' }),
+        eventLoopDelayP99Ms: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], {
+          description: 'how late the event loop ran its callbacks, 99th percentile since the previous sample (null for a service without an event loop)',
+        }),
       },
       closed,
     ),
