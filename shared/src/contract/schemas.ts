@@ -118,7 +118,10 @@ export const DescribeResponse = ResponseEnvelope(
       version: Type.String(),
       startedAt: Type.String(),
       configVersion: Type.Integer(),
-      config: Type.Unknown({ description: 'the effective configuration, secrets replaced by "***"' }),
+      config: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()), {
+        description:
+          'the effective configuration, secrets replaced by "***": `common` (the settings every service honours, as in the Settings section) and the service\'s own section under its name',
+      }),
     },
     closed,
   ),

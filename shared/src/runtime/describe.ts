@@ -19,7 +19,8 @@ export function serveDescribe<S extends TObject>(context: ConnectedServiceContex
           version: context.version,
           startedAt,
           configVersion: CONFIG_VERSION,
-          config: { common: redactSecrets(CommonConfigSchema, context.common), [service]: redactSecrets(schema, context.config) },
+          // Both are objects (their schemas are), and stay so redacted.
+          config: { common: redactSecrets(CommonConfigSchema, context.common) as Record<string, unknown>, [service]: redactSecrets(schema, context.config) as Record<string, unknown> },
         },
       });
     } catch (error) {
