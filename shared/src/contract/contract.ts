@@ -348,8 +348,9 @@ export const CONTRACT = {
     schema: VolumeCommand,
     retained: false,
     qos: 1,
-    summary: 'Set the output gain (glides over one period).',
-    publishedBy: 'a user, lcd buttons',
+    summary:
+      'Set the output gain (glides over one period). Playback starts at its configured volume (`playback.volume`, 1 by default) and does not keep a change across a restart: whoever set it sends it again when the state shows another value.',
+    publishedBy: 'a user',
     consumedBy: 'playback',
   }),
   'playback.cmd.mute': jsonTopic({
@@ -375,7 +376,8 @@ export const CONTRACT = {
     schema: EarconCommand,
     retained: false,
     qos: 1,
-    summary: 'Play a short synthesised cue: listening, thinking or error.',
+    summary:
+      'Play a short synthesised cue: listening (660 then 880 Hz, 160 ms), thinking (523 Hz, 110 ms) or error (440 then 330 Hz, 270 ms), sines at a quarter of full scale. It is queued behind what is already to play, not mixed over it; volume, mute and flush apply to it as to the reply. Its item events carry `earcon:<name>` and an empty `responseId`.',
     publishedBy: 'conversation-state',
     consumedBy: 'playback',
   }),
@@ -541,7 +543,7 @@ export const CONTRACT = {
     path: 'audio/played',
     format: { itemTag: 'optional' },
     summary:
-      'What actually went to the speaker, timestamped when it is heard: the echo reference. Continuous while the speaker is open, silence included (a gap in it means frames were lost, not that nothing played), taken after volume and mute.',
+      'What actually went to the speaker, timestamped when it is heard: the echo reference. Continuous while the speaker is open, silence included (a gap in it means frames were lost, not that nothing played), taken after volume, mute and fades, in the device\'s granted format (the dsp takes any). Each frame\'s sequence is one more than the last, and its time the last one\'s plus its length (within 5 ms: the dsp takes a larger jump, or a gap in the sequence, for a new stream). The project\'s playback sends it without the item tag.',
     publishedBy: 'playback',
     consumedBy: 'dsp',
   }),
