@@ -45,9 +45,11 @@ export const contextUpdates = {
   },
   playbackStarted: ({ context, event }) => {
     const e = event as E<'PLAYBACK_STARTED'>;
+    // The same item starting again (it ran dry, more came) goes on from where it was heard to.
+    const same = context.position?.itemId === e.itemId ? context.position : undefined;
     return {
       drained: false,
-      position: { itemId: e.itemId, heardMs: 0, receivedMs: context.position?.itemId === e.itemId ? context.position.receivedMs : 0, atUs: e.heardAtUs },
+      position: { itemId: e.itemId, heardMs: same?.heardMs ?? 0, receivedMs: same?.receivedMs ?? 0, atUs: e.heardAtUs },
       timing: { ...context.timing, heardUs: context.timing.heardUs ?? e.heardAtUs },
     };
   },

@@ -209,6 +209,21 @@ const TABLE: Row[] = [
     effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', `truncate:item_1:${400 + 100 + CONVERSATION_DEFAULTS.bargeInMinMs}`],
   },
   {
+    name: 'assistantSpeaking (full): the item ran dry at 900 ms and started again; a barge-in with no word from playback truncates at 900 (all received), not from 0',
+    given: (c) => replying(c.fullDuplex()),
+    when: (c) =>
+      c
+        .send({ type: 'PLAYBACK_DRAINED', itemId: 'item_1', heardMs: 900, receivedMs: 900, atUs: c.nowUs })
+        .advance(300)
+        .send({ type: 'PLAYBACK_STARTED', itemId: 'item_1', heardAtUs: c.nowUs })
+        .voiceOverReply()
+        .advance(CONVERSATION_DEFAULTS.bargeInMinMs)
+        .advance(CUT_WAIT_MS)
+        .advance(1),
+    expected: 'userSpeaking',
+    effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:900'],
+  },
+  {
     name: 'a flush of some other item after a barge-in: not the cut, the deadline still truncates',
     given: (c) => replying(c.fullDuplex()),
     when: (c) => c.voiceOverReply().advance(CONVERSATION_DEFAULTS.bargeInMinMs).send({ type: 'PLAYBACK_FLUSHED', itemId: 'item_0', heardMs: 100, receivedMs: 100, atUs: c.nowUs }).advance(CUT_WAIT_MS).advance(1),

@@ -67,7 +67,8 @@ export class ItemReports {
       // Fully heard. Drained if nothing else is waiting to play after it.
       const more = !this.deps.queue.empty || playing.some((other) => other !== item && other.endFrame > heard);
       this.publishItem(item, more ? 'position' : 'drained', heard);
-      // It stays remembered (a late frame continues it), but is no longer reported.
+      // It stays remembered (a late frame continues it, heard from where this stretch ended), but is no longer reported.
+      item.heardBeforeFrames += item.endFrame - start;
       item.startFrame = undefined;
       item.endFrame = 0;
       item.started = false;
@@ -96,7 +97,7 @@ export class ItemReports {
   private publishItem(item: Item, kind: PlaybackItemPayload['kind'], heardPosition: number, forcedHeardFrames?: number): void {
     const rate = this.deps.granted()?.sampleRateHz ?? this.deps.config.sampleRateHz;
     const start = item.startFrame ?? 0;
-    const heardFrames = forcedHeardFrames ?? Math.max(0, Math.min(heardPosition, item.endFrame) - start);
+    const heardFrames = item.heardBeforeFrames + (forcedHeardFrames ?? Math.max(0, Math.min(heardPosition, item.endFrame) - start));
     this.deps.publishItem({
       kind,
       itemId: item.itemId,

@@ -12,8 +12,10 @@ export interface Item {
   nextSourceOffset: number;
   receivedSourceFrames: number;
   sourceRateHz: number;
-  /** Where its first frame entered the ring, once it has. */
+  /** Where its first frame entered the ring, once it has (a stretch: an item that ran dry starts another when more comes). */
   startFrame: number | undefined;
+  /** Device frames of it heard in its earlier stretches: heardMs goes on from there, as the model's item does. */
+  heardBeforeFrames: number;
   /** When its first sample was written into the device, once it has been. */
   enteredDeviceUs: number | null;
   /** Where its last written frame ends in the ring. */
@@ -57,6 +59,7 @@ export class ItemBook {
         receivedSourceFrames: 0,
         sourceRateHz: deviceRateHz ?? 24_000,
         startFrame: undefined,
+        heardBeforeFrames: 0,
         enteredDeviceUs: null,
         endFrame: 0,
         queuedFrames: 0,

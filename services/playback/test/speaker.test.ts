@@ -139,6 +139,25 @@ describe('Speaker', () => {
     expect(events.at(-1)).toMatchObject({ kind: 'drained', itemId: 'item_d' });
   });
 
+  it('counts an item that ran dry and went on (audio slower than real time) from its start: heardMs is where the model\'s item is', async () => {
+    const { clock, events, speaker } = await rig({ jitterMs: 0 });
+    const frames = itemFrames('item_s', sine(24_000, 1, 440, 0.5));
+    for (const frame of frames.slice(0, 25)) speaker.play(frame);
+    clock.advance(1000);
+    const first = events.filter((e) => e.kind === 'drained').at(-1);
+    expect(first?.heardMs).toBeGreaterThanOrEqual(498);
+    expect(first?.heardMs).toBeLessThanOrEqual(502);
+    for (const frame of frames.slice(25)) speaker.play(frame);
+    clock.advance(1000);
+    // Started again for its second stretch, then drained at its whole second, not the stretch's half.
+    expect(events.filter((e) => e.kind === 'started')).toHaveLength(2);
+    const last = events.filter((e) => e.kind === 'drained').at(-1);
+    expect(last).toMatchObject({ itemId: 'item_s', receivedMs: 1000 });
+    expect(last?.heardMs).toBeGreaterThanOrEqual(998);
+    expect(last?.heardMs).toBeLessThanOrEqual(1002);
+    expect(events.filter((e) => e.kind === 'position').every((e) => e.heardMs <= 1002)).toBe(true);
+  });
+
   it('after a flush, drops the late frames of an item that had run dry, and of any other item of its response', async () => {
     const { clock, events, speaker, heard, metrics } = await rig({ jitterMs: 0 });
     // Audio slower than real time: half a second, played to its end (drained), the rest still to come.
