@@ -1,6 +1,7 @@
 // Over 350 lines on purpose: every payload schema of the contract, declarations only, grouped
 // by the service that publishes them, so the wire format reads in one file. No logic lives here.
 import { type TSchema, Type } from '@sinclair/typebox';
+import { SAMPLE_FORMATS } from '../audio/sample-format.js';
 import { StringEnum } from './validate.js';
 
 /**
@@ -285,7 +286,7 @@ export const AudioDeviceFormat = Type.Object(
     device: Type.String({ description: 'the ALSA PCM name opened' }),
     sampleRateHz: Type.Integer({ minimum: 1000 }),
     channels: Type.Integer({ minimum: 1 }),
-    sampleFormat: StringEnum(['s16le']),
+    sampleFormat: StringEnum([...SAMPLE_FORMATS], { description: "the device's sample format (the project's ALSA backend opens s16le; a replacement may report another)" }),
     periodFrames: Type.Integer({ minimum: 1 }),
     bufferFrames: Type.Integer({ minimum: 1 }),
   },
