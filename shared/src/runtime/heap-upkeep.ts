@@ -11,8 +11,9 @@ import type { Logger } from './logger.js';
  * memory reducer, which collects in the quiet, waits for a low allocation rate that 100 chunks a
  * second never give. So the dsp's heap rose 12 → 17 MiB for 30 minutes before V8 collected it
  * (PSS +8 % over the soak's hour). playback and audio-capture are collected by the memory
- * reducer well within this growth, and are never touched. Go's runtime forces a collection every
- * two minutes for the same reason.
+ * reducer (every few minutes, 2-4 MiB at a time); a check that finds the heap lower than the last
+ * floor takes that as V8's own collection. Go's runtime forces a collection every two minutes for
+ * the same reason.
  */
 export const HEAP_GROWTH_BEFORE_COLLECTING_BYTES = 1024 * 1024;
 export const HEAP_CHECK_PERIOD_MS = 60_000;
