@@ -342,7 +342,7 @@ export const PlaybackItemEvent = Type.Object(
     heardMs: Type.Integer({
       minimum: 0,
       description:
-        'ms of this item that came out of the speaker, over all of it (an item that ran dry and went on counts on): samples written minus the device delay; for `flushed`, up to where the flush cut it, counting what was already in the device and the fade-out, which still play (conversation-state truncates the model\'s item there)',
+        'ms of this item that came out of the speaker, over all of it (an item that ran dry and went on counts on), from its first frame that arrived: a gap in `sampleOffset` of up to 1 s is played as silence and counted, a longer one is skipped (so heardMs is then behind the item\'s offsets); samples written minus the device delay; for `flushed`, up to where the flush cut it, counting what was already in the device and the fade-out, which still play (conversation-state truncates the model\'s item there)',
     }),
     receivedMs: Type.Integer({ minimum: 0, description: 'ms of this item received so far' }),
     enteredDeviceUs: Type.Union([Type.Number(), Type.Null()], {
