@@ -23,8 +23,9 @@ done
 packages=(mosquitto-clients ca-certificates libasound2 libasound2-dev libasound2-plugins alsa-utils libspeexdsp1 libspeexdsp-dev pkg-config g++ make python3 fonts-dejavu-core fonts-droid-fallback)
 # Tests: Mosquitto for interoperability, Debian's docker-compose to validate compose.yaml,
 # espeak-ng and sox for real speech, PulseAudio for the virtual board (shared/src/testing/virtual-board.ts),
-# and TAP's LADSPA reverberator for the virtual board's room (its echo path's tail).
-$want_test && packages+=(mosquitto docker-compose python3-yaml espeak-ng sox pulseaudio pulseaudio-utils tap-plugins)
+# TAP's LADSPA reverberator for the virtual board's room (its echo path's tail), and paho-mqtt and
+# pyalsaaudio for the Python playback of examples/playback-python, which the conformance kit checks.
+$want_test && packages+=(mosquitto docker-compose python3-yaml espeak-ng sox pulseaudio pulseaudio-utils tap-plugins python3-paho-mqtt python3-alsaaudio)
 $want_mosquitto && packages+=(mosquitto)
 
 say() { printf '[setup] %s\n' "$*" >&2; }
@@ -90,4 +91,7 @@ fi
 
 say "building"
 npm run --silent build
+# The workspaces' commands (voxbus, voxbus-health, voxbus-credentials) point into dist/, which the
+# install above ran before: npm links a command only once its file exists, so link them now.
+[ -x node_modules/.bin/voxbus ] || npm rebuild --ignore-scripts --loglevel=error @voxbus/shared @voxbus/broker > /dev/null
 say "ready"

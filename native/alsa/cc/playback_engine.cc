@@ -93,6 +93,9 @@ size_t PlaybackEngine::buildPeriod() {
   }
   std::memset(period_.get() + content * frameBytes_, 0, (period - content) * frameBytes_);
   stats_.silenceFrames.fetch_add(period - content, std::memory_order_relaxed);
+  // Silence has nothing to glide: take a gain set meanwhile (a mute while idle) at once, or the
+  // next reply's first period would glide down from the old gain, a blip through a muted speaker.
+  if (content == 0) gain_ = targetGain_.load(std::memory_order_relaxed);
   return content;
 }
 

@@ -242,6 +242,20 @@ function contract(name: string, makeRig: () => Promise<Rig>): void {
       expect(rms(heard.subarray(start + 1200, start + 6000))).toBeCloseTo(0.8 * 0.25 * Math.SQRT1_2, 1);
     });
 
+    it('lets nothing through a gain of 0 set while it played silence (a mute between replies)', async () => {
+      const stream = await rig.backend.openPlayback(playback(rig.speaker), { onError: () => {} });
+      const heard = await rig.recordSpeaker(RATE_HZ, async () => {
+        await sleep(100);
+        stream.setGain(0);
+        await sleep(100);
+        stream.write(sine(RATE_HZ, 0.3, 440, 0.8));
+        await sleep(500);
+      });
+      await stream.close();
+      const loudest = heard.reduce((max, sample) => Math.max(max, Math.abs(sample)), 0);
+      expect(loudest, `the muted speaker's loudest sample was ${loudest} of 32767`).toBeLessThan(100);
+    });
+
     it('fails an open stream with device_lost when the device goes away, and opens again when it is back', async () => {
       const errors: AudioDeviceError[] = [];
       const stream = await rig.backend.openCapture(capture(rig.mic), { onPeriod: () => {}, onError: (e) => errors.push(e) });

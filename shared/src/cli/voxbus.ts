@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { Type } from '@sinclair/typebox';
+import { CONFORMANCE_KITS, formatResult, type KitService, runConformance } from '../conformance/index.js';
+import { errorMessage } from '../errors.js';
+import { busPassword, loadConfig } from '../runtime/config.js';
+
+/**
+ * The voxbus command line. The bus is found as every service finds it (VOXBUS_BUS__URL,
+ * VOXBUS_BUS__BASE_TOPIC, VOXBUS_BUS__USERNAME/PASSWORD or VOXBUS_CONFIG), or from the options.
+ */
+const USAGE = `usage: voxbus <command> …
+  conformance <service> [--only scenario,…] [--url mqtt://host:port] [--base-topic voxbus]
+              [--start-timeout-ms 10000] [--metrics-timeout-ms N]
+      drives a running service through the contract's rules over the bus and prints a
+      PASS/FAIL line per rule with what was seen; exits 1 when a rule fails.
+      Services: ${Object.entries(CONFORMANCE_KITS)
+        .map(([name, scenarios]) => `${name} (${scenarios.join(', ')})`)
+        .join('; ')}`;
+
+async function conformance(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      only: { type: 'string' },
+      url: { type: 'string' },
+      'base-topic': { type: 'string' },
+      'start-timeout-ms': { type: 'string' },
+      'metrics-timeout-ms': { type: 'string' },
+    },
+  });
+  const service = positionals[0];
+  if (positionals.length !== 1 || !service || !(service in CONFORMANCE_KITS)) {
+    console.error(`voxbus conformance: name one service the kit knows: ${Object.keys(CONFORMANCE_KITS).join(', ')}`);
+    return 2;
+  }
+  const { common } = loadConfig({ service: 'conformance', schema: Type.Object({}), defaults: {} });
+  const number = (value: string | undefined, fallback: number, name: string) => {
+    if (value === undefined) return fallback;
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`--${name} must be a positive whole number of ms, not "${value}"`);
+    return parsed;
+  };
+  const url = values.url ?? common.bus.url;
+  const baseTopic = values['base-topic'] ?? common.bus.baseTopic;
+  console.log(`conformance of ${service} on ${url}, base topic ${baseTopic}`);
+  const results = await runConformance({
+    service: service as KitService,
+    url,
+    baseTopic,
+    username: common.bus.username,
+    password: busPassword(common.bus),
+    only: values.only ? values.only.split(',').map((s) => s.trim()) : [],
+    startTimeoutMs: number(values['start-timeout-ms'], 10_000, 'start-timeout-ms'),
+    metricsTimeoutMs: number(values['metrics-timeout-ms'], common.metricsIntervalMs * 2 + 1000, 'metrics-timeout-ms'),
+    onResult: (result) => console.log(formatResult(result)),
+  });
+  const failed = results.filter((r) => !r.ok);
+  console.log(failed.length === 0 ? `${service}: all ${results.length} rules pass` : `${service}: ${failed.length} of ${results.length} rules FAIL: ${failed.map((r) => r.rule).join(', ')}`);
+  return failed.length === 0 ? 0 : 1;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === 'conformance') return conformance(rest);
+  console.error(command === undefined || command === '--help' || command === 'help' ? USAGE : `voxbus: unknown command "${command}"\n${USAGE}`);
+  return command === undefined || command === '--help' || command === 'help' ? 0 : 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`voxbus: ${errorMessage(error)}`);
+    process.exit(2);
+  },
+);

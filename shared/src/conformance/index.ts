@@ -1,0 +1,36 @@
+import { BusObserver, type ObserverOptions } from './observer.js';
+import { PLAYBACK_SCENARIOS, type PlaybackScenario, runPlaybackKit } from './playback-kit.js';
+import { type RuleResult, Verdicts } from './report.js';
+
+export { formatResult, type RuleResult } from './report.js';
+export { PLAYBACK_SCENARIOS } from './playback-kit.js';
+
+/** The services the kit can judge so far, and their scenarios. */
+export const CONFORMANCE_KITS = { playback: PLAYBACK_SCENARIOS } as const;
+export type KitService = keyof typeof CONFORMANCE_KITS;
+
+export interface ConformanceOptions extends ObserverOptions {
+  readonly service: KitService;
+  /** Scenarios to run (all when empty). */
+  readonly only: readonly string[];
+  readonly startTimeoutMs: number;
+  readonly metricsTimeoutMs: number;
+  /** Called with each verdict as it is reached, so a person sees progress. */
+  readonly onResult?: (result: RuleResult) => void;
+}
+
+/** Runs a service's kit against whatever answers on the bus; resolves with every rule's verdict. */
+export async function runConformance(options: ConformanceOptions): Promise<RuleResult[]> {
+  const known: readonly string[] = CONFORMANCE_KITS[options.service];
+  const unknown = options.only.filter((name) => !known.includes(name));
+  if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')} for ${options.service}: one of ${known.join(', ')}`);
+  const bus = await BusObserver.connect(options);
+  const verdicts = new Verdicts(options.onResult);
+  try {
+    const scenarios = (options.only.length === 0 ? PLAYBACK_SCENARIOS : options.only) as readonly PlaybackScenario[];
+    await runPlaybackKit(bus, verdicts, { scenarios, startTimeoutMs: options.startTimeoutMs, metricsTimeoutMs: options.metricsTimeoutMs });
+  } finally {
+    await bus.close();
+  }
+  return verdicts.results;
+}

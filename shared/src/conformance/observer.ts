@@ -1,0 +1,168 @@
+import { randomBytes } from 'node:crypto';
+import mqtt, { type MqttClient } from 'mqtt';
+import { type AudioFrame, encodeAudioFrame } from '../audio/frame-codec.js';
+import { CONTRACT, type Contract, TOPIC_KEYS, type TopicKey } from '../contract/contract.js';
+import { decodeMessage, encodeMessage } from '../contract/message-codec.js';
+import { buildTopic, matchTopic } from '../contract/topic-path.js';
+import type { ParamsOf, PayloadOf } from '../contract/topic-spec.js';
+import { errorMessage } from '../errors.js';
+
+/** One message the kit saw, decoded against the contract. */
+export interface SeenMessage {
+  readonly topic: string;
+  readonly key: TopicKey;
+  readonly params: Readonly<Record<string, string>>;
+  readonly payload: unknown;
+  readonly retained: boolean;
+  /** Wall-clock ms when it arrived at the kit. */
+  readonly atMs: number;
+}
+
+/** A message on a contract topic that did not validate: the candidate broke the contract. */
+export interface InvalidMessage {
+  readonly topic: string;
+  readonly error: string;
+  readonly atMs: number;
+}
+
+export interface ObserverOptions {
+  readonly url: string;
+  readonly baseTopic: string;
+  readonly username?: string | undefined;
+  readonly password?: string | undefined;
+}
+
+/**
+ * The kit's view of the bus: everything under the base topic, decoded with the contract's own
+ * codec (so a payload the services would drop is reported here as the candidate's fault), and
+ * publishing through the same codec. It speaks plain MQTT rather than through the services' Bus
+ * so that nothing it receives is dropped before it is judged.
+ */
+export class BusObserver {
+  readonly messages: SeenMessage[] = [];
+  readonly invalid: InvalidMessage[] = [];
+  private readonly waiters = new Set<() => void>();
+
+  private constructor(
+    private readonly client: MqttClient,
+    readonly baseTopic: string,
+    private readonly options: ObserverOptions,
+  ) {
+    client.on('message', (topic, bytes, packet) => this.take(topic, bytes, packet.retain));
+  }
+
+  /** Connects and subscribes to everything under the base topic (or to `filter`). */
+  static async connect(options: ObserverOptions, filter = `${options.baseTopic}/#`): Promise<BusObserver> {
+    const login = options.username === undefined ? {} : { username: options.username, password: options.password ?? '' };
+    const client = mqtt.connect(options.url, {
+      ...login,
+      clientId: `${options.username ?? 'conformance'}-kit-${randomBytes(4).toString('hex')}`,
+      protocolVersion: 4,
+      clean: true,
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+    });
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', (error) => reject(new Error(`cannot connect to ${options.url}: ${errorMessage(error)}`)));
+      client.once('close', () => reject(new Error(`cannot connect to ${options.url}: the connection closed`)));
+    });
+    const observer = new BusObserver(client, options.baseTopic, options);
+    await client.subscribeAsync(filter, { qos: 1 });
+    return observer;
+  }
+
+  private take(topic: string, bytes: Buffer, retained: boolean): void {
+    const atMs = Date.now();
+    for (const key of TOPIC_KEYS) {
+      const spec = CONTRACT[key];
+      const params = matchTopic(this.baseTopic, spec, topic);
+      if (!params) continue;
+      try {
+        this.messages.push({ topic, key, params, payload: decodeMessage(spec, bytes), retained, atMs });
+      } catch (error) {
+        this.invalid.push({ topic, error: errorMessage(error), atMs });
+      }
+      for (const wake of this.waiters) wake();
+      return;
+    }
+    // Not a contract topic (another tool's, or a typo): not the candidate's concern unless it is the publisher, which the rules check by topic.
+    this.invalid.push({ topic, error: 'not a topic of the contract', atMs });
+  }
+
+  publish<K extends TopicKey>(key: K, params: ParamsOf<Contract[K]>, payload: PayloadOf<Contract[K]>): Promise<unknown> {
+    const spec = CONTRACT[key];
+    const topic = buildTopic(this.baseTopic, spec, params as Record<string, string>);
+    const bytes = spec.kind === 'audio' ? encodeAudioFrame(payload as AudioFrame) : encodeMessage(spec, payload);
+    return this.client.publishAsync(topic, bytes, { qos: spec.kind === 'audio' ? 0 : spec.qos, retain: false });
+  }
+
+  /** Messages of `key` (matching `params`) from index `from` on. */
+  select<K extends TopicKey>(key: K, from = 0, params: Readonly<Record<string, string>> = {}): (SeenMessage & { payload: PayloadOf<Contract[K]> })[] {
+    return this.messages
+      .slice(from)
+      .filter((m) => m.key === key && Object.entries(params).every(([name, value]) => m.params[name] === value)) as (SeenMessage & {
+      payload: PayloadOf<Contract[K]>;
+    })[];
+  }
+
+  /** The first message from index `from` on that `match` accepts, waiting up to `timeoutMs`; undefined on timeout. */
+  async waitFor<K extends TopicKey>(
+    key: K,
+    match: (payload: PayloadOf<Contract[K]>, message: SeenMessage) => boolean,
+    timeoutMs: number,
+    from = 0,
+    params: Readonly<Record<string, string>> = {},
+  ): Promise<(SeenMessage & { payload: PayloadOf<Contract[K]> }) | undefined> {
+    const find = () => this.select(key, from, params).find((m) => match(m.payload, m));
+    const found = find();
+    if (found) return found;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(wake);
+        resolve(undefined);
+      }, timeoutMs);
+      const wake = () => {
+        const hit = find();
+        if (!hit) return;
+        clearTimeout(timer);
+        this.waiters.delete(wake);
+        resolve(hit);
+      };
+      this.waiters.add(wake);
+    });
+  }
+
+  /**
+   * What the broker keeps retained on a topic now, asked on a fresh connection (a live message
+   * does not say whether it was published retained); undefined when nothing is kept.
+   */
+  async retainedNow(topic: string, timeoutMs = 1000): Promise<unknown> {
+    const probe = await BusObserver.connect({ ...this.options, baseTopic: this.baseTopic }, topic);
+    try {
+      const kept = await new Promise<SeenMessage | undefined>((resolve) => {
+        const timer = setTimeout(() => resolve(undefined), timeoutMs);
+        const check = () => {
+          const hit = probe.messages.find((m) => m.retained);
+          if (hit) {
+            clearTimeout(timer);
+            resolve(hit);
+          }
+        };
+        probe.waiters.add(check);
+        check();
+      });
+      return kept?.payload;
+    } finally {
+      await probe.close();
+    }
+  }
+
+  get mark(): number {
+    return this.messages.length;
+  }
+
+  async close(): Promise<void> {
+    await this.client.endAsync();
+  }
+}
