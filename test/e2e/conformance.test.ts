@@ -1,0 +1,175 @@
+import { decodeAudioFrame, encodeAudioFrame } from '@voxbus/shared';
+import { startVirtualBoard, waitForPort } from '@voxbus/shared/testing';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from '../helpers/cleanup.js';
+import { type Mangle, startManglingRelay } from '../helpers/mangling-relay.js';
+import { type Spawned, spawnNode, stackPorts, startRunner } from '../helpers/processes.js';
+
+const onCleanup = cleanupAfterEach();
+const RULES = [
+  'status.online',
+  'state.idle',
+  'describe.answers',
+  'played.continuous',
+  'play.started',
+  'play.positions',
+  'play.drained',
+  'play.state',
+  'play.heard',
+  'flush.flushed',
+  'flush.silent',
+  'flush.late-frames',
+  'earcon.plays',
+  'volume.applies',
+  'mute.applies',
+  'metrics.published',
+  'messages.valid',
+];
+
+/** Broker and playback on a virtual board; the playback under `baseTopic`. */
+async function playbackStack(baseTopic: string): Promise<{ url: string; env: Record<string, string> }> {
+  const board = await startVirtualBoard();
+  onCleanup(() => board.stop());
+  const ports = await stackPorts();
+  const env = { ...ports.env, ...board.env, VOXBUS_LOG__LEVEL: 'warn' };
+  const runner = startRunner(['broker', 'playback'], { ...env, VOXBUS_BUS__BASE_TOPIC: baseTopic, VOXBUS_PLAYBACK__DEVICE: board.speakerDevice });
+  onCleanup(() => runner.stop('SIGKILL'));
+  await waitForPort(ports.tcpPort, 15_000);
+  return { url: ports.url, env };
+}
+
+interface KitRun {
+  code: number | string;
+  lines: string[];
+  verdicts: Map<string, 'PASS' | 'FAIL'>;
+}
+
+/** The `voxbus conformance playback` command, as a user runs it. */
+async function conformance(env: Record<string, string>, args: string[], timeoutMs = 60_000): Promise<KitRun> {
+  const kit: Spawned = spawnNode('shared/dist/cli/voxbus.js', ['conformance', 'playback', ...args], env);
+  onCleanup(() => kit.stop('SIGKILL'));
+  const timer = setTimeout(() => void kit.stop('SIGKILL'), timeoutMs);
+  const code = await kit.exited;
+  clearTimeout(timer);
+  const verdicts = new Map<string, 'PASS' | 'FAIL'>();
+  for (const line of kit.lines) {
+    const match = /^(PASS|FAIL) (\S+) — /.exec(line);
+    if (match) verdicts.set(match[2] as string, match[1] as 'PASS' | 'FAIL');
+  }
+  return { code, lines: kit.lines, verdicts };
+}
+
+const json = (payload: Buffer) => JSON.parse(payload.toString()) as Record<string, unknown>;
+const asBytes = (value: unknown) => Buffer.from(JSON.stringify(value));
+const dropEvent =
+  (kind: string): Mangle =>
+  (path, payload) =>
+    path === 'playback/event/item' && json(payload).kind === kind ? undefined : payload;
+const dropPath =
+  (dropped: string): Mangle =>
+  (path, payload) =>
+    path === dropped ? undefined : payload;
+
+/** After a flush, frames still arriving for what was flushed are renamed, so playback takes them for new audio and plays them. */
+function replayAfterFlush(): Mangle {
+  let flushed = false;
+  return (path, payload) => {
+    if (path === 'playback/cmd/flush') flushed = true;
+    if (!flushed || path !== 'audio/output') return payload;
+    const frame = decodeAudioFrame(payload);
+    if (!frame.item) return payload;
+    return encodeAudioFrame({ ...frame, item: { ...frame.item, itemId: `${frame.item.itemId}-late`, responseId: `${frame.item.responseId}-late` } });
+  };
+}
+
+/** Each rule, the scenario that checks it, and a playback broken for it (the project's, through a relay). */
+const BROKEN: { rule: string; scenario: string; how: string; mangle: () => Mangle }[] = [
+  {
+    rule: 'status.online',
+    scenario: 'play',
+    how: 'says it stopped',
+    mangle: () => (path, payload) => (path === 'playback/status' ? asBytes({ ...json(payload), status: 'offline', reason: 'stopped' }) : payload),
+  },
+  {
+    rule: 'state.idle',
+    scenario: 'play',
+    how: 'never leaves opening',
+    mangle: () => (path, payload) => (path === 'playback/state' ? asBytes({ ...json(payload), state: 'opening', granted: null }) : payload),
+  },
+  { rule: 'describe.answers', scenario: 'play', how: 'ignores describe', mangle: () => dropPath('playback/req/describe') },
+  {
+    rule: 'played.continuous',
+    scenario: 'play',
+    how: 'loses every 7th reference frame',
+    mangle: () => (path, payload) => (path === 'audio/played' && decodeAudioFrame(payload).sequence % 7 === 0 ? undefined : payload),
+  },
+  { rule: 'play.started', scenario: 'play', how: 'never says started', mangle: () => dropEvent('started') },
+  { rule: 'play.positions', scenario: 'play', how: 'never says where it is', mangle: () => dropEvent('position') },
+  { rule: 'play.drained', scenario: 'play', how: 'never says drained', mangle: () => dropEvent('drained') },
+  {
+    rule: 'play.state',
+    scenario: 'play',
+    how: 'never says playing',
+    mangle: () => (path, payload) => (path === 'playback/state' && json(payload).state === 'playing' ? asBytes({ ...json(payload), state: 'idle' }) : payload),
+  },
+  {
+    rule: 'play.heard',
+    scenario: 'play',
+    how: 'reports a reference 12 dB below what it played',
+    mangle: () => (path, payload) => {
+      if (path !== 'audio/played') return payload;
+      const frame = decodeAudioFrame(payload);
+      const pcm = Buffer.from(frame.pcm);
+      for (let i = 0; i < pcm.length; i += 2) pcm.writeInt16LE(Math.trunc(pcm.readInt16LE(i) / 4), i);
+      return encodeAudioFrame({ ...frame, pcm });
+    },
+  },
+  {
+    rule: 'flush.flushed',
+    scenario: 'flush',
+    how: 'reports half of what was heard at a flush',
+    mangle: () => (path, payload) => {
+      if (path !== 'playback/event/item') return payload;
+      const event = json(payload);
+      return event.kind === 'flushed' ? asBytes({ ...event, heardMs: Math.floor((event.heardMs as number) / 2) }) : payload;
+    },
+  },
+  { rule: 'flush.silent', scenario: 'flush', how: 'ignores flush', mangle: () => dropPath('playback/cmd/flush') },
+  { rule: 'flush.late-frames', scenario: 'flush', how: 'plays frames that arrive after a flush', mangle: replayAfterFlush },
+  { rule: 'earcon.plays', scenario: 'earcon', how: 'ignores earcons', mangle: () => dropPath('playback/cmd/earcon') },
+  { rule: 'volume.applies', scenario: 'volume', how: 'ignores volume', mangle: () => dropPath('playback/cmd/volume') },
+  { rule: 'mute.applies', scenario: 'mute', how: 'ignores mute', mangle: () => dropPath('playback/cmd/mute') },
+  { rule: 'metrics.published', scenario: 'play', how: 'publishes no metrics', mangle: () => dropPath('playback/metrics') },
+  {
+    rule: 'messages.valid',
+    scenario: 'play',
+    how: 'adds a field to its state',
+    mangle: () => (path, payload) => (path === 'playback/state' ? asBytes({ ...json(payload), colour: 'blue' }) : payload),
+  },
+];
+
+describe('voxbus conformance playback', () => {
+  it('passes every rule against the project playback, on the virtual board', async () => {
+    const { env } = await playbackStack('voxbus');
+    const run = await conformance(env, []);
+    expect(run.lines.join('\n')).toContain('playback: all 17 rules pass');
+    expect([...run.verdicts.keys()]).toEqual(RULES);
+    expect(run.code, run.lines.join('\n')).toBe(0);
+  }, 90_000);
+
+  it('fails, naming the rule, against a playback broken for each rule', async () => {
+    expect(BROKEN.map((b) => b.rule).sort()).toEqual([...RULES].sort());
+    const { url, env } = await playbackStack('real');
+    const missed: string[] = [];
+    for (const [index, broken] of BROKEN.entries()) {
+      const kitBase = `kit${index}`;
+      const relay = await startManglingRelay(url, kitBase, 'real', broken.mangle());
+      const run = await conformance({ ...env, VOXBUS_BUS__BASE_TOPIC: kitBase }, ['--only', broken.scenario, '--start-timeout-ms', '3000']);
+      await relay.close();
+      if (run.code !== 1 || run.verdicts.get(broken.rule) !== 'FAIL') {
+        missed.push(`a playback that ${broken.how}: exit ${run.code}, ${broken.rule} ${run.verdicts.get(broken.rule) ?? 'not judged'}\n  ${run.lines.join('\n  ')}`);
+      }
+    }
+    expect(missed, missed.join('\n')).toEqual([]);
+  }, 240_000);
+});

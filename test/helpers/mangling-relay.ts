@@ -1,0 +1,51 @@
+import mqtt from 'mqtt';
+
+/**
+ * What the relay does to one message: pass it (return it), change it (return other bytes), or
+ * drop it (return undefined). `path` is the topic below the base, `toCandidate` its direction.
+ */
+export type Mangle = (path: string, payload: Buffer, toCandidate: boolean) => Buffer | undefined;
+
+export interface ManglingRelay {
+  close(): Promise<void>;
+}
+
+/** The topics a playback is sent (the rest of its topics it publishes). */
+const TO_PLAYBACK = ['audio/output', 'playback/cmd/#', 'playback/req/#'];
+const FROM_PLAYBACK = ['playback/status', 'playback/state', 'playback/event/#', 'playback/metrics', 'playback/res/#', 'audio/played'];
+const RETAINED = new Set(['playback/status', 'playback/state']);
+
+/**
+ * A deliberately broken playback made of the project's own: the real service runs under
+ * `candidateBase`, and this relay stands between it and `kitBase`, passing every message through
+ * `mangle`. One mangle breaks one rule of the contract, so the conformance kit can be shown to
+ * catch each break by name without a broken copy of the service's code.
+ */
+export async function startManglingRelay(url: string, kitBase: string, candidateBase: string, mangle: Mangle): Promise<ManglingRelay> {
+  const client = mqtt.connect(url, { clientId: `relay-${kitBase}`, protocolVersion: 4, reconnectPeriod: 0 });
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('error', reject);
+  });
+  client.on('message', (topic, payload) => {
+    const toCandidate = topic.startsWith(`${kitBase}/`);
+    const path = topic.slice((toCandidate ? kitBase : candidateBase).length + 1);
+    // The relay's own publishes come back to it on the other side: only what each side's party sent goes across.
+    const sentByKit = TO_PLAYBACK.some((filter) => matches(filter, path));
+    if (toCandidate !== sentByKit) return;
+    const out = mangle(path, payload, toCandidate);
+    if (out === undefined) return;
+    const target = `${toCandidate ? candidateBase : kitBase}/${path}`;
+    client.publish(target, out, { qos: path.startsWith('audio/') ? 0 : 1, retain: !toCandidate && RETAINED.has(path) });
+  });
+  await client.subscribeAsync([...TO_PLAYBACK.map((f) => `${kitBase}/${f}`), ...FROM_PLAYBACK.map((f) => `${candidateBase}/${f}`)], { qos: 1 });
+  return {
+    close: async () => {
+      await client.endAsync();
+    },
+  };
+}
+
+function matches(filter: string, path: string): boolean {
+  return filter.endsWith('/#') ? path.startsWith(filter.slice(0, -1)) : filter === path;
+}
