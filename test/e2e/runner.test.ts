@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { processTree } from '@voxbus/shared/process';
 import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../helpers/cleanup.js';
@@ -87,6 +89,30 @@ describe('the run command (every service its own process)', () => {
     process.kill(runner.child.pid as number, 'SIGKILL');
     await waitFor('every process the runner started to end', () => stillRunning(tree).length === 0 || undefined, 10_000).catch(() => {
       throw new Error(`still running 10 s after the runner was killed: ${stillRunning(tree).join('; ')}`);
+    });
+  });
+
+  it("runs a command line in a service's place (any language), restarts it when it fails, and stops it on Ctrl-C", async () => {
+    const ports = await stackPorts();
+    const log = join(mkdtempSync(join(tmpdir(), 'voxbus-replace-')), 'log');
+    // A stand-in that is not Node: a shell loop that says when it starts and when it is told to stop.
+    const standIn = `sh -c 'echo "started $$" >> ${log}; trap "echo stopped >> ${log}; exit 0" TERM; while :; do sleep 0.1; done'`;
+    const runner: Spawned = startRunner(['broker', 'mic-counter'], { ...ports.env, VOXBUS_REPLACE_MIC_COUNTER: standIn });
+    onCleanup(() => runner.stop('SIGKILL'));
+    const lines = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []);
+    const started = () => lines().filter((line) => line.startsWith('started '));
+    await waitFor('the stand-in to start', () => started().length === 1 || undefined, 15_000);
+    expect(runner.lines).toContain(`[runner] mic-counter is replaced by: ${standIn}`);
+    expect(runner.lines.some((line) => /mic-counter\/dist/.test(line)), "the project's mic-counter did not run").toBe(false);
+
+    process.kill(Number((started()[0] as string).split(' ')[1]), 'SIGKILL');
+    await waitFor('the stand-in to be restarted', () => started().length === 2 || undefined, 10_000);
+    const tree = processTree(runner.child.pid as number);
+    runner.child.kill('SIGINT');
+    expect(await runner.exited).toBe(0);
+    expect(lines().at(-1), 'the stand-in was told to stop').toBe('stopped');
+    await waitFor('every process the runner started to end', () => stillRunning(tree).length === 0 || undefined, 5000).catch(() => {
+      throw new Error(`still running after the runner stopped: ${stillRunning(tree).join('; ')}`);
     });
   });
 

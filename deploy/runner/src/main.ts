@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { discoverServices, selectServices } from './discover.js';
 import { BROKER_SERVICE, mosquittoCommand } from './mosquitto.js';
+import { parseReplacements, replacementCommand } from './replacements.js';
 import { SIMULATOR, simulatorNeeded } from './simulator-needed.js';
 import type { SupervisedCommand } from './supervisor.js';
 
@@ -13,6 +14,10 @@ import type { SupervisedCommand } from './supervisor.js';
  * `--broker mosquitto` (VOXBUS_BROKER) Mosquitto instead of the broker service.
  *
  *   node deploy/runner/dist/main.js [--dir <services folder>]… [--only broker,dsp] [--all-in-one] [--broker mosquitto]
+ *                                   [--replace playback='python3 my-playback.py']…
+ *
+ * `--replace` (or VOXBUS_REPLACE_PLAYBACK=…) runs a command line of the user's in a service's
+ * place: a service in any language, restarted and stopped like the others.
  */
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const { values } = parseArgs({
@@ -22,6 +27,7 @@ const { values } = parseArgs({
     'restart-delay-ms': { type: 'string' },
     'all-in-one': { type: 'boolean' },
     broker: { type: 'string' },
+    replace: { type: 'string', multiple: true },
   },
 });
 const dirs = values.dir ?? [join(repoRoot, 'services')];
@@ -58,13 +64,24 @@ try {
   console.error(`[runner] ${(error as Error).message}`);
   process.exit(2);
 }
-const names = [...extra.map((command) => command.name), ...services.map((service) => service.name)];
+const replacements = parseReplacements(values.replace ?? [], process.env, found.services.map((service) => service.name));
+if (replacements.problems.length > 0) {
+  for (const problem of replacements.problems) console.error(`[runner] ${problem}`);
+  process.exit(2);
+}
+for (const service of services.filter((entry) => replacements.commands.has(entry.name))) {
+  const commandLine = replacements.commands.get(service.name) as string;
+  console.error(`[runner] ${service.name} is replaced by: ${commandLine}`);
+  extra.push(replacementCommand(service.name, commandLine, { ...process.env, VOXBUS_EXIT_WITH_PID: String(process.pid) }));
+}
+const ours = services.filter((service) => !replacements.commands.has(service.name));
+const names = extra.map((command) => command.name).concat(ours.map((service) => service.name));
 console.error(`[runner] starting ${names.join(', ')}${withoutSimulator ? ` (not ${SIMULATOR}: the gateway has a model)` : ''}`);
 
 if (mode === 'all-in-one') {
   const { runAllInOne } = await import('./all-in-one.js');
-  await runAllInOne(services, extra);
+  await runAllInOne(ours, extra);
 } else {
   const { runMultiProcess } = await import('./multi-process.js');
-  await runMultiProcess(services, repoRoot, restartDelayMs, extra);
+  await runMultiProcess(ours, repoRoot, restartDelayMs, extra);
 }

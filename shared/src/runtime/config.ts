@@ -88,7 +88,8 @@ function applyEnv(target: Json, env: Readonly<Record<string, string | undefined>
   const serviceEnv = service.toUpperCase().replace(/-/g, '_');
   const otherServices = new Set(KNOWN_SERVICES.map((name) => name.toUpperCase().replace(/-/g, '_')));
   for (const [name, raw] of Object.entries(env)) {
-    if (!name.startsWith(ENV_PREFIX) || RESERVED_ENV.has(name) || raw === undefined) continue;
+    // VOXBUS_REPLACE_<SERVICE>: the run command's, naming a command line that stands in for a service.
+    if (!name.startsWith(ENV_PREFIX) || RESERVED_ENV.has(name) || name.startsWith('VOXBUS_REPLACE_') || raw === undefined) continue;
     const levels = name.slice(ENV_PREFIX.length).split('__');
     const first = levels[0] as string;
     let path: string[];
