@@ -50,7 +50,11 @@ done
 [ "$state" = running ] || [ "$state" = degraded ] || fail "systemd did not come up (state: ${state:-none})"
 step "systemd running in the container ($state)"
 
-in_box bash /src/deploy/systemd/install.sh > "$work/install.log" 2>&1 || { cat "$work/install.log" >&2; fail "install.sh failed"; }
+# The lcd through the slot for a service of the user's own: any command line, here a shell that runs it.
+replacement="/bin/sh -c 'exec /usr/local/bin/node services/lcd/dist/bundle.mjs'"
+in_box bash /src/deploy/systemd/install.sh --replace "lcd=$replacement" > "$work/install.log" 2>&1 || { cat "$work/install.log" >&2; fail "install.sh failed"; }
+exec_start=$(in_box systemctl show -p ExecStart --value voxbus@lcd.service)
+[[ "$exec_start" == *"/bin/sh"*"services/lcd/dist/bundle.mjs"* ]] || fail "voxbus@lcd does not run the replacement (ExecStart: $exec_start)"
 step "$(tail -1 "$work/install.log" | sed 's/^\[systemd\] //')"
 password=$(in_box cat /etc/voxbus/credentials/admin.password)
 services=$(in_box ls /opt/voxbus/services | sort | tr '\n' ' ')
@@ -98,4 +102,4 @@ in_box systemctl stop 'voxbus@*' voxbus-broker.service
 left=$(in_box ps -eo user:32,args --no-headers | grep '^voxbus-' || true)
 [ -z "$left" ] || fail "systemctl stop left: $left"
 step "systemctl stop: no voxbus process left"
-echo "systemd: PASS: $count/$count online under systemd, each as its own user on its own login; kill -9 → restarted (NRestarts=$restarts); stop left nothing"
+echo "systemd: PASS: $count/$count online under systemd (the lcd through --replace), each as its own user on its own login; kill -9 → restarted (NRestarts=$restarts); stop left nothing"

@@ -5,13 +5,26 @@
 # bus logins in /etc/voxbus/credentials (voxbus-credentials: each service's password file readable
 # by its user alone, monitor/controller/admin by root), and the units; then starts the broker and
 # every service. Run as root; again to update (existing passwords are kept).
-#   deploy/systemd/install.sh [--no-start]
+# --replace <service>=<command line> runs a service of your own (in any language) in that one's
+# place: a drop-in, /etc/systemd/system/voxbus@<service>.service.d/replace.conf, sets its
+# ExecStart (run from /opt/voxbus as the service's user, with its login); --keep <service> removes it.
+#   deploy/systemd/install.sh [--no-start] [--replace playback='/usr/bin/python3 /opt/my/playback.py']… [--keep playback]…
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ "$(id -u)" = 0 ] || { echo "[systemd] run as root" >&2; exit 1; }
 say() { printf '[systemd] %s\n' "$*" >&2; }
 start=true
-[ "${1:-}" = --no-start ] && start=false
+replaces=()
+keeps=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-start) start=false ;;
+    --replace) [ $# -ge 2 ] || { say "--replace needs <service>=<command line>"; exit 2; }; replaces+=("$2"); shift ;;
+    --keep) [ $# -ge 2 ] || { say "--keep needs a service name"; exit 2; }; keeps+=("$2"); shift ;;
+    *) say "unknown option $1 (--no-start, --replace <service>=<command line>, --keep <service>)"; exit 2 ;;
+  esac
+  shift
+done
 
 for group in audio video voxbus; do getent group "$group" > /dev/null || groupadd --system "$group"; done
 
@@ -48,6 +61,20 @@ say "bus logins in /etc/voxbus/credentials (monitor.password, controller.passwor
 node_bin=$(command -v node)
 for unit in voxbus-broker.service voxbus@.service; do
   sed "s|/usr/bin/node|$node_bin|" "deploy/systemd/$unit" > "/etc/systemd/system/$unit"
+done
+for replace in "${replaces[@]}"; do
+  service=${replace%%=*}
+  command=${replace#*=}
+  { [ "$service" != "$replace" ] && [ -n "$command" ]; } || { say "--replace $replace: write it as <service>=<command line>"; exit 2; }
+  [[ " $services " == *" $service "* ]] || { say "--replace $service: no service named $service (found: $(echo $services))"; exit 2; }
+  install -d "/etc/systemd/system/voxbus@$service.service.d"
+  # An empty ExecStart= first: systemd adds to a list otherwise.
+  printf '[Service]\nExecStart=\nExecStart=%s\n' "$command" > "/etc/systemd/system/voxbus@$service.service.d/replace.conf"
+  say "voxbus@$service runs: $command"
+done
+for service in "${keeps[@]}"; do
+  rm -f "/etc/systemd/system/voxbus@$service.service.d/replace.conf"
+  say "voxbus@$service runs the project's $service again"
 done
 systemctl daemon-reload
 if $start; then

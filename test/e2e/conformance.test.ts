@@ -1,4 +1,4 @@
-import { decodeAudioFrame, encodeAudioFrame } from '@voxbus/shared';
+import { decodeAudioFrame, encodeAudioFrame, PLAYBACK_DUTIES } from '@voxbus/shared';
 import { startVirtualBoard, waitForPort } from '@voxbus/shared/testing';
 import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../helpers/cleanup.js';
@@ -6,25 +6,8 @@ import { type Mangle, startManglingRelay } from '../helpers/mangling-relay.js';
 import { type Spawned, spawnNode, stackPorts, startRunner } from '../helpers/processes.js';
 
 const onCleanup = cleanupAfterEach();
-const RULES = [
-  'status.online',
-  'state.idle',
-  'describe.answers',
-  'played.continuous',
-  'play.started',
-  'play.positions',
-  'play.drained',
-  'play.state',
-  'play.heard',
-  'flush.flushed',
-  'flush.silent',
-  'flush.late-frames',
-  'earcon.plays',
-  'volume.applies',
-  'mute.applies',
-  'metrics.published',
-  'messages.valid',
-];
+/** The kit's rules: the playback duties the contract doc states (shared/src/contract/duties.ts). */
+const RULES = PLAYBACK_DUTIES.flatMap((duty) => (duty.rule ? [duty.rule] : []));
 
 /** Broker and playback on a virtual board; the playback under `baseTopic`. */
 async function playbackStack(baseTopic: string): Promise<{ url: string; env: Record<string, string> }> {

@@ -36,7 +36,7 @@ import {
 import { audioTopic, jsonTopic, type TopicSpec } from './topic-spec.js';
 
 /** Version of the topic contract; bumped on any change that breaks an existing consumer. */
-export const CONTRACT_VERSION = 1;
+export const CONTRACT_VERSION = 2;
 
 /** Default base topic; `voxbus/<device>` lets several boards share one broker. */
 export const DEFAULT_BASE_TOPIC = 'voxbus';

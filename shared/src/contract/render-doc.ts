@@ -1,6 +1,7 @@
 import { AUDIO_FRAME_LAYOUT, encodeAudioFrame } from '../audio/frame-codec.js';
 import { ANYONE_PUBLISHES, EVERY_SERVICE_PUBLISHES, PRIVATE_AUDIO, SERVICE_PUBLISHES, USER_COMMANDS } from './access.js';
 import { CONTRACT, CONTRACT_VERSION, DEFAULT_BASE_TOPIC, KNOWN_SERVICES, TOPIC_KEYS } from './contract.js';
+import { type Duty, OTHER_DUTIES, PLAYBACK_DUTIES } from './duties.js';
 import { settingsSection } from './render-settings.js';
 import type { AudioFormatRule, TopicSpec } from './topic-spec.js';
 
@@ -54,6 +55,25 @@ function accessSection(): string[] {
   ];
 }
 
+const dutyLine = (duty: Duty): string => `- ${duty.rule ? `**\`${duty.rule}\`** ` : ''}${duty.text}`;
+
+/** Per service: what it must do beyond the topics (shared/src/contract/duties.ts, which the conformance kit checks). */
+function dutiesSection(): string[] {
+  return [
+    '## What each service must do',
+    '',
+    'A replacement keeps its service\'s name and does what that service does here. `voxbus conformance <service>` drives a',
+    'running service through these duties over the bus and prints a PASS or FAIL line per rule with what it saw; the',
+    'bold names are its rules. It checks playback so far; the other services\' duties are stated, not yet checked.',
+    '',
+    '### playback (checked by `voxbus conformance playback`)',
+    '',
+    ...PLAYBACK_DUTIES.map(dutyLine),
+    '',
+    ...Object.entries(OTHER_DUTIES).flatMap(([service, duties]) => [`### ${service}`, '', ...duties.map(dutyLine), '']),
+  ];
+}
+
 /** Renders docs/contract.md from the contract map; a test fails when the file is stale. */
 export function renderContractDoc(): string {
   const out: string[] = [];
@@ -68,6 +88,11 @@ export function renderContractDoc(): string {
     'follows. The broker speaks MQTT 3.1.1 (no MQTT 5 properties), so all metadata is in the payload. The same contract,',
     'for a program (topics, QoS, retain, publishers and consumers, JSON Schemas, the frame layout, access rules, settings):',
     '`docs/contract.json`, generated from the same source.',
+    '',
+    'Version 2 changed from 1 what a consumer may meet: `heapUsedBytes` and `eventLoopDelayP99Ms` in metrics may be',
+    '`null` (a service without a garbage-collected heap or an event loop); a speaker\'s or microphone\'s `granted.sampleFormat`',
+    'may be `s32le` or `f32le`; `describe`\'s `config` is an object of sections. It added what each service must do, the',
+    'settings every service honours and `docs/contract.json`.',
     '',
     '## Conventions',
     '',
@@ -161,6 +186,7 @@ export function renderContractDoc(): string {
     '```',
     '',
     ...settingsSection(),
+    ...dutiesSection(),
     '## Writing a service in another language',
     '',
     '1. Connect to the broker with MQTT 3.1.1, a unique client id, clean session, TCP_NODELAY on the socket, and the Last',
@@ -169,6 +195,9 @@ export function renderContractDoc(): string {
     '3. Validate what you receive against the schemas here; drop, count and log what does not validate.',
     '4. Answer `<base>/<service>/req/describe`, publish `<base>/<service>/metrics` periodically, and publish `offline`',
     '   with reason `stopped` before a clean exit.',
+    '5. Run it in the project\'s place (`npm start -- --replace playback=\'<command line>\'`, or the compose and systemd',
+    '   slots in the README) and check it with `voxbus conformance <service>`. `examples/playback-python/` is a whole',
+    '   playback in Python that passes the kit.',
     '',
   );
   return out.join('\n');

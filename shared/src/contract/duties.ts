@@ -1,0 +1,71 @@
+/**
+ * What each service must do, beyond speaking the topics: what it consumes and produces, its
+ * states, its timing. A duty with a `rule` is checked by `voxbus conformance <service>` under
+ * that name (shared/src/conformance), and the contract doc prints the same sentences, so the
+ * kit and the doc cannot say different things.
+ */
+export interface Duty {
+  /** The kit's rule name, when the kit checks this duty. */
+  readonly rule?: string;
+  readonly text: string;
+}
+
+export const PLAYBACK_DUTIES: readonly Duty[] = [
+  { rule: 'status.online', text: 'On connecting, publish `playback/status` `online`/`running`, retained, with the Last Will set.' },
+  {
+    rule: 'state.idle',
+    text: 'Open the device and publish `playback/state` `idle` (retained) with the format granted; `error` with a code and `retryInMs` while it cannot, trying again.',
+  },
+  { rule: 'describe.answers', text: 'Answer `playback/req/describe` on `playback/res/describe` with the same `requestId`.' },
+  {
+    rule: 'played.continuous',
+    text: 'While the device is open, publish on `audio/played` exactly what went to the speaker, silence included: every frame one more in sequence, its time the last one\'s plus its length (within 5 ms).',
+  },
+  { rule: 'play.started', text: 'Queue `audio/output` frames per item in arrival order and play them; say `started` (with the item\'s `responseId`) when its first sample comes out.' },
+  { rule: 'play.positions', text: 'Say `position` about every 100 ms while an item plays, `heardMs` never going back.' },
+  {
+    rule: 'play.drained',
+    text: 'Say `drained` when all received audio has been heard, with `heardMs` within 60 ms of the item\'s length and `receivedMs` equal to it.',
+  },
+  { rule: 'play.state', text: 'Be `playing` while assistant audio or an earcon comes out, `idle` again after `drained`.' },
+  { rule: 'play.heard', text: 'Play at the level received (at volume 1): the reference carries the item, as long as it is, within 3 dB.' },
+  {
+    rule: 'flush.flushed',
+    text: 'On `playback/cmd/flush`, say `flushed` for the item playing (`heardMs`: what was heard up to the cut, counting the device\'s buffer and the fade, which still play) and for every item queued (`heardMs` 0).',
+  },
+  { rule: 'flush.silent', text: 'Be silent within a period and a fade of the flush (the reference says so from 200 ms after it).' },
+  { rule: 'flush.late-frames', text: 'Drop frames of a flushed item or response that arrive after the flush: no `started`, no sound.' },
+  {
+    rule: 'earcon.plays',
+    text: 'Play `playback/cmd/earcon` cues queued like items, with item id `earcon:<name>`, an empty `responseId`, and their documented length (listening: 160 ms).',
+  },
+  { rule: 'volume.applies', text: 'Apply `playback/cmd/volume` to everything played (0.5 is 6 dB down, ±2) and show it in the state.' },
+  { rule: 'mute.applies', text: 'On `playback/cmd/mute`, play on at zero gain (items still start and drain), and show `muted` in the state until `unmute`.' },
+  { rule: 'metrics.published', text: 'Publish `playback/metrics` every `metricsIntervalMs`.' },
+  { rule: 'messages.valid', text: 'Publish nothing that does not validate against its topic\'s schema.' },
+];
+
+/** The other services' duties, in words; the kit does not check them yet. */
+export const OTHER_DUTIES: Readonly<Record<string, readonly Duty[]>> = {
+  'audio-capture': [
+    { text: 'Open the microphone and publish `audio/mic` continuously in 20 ms frames in the granted format, each frame one more in sequence and stamped with when its first sample was captured (CLOCK_MONOTONIC).' },
+    { text: 'Publish `audio-capture/state` (retained): `opening`, `capturing`, `muted`, or `error` with the device error and `retryInMs`; retry a lost device without being restarted.' },
+    { text: 'On `audio-capture/cmd/mute`, stop publishing frames (the state says `muted`) until `unmute`.' },
+  ],
+  dsp: [
+    { text: 'Turn `audio/mic` into `audio/input`: 24 kHz mono s16le, 20 ms frames, echo of `audio/played` removed when echo cancellation is on.' },
+    { text: 'Publish `dsp/state` (retained) with the stages that run and whether echo cancellation is active and converged; `dsp/event/vad` at the start and end of speech, timed on the capture clock.' },
+    { text: 'On `dsp/cmd/mute`, publish no `audio/input` until `unmute`.' },
+  ],
+  'realtime-gateway': [
+    { text: 'Hold one realtime session; send `audio/input` to the model and publish the model\'s audio on `audio/output` tagged with its response, item and sample offset.' },
+    { text: 'Publish `realtime-gateway/state` (retained) and the `vad`, `transcript`, `response` and `error` events as the model reports them.' },
+    { text: 'Carry out the `cmd` topics (cancel, truncate, say, commit, …) on the session; reconnect when the link drops, with back-off.' },
+  ],
+  'conversation-state': [
+    { text: 'Follow the turn from the VAD, response and playback events; publish `conversation/state` (retained) on every change and `conversation/event/turn` when a turn ends.' },
+    { text: 'On barge-in, flush playback, cancel the response and truncate the item to the `heardMs` of playback\'s `flushed`.' },
+    { text: 'Mute and unmute the microphone and speaker as the mode asks (half-duplex: the microphone shut while the assistant speaks).' },
+  ],
+  lcd: [{ text: 'Draw the conversation state, the transcripts and the levels from the bus; publish nothing but its status, metrics and describe answers.' }],
+};
