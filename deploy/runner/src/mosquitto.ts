@@ -17,8 +17,24 @@ export function mosquittoCommand(repoRoot: string, busUrl: string, env: NodeJS.P
   const port = url.port === '' ? 1883 : Number(url.port);
   const shipped = readFileSync(join(repoRoot, 'deploy', 'mosquitto', 'voxbus.conf'), 'utf8');
   const configPath = join(mkdtempSync(join(tmpdir(), 'voxbus-mosquitto-')), 'voxbus.conf');
-  writeFileSync(configPath, `listener ${port} 127.0.0.1\n${shipped}`);
+  writeFileSync(configPath, `listener ${port} 127.0.0.1\n${withPacketLimit(shipped, env.VOXBUS_BUS__MAX_PAYLOAD_BYTES)}`);
   // Not Node, so it cannot watch the runner itself: a shell stops it when the runner is gone, however it went.
   return { name: 'mosquitto', ...withParent(process.pid, 'mosquitto', ['-c', configPath]), env };
 }
 
+
+/** Room for the topic and the packet's own header, which Mosquitto counts in max_packet_size. */
+export const PACKET_OVERHEAD_BYTES = 1024;
+
+/**
+ * The shipped configuration with max_packet_size following `bus.maxPayloadBytes` when it is set
+ * (VOXBUS_BUS__MAX_PAYLOAD_BYTES), so a payload over the services' limit disconnects its sender
+ * under Mosquitto as under the broker service.
+ */
+export function withPacketLimit(conf: string, maxPayloadBytes: string | undefined): string {
+  if (maxPayloadBytes === undefined || maxPayloadBytes.trim() === '') return conf;
+  const bytes = Number(maxPayloadBytes);
+  if (!Number.isInteger(bytes) || bytes <= 0) throw new Error(`VOXBUS_BUS__MAX_PAYLOAD_BYTES=${maxPayloadBytes} is not a positive whole number of bytes`);
+  const line = `max_packet_size ${bytes + PACKET_OVERHEAD_BYTES}`;
+  return /^max_packet_size .*$/m.test(conf) ? conf.replace(/^max_packet_size .*$/m, line) : `${conf}\n${line}\n`;
+}

@@ -13,16 +13,20 @@ export interface MosquittoProcess {
   stop(): Promise<void>;
 }
 
+/** The configuration the project ships for Mosquitto (the run command's, and the README's). */
+const SHIPPED_CONF = new URL('../../../deploy/mosquitto/voxbus.conf', import.meta.url);
+
 /**
- * Debian's Mosquitto on 127.0.0.1 (a free port unless given), anonymous, no persistence,
- * TCP_NODELAY: the interoperability broker for tests and benchmarks. Its log is kept and shown
- * only when it fails.
+ * Debian's Mosquitto on 127.0.0.1 (a free port unless given) with the shipped configuration
+ * (anonymous, no persistence, TCP_NODELAY, the contract's packet limit): the interoperability
+ * broker for tests and benchmarks, so they try what users run. Its log is kept and shown only
+ * when it fails.
  */
 export async function startMosquitto(port?: number): Promise<MosquittoProcess> {
   const chosen = port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'voxbus-mosquitto-'));
   const configPath = join(dir, 'mosquitto.conf');
-  writeFileSync(configPath, `listener ${chosen} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n`);
+  writeFileSync(configPath, `listener ${chosen} 127.0.0.1\n${readFileSync(SHIPPED_CONF, 'utf8')}`);
   // Watched by a shell that stops it when this process is gone, even killed by SIGKILL.
   const command = withParent(process.pid, 'mosquitto', ['-c', configPath]);
   const child = spawn(command.file, command.args, { stdio: ['ignore', 'ignore', 'pipe'] });
