@@ -1,4 +1,4 @@
-import type { Bus, Clock } from '@voxbus/shared';
+import { type Bus, type Clock, earconName } from '@voxbus/shared';
 import { fromCallback } from 'xstate';
 import type { ConversationEvent } from './machine-types.js';
 
@@ -32,8 +32,9 @@ export function busAdapter(bus: Bus, clock: Clock) {
       else send({ type: 'RESPONSE_DONE', responseId: payload.responseId, status: payload.status ?? 'completed', reason: payload.reason, audioMs: payload.audioMs, atUs });
     });
     bus.subscribe(OWNER, 'playback.event.item', {}, ({ payload }) => {
-      if (payload.itemId.startsWith('earcon:')) {
-        if (payload.kind === 'drained' || payload.kind === 'flushed') send({ type: 'EARCON_DRAINED', name: payload.itemId.slice('earcon:'.length) });
+      const earcon = earconName(payload.itemId);
+      if (earcon !== undefined) {
+        if (payload.kind === 'drained' || payload.kind === 'flushed') send({ type: 'EARCON_DRAINED', name: earcon });
         return;
       }
       const fields = { itemId: payload.itemId, heardMs: payload.heardMs, receivedMs: payload.receivedMs, atUs: payload.timeUs };

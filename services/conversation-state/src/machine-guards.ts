@@ -1,4 +1,5 @@
 /** The machine's guards: what its transitions test, as plain functions of its context, event and params. */
+import { earconName } from '@voxbus/shared';
 import {
   type ConversationContext,
   type ConversationEvent,
@@ -11,7 +12,7 @@ import {
 
 type GuardArgs = { context: ConversationContext; event: ConversationEvent };
 
-const isEarconItem = (itemId: string) => itemId.startsWith('earcon:');
+const isEarconItem = (itemId: string) => earconName(itemId) !== undefined;
 
 export const conversationGuards = {
   gatewayIs: ({ event }, params: { state: E<'GATEWAY'>['state'] }) => event.type === 'GATEWAY' && event.state === params.state,

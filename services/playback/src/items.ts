@@ -1,6 +1,6 @@
 /** The speaker's items: each one's source timeline and place in the ring, which are live, which were flushed. */
 import type { PlayedPeriod } from '@voxbus/alsa';
-import type { AudioFrame, Counter } from '@voxbus/shared';
+import { type AudioFrame, type Counter, earconName } from '@voxbus/shared';
 import type { FormatConverter } from './format-converter.js';
 
 /** One thing being played: an assistant audio item, or an earcon. Positions are device content frames. */
@@ -98,7 +98,7 @@ export class ItemBook {
         item.flushPending = true;
         item.queuedFrames = 0;
       }
-      if (live || !item.itemId.startsWith('earcon:')) this.flushedIds.add(item.itemId);
+      if (live || earconName(item.itemId) === undefined) this.flushedIds.add(item.itemId);
       if (item.responseId !== '') this.flushedResponses.add(item.responseId);
     }
     for (const remembered of [this.flushedIds, this.flushedResponses]) {

@@ -1,5 +1,5 @@
 import { type AudioBackend, DeviceSupervisor, type GrantedFormat, type PlaybackStream, type PlayedPeriod } from '@voxbus/alsa';
-import { type AudioFrame, type Clock, type Logger, type MetricsRegistry, type Payload, pcmAsS16le } from '@voxbus/shared';
+import { type AudioFrame, type Clock, earconItemId, type Logger, type MetricsRegistry, type Payload, pcmAsS16le } from '@voxbus/shared';
 import type { PlaybackConfig } from './config.js';
 import { playbackRequest } from './device-request.js';
 import { type EarconName, synthesizeEarcon } from './earcons.js';
@@ -201,7 +201,7 @@ export class Speaker {
       return;
     }
     this.counters.earcons.inc();
-    const item = this.items.get(`earcon:${name}`, '', this.granted?.sampleRateHz);
+    const item = this.items.get(earconItemId(name), '', this.granted?.sampleRateHz);
     this.queue.enqueue(item, synthesizeEarcon(name, granted.sampleRateHz, granted.channels));
   }
 

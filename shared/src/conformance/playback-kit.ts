@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AudioFrame } from '../audio/frame-codec.js';
+import { earconItemId } from '../contract/schemas.js';
 import type { BusObserver, SeenMessage } from './observer.js';
 import type { Verdicts } from './report.js';
 import { durationMs, itemFrames, levelDbfs, tone } from './signal.js';
@@ -244,8 +245,9 @@ async function runScenarios(bus: BusObserver, verdicts: Verdicts, options: Playb
   if (want.has('earcon')) {
     const from = bus.mark;
     await bus.publish('playback.cmd.earcon', {}, { name: 'listening' });
-    const started = await eventFor('started', 'earcon:listening', 2000, from);
-    const drained = await eventFor('drained', 'earcon:listening', 2000, from);
+    const itemId = earconItemId('listening');
+    const started = await eventFor('started', itemId, 2000, from);
+    const drained = await eventFor('drained', itemId, 2000, from);
     await sleep(100);
     const sound = loudness(from, bus.mark);
     verdicts.judge(
@@ -255,7 +257,7 @@ async function runScenarios(bus: BusObserver, verdicts: Verdicts, options: Playb
         drained !== undefined &&
         Math.abs(drained.payload.heardMs - 160) <= 40 &&
         Math.abs(sound.loudMs - 160) <= HEARD_TOLERANCE_MS,
-      `earcon:listening ${started ? `started (responseId "${started.payload.responseId}")` : 'not started within 2000 ms'}, ${drained ? `drained at heardMs ${drained.payload.heardMs} (160 ± 40 wanted)` : 'not drained'}; ${sound.loudMs} ms audible on the echo reference (160 ± ${HEARD_TOLERANCE_MS})`,
+      `${itemId} ${started ? `started (responseId "${started.payload.responseId}")` : 'not started within 2000 ms'}, ${drained ? `drained at heardMs ${drained.payload.heardMs} (160 ± 40 wanted)` : 'not drained'}; ${sound.loudMs} ms audible on the echo reference (160 ± ${HEARD_TOLERANCE_MS})`,
     );
   }
 

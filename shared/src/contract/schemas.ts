@@ -331,13 +331,25 @@ export const PlaybackState = Type.Object(
   { ...closed, description: 'Retained: the speaker' },
 );
 
+/** An earcon's item id on `playback/event/item` is this and its name: `earcon:listening`. */
+export const EARCON_ITEM_PREFIX = 'earcon:';
+
+export function earconItemId(name: string): string {
+  return `${EARCON_ITEM_PREFIX}${name}`;
+}
+
+/** The earcon's name when `itemId` is an earcon's, else undefined. */
+export function earconName(itemId: string): string | undefined {
+  return itemId.startsWith(EARCON_ITEM_PREFIX) ? itemId.slice(EARCON_ITEM_PREFIX.length) : undefined;
+}
+
 export const PlaybackItemEvent = Type.Object(
   {
     kind: StringEnum(['started', 'position', 'drained', 'flushed'], {
       description:
         '`started`: the item\'s first sample came out of the speaker; `position`: periodic while it plays; `drained`: everything received so far has been heard and nothing is queued (the speaker ran out of audio: with audio arriving slower than real time it may come mid-item, and `started` again when more comes; the reply is over at a `drained` after its response\'s `done`); `flushed`: a flush cut it (heardMs is final), sent for every item playing or queued at the flush (a queued one with heardMs 0)',
     }),
-    itemId: Type.String({ description: 'the realtime item id, or `earcon:<name>`' }),
+    itemId: Type.String({ description: `the realtime item id, or \`${EARCON_ITEM_PREFIX}<name>\`` }),
     responseId: Type.String({ description: 'the response the item belongs to (empty for an earcon)' }),
     heardMs: Type.Integer({
       minimum: 0,
