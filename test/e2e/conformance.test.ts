@@ -1,4 +1,4 @@
-import { decodeAudioFrame, encodeAudioFrame, PLAYBACK_DUTIES } from '@voxbus/shared';
+import { AUDIO_CAPTURE_DUTIES, decodeAudioFrame, type Duty, encodeAudioFrame, PLAYBACK_DUTIES } from '@voxbus/shared';
 import { startVirtualBoard, waitForPort } from '@voxbus/shared/testing';
 import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../helpers/cleanup.js';
@@ -6,16 +6,19 @@ import { type Mangle, startManglingRelay } from '../helpers/mangling-relay.js';
 import { type Spawned, spawnNode, stackPorts, startRunner } from '../helpers/processes.js';
 
 const onCleanup = cleanupAfterEach();
-/** The kit's rules: the playback duties the contract doc states (shared/src/contract/duties.ts). */
-const RULES = PLAYBACK_DUTIES.flatMap((duty) => (duty.rule ? [duty.rule] : []));
+/** A kit's rules: the duties the contract doc states (shared/src/contract/duties.ts). */
+const rulesOf = (duties: readonly Duty[]) => duties.flatMap((duty) => (duty.rule ? [duty.rule] : []));
 
-/** Broker and playback on a virtual board; the playback under `baseTopic`. */
-async function playbackStack(baseTopic: string): Promise<{ url: string; env: Record<string, string> }> {
+type KitService = 'playback' | 'audio-capture';
+
+/** Broker and the service on a virtual board; the service under `baseTopic`. */
+async function serviceStack(service: KitService, baseTopic: string): Promise<{ url: string; env: Record<string, string> }> {
   const board = await startVirtualBoard();
   onCleanup(() => board.stop());
   const ports = await stackPorts();
   const env = { ...ports.env, ...board.env, VOXBUS_LOG__LEVEL: 'warn' };
-  const runner = startRunner(['broker', 'playback'], { ...env, VOXBUS_BUS__BASE_TOPIC: baseTopic, VOXBUS_PLAYBACK__DEVICE: board.speakerDevice });
+  const device = service === 'playback' ? { VOXBUS_PLAYBACK__DEVICE: board.speakerDevice } : { VOXBUS_AUDIO_CAPTURE__DEVICE: board.micDevice };
+  const runner = startRunner(['broker', service], { ...env, ...device, VOXBUS_BUS__BASE_TOPIC: baseTopic });
   onCleanup(() => runner.stop('SIGKILL'));
   await waitForPort(ports.tcpPort, 15_000);
   return { url: ports.url, env };
@@ -27,9 +30,9 @@ interface KitRun {
   verdicts: Map<string, 'PASS' | 'FAIL'>;
 }
 
-/** The `voxbus conformance playback` command, as a user runs it. */
-async function conformance(env: Record<string, string>, args: string[], timeoutMs = 60_000): Promise<KitRun> {
-  const kit: Spawned = spawnNode('shared/dist/cli/voxbus.js', ['conformance', 'playback', ...args], env);
+/** The `voxbus conformance <service>` command, as a user runs it. */
+async function conformance(service: KitService, env: Record<string, string>, args: string[], timeoutMs = 60_000): Promise<KitRun> {
+  const kit: Spawned = spawnNode('shared/dist/cli/voxbus.js', ['conformance', service, ...args], env);
   onCleanup(() => kit.stop('SIGKILL'));
   const timer = setTimeout(() => void kit.stop('SIGKILL'), timeoutMs);
   const code = await kit.exited;
@@ -65,8 +68,15 @@ function replayAfterFlush(): Mangle {
   };
 }
 
+interface Broken {
+  rule: string;
+  scenario: string;
+  how: string;
+  mangle: () => Mangle;
+}
+
 /** Each rule, the scenario that checks it, and a playback broken for it (the project's, through a relay). */
-const BROKEN: { rule: string; scenario: string; how: string; mangle: () => Mangle }[] = [
+const BROKEN_PLAYBACK: Broken[] = [
   {
     rule: 'status.online',
     scenario: 'play',
@@ -131,26 +141,74 @@ const BROKEN: { rule: string; scenario: string; how: string; mangle: () => Mangl
   },
 ];
 
-describe('voxbus conformance playback', () => {
-  it('passes every rule against the project playback, on the virtual board', async () => {
-    const { env } = await playbackStack('voxbus');
-    const run = await conformance(env, []);
-    expect(run.lines.join('\n')).toContain('playback: all 17 rules pass');
-    expect([...run.verdicts.keys()]).toEqual(RULES);
+/** The same for audio-capture. */
+const BROKEN_CAPTURE: Broken[] = [
+  {
+    rule: 'status.online',
+    scenario: 'mute',
+    how: 'says it stopped',
+    mangle: () => (path, payload) => (path === 'audio-capture/status' ? asBytes({ ...json(payload), status: 'offline', reason: 'stopped' }) : payload),
+  },
+  {
+    rule: 'state.capturing',
+    scenario: 'mute',
+    how: 'never leaves opening',
+    mangle: () => (path, payload) => (path === 'audio-capture/state' ? asBytes({ ...json(payload), state: 'opening', granted: null }) : payload),
+  },
+  { rule: 'describe.answers', scenario: 'mute', how: 'ignores describe', mangle: () => dropPath('audio-capture/req/describe') },
+  {
+    rule: 'mic.continuous',
+    scenario: 'mute',
+    how: 'loses every 7th frame',
+    mangle: () => (path, payload) => (path === 'audio/mic' && decodeAudioFrame(payload).sequence % 7 === 0 ? undefined : payload),
+  },
+  {
+    rule: 'mic.timestamps',
+    scenario: 'mute',
+    how: 'stamps its frames 2 s early (another clock)',
+    mangle: () => (path, payload) => {
+      if (path !== 'audio/mic') return payload;
+      const frame = decodeAudioFrame(payload);
+      return encodeAudioFrame({ ...frame, captureTimeUs: frame.captureTimeUs - 2_000_000 });
+    },
+  },
+  { rule: 'mute.stops', scenario: 'mute', how: 'ignores mute', mangle: () => dropPath('audio-capture/cmd/mute') },
+  { rule: 'metrics.published', scenario: 'mute', how: 'publishes no metrics', mangle: () => dropPath('audio-capture/metrics') },
+  {
+    rule: 'messages.valid',
+    scenario: 'mute',
+    how: 'adds a field to its state',
+    mangle: () => (path, payload) => (path === 'audio-capture/state' ? asBytes({ ...json(payload), colour: 'blue' }) : payload),
+  },
+];
+
+const KITS: [KitService, readonly Duty[], Broken[]][] = [
+  ['playback', PLAYBACK_DUTIES, BROKEN_PLAYBACK],
+  ['audio-capture', AUDIO_CAPTURE_DUTIES, BROKEN_CAPTURE],
+];
+
+describe.each(KITS)('voxbus conformance %s', (service, duties, brokenVariants) => {
+  const rules = rulesOf(duties);
+
+  it('passes every rule against the project service, on the virtual board', async () => {
+    const { env } = await serviceStack(service, 'voxbus');
+    const run = await conformance(service, env, []);
+    expect(run.lines.join('\n')).toContain(`${service}: all ${rules.length} rules pass`);
+    expect([...run.verdicts.keys()]).toEqual(rules);
     expect(run.code, run.lines.join('\n')).toBe(0);
   }, 90_000);
 
-  it('fails, naming the rule, against a playback broken for each rule', async () => {
-    expect(BROKEN.map((b) => b.rule).sort()).toEqual([...RULES].sort());
-    const { url, env } = await playbackStack('real');
+  it('fails, naming the rule, against a service broken for each rule', async () => {
+    expect(brokenVariants.map((b) => b.rule).sort()).toEqual([...rules].sort());
+    const { url, env } = await serviceStack(service, 'real');
     const missed: string[] = [];
-    for (const [index, broken] of BROKEN.entries()) {
+    for (const [index, broken] of brokenVariants.entries()) {
       const kitBase = `kit${index}`;
-      const relay = await startManglingRelay(url, kitBase, 'real', broken.mangle());
-      const run = await conformance({ ...env, VOXBUS_BUS__BASE_TOPIC: kitBase }, ['--only', broken.scenario, '--start-timeout-ms', '3000']);
+      const relay = await startManglingRelay(url, service, kitBase, 'real', broken.mangle());
+      const run = await conformance(service, { ...env, VOXBUS_BUS__BASE_TOPIC: kitBase }, ['--only', broken.scenario, '--start-timeout-ms', '3000']);
       await relay.close();
       if (run.code !== 1 || run.verdicts.get(broken.rule) !== 'FAIL') {
-        missed.push(`a playback that ${broken.how}: exit ${run.code}, ${broken.rule} ${run.verdicts.get(broken.rule) ?? 'not judged'}\n  ${run.lines.join('\n  ')}`);
+        missed.push(`a ${service} that ${broken.how}: exit ${run.code}, ${broken.rule} ${run.verdicts.get(broken.rule) ?? 'not judged'}\n  ${run.lines.join('\n  ')}`);
       }
     }
     expect(missed, missed.join('\n')).toEqual([]);

@@ -10,18 +10,30 @@ export interface ManglingRelay {
   close(): Promise<void>;
 }
 
-/** The topics a playback is sent (the rest of its topics it publishes). */
-const TO_PLAYBACK = ['audio/output', 'playback/cmd/#', 'playback/req/#'];
-const FROM_PLAYBACK = ['playback/status', 'playback/state', 'playback/event/#', 'playback/metrics', 'playback/res/#', 'audio/played'];
-const RETAINED = new Set(['playback/status', 'playback/state']);
+/** What a service is sent (its commands, requests and input audio) and what it publishes (the rest, and its output audio). */
+function topicsOf(service: 'playback' | 'audio-capture'): { sent: string[]; published: string[] } {
+  const audio = service === 'playback' ? { input: ['audio/output'], output: ['audio/played'] } : { input: [], output: ['audio/mic'] };
+  return {
+    sent: [`${service}/cmd/#`, `${service}/req/#`, ...audio.input],
+    published: [`${service}/status`, `${service}/state`, `${service}/event/#`, `${service}/metrics`, `${service}/res/#`, ...audio.output],
+  };
+}
 
 /**
- * A deliberately broken playback made of the project's own: the real service runs under
+ * A deliberately broken service made of the project's own: the real service runs under
  * `candidateBase`, and this relay stands between it and `kitBase`, passing every message through
  * `mangle`. One mangle breaks one rule of the contract, so the conformance kit can be shown to
  * catch each break by name without a broken copy of the service's code.
  */
-export async function startManglingRelay(url: string, kitBase: string, candidateBase: string, mangle: Mangle): Promise<ManglingRelay> {
+export async function startManglingRelay(
+  url: string,
+  service: 'playback' | 'audio-capture',
+  kitBase: string,
+  candidateBase: string,
+  mangle: Mangle,
+): Promise<ManglingRelay> {
+  const { sent, published } = topicsOf(service);
+  const retained = new Set([`${service}/status`, `${service}/state`]);
   const client = mqtt.connect(url, { clientId: `relay-${kitBase}`, protocolVersion: 4, reconnectPeriod: 0 });
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => resolve());
@@ -31,14 +43,14 @@ export async function startManglingRelay(url: string, kitBase: string, candidate
     const toCandidate = topic.startsWith(`${kitBase}/`);
     const path = topic.slice((toCandidate ? kitBase : candidateBase).length + 1);
     // The relay's own publishes come back to it on the other side: only what each side's party sent goes across.
-    const sentByKit = TO_PLAYBACK.some((filter) => matches(filter, path));
+    const sentByKit = sent.some((filter) => matches(filter, path));
     if (toCandidate !== sentByKit) return;
     const out = mangle(path, payload, toCandidate);
     if (out === undefined) return;
     const target = `${toCandidate ? candidateBase : kitBase}/${path}`;
-    client.publish(target, out, { qos: path.startsWith('audio/') ? 0 : 1, retain: !toCandidate && RETAINED.has(path) });
+    client.publish(target, out, { qos: path.startsWith('audio/') ? 0 : 1, retain: !toCandidate && retained.has(path) });
   });
-  await client.subscribeAsync([...TO_PLAYBACK.map((f) => `${kitBase}/${f}`), ...FROM_PLAYBACK.map((f) => `${candidateBase}/${f}`)], { qos: 1 });
+  await client.subscribeAsync([...sent.map((f) => `${kitBase}/${f}`), ...published.map((f) => `${candidateBase}/${f}`)], { qos: 1 });
   return {
     close: async () => {
       await client.endAsync();

@@ -1,12 +1,12 @@
+import { AUDIO_CAPTURE_SCENARIOS, type AudioCaptureScenario, runAudioCaptureKit } from './audio-capture-kit.js';
 import { BusObserver, type ObserverOptions } from './observer.js';
 import { PLAYBACK_SCENARIOS, type PlaybackScenario, runPlaybackKit } from './playback-kit.js';
 import { type RuleResult, Verdicts } from './report.js';
 
 export { formatResult, type RuleResult } from './report.js';
-export { PLAYBACK_SCENARIOS } from './playback-kit.js';
 
 /** The services the kit can judge so far, and their scenarios. */
-export const CONFORMANCE_KITS = { playback: PLAYBACK_SCENARIOS } as const;
+export const CONFORMANCE_KITS = { playback: PLAYBACK_SCENARIOS, 'audio-capture': AUDIO_CAPTURE_SCENARIOS } as const;
 export type KitService = keyof typeof CONFORMANCE_KITS;
 
 export interface ConformanceOptions extends ObserverOptions {
@@ -24,11 +24,13 @@ export async function runConformance(options: ConformanceOptions): Promise<RuleR
   const known: readonly string[] = CONFORMANCE_KITS[options.service];
   const unknown = options.only.filter((name) => !known.includes(name));
   if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')} for ${options.service}: one of ${known.join(', ')}`);
+  const scenarios = options.only.length === 0 ? known : options.only;
   const bus = await BusObserver.connect(options);
   const verdicts = new Verdicts(options.onResult);
+  const timing = { startTimeoutMs: options.startTimeoutMs, metricsTimeoutMs: options.metricsTimeoutMs };
   try {
-    const scenarios = (options.only.length === 0 ? PLAYBACK_SCENARIOS : options.only) as readonly PlaybackScenario[];
-    await runPlaybackKit(bus, verdicts, { scenarios, startTimeoutMs: options.startTimeoutMs, metricsTimeoutMs: options.metricsTimeoutMs });
+    if (options.service === 'playback') await runPlaybackKit(bus, verdicts, { ...timing, scenarios: scenarios as readonly PlaybackScenario[] });
+    else await runAudioCaptureKit(bus, verdicts, { ...timing, scenarios: scenarios as readonly AudioCaptureScenario[] });
   } finally {
     await bus.close();
   }

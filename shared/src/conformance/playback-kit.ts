@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AudioFrame } from '../audio/frame-codec.js';
 import { earconItemId } from '../contract/schemas.js';
+import { judgeClosingRules, judgeDescribe, judgeOnline, streamContinuity } from './common-rules.js';
 import type { BusObserver, SeenMessage } from './observer.js';
 import type { Verdicts } from './report.js';
 import { durationMs, itemFrames, levelDbfs, tone } from './signal.js';
@@ -42,8 +43,8 @@ export async function runPlaybackKit(bus: BusObserver, verdicts: Verdicts, optio
   try {
     await runScenarios(bus, verdicts, options);
   } finally {
-    // Judged however far the scenarios got: an invalid state is often why they stopped early.
-    await judgeClosingRules(bus, verdicts, options);
+    const own = (topic: string) => topic.startsWith(`${bus.baseTopic}/playback/`) || topic === `${bus.baseTopic}/audio/played`;
+    await judgeClosingRules(bus, verdicts, 'playback', own, options.metricsTimeoutMs);
   }
 }
 
@@ -84,15 +85,7 @@ async function runScenarios(bus: BusObserver, verdicts: Verdicts, options: Playb
   };
 
   // Start-up: online, the device open, answering, the reference flowing.
-  const status = await bus.waitFor('service.status', (s) => s.status === 'online', options.startTimeoutMs, 0, { service: 'playback' });
-  const keptStatus = (await bus.retainedNow(`${bus.baseTopic}/playback/status`)) as { status: string; reason: string } | undefined;
-  verdicts.judge(
-    'status.online',
-    status !== undefined && keptStatus?.status === 'online' && keptStatus.reason === 'running',
-    status === undefined
-      ? `no playback/status online within ${options.startTimeoutMs} ms (last: ${JSON.stringify(bus.select('service.status', 0, { service: 'playback' }).at(-1)?.payload ?? null)})`
-      : `online; the broker keeps ${keptStatus ? `${keptStatus.status}/${keptStatus.reason}` : 'nothing'} retained (online/running wanted)`,
-  );
+  await judgeOnline(bus, verdicts, 'playback', options.startTimeoutMs);
   const idle = await bus.waitFor('playback.state', (s) => s.state === 'idle' && s.granted !== null, options.startTimeoutMs);
   const lastState = stateNow();
   const keptState = (await bus.retainedNow(`${bus.baseTopic}/playback/state`)) as { state: string } | undefined;
@@ -107,37 +100,17 @@ async function runScenarios(bus: BusObserver, verdicts: Verdicts, options: Playb
   if (idle.payload.volume !== 1) await volumeTo(1);
   if (idle.payload.muted) await bus.publish('playback.cmd.unmute', {}, {});
 
-  const requestId = `kit-${run}`;
-  const asked = bus.mark;
-  await bus.publish('service.describe.req', { service: 'playback' }, { requestId });
-  const answer = await bus.waitFor('service.describe.res', (r) => r.requestId === requestId, 3000, asked, { service: 'playback' });
-  verdicts.judge(
-    'describe.answers',
-    answer?.payload.ok === true,
-    answer === undefined
-      ? 'no playback/res/describe with the request id within 3000 ms'
-      : answer.payload.ok
-        ? `version ${answer.payload.data.version}, config sections ${Object.keys(answer.payload.data.config).join(', ')}`
-        : `answered an error: ${answer.payload.error.code} ${answer.payload.error.message}`,
-  );
+  await judgeDescribe(bus, verdicts, 'playback', `kit-${run}`);
 
   const quietFrom = bus.mark;
   await sleep(1000);
   const reference = played(quietFrom);
-  let gaps = 0;
-  let jumps = 0;
-  for (let i = 1; i < reference.length; i++) {
-    const before = (reference[i - 1] as { payload: AudioFrame }).payload;
-    const now = (reference[i] as { payload: AudioFrame }).payload;
-    if (now.sequence !== ((before.sequence + 1) >>> 0)) gaps++;
-    else if (Math.abs(now.captureTimeUs - before.captureTimeUs - durationMs(before) * 1000) > 5000) jumps++;
-  }
-  const referenceMs = reference.reduce((sum, m) => sum + durationMs(m.payload), 0);
+  const { ms: referenceMs, gaps, jumps } = streamContinuity(reference);
   const loudIdle = reference.filter((m) => levelDbfs(m.payload) > SILENT_DBFS).length;
   verdicts.judge(
     'played.continuous',
     referenceMs >= 800 && gaps === 0 && jumps === 0 && loudIdle === 0,
-    `idle for 1000 ms: ${reference.length} audio/played frames covering ${Math.round(referenceMs)} ms (≥ 800 wanted), ${gaps} sequence gaps, ${jumps} time jumps over 5 ms, ${loudIdle} not silent`,
+    `idle for 1000 ms: ${reference.length} audio/played frames covering ${referenceMs} ms (≥ 800 wanted), ${gaps} sequence gaps, ${jumps} time jumps over 5 ms, ${loudIdle} not silent`,
   );
 
   const want = new Set(options.scenarios);
@@ -291,26 +264,4 @@ async function runScenarios(bus: BusObserver, verdicts: Verdicts, options: Playb
       `${muted ? 'state muted' : 'state never muted'}; a 400 ms item while muted: ${item.started ? 'started' : 'not started'}, ${item.drained ? `drained at heardMs ${item.drained.payload.heardMs}` : 'not drained'}, ${sound.loudMs} ms audible on the echo reference (0 wanted); ${unmuted ? 'unmuted' : 'state never unmuted'}`,
     );
   }
-
-}
-
-async function judgeClosingRules(bus: BusObserver, verdicts: Verdicts, options: PlaybackKitOptions): Promise<void> {
-  const metrics = await bus.waitFor('service.metrics', () => true, options.metricsTimeoutMs, 0, { service: 'playback' });
-  verdicts.judge(
-    'metrics.published',
-    metrics !== undefined,
-    metrics === undefined
-      ? `no valid playback/metrics within ${options.metricsTimeoutMs} ms`
-      : `uptime ${Math.round(metrics.payload.uptimeMs / 1000)} s, ${Object.keys(metrics.payload.counters).length} counters`,
-  );
-
-  const own = (topic: string) => topic.startsWith(`${bus.baseTopic}/playback/`) || topic === `${bus.baseTopic}/audio/played`;
-  const broken = bus.invalid.filter((m) => own(m.topic));
-  verdicts.judge(
-    'messages.valid',
-    broken.length === 0,
-    broken.length === 0
-      ? `${bus.messages.filter((m) => own(m.topic)).length} messages from playback, all valid`
-      : `${broken.length} invalid: ${[...new Set(broken.map((m) => `${m.topic}: ${m.error}`))].slice(0, 3).join(' | ')}`,
-  );
 }

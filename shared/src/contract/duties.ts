@@ -45,13 +45,28 @@ export const PLAYBACK_DUTIES: readonly Duty[] = [
   { rule: 'messages.valid', text: 'Publish nothing that does not validate against its topic\'s schema.' },
 ];
 
+export const AUDIO_CAPTURE_DUTIES: readonly Duty[] = [
+  { rule: 'status.online', text: 'On connecting, publish `audio-capture/status` `online`/`running`, retained, with the Last Will set.' },
+  {
+    rule: 'state.capturing',
+    text: 'Open the microphone and publish `audio-capture/state` `capturing` (retained) with the format granted; `error` with a code and `retryInMs` while it cannot, retrying a lost device without being restarted.',
+  },
+  { rule: 'describe.answers', text: 'Answer `audio-capture/req/describe` on `audio-capture/res/describe` with the same `requestId`.' },
+  {
+    rule: 'mic.continuous',
+    text: 'Publish `audio/mic` continuously in the granted format, every frame the same length (a multiple of 10 ms, 20 by default), one more in sequence, its time the last one\'s plus its length (within 5 ms).',
+  },
+  { rule: 'mic.timestamps', text: 'Stamp each frame with when its first sample was captured, CLOCK_MONOTONIC µs (it reaches a subscriber within 500 ms of that).' },
+  { rule: 'mute.stops', text: 'On `audio-capture/cmd/mute`, publish no frames and say `muted` until `unmute`; then `capturing` and frames again at once.' },
+  { rule: 'metrics.published', text: 'Publish `audio-capture/metrics` every `metricsIntervalMs`.' },
+  { rule: 'messages.valid', text: 'Publish nothing that does not validate against its topic\'s schema.' },
+];
+
+/** The services the conformance kit checks, and their duties (each with its rule). */
+export const CHECKED_DUTIES: Readonly<Record<string, readonly Duty[]>> = { playback: PLAYBACK_DUTIES, 'audio-capture': AUDIO_CAPTURE_DUTIES };
+
 /** The other services' duties, in words; the kit does not check them yet. */
 export const OTHER_DUTIES: Readonly<Record<string, readonly Duty[]>> = {
-  'audio-capture': [
-    { text: 'Open the microphone and publish `audio/mic` continuously in 20 ms frames in the granted format, each frame one more in sequence and stamped with when its first sample was captured (CLOCK_MONOTONIC).' },
-    { text: 'Publish `audio-capture/state` (retained): `opening`, `capturing`, `muted`, or `error` with the device error and `retryInMs`; retry a lost device without being restarted.' },
-    { text: 'On `audio-capture/cmd/mute`, stop publishing frames (the state says `muted`) until `unmute`.' },
-  ],
   dsp: [
     { text: 'Turn `audio/mic` into `audio/input`: 24 kHz mono s16le, 20 ms frames, echo of `audio/played` removed when echo cancellation is on.' },
     { text: 'Publish `dsp/state` (retained) with the stages that run and whether echo cancellation is active and converged; `dsp/event/vad` at the start and end of speech, timed on the capture clock.' },

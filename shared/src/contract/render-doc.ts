@@ -1,7 +1,7 @@
 import { AUDIO_FRAME_LAYOUT, encodeAudioFrame } from '../audio/frame-codec.js';
 import { ANYONE_PUBLISHES, EVERY_SERVICE_PUBLISHES, PRIVATE_AUDIO, SERVICE_PUBLISHES, USER_COMMANDS } from './access.js';
 import { CONTRACT, CONTRACT_VERSION, DEFAULT_BASE_TOPIC, KNOWN_SERVICES, TOPIC_KEYS } from './contract.js';
-import { type Duty, OTHER_DUTIES, PLAYBACK_DUTIES } from './duties.js';
+import { CHECKED_DUTIES, type Duty, OTHER_DUTIES } from './duties.js';
 import { settingsSection } from './render-settings.js';
 import type { AudioFormatRule, TopicSpec } from './topic-spec.js';
 
@@ -64,12 +64,9 @@ function dutiesSection(): string[] {
     '',
     'A replacement keeps its service\'s name and does what that service does here. `voxbus conformance <service>` drives a',
     'running service through these duties over the bus and prints a PASS or FAIL line per rule with what it saw; the',
-    'bold names are its rules. It checks playback so far; the other services\' duties are stated, not yet checked.',
+    `bold names are its rules. It checks ${Object.keys(CHECKED_DUTIES).join(' and ')} so far; the other services' duties are stated, not yet checked.`,
     '',
-    '### playback (checked by `voxbus conformance playback`)',
-    '',
-    ...PLAYBACK_DUTIES.map(dutyLine),
-    '',
+    ...Object.entries(CHECKED_DUTIES).flatMap(([service, duties]) => [`### ${service} (checked by \`voxbus conformance ${service}\`)`, '', ...duties.map(dutyLine), '']),
     ...Object.entries(OTHER_DUTIES).flatMap(([service, duties]) => [`### ${service}`, '', ...duties.map(dutyLine), '']),
   ];
 }

@@ -1,7 +1,7 @@
 import { AUDIO_FRAME_LAYOUT, AUDIO_FRAME_MAGIC, AUDIO_FRAME_VERSION } from '../audio/frame-codec.js';
 import { COMMON_DEFAULTS, CommonConfigSchema } from '../runtime/common-config.js';
 import { ANYONE_PUBLISHES, BUS_ROLES, EVERY_SERVICE_PUBLISHES, PRIVATE_AUDIO, SERVICE_PUBLISHES, USER_COMMANDS } from './access.js';
-import { OTHER_DUTIES, PLAYBACK_DUTIES } from './duties.js';
+import { CHECKED_DUTIES, OTHER_DUTIES } from './duties.js';
 import { CONTRACT, CONTRACT_VERSION, DEFAULT_BASE_TOPIC, KNOWN_SERVICES, TOPIC_KEYS } from './contract.js';
 import { settingEnvName } from './render-settings.js';
 
@@ -39,7 +39,7 @@ export function renderContractJson(): string {
       userCommands: USER_COMMANDS,
       privateAudio: PRIVATE_AUDIO,
     },
-    duties: { playback: PLAYBACK_DUTIES, ...OTHER_DUTIES },
+    duties: { ...CHECKED_DUTIES, ...OTHER_DUTIES },
     settings: {
       schema: CommonConfigSchema,
       defaults: COMMON_DEFAULTS,
