@@ -1,27 +1,31 @@
 import { AUDIO_CAPTURE_DUTIES, decodeAudioFrame, type Duty, encodeAudioFrame, PLAYBACK_DUTIES } from '@voxbus/shared';
 import { startVirtualBoard, waitForPort } from '@voxbus/shared/testing';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../helpers/cleanup.js';
 import { type Mangle, startManglingRelay } from '../helpers/mangling-relay.js';
-import { type Spawned, spawnNode, stackPorts, startRunner } from '../helpers/processes.js';
+import { REPO_ROOT, type Spawned, spawnNode, stackPorts, startRunner } from '../helpers/processes.js';
 
 const onCleanup = cleanupAfterEach();
+/** The standard library modules the Python example may import; beyond them, only Debian's python3-paho-mqtt and python3-alsaaudio. */
+const PYTHON_STDLIB = new Set(['json', 'math', 'os', 'signal', 'socket', 'struct', 'sys', 'threading', 'time', 'collections', 'urllib']);
 /** A kit's rules: the duties the contract doc states (shared/src/contract/duties.ts). */
 const rulesOf = (duties: readonly Duty[]) => duties.flatMap((duty) => (duty.rule ? [duty.rule] : []));
 
 type KitService = 'playback' | 'audio-capture';
 
 /** Broker and the service on a virtual board; the service under `baseTopic`. */
-async function serviceStack(service: KitService, baseTopic: string): Promise<{ url: string; env: Record<string, string> }> {
+async function serviceStack(service: KitService, baseTopic: string, extraEnv: Record<string, string> = {}): Promise<{ url: string; env: Record<string, string>; runner: Spawned }> {
   const board = await startVirtualBoard();
   onCleanup(() => board.stop());
   const ports = await stackPorts();
   const env = { ...ports.env, ...board.env, VOXBUS_LOG__LEVEL: 'warn' };
   const device = service === 'playback' ? { VOXBUS_PLAYBACK__DEVICE: board.speakerDevice } : { VOXBUS_AUDIO_CAPTURE__DEVICE: board.micDevice };
-  const runner = startRunner(['broker', service], { ...env, ...device, VOXBUS_BUS__BASE_TOPIC: baseTopic });
+  const runner = startRunner(['broker', service], { ...env, ...device, VOXBUS_BUS__BASE_TOPIC: baseTopic, ...extraEnv });
   onCleanup(() => runner.stop('SIGKILL'));
   await waitForPort(ports.tcpPort, 15_000);
-  return { url: ports.url, env };
+  return { url: ports.url, env, runner };
 }
 
 interface KitRun {
@@ -213,4 +217,26 @@ describe.each(KITS)('voxbus conformance %s', (service, duties, brokenVariants) =
     }
     expect(missed, missed.join('\n')).toEqual([]);
   }, 240_000);
+});
+
+describe('a playback in another language', () => {
+  it('passes every rule: the Python example, run by the run command in the project playback\'s place', async () => {
+    const { env, runner } = await serviceStack('playback', 'voxbus', { VOXBUS_REPLACE_PLAYBACK: '/usr/bin/python3 examples/playback-python/playback.py' });
+    const run = await conformance('playback', env, []);
+    const rules = rulesOf(PLAYBACK_DUTIES);
+    expect(runner.lines).toContain('[runner] playback is replaced by: /usr/bin/python3 examples/playback-python/playback.py');
+    expect(run.lines.join('\n'), `the Python playback's own lines:\n${runner.lines.filter((l) => l.startsWith('[playback]')).join('\n')}`).toContain(
+      `playback: all ${rules.length} rules pass`,
+    );
+    expect(run.code).toBe(0);
+  }, 90_000);
+
+  it('stays under 300 lines, on Debian packages only', () => {
+    const source = readFileSync(join(REPO_ROOT, 'examples/playback-python/playback.py'), 'utf8');
+    expect(source.split('\n').length - 1, 'lines of examples/playback-python/playback.py').toBeLessThan(300);
+    const imports = [...source.matchAll(/^(?:import (.+)|from (\S+) import .*)$/gm)].flatMap((m) =>
+      (m[1] ?? m[2] ?? '').split(',').map((name) => name.trim().split(/[.\s]/)[0] as string),
+    );
+    expect([...new Set(imports)].filter((name) => !PYTHON_STDLIB.has(name)).sort()).toEqual(['alsaaudio', 'paho']);
+  });
 });
