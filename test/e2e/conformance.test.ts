@@ -1,8 +1,9 @@
 import { AUDIO_CAPTURE_DUTIES, decodeAudioFrame, type Duty, encodeAudioFrame, PLAYBACK_DUTIES } from '@voxbus/shared';
-import { startVirtualBoard, waitForPort } from '@voxbus/shared/testing';
+import { speech, startVirtualBoard, waitForPort } from '@voxbus/shared/testing';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startBoardStack, turnReport, whereItStood } from '../helpers/board-stack.js';
 import { cleanupAfterEach } from '../helpers/cleanup.js';
 import { type Mangle, startManglingRelay } from '../helpers/mangling-relay.js';
 import { REPO_ROOT, type Spawned, spawnNode, stackPorts, startRunner } from '../helpers/processes.js';
@@ -239,4 +240,37 @@ describe('a playback in another language', () => {
     );
     expect([...new Set(imports)].filter((name) => !PYTHON_STDLIB.has(name)).sort()).toEqual(['alsaaudio', 'paho']);
   });
+});
+
+describe('the whole assistant with the Python playback', () => {
+  it('answers a spoken question and is interrupted by a voice over the reply, truncated to what was heard', async () => {
+    const { board, probe, runner } = await startBoardStack(onCleanup, {
+      VOXBUS_REPLACE_PLAYBACK: '/usr/bin/python3 examples/playback-python/playback.py',
+      VOXBUS_CONVERSATION_STATE__MODE: 'full-duplex',
+      VOXBUS_REALTIME_SIM__REALTIME_FACTOR: '2',
+      VOXBUS_REALTIME_SIM__REPLY_TEMPLATE: 'You spoke for {seconds} seconds. Tomorrow will be mostly sunny in the morning, with clouds building in the afternoon and a chance of showers in the evening.',
+    });
+    expect(runner.lines).toContain('[runner] playback is replaced by: /usr/bin/python3 examples/playback-python/playback.py');
+    const question = await speech('What will the weather be like tomorrow?', 48_000);
+    const start = probe.messages.length;
+    await board.speak(question, 48_000);
+    const playing = await probe.waitForJson<{ kind: string; itemId: string; heardMs: number }>(
+      'voxbus/playback/event/item',
+      (e) => e.kind === 'position' && !e.itemId.startsWith('earcon:') && e.heardMs > 1500,
+      20_000,
+      start,
+    );
+    await board.speak(await speech('Stop, stop. Thank you.', 48_000), 48_000);
+    const report = await turnReport(probe, start);
+    expect(report.outcome, `the voice over the reply (${whereItStood(probe, start)})`).toBe('interrupted');
+    const flushed = await probe.waitForJson<{ kind: string; itemId: string; heardMs: number }>('voxbus/playback/event/item', (e) => e.kind === 'flushed' && e.itemId === playing.itemId, 5000, start);
+    const truncated = await probe.waitForJson<{ item_id: string; audio_end_ms: number }>('voxbus/realtime-gateway/event/raw/conversation.item.truncated', () => true, 5000, start);
+    expect(truncated).toMatchObject({ item_id: playing.itemId, audio_end_ms: flushed.heardMs });
+    // The turn says what was heard when the voice cut in; the flush adds what the device still held.
+    expect(Math.abs((report.heardMs ?? 0) - flushed.heardMs), `turn heardMs ${report.heardMs}, flushed at ${flushed.heardMs}`).toBeLessThan(150);
+    // The person's second sentence is a turn of its own, answered in full through the Python playback.
+    const reportAt = probe.messages.findIndex((m, index) => index >= start && m.topic === 'voxbus/conversation/event/turn');
+    const next = await turnReport(probe, reportAt + 1);
+    expect(next.outcome, whereItStood(probe, reportAt)).toBe('answered');
+  }, 90_000);
 });
