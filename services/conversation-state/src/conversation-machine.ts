@@ -28,6 +28,7 @@ export const conversationMachine = conversationSetup.createMachine({
     responseId: null,
     responseDone: false,
     responseHadAudio: false,
+    responseAudioMs: null,
     position: null,
     drained: false,
     playbackPlaying: false,

@@ -14,6 +14,19 @@ type GuardArgs = { context: ConversationContext; event: ConversationEvent };
 
 const isEarconItem = (itemId: string) => earconName(itemId) !== undefined;
 
+/** Two frames: the model's count and playback's may differ by rounding, or by a frame lost on the way (audio is QoS 0). */
+const RECEIVED_TOLERANCE_MS = 40;
+
+/**
+ * Playback has received all the audio the model sent: a playback that drained only because the
+ * rest is still on its way (it reads the bus late, under load) has not finished the reply. If
+ * the rest never comes (lost), the `quiet` wait ends the reply anyway.
+ */
+function playbackHasItAll(context: ConversationContext): boolean {
+  if (context.responseAudioMs === null || context.position === null) return true;
+  return context.position.receivedMs + RECEIVED_TOLERANCE_MS >= context.responseAudioMs;
+}
+
 export const conversationGuards = {
   gatewayIs: ({ event }, params: { state: E<'GATEWAY'>['state'] }) => event.type === 'GATEWAY' && event.state === params.state,
   // Speech counts only while the model may hear it: the dsp's VAD runs on a microphone that
@@ -48,7 +61,7 @@ export const conversationGuards = {
   currentItem: ({ context, event }) => 'itemId' in event && !isEarconItem(event.itemId) && (context.position === null || context.position.itemId === event.itemId),
   /** The response ended with audio, and playback never said it started playing it. */
   answeredUnplayed: ({ context }) => context.responseDone && context.responseHadAudio && context.position === null,
-  replyFinished: ({ context }) => context.drained && context.responseDone && context.toolPending === false,
+  replyFinished: ({ context }) => context.drained && context.responseDone && context.toolPending === false && playbackHasItAll(context),
   responseWithoutAudio: ({ context, event }) => event.type === 'RESPONSE_DONE' && !context.responseHadAudio && event.audioMs === 0,
   responseFailed: ({ event }) => event.type === 'RESPONSE_DONE' && event.status === 'failed',
   toolPending: ({ context }) => context.toolPending,

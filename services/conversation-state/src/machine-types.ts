@@ -56,6 +56,8 @@ export interface ConversationContext {
   responseId: string | null;
   responseDone: boolean;
   responseHadAudio: boolean;
+  /** The audio the model sent for the response, as its `done` said (null until then). */
+  responseAudioMs: number | null;
   /** The assistant item playing, as far as playback last said, and whether it has drained. */
   position: HeardPosition | null;
   drained: boolean;

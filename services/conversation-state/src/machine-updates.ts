@@ -18,6 +18,7 @@ export const contextUpdates = {
     responseId: null,
     responseDone: false,
     responseHadAudio: false,
+    responseAudioMs: null,
     position: null,
     drained: false,
     restoring: false,
@@ -30,6 +31,7 @@ export const contextUpdates = {
       responseId: e.responseId,
       responseDone: false,
       responseHadAudio: false,
+      responseAudioMs: null,
       toolPending: false,
       timing: { ...context.timing, responseCreatedUs: context.timing.responseCreatedUs ?? e.atUs },
     };
@@ -41,7 +43,7 @@ export const contextUpdates = {
   responseDone: ({ context, event }) => {
     const e = event as E<'RESPONSE_DONE'>;
     const current = context.responseId === null || context.responseId === e.responseId;
-    return current ? { responseDone: true, responseHadAudio: context.responseHadAudio || e.audioMs > 0, responseId: e.responseId } : {};
+    return current ? { responseDone: true, responseHadAudio: context.responseHadAudio || e.audioMs > 0, responseAudioMs: e.audioMs, responseId: e.responseId } : {};
   },
   playbackStarted: ({ context, event }) => {
     const e = event as E<'PLAYBACK_STARTED'>;
@@ -76,8 +78,8 @@ export const contextUpdates = {
     const e = event as E<'SPEECH_STARTED'>;
     return { timing: { ...context.timing, bargeInUs: e.atUs, bargeInSpokenMs: e.spokenMs } };
   },
-  forgetResponse: { responseId: null, responseDone: false, responseHadAudio: false, position: null, drained: false },
-  assumeReplyStreamed: { responseDone: true, responseHadAudio: true, restoring: false },
+  forgetResponse: { responseId: null, responseDone: false, responseHadAudio: false, responseAudioMs: null, position: null, drained: false },
+  assumeReplyStreamed: { responseDone: true, responseHadAudio: true, responseAudioMs: null, restoring: false },
   stopRestoring: { restoring: false, restoredState: null },
   dspState: ({ context, event }) => {
     const e = event as E<'DSP_STATE'>;

@@ -114,6 +114,26 @@ const TABLE: Row[] = [
     effects: [],
   },
   {
+    name: 'assistantSpeaking + the stream ended, then drained with less than the model sent (playback reads the bus late): still speaking, quietly',
+    given: replying,
+    when: (c) =>
+      c
+        .send({ type: 'RESPONSE_DONE', responseId: 'resp_1', status: 'completed', reason: null, audioMs: 2000, atUs: c.nowUs })
+        .send({ type: 'PLAYBACK_DRAINED', itemId: 'item_1', heardMs: 900, receivedMs: 900, atUs: c.nowUs }),
+    expected: 'assistantSpeaking.quiet',
+    effects: [],
+  },
+  {
+    name: 'assistantSpeaking.quiet + the rest of the stream reaches playback and drains: the tail',
+    given: (c) =>
+      replying(c)
+        .send({ type: 'RESPONSE_DONE', responseId: 'resp_1', status: 'completed', reason: null, audioMs: 2000, atUs: c.nowUs })
+        .send({ type: 'PLAYBACK_DRAINED', itemId: 'item_1', heardMs: 900, receivedMs: 900, atUs: c.nowUs }),
+    when: (c) => c.send({ type: 'PLAYBACK_STARTED', itemId: 'item_1', heardAtUs: c.nowUs }).send({ type: 'PLAYBACK_DRAINED', itemId: 'item_1', heardMs: 1990, receivedMs: 1990, atUs: c.advance(1090).nowUs }),
+    expected: 'assistantSpeaking.tail',
+    effects: ['report:answered', 'mic:shut'],
+  },
+  {
     name: 'assistantSpeaking.quiet + the stream’s end never arrives (lost while the broker restarted): the reply is over after 3 s',
     given: (c) => replying(c).send({ type: 'PLAYBACK_STATE', state: 'idle' }),
     when: (c) => c.advance(3000),
