@@ -153,6 +153,26 @@ wait_all_healthy() { # $1: seconds
   fail "not healthy after $1 s: $unhealthy"
 }
 
+# A spoken question into the board's microphone: sets $answer (the assistant's transcript) and
+# $peak (the loudest sample the board's speaker played), or fails.
+ask_question() {
+  mosquitto_sub -h 127.0.0.1 -p "$mqtt_port" -u admin -P "$password" -i admin-transcripts -t 'voxbus/realtime-gateway/event/transcript' -v > "$work/transcripts.log" 2>&1 &
+  transcripts=$!
+  parec -d spk.monitor --raw --format=s16le --rate=24000 --channels=1 > "$board/speaker.raw" &
+  recorder=$!
+  sleep 1
+  espeak-ng --stdout "Hello there. What is the weather like today?" | sox -t wav - -t raw -r 48000 -c 1 -b 16 -e signed-integer - \
+    | pacat --playback -d mic --raw --format=s16le --rate=48000 --channels=1
+  for _ in $(seq 20); do grep -q '"kind":"final"' "$work/transcripts.log" && grep -q '"role":"assistant"' "$work/transcripts.log" && break; sleep 1; done
+  sleep 4
+  kill "$recorder" "$transcripts" 2> /dev/null || true
+  wait "$recorder" "$transcripts" 2> /dev/null || true
+  peak=$(sox -t raw -r 24000 -c 1 -b 16 -e signed-integer "$board/speaker.raw" -n stat 2>&1 | awk '/Maximum amplitude/ {print $3}')
+  answer=$(grep '"role":"assistant"' "$work/transcripts.log" | grep '"kind":"final"' | head -1 | python3 -c 'import json,sys; l=sys.stdin.read(); print(json.loads(l.split(" ",1)[1])["text"] if l else "")')
+  [ -n "$answer" ] || { cat "$work/transcripts.log" >&2; fail "no answer in the transcripts"; }
+  awk "BEGIN { exit !(${peak:-0} > 0.05) }" || fail "the speaker stayed silent (peak ${peak:-none}); the answer was \"$answer\""
+}
+
 step "compose up ($count services: $services)"
 compose up -d > "$work/up.log" 2>&1 || { cat "$work/up.log" >&2; fail "compose up failed"; }
 up_start=$SECONDS
@@ -163,21 +183,7 @@ wait_all_healthy 90
 step "$count services healthy"
 
 # 6. A spoken question, answered through the speaker.
-mosquitto_sub -h 127.0.0.1 -p "$mqtt_port" -u admin -P "$password" -i admin-transcripts -t 'voxbus/realtime-gateway/event/transcript' -v > "$work/transcripts.log" 2>&1 &
-transcripts=$!
-parec -d spk.monitor --raw --format=s16le --rate=24000 --channels=1 > "$board/speaker.raw" &
-recorder=$!
-sleep 1
-espeak-ng --stdout "Hello there. What is the weather like today?" | sox -t wav - -t raw -r 48000 -c 1 -b 16 -e signed-integer - \
-  | pacat --playback -d mic --raw --format=s16le --rate=48000 --channels=1
-for _ in $(seq 20); do grep -q '"kind":"final"' "$work/transcripts.log" && grep -q '"role":"assistant"' "$work/transcripts.log" && break; sleep 1; done
-sleep 4
-kill "$recorder" "$transcripts" 2> /dev/null || true
-wait "$recorder" "$transcripts" 2> /dev/null || true
-peak=$(sox -t raw -r 24000 -c 1 -b 16 -e signed-integer "$board/speaker.raw" -n stat 2>&1 | awk '/Maximum amplitude/ {print $3}')
-answer=$(grep '"role":"assistant"' "$work/transcripts.log" | grep '"kind":"final"' | head -1 | python3 -c 'import json,sys; l=sys.stdin.read(); print(json.loads(l.split(" ",1)[1])["text"] if l else "")')
-[ -n "$answer" ] || { cat "$work/transcripts.log" >&2; fail "no answer in the transcripts"; }
-awk "BEGIN { exit !(${peak:-0} > 0.05) }" || fail "the speaker stayed silent (peak ${peak:-none}); the answer was \"$answer\""
+ask_question
 step "answered \"$answer\", speaker peak $peak"
 
 # 7. Every service back after `compose restart`, and after its process is killed.
@@ -209,7 +215,21 @@ left=$(docker ps -aq --filter "label=com.docker.compose.project=$project"; docke
 [ -z "$left" ] || fail "down left containers or networks: $left"
 step "down: nothing left"
 
-# 10. The systemd units, under systemd in a container (deploy/containers/systemd-test.sh).
+# 10. A service of one's own, in another language: the Python playback's image in the project
+# playback's place through the documented override (examples/playback-python/compose.yaml).
+step "building the Python playback's image"
+DOCKER_BUILDKIT=0 docker build -q --build-arg DEBIAN_IMAGE="$runtime_base" -t voxbus-playback-python:latest examples/playback-python > "$work/build-python.log" 2>&1 \
+  || { tail -20 "$work/build-python.log" >&2; fail "the Python playback's image did not build (whole log: $work/build-python.log)"; }
+compose -f examples/playback-python/compose.yaml up -d > "$work/up-python.log" 2>&1 || { cat "$work/up-python.log" >&2; fail "compose up with the Python playback failed"; }
+wait_all_online 120
+wait_all_healthy 90
+docker top "$(compose ps -q playback)" -eo args | grep -q '^/usr/bin/python3 -u /app/playback.py' || fail "the playback container does not run the Python playback"
+ask_question
+python_answer=$answer
+compose -f examples/playback-python/compose.yaml down --timeout 15 > "$work/down-python.log" 2>&1 || { cat "$work/down-python.log" >&2; fail "compose down failed"; }
+step "the Python playback in the project's place: online, healthy, answered \"$python_answer\" (speaker peak $peak)"
+
+# 11. The systemd units, under systemd in a container (deploy/containers/systemd-test.sh).
 deploy/containers/systemd-test.sh
 
-echo "containers: PASS: $count/$count online in ${online_s} s and healthy; answered \"$answer\"; restart/kill -9 → online: ${restarts%, }; image $image_mb MB (built in $build_s s); memory: $memory"
+echo "containers: PASS: $count/$count online in ${online_s} s and healthy; answered \"$answer\" (and with the Python playback swapped in); restart/kill -9 → online: ${restarts%, }; image $image_mb MB (built in $build_s s); memory: $memory"
