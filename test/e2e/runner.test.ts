@@ -101,16 +101,21 @@ describe('the run command (every service its own process)', () => {
     onCleanup(() => runner.stop('SIGKILL'));
     const lines = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []);
     const started = () => lines().filter((line) => line.startsWith('started '));
-    await waitFor('the stand-in to start', () => started().length === 1 || undefined, 15_000);
+    const story = () => `the stand-in's log: ${lines().join(' | ') || 'empty'}; the runner's lines:\n${runner.lines.join('\n')}`;
+    await waitFor('the stand-in to start', () => started().length === 1 || undefined, 15_000).catch(() => {
+      throw new Error(`it did not start once: ${story()}`);
+    });
     expect(runner.lines).toContain(`[runner] mic-counter is replaced by: ${standIn}`);
     expect(runner.lines.some((line) => /mic-counter\/dist/.test(line)), "the project's mic-counter did not run").toBe(false);
 
     process.kill(Number((started()[0] as string).split(' ')[1]), 'SIGKILL');
-    await waitFor('the stand-in to be restarted', () => started().length === 2 || undefined, 10_000);
+    await waitFor('the stand-in to be restarted', () => started().length === 2 || undefined, 10_000).catch(() => {
+      throw new Error(`it was not restarted after kill -9: ${story()}`);
+    });
     const tree = processTree(runner.child.pid as number);
     runner.child.kill('SIGINT');
-    expect(await runner.exited).toBe(0);
-    expect(lines().at(-1), 'the stand-in was told to stop').toBe('stopped');
+    expect(await runner.exited, story()).toBe(0);
+    expect(lines().at(-1), `the stand-in was told to stop: ${story()}`).toBe('stopped');
     await waitFor('every process the runner started to end', () => stillRunning(tree).length === 0 || undefined, 5000).catch(() => {
       throw new Error(`still running after the runner stopped: ${stillRunning(tree).join('; ')}`);
     });

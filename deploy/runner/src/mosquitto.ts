@@ -19,7 +19,7 @@ export function mosquittoCommand(repoRoot: string, busUrl: string, env: NodeJS.P
   const configPath = join(mkdtempSync(join(tmpdir(), 'voxbus-mosquitto-')), 'voxbus.conf');
   writeFileSync(configPath, `listener ${port} 127.0.0.1\n${withPacketLimit(shipped, env.VOXBUS_BUS__MAX_PAYLOAD_BYTES)}`);
   // Not Node, so it cannot watch the runner itself: a shell stops it when the runner is gone, however it went.
-  return { name: 'mosquitto', ...withParent(process.pid, 'mosquitto', ['-c', configPath]), env };
+  return { name: 'mosquitto', label: `mosquitto -c ${configPath}`, ...withParent(process.pid, 'mosquitto', ['-c', configPath]), env };
 }
 
 

@@ -43,5 +43,5 @@ export function parseReplacements(options: readonly string[], env: NodeJS.Proces
  * second of the runner being gone, however it went (the program cannot be trusted to watch).
  */
 export function replacementCommand(name: string, commandLine: string, env: NodeJS.ProcessEnv): SupervisedCommand {
-  return { name, ...withParent(process.pid, 'sh', ['-c', `exec ${commandLine}`]), env };
+  return { name, label: commandLine, ...withParent(process.pid, 'sh', ['-c', `exec ${commandLine}`]), env };
 }

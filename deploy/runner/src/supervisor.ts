@@ -7,6 +7,8 @@ export interface SupervisedCommand {
   readonly file: string;
   readonly args: readonly string[];
   readonly env: NodeJS.ProcessEnv;
+  /** How its lines name it, when the command line is a wrapper (a shell watching the runner). */
+  readonly label?: string;
 }
 
 export interface Exit {
@@ -61,7 +63,7 @@ export class Supervisor {
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => this.write(`[${command.name}] ${line}`));
     }
-    const text = [command.file, ...command.args].join(' ');
+    const text = command.label ?? [command.file, ...command.args].join(' ');
     // 'close', not 'exit': the last lines it wrote are through the pipes by then.
     child.once('error', (error) => this.write(`[${command.name}] ${text} could not start: ${error.message}`));
     child.once('close', (code, signal) => {
