@@ -1,11 +1,11 @@
-import { AUDIO_CAPTURE_DUTIES, decodeAudioFrame, type Duty, encodeAudioFrame, PLAYBACK_DUTIES } from '@voxbus/shared';
+import { AUDIO_CAPTURE_DUTIES, DSP_DUTIES, decodeAudioFrame, type Duty, encodeAudioFrame, PLAYBACK_DUTIES } from '@voxbus/shared';
 import { speech, startVirtualBoard, waitForPort } from '@voxbus/shared/testing';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startBoardStack, type TurnReport, turnReport, whereItStood } from '../helpers/board-stack.js';
 import { cleanupAfterEach } from '../helpers/cleanup.js';
-import { type Mangle, startManglingRelay } from '../helpers/mangling-relay.js';
+import { type Mangle, type RelayedService, startManglingRelay } from '../helpers/mangling-relay.js';
 import { REPO_ROOT, type Spawned, spawnNode, stackPorts, startRunner } from '../helpers/processes.js';
 
 const onCleanup = cleanupAfterEach();
@@ -14,7 +14,7 @@ const PYTHON_STDLIB = new Set(['json', 'math', 'os', 'signal', 'socket', 'struct
 /** A kit's rules: the duties the contract doc states (shared/src/contract/duties.ts). */
 const rulesOf = (duties: readonly Duty[]) => duties.flatMap((duty) => (duty.rule ? [duty.rule] : []));
 
-type KitService = 'playback' | 'audio-capture';
+type KitService = RelayedService;
 
 /** Broker and the service on a virtual board; the service under `baseTopic`. */
 async function serviceStack(service: KitService, baseTopic: string, extraEnv: Record<string, string> = {}): Promise<{ url: string; env: Record<string, string>; runner: Spawned }> {
@@ -22,7 +22,7 @@ async function serviceStack(service: KitService, baseTopic: string, extraEnv: Re
   onCleanup(() => board.stop());
   const ports = await stackPorts();
   const env = { ...ports.env, ...board.env, VOXBUS_LOG__LEVEL: 'warn' };
-  const device = service === 'playback' ? { VOXBUS_PLAYBACK__DEVICE: board.speakerDevice } : { VOXBUS_AUDIO_CAPTURE__DEVICE: board.micDevice };
+  const device = { playback: { VOXBUS_PLAYBACK__DEVICE: board.speakerDevice }, 'audio-capture': { VOXBUS_AUDIO_CAPTURE__DEVICE: board.micDevice }, dsp: {} }[service];
   const runner = startRunner(['broker', service], { ...env, ...device, VOXBUS_BUS__BASE_TOPIC: baseTopic, ...extraEnv });
   onCleanup(() => runner.stop('SIGKILL'));
   await waitForPort(ports.tcpPort, 15_000);
@@ -187,9 +187,58 @@ const BROKEN_CAPTURE: Broken[] = [
   },
 ];
 
+/** The same for the dsp. */
+const BROKEN_DSP: Broken[] = [
+  {
+    rule: 'status.online',
+    scenario: 'mute',
+    how: 'says it stopped',
+    mangle: () => (path, payload) => (path === 'dsp/status' ? asBytes({ ...json(payload), status: 'offline', reason: 'stopped' }) : payload),
+  },
+  { rule: 'describe.answers', scenario: 'mute', how: 'ignores describe', mangle: () => dropPath('dsp/req/describe') },
+  {
+    rule: 'state.running',
+    scenario: 'mute',
+    how: 'never says it runs',
+    mangle: () => (path, payload) => (path === 'dsp/state' ? asBytes({ ...json(payload), state: 'waiting', input: null }) : payload),
+  },
+  {
+    rule: 'input.continuous',
+    scenario: 'mute',
+    how: 'loses every 7th frame',
+    mangle: () => (path, payload) => (path === 'audio/input' && decodeAudioFrame(payload).sequence % 7 === 0 ? undefined : payload),
+  },
+  {
+    rule: 'input.timely',
+    scenario: 'mute',
+    how: 'stamps its frames by its own clock, 2 s off',
+    mangle: () => (path, payload) => {
+      if (path !== 'audio/input') return payload;
+      const frame = decodeAudioFrame(payload);
+      return encodeAudioFrame({ ...frame, captureTimeUs: frame.captureTimeUs - 2_000_000 });
+    },
+  },
+  {
+    rule: 'input.carries-sound',
+    scenario: 'mute',
+    how: 'sends silence',
+    mangle: () => (path, payload) => (path === 'audio/input' ? encodeAudioFrame({ ...decodeAudioFrame(payload), pcm: new Uint8Array(decodeAudioFrame(payload).pcm.length) }) : payload),
+  },
+  { rule: 'levels.published', scenario: 'mute', how: 'publishes no levels', mangle: () => dropPath('dsp/event/levels') },
+  { rule: 'mute.withholds', scenario: 'mute', how: 'ignores mute', mangle: () => dropPath('dsp/cmd/mute') },
+  { rule: 'metrics.published', scenario: 'mute', how: 'publishes no metrics', mangle: () => dropPath('dsp/metrics') },
+  {
+    rule: 'messages.valid',
+    scenario: 'mute',
+    how: 'adds a field to its state',
+    mangle: () => (path, payload) => (path === 'dsp/state' ? asBytes({ ...json(payload), colour: 'blue' }) : payload),
+  },
+];
+
 const KITS: [KitService, readonly Duty[], Broken[]][] = [
   ['playback', PLAYBACK_DUTIES, BROKEN_PLAYBACK],
   ['audio-capture', AUDIO_CAPTURE_DUTIES, BROKEN_CAPTURE],
+  ['dsp', DSP_DUTIES, BROKEN_DSP],
 ];
 
 describe.each(KITS)('voxbus conformance %s', (service, duties, brokenVariants) => {

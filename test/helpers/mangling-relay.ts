@@ -11,8 +11,16 @@ export interface ManglingRelay {
 }
 
 /** What a service is sent (its commands, requests and input audio) and what it publishes (the rest, and its output audio). */
-function topicsOf(service: 'playback' | 'audio-capture'): { sent: string[]; published: string[] } {
-  const audio = service === 'playback' ? { input: ['audio/output'], output: ['audio/played'] } : { input: [], output: ['audio/mic'] };
+const AUDIO = {
+  playback: { input: ['audio/output'], output: ['audio/played'] },
+  'audio-capture': { input: [], output: ['audio/mic'] },
+  dsp: { input: ['audio/mic', 'audio/played'], output: ['audio/input'] },
+} as const;
+
+export type RelayedService = keyof typeof AUDIO;
+
+function topicsOf(service: RelayedService): { sent: string[]; published: string[] } {
+  const audio = AUDIO[service];
   return {
     sent: [`${service}/cmd/#`, `${service}/req/#`, ...audio.input],
     published: [`${service}/status`, `${service}/state`, `${service}/event/#`, `${service}/metrics`, `${service}/res/#`, ...audio.output],
@@ -27,7 +35,7 @@ function topicsOf(service: 'playback' | 'audio-capture'): { sent: string[]; publ
  */
 export async function startManglingRelay(
   url: string,
-  service: 'playback' | 'audio-capture',
+  service: RelayedService,
   kitBase: string,
   candidateBase: string,
   mangle: Mangle,

@@ -1,4 +1,5 @@
 import { AUDIO_CAPTURE_SCENARIOS, type AudioCaptureScenario, runAudioCaptureKit } from './audio-capture-kit.js';
+import { DSP_SCENARIOS, type DspScenario, runDspKit } from './dsp-kit.js';
 import { BusObserver, type ObserverOptions } from './observer.js';
 import { PLAYBACK_SCENARIOS, type PlaybackScenario, runPlaybackKit } from './playback-kit.js';
 import { type RuleResult, Verdicts } from './report.js';
@@ -6,7 +7,7 @@ import { type RuleResult, Verdicts } from './report.js';
 export { formatResult, type RuleResult } from './report.js';
 
 /** The services the kit can judge so far, and their scenarios. */
-export const CONFORMANCE_KITS = { playback: PLAYBACK_SCENARIOS, 'audio-capture': AUDIO_CAPTURE_SCENARIOS } as const;
+export const CONFORMANCE_KITS = { playback: PLAYBACK_SCENARIOS, 'audio-capture': AUDIO_CAPTURE_SCENARIOS, dsp: DSP_SCENARIOS } as const;
 export type KitService = keyof typeof CONFORMANCE_KITS;
 
 export interface ConformanceOptions extends ObserverOptions {
@@ -30,7 +31,8 @@ export async function runConformance(options: ConformanceOptions): Promise<RuleR
   const timing = { startTimeoutMs: options.startTimeoutMs, metricsTimeoutMs: options.metricsTimeoutMs };
   try {
     if (options.service === 'playback') await runPlaybackKit(bus, verdicts, { ...timing, scenarios: scenarios as readonly PlaybackScenario[] });
-    else await runAudioCaptureKit(bus, verdicts, { ...timing, scenarios: scenarios as readonly AudioCaptureScenario[] });
+    else if (options.service === 'audio-capture') await runAudioCaptureKit(bus, verdicts, { ...timing, scenarios: scenarios as readonly AudioCaptureScenario[] });
+    else await runDspKit(bus, verdicts, { ...timing, scenarios: scenarios as readonly DspScenario[] });
   } finally {
     await bus.close();
   }

@@ -62,15 +62,34 @@ export const AUDIO_CAPTURE_DUTIES: readonly Duty[] = [
   { rule: 'messages.valid', text: 'Publish nothing that does not validate against its topic\'s schema.' },
 ];
 
+export const DSP_DUTIES: readonly Duty[] = [
+  { rule: 'status.online', text: 'On connecting, publish `dsp/status` `online`/`running`, retained, with the Last Will set.' },
+  { rule: 'describe.answers', text: 'Answer `dsp/req/describe` on `dsp/res/describe` with the same `requestId`.' },
+  {
+    rule: 'state.running',
+    text: 'Take `audio/mic` in whatever format it comes (any rate, any channel count) and say `running` in `dsp/state` (retained) with that format; `waiting` while none arrives.',
+  },
+  {
+    rule: 'input.continuous',
+    text: 'Publish `audio/input` for it: 24 kHz mono s16le in 20 ms frames, one more in sequence each, their times contiguous (within 5 ms).',
+  },
+  { rule: 'input.timely', text: "Stamp each `audio/input` frame with its microphone audio's capture time, and publish it within 200 ms of that." },
+  { rule: 'input.carries-sound', text: 'Shape the sound (echo cancellation, noise suppression, gain) but not lose it: a tone at −20 dBFS comes out above −60 dBFS.' },
+  { rule: 'levels.published', text: 'Publish `dsp/event/levels` about ten times a second while running.' },
+  { rule: 'mute.withholds', text: 'On `dsp/cmd/mute`, publish no `audio/input` and say `muted` until `unmute` (the chain runs on, so the canceller keeps learning).' },
+  { rule: 'metrics.published', text: 'Publish `dsp/metrics` every `metricsIntervalMs`.' },
+  { rule: 'messages.valid', text: 'Publish nothing that does not validate against its topic\'s schema.' },
+];
+
 /** The services the conformance kit checks, and their duties (each with its rule). */
-export const CHECKED_DUTIES: Readonly<Record<string, readonly Duty[]>> = { playback: PLAYBACK_DUTIES, 'audio-capture': AUDIO_CAPTURE_DUTIES };
+export const CHECKED_DUTIES: Readonly<Record<string, readonly Duty[]>> = { playback: PLAYBACK_DUTIES, 'audio-capture': AUDIO_CAPTURE_DUTIES, dsp: DSP_DUTIES };
 
 /** The other services' duties, in words; the kit does not check them yet. */
 export const OTHER_DUTIES: Readonly<Record<string, readonly Duty[]>> = {
   dsp: [
-    { text: 'Turn `audio/mic` into `audio/input`: 24 kHz mono s16le, 20 ms frames, echo of `audio/played` removed when echo cancellation is on.' },
-    { text: 'Publish `dsp/state` (retained) with the stages that run and whether echo cancellation is active and converged; `dsp/event/vad` at the start and end of speech, timed on the capture clock.' },
-    { text: 'On `dsp/cmd/mute`, publish no `audio/input` until `unmute`.' },
+    {
+      text: 'Remove the echo of `audio/played` from the microphone when echo cancellation is on, and say in `dsp/state` whether it is active and converged; `dsp/event/vad` at the start and end of speech, timed on the capture clock.',
+    },
   ],
   'realtime-gateway': [
     { text: 'Hold one realtime session; send `audio/input` to the model and publish the model\'s audio on `audio/output` tagged with its response, item and sample offset.' },

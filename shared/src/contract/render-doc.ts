@@ -67,7 +67,12 @@ function dutiesSection(): string[] {
     `bold names are its rules. It checks ${Object.keys(CHECKED_DUTIES).join(' and ')} so far; the other services' duties are stated, not yet checked.`,
     '',
     ...Object.entries(CHECKED_DUTIES).flatMap(([service, duties]) => [`### ${service} (checked by \`voxbus conformance ${service}\`)`, '', ...duties.map(dutyLine), '']),
-    ...Object.entries(OTHER_DUTIES).flatMap(([service, duties]) => [`### ${service}`, '', ...duties.map(dutyLine), '']),
+    ...Object.entries(OTHER_DUTIES).flatMap(([service, duties]) => [
+      service in CHECKED_DUTIES ? `### ${service}, beyond what the kit checks` : `### ${service}`,
+      '',
+      ...duties.map(dutyLine),
+      '',
+    ]),
   ];
 }
 

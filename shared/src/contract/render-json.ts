@@ -39,7 +39,9 @@ export function renderContractJson(): string {
       userCommands: USER_COMMANDS,
       privateAudio: PRIVATE_AUDIO,
     },
-    duties: { ...CHECKED_DUTIES, ...OTHER_DUTIES },
+    duties: Object.fromEntries(
+      [...new Set([...Object.keys(CHECKED_DUTIES), ...Object.keys(OTHER_DUTIES)])].map((service) => [service, [...(CHECKED_DUTIES[service] ?? []), ...(OTHER_DUTIES[service] ?? [])]]),
+    ),
     settings: {
       schema: CommonConfigSchema,
       defaults: COMMON_DEFAULTS,
