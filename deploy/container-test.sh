@@ -124,7 +124,8 @@ count=$(wc -w <<< "$services")
 sub() { mosquitto_sub -h 127.0.0.1 -p "$mqtt_port" -u admin -P "$password" -I admin- "$@"; }
 # A service's retained status: "online <startedAt>", or what it says instead.
 status_of() { sub -t "voxbus/$1/status" -C 1 -W 3 2> /dev/null | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["status"], s.get("startedAt", "-"))' 2> /dev/null || echo none; }
-online_count() { sub -t 'voxbus/+/status' -v -W 2 2> /dev/null | grep -c '"status":"online"' || true; }
+# JSON may be written with or without spaces (a service in another language): match either.
+online_count() { sub -t 'voxbus/+/status' -v -W 2 2> /dev/null | grep -cE '"status": *"online"' || true; }
 wait_all_online() { # $1: seconds
   for _ in $(seq "$1"); do [ "$(online_count)" -ge "$count" ] && return 0; sleep 1; done
   sub -t 'voxbus/+/status' -v -W 2 >&2 || true

@@ -62,7 +62,7 @@ count=$(wc -w <<< "$services")
 # As the admin login, with a client id of its own (ids are bound to logins).
 sub() { in_box mosquitto_sub -h 127.0.0.1 -u admin -P "$password" -I admin- "$@"; }
 status_of() { sub -t "voxbus/$1/status" -C 1 -W 3 2> /dev/null || echo '{}'; }
-online_count() { sub -t 'voxbus/+/status' -v -W 2 2> /dev/null | grep -c '"status":"online"' || true; }
+online_count() { sub -t 'voxbus/+/status' -v -W 2 2> /dev/null | grep -cE '"status": *"online"' || true; }
 wait_all_online() {
   for _ in $(seq "$1"); do [ "$(online_count)" -ge "$count" ] && return 0; sleep 1; done
   in_box systemctl --no-pager status 'voxbus*' >&2 || true

@@ -1,5 +1,5 @@
-import { AUDIO_CAPTURE_DUTIES, DSP_DUTIES, decodeAudioFrame, type Duty, encodeAudioFrame, PLAYBACK_DUTIES } from '@voxbus/shared';
-import { speech, startVirtualBoard, waitForPort } from '@voxbus/shared/testing';
+import { AUDIO_CAPTURE_DUTIES, CONVERSATION_DUTIES, DSP_DUTIES, decodeAudioFrame, type Duty, encodeAudioFrame, GATEWAY_DUTIES, PLAYBACK_DUTIES } from '@voxbus/shared';
+import { freePort, speech, startVirtualBoard, waitForPort } from '@voxbus/shared/testing';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -22,8 +22,22 @@ async function serviceStack(service: KitService, baseTopic: string, extraEnv: Re
   onCleanup(() => board.stop());
   const ports = await stackPorts();
   const env = { ...ports.env, ...board.env, VOXBUS_LOG__LEVEL: 'warn' };
-  const device = { playback: { VOXBUS_PLAYBACK__DEVICE: board.speakerDevice }, 'audio-capture': { VOXBUS_AUDIO_CAPTURE__DEVICE: board.micDevice }, dsp: {} }[service];
-  const runner = startRunner(['broker', service], { ...env, ...device, VOXBUS_BUS__BASE_TOPIC: baseTopic, ...extraEnv });
+  const simPort = await freePort();
+  // The gateway's model is the simulator, its replies streamed at real time so a cancel lands mid-reply.
+  const gateway = {
+    VOXBUS_REALTIME_SIM__PORT: String(simPort),
+    VOXBUS_REALTIME_SIM__REALTIME_FACTOR: '1',
+    VOXBUS_REALTIME_GATEWAY__SIM_URL: `ws://127.0.0.1:${simPort}`,
+  };
+  const device = {
+    playback: { VOXBUS_PLAYBACK__DEVICE: board.speakerDevice },
+    'audio-capture': { VOXBUS_AUDIO_CAPTURE__DEVICE: board.micDevice },
+    dsp: {},
+    'realtime-gateway': gateway,
+    'conversation-state': {},
+  }[service];
+  const services = service === 'realtime-gateway' ? ['broker', 'realtime-sim', service] : ['broker', service];
+  const runner = startRunner(services, { ...env, ...device, VOXBUS_BUS__BASE_TOPIC: baseTopic, ...extraEnv });
   onCleanup(() => runner.stop('SIGKILL'));
   await waitForPort(ports.tcpPort, 15_000);
   return { url: ports.url, env, runner };
@@ -235,10 +249,89 @@ const BROKEN_DSP: Broken[] = [
   },
 ];
 
+/** The same for the realtime gateway (its model the simulator). */
+const BROKEN_GATEWAY: Broken[] = [
+  {
+    rule: 'status.online',
+    scenario: 'say',
+    how: 'says it stopped',
+    mangle: () => (path, payload) => (path === 'realtime-gateway/status' ? asBytes({ ...json(payload), status: 'offline', reason: 'stopped' }) : payload),
+  },
+  { rule: 'describe.answers', scenario: 'say', how: 'ignores describe', mangle: () => dropPath('realtime-gateway/req/describe') },
+  {
+    rule: 'state.connected',
+    scenario: 'say',
+    how: 'never says it is connected',
+    mangle: () => (path, payload) => (path === 'realtime-gateway/state' ? asBytes({ ...json(payload), state: 'connecting' }) : payload),
+  },
+  {
+    rule: 'say.answers',
+    scenario: 'say',
+    how: 'never says a response is done',
+    mangle: () => (path, payload) => (path === 'realtime-gateway/event/response' && json(payload).kind === 'done' ? undefined : payload),
+  },
+  {
+    rule: 'output.tagged',
+    scenario: 'say',
+    how: 'loses every 7th frame of the answer',
+    mangle: () => (path, payload) => (path === 'audio/output' && decodeAudioFrame(payload).sequence % 7 === 3 ? undefined : payload),
+  },
+  { rule: 'truncate.applies', scenario: 'say', how: 'ignores truncate', mangle: () => dropPath('realtime-gateway/cmd/truncate') },
+  { rule: 'cancel.stops', scenario: 'cancel', how: 'ignores cancel', mangle: () => dropPath('realtime-gateway/cmd/cancel') },
+  { rule: 'metrics.published', scenario: 'say', how: 'publishes no metrics', mangle: () => dropPath('realtime-gateway/metrics') },
+  {
+    rule: 'messages.valid',
+    scenario: 'say',
+    how: 'adds a field to its state',
+    mangle: () => (path, payload) => (path === 'realtime-gateway/state' ? asBytes({ ...json(payload), colour: 'blue' }) : payload),
+  },
+];
+
+/** The same for conversation-state (the kit stands in for everything it listens to). */
+const BROKEN_CONVERSATION: Broken[] = [
+  {
+    rule: 'status.online',
+    scenario: 'turn',
+    how: 'says it stopped',
+    mangle: () => (path, payload) => (path === 'conversation-state/status' ? asBytes({ ...json(payload), status: 'offline', reason: 'stopped' }) : payload),
+  },
+  { rule: 'describe.answers', scenario: 'turn', how: 'ignores describe', mangle: () => dropPath('conversation-state/req/describe') },
+  {
+    rule: 'state.listening',
+    scenario: 'turn',
+    how: 'never says the microphone is open',
+    mangle: () => (path, payload) => (path === 'conversation/state' ? asBytes({ ...json(payload), micOpen: false }) : payload),
+  },
+  {
+    rule: 'turn.states',
+    scenario: 'turn',
+    how: 'never says it is waiting for the reply',
+    mangle: () => (path, payload) => (path === 'conversation/state' && json(payload).state === 'waiting' ? undefined : payload),
+  },
+  { rule: 'turn.report', scenario: 'turn', how: 'reports no turns', mangle: () => dropPath('conversation/event/turn') },
+  { rule: 'barge-in.stops', scenario: 'barge-in', how: 'never flushes playback', mangle: () => dropPath('playback/cmd/flush') },
+  {
+    rule: 'barge-in.truncates',
+    scenario: 'barge-in',
+    how: 'truncates 100 ms later than was heard',
+    mangle: () => (path, payload) => (path === 'realtime-gateway/cmd/truncate' ? asBytes({ ...json(payload), audioEndMs: (json(payload).audioEndMs as number) + 100 }) : payload),
+  },
+  { rule: 'mute.user', scenario: 'mute', how: 'never shuts the microphone', mangle: () => dropPath('audio-capture/cmd/mute') },
+  { rule: 'metrics.published', scenario: 'turn', how: 'publishes no metrics', mangle: () => dropPath('conversation-state/metrics') },
+  {
+    rule: 'messages.valid',
+    scenario: 'turn',
+    how: 'adds a field to its state',
+    mangle: () => (path, payload) => (path === 'conversation/state' ? asBytes({ ...json(payload), colour: 'blue' }) : payload),
+  },
+];
+
 const KITS: [KitService, readonly Duty[], Broken[]][] = [
   ['playback', PLAYBACK_DUTIES, BROKEN_PLAYBACK],
   ['audio-capture', AUDIO_CAPTURE_DUTIES, BROKEN_CAPTURE],
   ['dsp', DSP_DUTIES, BROKEN_DSP],
+  ['realtime-gateway', GATEWAY_DUTIES, BROKEN_GATEWAY],
+  ['conversation-state', CONVERSATION_DUTIES, BROKEN_CONVERSATION],
 ];
 
 describe.each(KITS)('voxbus conformance %s', (service, duties, brokenVariants) => {

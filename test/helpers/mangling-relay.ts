@@ -15,15 +15,45 @@ const AUDIO = {
   playback: { input: ['audio/output'], output: ['audio/played'] },
   'audio-capture': { input: [], output: ['audio/mic'] },
   dsp: { input: ['audio/mic', 'audio/played'], output: ['audio/input'] },
+  'realtime-gateway': { input: ['audio/input'], output: ['audio/output'] },
 } as const;
 
-export type RelayedService = keyof typeof AUDIO;
+export type RelayedService = keyof typeof AUDIO | 'conversation-state';
 
-function topicsOf(service: RelayedService): { sent: string[]; published: string[] } {
+function topicsOf(service: RelayedService): { sent: string[]; published: string[]; retained: string[] } {
+  if (service === 'conversation-state') {
+    // It listens to the whole assistant, and publishes its view under `conversation/` and commands to the others.
+    return {
+      sent: [
+        'conversation/cmd/#',
+        'conversation-state/req/#',
+        'realtime-gateway/state',
+        'realtime-gateway/event/#',
+        'playback/state',
+        'playback/event/#',
+        'audio-capture/state',
+        'dsp/state',
+        'dsp/event/#',
+      ],
+      published: [
+        'conversation-state/status',
+        'conversation-state/metrics',
+        'conversation-state/res/#',
+        'conversation/state',
+        'conversation/event/#',
+        'playback/cmd/#',
+        'realtime-gateway/cmd/#',
+        'audio-capture/cmd/#',
+        'dsp/cmd/#',
+      ],
+      retained: ['conversation-state/status', 'conversation/state'],
+    };
+  }
   const audio = AUDIO[service];
   return {
     sent: [`${service}/cmd/#`, `${service}/req/#`, ...audio.input],
     published: [`${service}/status`, `${service}/state`, `${service}/event/#`, `${service}/metrics`, `${service}/res/#`, ...audio.output],
+    retained: [`${service}/status`, `${service}/state`],
   };
 }
 
@@ -40,8 +70,9 @@ export async function startManglingRelay(
   candidateBase: string,
   mangle: Mangle,
 ): Promise<ManglingRelay> {
-  const { sent, published } = topicsOf(service);
-  const retained = new Set([`${service}/status`, `${service}/state`]);
+  const topics = topicsOf(service);
+  const { sent, published } = topics;
+  const retained = new Set(topics.retained);
   const client = mqtt.connect(url, { clientId: `relay-${kitBase}`, protocolVersion: 4, reconnectPeriod: 0 });
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => resolve());

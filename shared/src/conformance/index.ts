@@ -1,5 +1,7 @@
 import { AUDIO_CAPTURE_SCENARIOS, type AudioCaptureScenario, runAudioCaptureKit } from './audio-capture-kit.js';
+import { CONVERSATION_SCENARIOS, type ConversationScenario, runConversationKit } from './conversation-kit.js';
 import { DSP_SCENARIOS, type DspScenario, runDspKit } from './dsp-kit.js';
+import { GATEWAY_SCENARIOS, type GatewayScenario, runGatewayKit } from './gateway-kit.js';
 import { BusObserver, type ObserverOptions } from './observer.js';
 import { PLAYBACK_SCENARIOS, type PlaybackScenario, runPlaybackKit } from './playback-kit.js';
 import { type RuleResult, Verdicts } from './report.js';
@@ -7,7 +9,13 @@ import { type RuleResult, Verdicts } from './report.js';
 export { formatResult, type RuleResult } from './report.js';
 
 /** The services the kit can judge so far, and their scenarios. */
-export const CONFORMANCE_KITS = { playback: PLAYBACK_SCENARIOS, 'audio-capture': AUDIO_CAPTURE_SCENARIOS, dsp: DSP_SCENARIOS } as const;
+export const CONFORMANCE_KITS = {
+  playback: PLAYBACK_SCENARIOS,
+  'audio-capture': AUDIO_CAPTURE_SCENARIOS,
+  dsp: DSP_SCENARIOS,
+  'realtime-gateway': GATEWAY_SCENARIOS,
+  'conversation-state': CONVERSATION_SCENARIOS,
+} as const;
 export type KitService = keyof typeof CONFORMANCE_KITS;
 
 export interface ConformanceOptions extends ObserverOptions {
@@ -32,7 +40,9 @@ export async function runConformance(options: ConformanceOptions): Promise<RuleR
   try {
     if (options.service === 'playback') await runPlaybackKit(bus, verdicts, { ...timing, scenarios: scenarios as readonly PlaybackScenario[] });
     else if (options.service === 'audio-capture') await runAudioCaptureKit(bus, verdicts, { ...timing, scenarios: scenarios as readonly AudioCaptureScenario[] });
-    else await runDspKit(bus, verdicts, { ...timing, scenarios: scenarios as readonly DspScenario[] });
+    else if (options.service === 'dsp') await runDspKit(bus, verdicts, { ...timing, scenarios: scenarios as readonly DspScenario[] });
+    else if (options.service === 'realtime-gateway') await runGatewayKit(bus, verdicts, { ...timing, scenarios: scenarios as readonly GatewayScenario[] });
+    else await runConversationKit(bus, verdicts, { ...timing, scenarios: scenarios as readonly ConversationScenario[] });
   } finally {
     await bus.close();
   }

@@ -81,8 +81,54 @@ export const DSP_DUTIES: readonly Duty[] = [
   { rule: 'messages.valid', text: 'Publish nothing that does not validate against its topic\'s schema.' },
 ];
 
+export const GATEWAY_DUTIES: readonly Duty[] = [
+  { rule: 'status.online', text: 'On connecting, publish `realtime-gateway/status` `online`/`running`, retained, with the Last Will set.' },
+  { rule: 'describe.answers', text: 'Answer `realtime-gateway/req/describe` on `realtime-gateway/res/describe` with the same `requestId`, the API key shown as `"***"`.' },
+  { rule: 'state.connected', text: 'Hold a realtime session and say `connected` in `realtime-gateway/state` (retained); reconnect with back-off when the link drops.' },
+  {
+    rule: 'say.answers',
+    text: 'On `realtime-gateway/cmd/say`, have the model answer aloud: `response` events `created`, `first_audio`, then `done` with its status and `audioMs`, and the assistant\'s `final` transcript.',
+  },
+  {
+    rule: 'output.tagged',
+    text: 'Publish the model\'s audio on `audio/output` as 24 kHz mono s16le frames tagged with the response, the item and the sample offset (each frame starting where the last ended), as much as `done` says.',
+  },
+  { rule: 'truncate.applies', text: 'On `realtime-gateway/cmd/truncate`, truncate the model\'s item to `audioEndMs` (`conversation.item.truncated` follows on `event/raw`).' },
+  { rule: 'cancel.stops', text: 'On `realtime-gateway/cmd/cancel`, cancel the response: `done` says `cancelled`, and no more of its audio follows.' },
+  { rule: 'metrics.published', text: 'Publish `realtime-gateway/metrics` every `metricsIntervalMs`.' },
+  { rule: 'messages.valid', text: 'Publish nothing that does not validate against its topic\'s schema.' },
+];
+
+export const CONVERSATION_DUTIES: readonly Duty[] = [
+  { rule: 'status.online', text: 'On connecting, publish `conversation-state/status` `online`/`running`, retained, with the Last Will set.' },
+  { rule: 'describe.answers', text: 'Answer `conversation-state/req/describe` on `conversation-state/res/describe` with the same `requestId`.' },
+  {
+    rule: 'state.listening',
+    text: 'With the model connected and the speaker and microphone open, say `listening` with the microphone open in `conversation/state` (retained, republished on every change).',
+  },
+  {
+    rule: 'turn.states',
+    text: 'Follow a turn from the model\'s VAD, its response and playback\'s item events: `userSpeaking`, `waiting`, `assistantSpeaking`, then `listening` when the reply has drained and its response is done.',
+  },
+  { rule: 'turn.report', text: 'Report each turn on `conversation/event/turn` when it ends: its number, outcome, response and what was heard.' },
+  {
+    rule: 'barge-in.stops',
+    text: 'In full duplex, when a voice over the reply lasts and the dsp\'s echo-aware VAD says it is a person, send `playback/cmd/flush` and `realtime-gateway/cmd/cancel` at once.',
+  },
+  { rule: 'barge-in.truncates', text: 'Then truncate the model\'s item to the `heardMs` of playback\'s `flushed`, and report the turn `interrupted`.' },
+  { rule: 'mute.user', text: 'On `conversation/cmd/mute` for the person, shut the microphone (`audio-capture/cmd/mute`) and say so in the state until `unmute`.' },
+  { rule: 'metrics.published', text: 'Publish `conversation-state/metrics` every `metricsIntervalMs`.' },
+  { rule: 'messages.valid', text: 'Publish nothing that does not validate against its topic\'s schema.' },
+];
+
 /** The services the conformance kit checks, and their duties (each with its rule). */
-export const CHECKED_DUTIES: Readonly<Record<string, readonly Duty[]>> = { playback: PLAYBACK_DUTIES, 'audio-capture': AUDIO_CAPTURE_DUTIES, dsp: DSP_DUTIES };
+export const CHECKED_DUTIES: Readonly<Record<string, readonly Duty[]>> = {
+  playback: PLAYBACK_DUTIES,
+  'audio-capture': AUDIO_CAPTURE_DUTIES,
+  dsp: DSP_DUTIES,
+  'realtime-gateway': GATEWAY_DUTIES,
+  'conversation-state': CONVERSATION_DUTIES,
+};
 
 /** The other services' duties, in words; the kit does not check them yet. */
 export const OTHER_DUTIES: Readonly<Record<string, readonly Duty[]>> = {
@@ -92,14 +138,11 @@ export const OTHER_DUTIES: Readonly<Record<string, readonly Duty[]>> = {
     },
   ],
   'realtime-gateway': [
-    { text: 'Hold one realtime session; send `audio/input` to the model and publish the model\'s audio on `audio/output` tagged with its response, item and sample offset.' },
-    { text: 'Publish `realtime-gateway/state` (retained) and the `vad`, `transcript`, `response` and `error` events as the model reports them.' },
-    { text: 'Carry out the `cmd` topics (cancel, truncate, say, commit, …) on the session; reconnect when the link drops, with back-off.' },
+    { text: 'Send `audio/input` to the model; publish the `vad`, `transcript`, `response` and `error` events as the model reports them.' },
+    { text: 'Carry out the other `cmd` topics (commit, clear-input, system, raw, update-session, turn-detection, disconnect, reconnect) on the session.' },
   ],
   'conversation-state': [
-    { text: 'Follow the turn from the VAD, response and playback events; publish `conversation/state` (retained) on every change and `conversation/event/turn` when a turn ends.' },
-    { text: 'On barge-in, flush playback, cancel the response and truncate the item to the `heardMs` of playback\'s `flushed`.' },
-    { text: 'Mute and unmute the microphone and speaker as the mode asks (half-duplex: the microphone shut while the assistant speaks).' },
+    { text: 'Mute and unmute the microphone and speaker as the mode asks (half-duplex: the microphone shut while the assistant speaks); pause, resume, end, start and push-to-talk as their commands say.' },
   ],
   lcd: [{ text: 'Draw the conversation state, the transcripts and the levels from the bus; publish nothing but its status, metrics and describe answers.' }],
 };
