@@ -224,7 +224,8 @@ DOCKER_BUILDKIT=0 docker build -q --build-arg DEBIAN_IMAGE="$runtime_base" -t vo
 compose -f examples/playback-python/compose.yaml up -d > "$work/up-python.log" 2>&1 || { cat "$work/up-python.log" >&2; fail "compose up with the Python playback failed"; }
 wait_all_online 120
 wait_all_healthy 90
-docker top "$(compose ps -q playback)" -eo args | grep -q '^/usr/bin/python3 -u /app/playback.py' || fail "the playback container does not run the Python playback"
+python_ps=$(docker top "$(compose ps -q playback)" -eo pid,args 2>&1 || true)
+grep -q 'python3 -u /app/playback.py' <<< "$python_ps" || fail "the playback container does not run the Python playback: $python_ps"
 ask_question
 python_answer=$answer
 compose -f examples/playback-python/compose.yaml down --timeout 15 > "$work/down-python.log" 2>&1 || { cat "$work/down-python.log" >&2; fail "compose down failed"; }

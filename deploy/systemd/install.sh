@@ -66,7 +66,7 @@ for replace in "${replaces[@]}"; do
   service=${replace%%=*}
   command=${replace#*=}
   { [ "$service" != "$replace" ] && [ -n "$command" ]; } || { say "--replace $replace: write it as <service>=<command line>"; exit 2; }
-  [[ " $services " == *" $service "* ]] || { say "--replace $service: no service named $service (found: $(echo $services))"; exit 2; }
+  printf '%s\n' $services | grep -qx -- "$service" || { say "--replace $service: no service named $service (found: $(echo $services))"; exit 2; }
   install -d "/etc/systemd/system/voxbus@$service.service.d"
   # An empty ExecStart= first: systemd adds to a list otherwise.
   printf '[Service]\nExecStart=\nExecStart=%s\n' "$command" > "/etc/systemd/system/voxbus@$service.service.d/replace.conf"
