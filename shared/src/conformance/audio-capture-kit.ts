@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { AudioFrame } from '../audio/frame-codec.js';
+import { type AudioFrame, frameDurationMs } from '../audio/frame-codec.js';
 import { judgeClosingRules, judgeDescribe, judgeOnline, streamContinuity } from './common-rules.js';
 import type { BusObserver, SeenMessage } from './observer.js';
 import type { Verdicts } from './report.js';
-import { durationMs } from './signal.js';
 
 export const AUDIO_CAPTURE_SCENARIOS = ['startup', 'mute'] as const;
 export type AudioCaptureScenario = (typeof AUDIO_CAPTURE_SCENARIOS)[number];
@@ -55,7 +54,7 @@ async function runScenarios(bus: BusObserver, verdicts: Verdicts, options: Audio
   await sleep(1000);
   const frames = mic(from);
   const { ms, gaps, jumps } = streamContinuity(frames);
-  const lengths = new Set(frames.map((m) => Math.round(durationMs(m.payload))));
+  const lengths = new Set(frames.map((m) => Math.round(frameDurationMs(m.payload))));
   const wrongFormat = frames.filter(
     (m) => m.payload.sampleRateHz !== granted?.sampleRateHz || m.payload.channels !== granted.channels || m.payload.sampleFormat !== granted.sampleFormat,
   ).length;

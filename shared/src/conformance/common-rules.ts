@@ -1,7 +1,6 @@
-import type { AudioFrame } from '../audio/frame-codec.js';
+import { type AudioFrame, frameDurationMs } from '../audio/frame-codec.js';
 import type { BusObserver, SeenMessage } from './observer.js';
 import type { Verdicts } from './report.js';
-import { durationMs } from './signal.js';
 
 /** The rules every service's kit judges the same way: its status, describe, metrics, valid messages. */
 
@@ -41,9 +40,9 @@ export function streamContinuity(frames: readonly (SeenMessage & { payload: Audi
     const before = (frames[i - 1] as { payload: AudioFrame }).payload;
     const now = (frames[i] as { payload: AudioFrame }).payload;
     if (now.sequence !== ((before.sequence + 1) >>> 0)) gaps++;
-    else if (Math.abs(now.captureTimeUs - before.captureTimeUs - durationMs(before) * 1000) > 5000) jumps++;
+    else if (Math.abs(now.captureTimeUs - before.captureTimeUs - frameDurationMs(before) * 1000) > 5000) jumps++;
   }
-  return { ms: Math.round(frames.reduce((sum, m) => sum + durationMs(m.payload), 0)), gaps, jumps };
+  return { ms: Math.round(frames.reduce((sum, m) => sum + frameDurationMs(m.payload), 0)), gaps, jumps };
 }
 
 /**

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { AudioFrame } from '../audio/frame-codec.js';
+import { type AudioFrame, frameDurationMs } from '../audio/frame-codec.js';
 import { judgeClosingRules, judgeDescribe, judgeOnline, streamContinuity } from './common-rules.js';
 import type { BusObserver, SeenMessage } from './observer.js';
 import type { Verdicts } from './report.js';
-import { durationMs, levelDbfs } from './signal.js';
+import { levelDbfs } from './signal.js';
 
 export const DSP_SCENARIOS = ['startup', 'mute'] as const;
 export type DspScenario = (typeof DSP_SCENARIOS)[number];
@@ -90,7 +90,7 @@ async function runScenarios(bus: BusObserver, verdicts: Verdicts, options: DspKi
   await sleep(1000);
   const frames = input(from);
   const { ms, gaps, jumps } = streamContinuity(frames);
-  const lengths = new Set(frames.map((m) => Math.round(durationMs(m.payload))));
+  const lengths = new Set(frames.map((m) => Math.round(frameDurationMs(m.payload))));
   verdicts.judge(
     'input.continuous',
     ms >= 800 && gaps === 0 && jumps === 0 && lengths.size === 1 && [...lengths][0] === 20,

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { AudioFrame } from '../audio/frame-codec.js';
+import { type AudioFrame, frameDurationMs } from '../audio/frame-codec.js';
 import { judgeClosingRules, judgeDescribe, judgeOnline } from './common-rules.js';
 import type { BusObserver, SeenMessage } from './observer.js';
 import type { Verdicts } from './report.js';
-import { durationMs } from './signal.js';
 
 export const GATEWAY_SCENARIOS = ['startup', 'say', 'cancel'] as const;
 export type GatewayScenario = (typeof GATEWAY_SCENARIOS)[number];
@@ -83,7 +82,7 @@ async function runScenarios(bus: BusObserver, verdicts: Verdicts, options: Gatew
       // Within an item, each frame starts where the one before ended.
       if (now.item?.itemId === before.item?.itemId && now.item?.sampleOffset !== (before.item?.sampleOffset ?? 0) + before.pcm.length / 2 / before.channels) offsetGaps++;
     }
-    const sentMs = Math.round(frames.reduce((sum, m) => sum + durationMs(m.payload), 0));
+    const sentMs = Math.round(frames.reduce((sum, m) => sum + frameDurationMs(m.payload), 0));
     verdicts.judge(
       'output.tagged',
       frames.length > 0 && format.size === 1 && format.has('24000 Hz 1 ch s16le') && offsetGaps === 0 && sequenceGaps === 0 && Math.abs(sentMs - (done?.payload.audioMs ?? -1000)) <= 20,

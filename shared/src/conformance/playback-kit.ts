@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { AudioFrame } from '../audio/frame-codec.js';
+import { type AudioFrame, frameDurationMs } from '../audio/frame-codec.js';
 import { earconItemId } from '../contract/schemas.js';
 import { judgeClosingRules, judgeDescribe, judgeOnline, streamContinuity } from './common-rules.js';
 import type { BusObserver, SeenMessage } from './observer.js';
 import type { Verdicts } from './report.js';
-import { durationMs, itemFrames, levelDbfs, tone } from './signal.js';
+import { itemFrames, levelDbfs, tone } from './signal.js';
 
 /** The playback kit's scenarios, in the order they run; `--only` picks some (the start-up checks always run). */
 export const PLAYBACK_SCENARIOS = ['startup', 'play', 'flush', 'earcon', 'volume', 'mute'] as const;
@@ -72,9 +72,9 @@ async function runScenarios(bus: BusObserver, verdicts: Verdicts, options: Playb
   };
   /** The loudest echo-reference frame and how long the reference was above silence between two marks. */
   const loudness = (from: number, to: number) => {
-    const frames = played(from).filter((m) => bus.messages.indexOf(m) < to);
+    const frames = bus.messages.slice(from, to).filter((m): m is SeenMessage & { payload: AudioFrame } => m.key === 'audio.played');
     const levels = frames.map((m) => levelDbfs(m.payload));
-    const loudMs = frames.filter((_, i) => (levels[i] as number) > SILENT_DBFS).reduce((sum, m) => sum + durationMs(m.payload), 0);
+    const loudMs = frames.filter((_, i) => (levels[i] as number) > SILENT_DBFS).reduce((sum, m) => sum + frameDurationMs(m.payload), 0);
     return { frames: frames.length, loudestDbfs: levels.length === 0 ? -120 : Math.max(...levels), loudMs: Math.round(loudMs) };
   };
   const stateNow = () => bus.select('playback.state').at(-1)?.payload;

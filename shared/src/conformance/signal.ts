@@ -43,9 +43,3 @@ export function levelDbfs(frame: AudioFrame): number {
   const rms = Math.sqrt(sum / samples.length) / 32768;
   return rms > 1e-6 ? 20 * Math.log10(rms) : -120;
 }
-
-/** Duration of a frame in ms. */
-export function durationMs(frame: AudioFrame): number {
-  const bytesPerSample = frame.sampleFormat === 's16le' ? 2 : 4;
-  return (frame.pcm.byteLength / (bytesPerSample * frame.channels) / frame.sampleRateHz) * 1000;
-}
