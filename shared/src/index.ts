@@ -11,7 +11,7 @@ export * from './contract/message-codec.js';
 export { schemaErrors, StringEnum } from './contract/validate.js';
 export { renderContractDoc } from './contract/render-doc.js';
 export { renderContractJson } from './contract/render-json.js';
-export { AUDIO_CAPTURE_DUTIES, CHECKED_DUTIES, CONVERSATION_DUTIES, DSP_DUTIES, type Duty, GATEWAY_DUTIES, OTHER_DUTIES, PLAYBACK_DUTIES } from './contract/duties.js';
+export { AUDIO_CAPTURE_DUTIES, CHECKED_DUTIES, CONVERSATION_DUTIES, DSP_DUTIES, type Duty, GATEWAY_DUTIES, LCD_DUTIES, OTHER_DUTIES, PLAYBACK_DUTIES } from './contract/duties.js';
 export * from './bus/bus.js';
 export { BoundedQueue } from './bus/bounded-queue.js';
 export { RateLimitedLog } from './bus/rate-limited-log.js';

@@ -1,10 +1,17 @@
 import mqtt from 'mqtt';
 
+/** A message to send in a relayed one's place, `path` below the base. */
+export interface Relayed {
+  readonly path: string;
+  readonly payload: Buffer;
+}
+
 /**
- * What the relay does to one message: pass it (return it), change it (return other bytes), or
- * drop it (return undefined). `path` is the topic below the base, `toCandidate` its direction.
+ * What the relay does to one message: pass it (return it), change it (return other bytes), drop
+ * it (return undefined), or send others in its place (on the same side, any topic). `path` is the
+ * topic below the base, `toCandidate` its direction.
  */
-export type Mangle = (path: string, payload: Buffer, toCandidate: boolean) => Buffer | undefined;
+export type Mangle = (path: string, payload: Buffer, toCandidate: boolean) => Buffer | undefined | readonly Relayed[];
 
 export interface ManglingRelay {
   close(): Promise<void>;
@@ -18,7 +25,7 @@ const AUDIO = {
   'realtime-gateway': { input: ['audio/input'], output: ['audio/output'] },
 } as const;
 
-export type RelayedService = keyof typeof AUDIO | 'conversation-state';
+export type RelayedService = keyof typeof AUDIO | 'conversation-state' | 'lcd';
 
 function topicsOf(service: RelayedService): { sent: string[]; published: string[]; retained: string[] } {
   if (service === 'conversation-state') {
@@ -47,6 +54,14 @@ function topicsOf(service: RelayedService): { sent: string[]; published: string[
         'dsp/cmd/#',
       ],
       retained: ['conversation-state/status', 'conversation/state'],
+    };
+  }
+  if (service === 'lcd') {
+    // It draws what the others publish, and publishes only about itself.
+    return {
+      sent: ['conversation/state', 'realtime-gateway/event/transcript', 'dsp/event/levels', 'lcd/req/#'],
+      published: ['lcd/status', 'lcd/metrics', 'lcd/res/#'],
+      retained: ['lcd/status'],
     };
   }
   const audio = AUDIO[service];
@@ -85,9 +100,11 @@ export async function startManglingRelay(
     const sentByKit = sent.some((filter) => matches(filter, path));
     if (toCandidate !== sentByKit) return;
     const out = mangle(path, payload, toCandidate);
-    if (out === undefined) return;
-    const target = `${toCandidate ? candidateBase : kitBase}/${path}`;
-    client.publish(target, out, { qos: path.startsWith('audio/') ? 0 : 1, retain: !toCandidate && retained.has(path) });
+    const relayed = out === undefined ? [] : Buffer.isBuffer(out) ? [{ path, payload: out }] : (out as readonly Relayed[]);
+    for (const message of relayed) {
+      const target = `${toCandidate ? candidateBase : kitBase}/${message.path}`;
+      client.publish(target, message.payload, { qos: message.path.startsWith('audio/') ? 0 : 1, retain: !toCandidate && retained.has(message.path) });
+    }
   });
   await client.subscribeAsync([...sent.map((f) => `${kitBase}/${f}`), ...published.map((f) => `${candidateBase}/${f}`)], { qos: 1 });
   return {

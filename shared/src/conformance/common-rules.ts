@@ -73,3 +73,34 @@ export async function judgeClosingRules(
       : `${broken.length} invalid: ${[...new Set(broken.map((m) => `${m.topic}: ${m.error}`))].slice(0, 3).join(' | ')}`,
   );
 }
+
+/** A broker publishes a Last Will as soon as the connection drops: a killed process's socket closes at once. */
+const LAST_WILL_TIMEOUT_MS = 3000;
+
+/**
+ * Kills the service (SIGKILL, the pid of its newest `online` status: the kit must run where the
+ * service runs, in the same process namespace) and judges what the broker then says for it: its
+ * Last Will, `offline`/`connection_lost`, retained so a monitor that connects later still sees it.
+ * Whatever supervises the service starts it again.
+ */
+export async function judgeLastWill(bus: BusObserver, verdicts: Verdicts, service: string, timeoutMs: number): Promise<void> {
+  const judge = (ok: boolean, evidence: string) => verdicts.judge('status.last-will', ok, evidence);
+  const online = await bus.waitFor('service.status', (s) => s.status === 'online', timeoutMs, 0, { service });
+  if (!online) return void judge(false, `no ${service}/status online within ${timeoutMs} ms to take a pid from`);
+  const { pid } = online.payload;
+  const killedFrom = bus.mark;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch (error) {
+    return void judge(false, `could not kill pid ${pid} (from ${service}/status): ${(error as NodeJS.ErrnoException).code ?? error} — run the kit where the service runs (the same machine and container), or leave --kill out`);
+  }
+  const will = await bus.waitFor('service.status', (s) => s.status === 'offline', LAST_WILL_TIMEOUT_MS, killedFrom, { service });
+  // Asked at once: a supervisor takes longer than a round trip to the broker to bring it back.
+  const kept = will ? ((await bus.retainedNow(`${bus.baseTopic}/${service}/status`)) as { status: string; reason: string; pid: number } | undefined) : undefined;
+  judge(
+    will?.payload.reason === 'connection_lost' && kept?.status === 'offline' && kept.reason === 'connection_lost',
+    will === undefined
+      ? `killed pid ${pid}; no ${service}/status offline within ${LAST_WILL_TIMEOUT_MS} ms (a Last Will of offline/connection_lost, retained, wanted)`
+      : `killed pid ${pid}; the broker said offline/${will.payload.reason} and keeps ${kept ? `${kept.status}/${kept.reason}` : 'nothing'} retained (offline/connection_lost wanted for both)`,
+  );
+}

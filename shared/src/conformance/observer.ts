@@ -42,6 +42,8 @@ export class BusObserver {
   readonly messages: SeenMessage[] = [];
   readonly invalid: InvalidMessage[] = [];
   private readonly waiters = new Set<() => void>();
+  /** How many messages the kit published on each topic. */
+  private readonly sentTo = new Map<string, number>();
 
   private constructor(
     private readonly client: MqttClient,
@@ -94,7 +96,26 @@ export class BusObserver {
     const spec = CONTRACT[key];
     const topic = buildTopic(this.baseTopic, spec, params as Record<string, string>);
     const bytes = spec.kind === 'audio' ? encodeAudioFrame(payload as AudioFrame) : encodeMessage(spec, payload);
-    return this.client.publishAsync(topic, bytes, { qos: spec.kind === 'audio' ? 0 : spec.qos, retain: false });
+    return this.send(topic, bytes, spec.kind === 'audio' ? 0 : spec.qos);
+  }
+
+  /** Bytes the contract's codec would refuse, on a topic below the base (`path`): bad input the candidate must survive. */
+  publishRaw(path: string, bytes: Buffer): Promise<unknown> {
+    return this.send(`${this.baseTopic}/${path}`, bytes, 1);
+  }
+
+  /**
+   * Messages live on `topic` (not delivered from the retained store) beyond those the kit itself
+   * published there: someone else's, since the broker hands the kit back each of its own once.
+   */
+  othersOn(topic: string): number {
+    const seen = this.messages.filter((m) => m.topic === topic && !m.retained).length + this.invalid.filter((m) => m.topic === topic).length;
+    return Math.max(0, seen - (this.sentTo.get(topic) ?? 0));
+  }
+
+  private send(topic: string, bytes: Buffer, qos: 0 | 1 | 2): Promise<unknown> {
+    this.sentTo.set(topic, (this.sentTo.get(topic) ?? 0) + 1);
+    return this.client.publishAsync(topic, bytes, { qos, retain: false });
   }
 
   /** Messages of `key` (matching `params`) from index `from` on. */

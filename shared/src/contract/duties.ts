@@ -10,6 +10,12 @@ export interface Duty {
   readonly text: string;
 }
 
+/** The duty every service has towards a monitor: its Last Will. Judged last, since the kit kills the service to see it. */
+const lastWill = (service: string): Duty => ({
+  rule: 'status.last-will',
+  text: `When its connection drops (a crash, a kill, a cut cable), the broker publishes its Last Will: \`${service}/status\` \`offline\`/\`connection_lost\`, retained (checked with \`--kill\`, which kills the service).`,
+});
+
 export const PLAYBACK_DUTIES: readonly Duty[] = [
   { rule: 'status.online', text: 'On connecting, publish `playback/status` `online`/`running`, retained, with the Last Will set.' },
   {
@@ -43,6 +49,7 @@ export const PLAYBACK_DUTIES: readonly Duty[] = [
   { rule: 'mute.applies', text: 'On `playback/cmd/mute`, play on at zero gain (items still start and drain), and show `muted` in the state until `unmute`.' },
   { rule: 'metrics.published', text: 'Publish `playback/metrics` every `metricsIntervalMs`.' },
   { rule: 'messages.valid', text: 'Publish nothing that does not validate against its topic\'s schema.' },
+  lastWill('playback'),
 ];
 
 export const AUDIO_CAPTURE_DUTIES: readonly Duty[] = [
@@ -60,6 +67,7 @@ export const AUDIO_CAPTURE_DUTIES: readonly Duty[] = [
   { rule: 'mute.stops', text: 'On `audio-capture/cmd/mute`, publish no frames and say `muted` until `unmute`; then `capturing` and frames again at once.' },
   { rule: 'metrics.published', text: 'Publish `audio-capture/metrics` every `metricsIntervalMs`.' },
   { rule: 'messages.valid', text: 'Publish nothing that does not validate against its topic\'s schema.' },
+  lastWill('audio-capture'),
 ];
 
 export const DSP_DUTIES: readonly Duty[] = [
@@ -79,6 +87,7 @@ export const DSP_DUTIES: readonly Duty[] = [
   { rule: 'mute.withholds', text: 'On `dsp/cmd/mute`, publish no `audio/input` and say `muted` until `unmute` (the chain runs on, so the canceller keeps learning).' },
   { rule: 'metrics.published', text: 'Publish `dsp/metrics` every `metricsIntervalMs`.' },
   { rule: 'messages.valid', text: 'Publish nothing that does not validate against its topic\'s schema.' },
+  lastWill('dsp'),
 ];
 
 export const GATEWAY_DUTIES: readonly Duty[] = [
@@ -97,6 +106,7 @@ export const GATEWAY_DUTIES: readonly Duty[] = [
   { rule: 'cancel.stops', text: 'On `realtime-gateway/cmd/cancel`, cancel the response: `done` says `cancelled`, and no more of its audio follows.' },
   { rule: 'metrics.published', text: 'Publish `realtime-gateway/metrics` every `metricsIntervalMs`.' },
   { rule: 'messages.valid', text: 'Publish nothing that does not validate against its topic\'s schema.' },
+  lastWill('realtime-gateway'),
 ];
 
 export const CONVERSATION_DUTIES: readonly Duty[] = [
@@ -119,6 +129,27 @@ export const CONVERSATION_DUTIES: readonly Duty[] = [
   { rule: 'mute.user', text: 'On `conversation/cmd/mute` for the person, shut the microphone (`audio-capture/cmd/mute`) and say so in the state until `unmute`.' },
   { rule: 'metrics.published', text: 'Publish `conversation-state/metrics` every `metricsIntervalMs`.' },
   { rule: 'messages.valid', text: 'Publish nothing that does not validate against its topic\'s schema.' },
+  lastWill('conversation-state'),
+];
+
+export const LCD_DUTIES: readonly Duty[] = [
+  { rule: 'status.online', text: 'On connecting, publish `lcd/status` `online`/`running`, retained, with the Last Will set.' },
+  { rule: 'describe.answers', text: 'Answer `lcd/req/describe` on `lcd/res/describe` with the same `requestId`.' },
+  {
+    rule: 'draws.changes',
+    text: 'Draw the conversation from the bus (`conversation/state`, the gateway\'s transcripts, the dsp\'s levels, the services\' statuses) and count each frame drawn in the `frames.drawn` counter of `lcd/metrics`.',
+  },
+  {
+    rule: 'bad-input.survives',
+    text: 'Drop a message that does not validate, count it in its metrics\' `bus.invalidReceived` under the topic\'s key, and go on drawing.',
+  },
+  { rule: 'metrics.published', text: 'Publish `lcd/metrics` every `metricsIntervalMs`.' },
+  { rule: 'messages.valid', text: 'Publish nothing that does not validate against its topic\'s schema.' },
+  {
+    rule: 'publishes.only-own',
+    text: 'Publish nothing but `lcd/status`, `lcd/metrics`, `lcd/res/…` and, for buttons it has, the person\'s `conversation/cmd/…`: a display shows, it does not drive the services.',
+  },
+  lastWill('lcd'),
 ];
 
 /** The services the conformance kit checks, and their duties (each with its rule). */
@@ -128,6 +159,7 @@ export const CHECKED_DUTIES: Readonly<Record<string, readonly Duty[]>> = {
   dsp: DSP_DUTIES,
   'realtime-gateway': GATEWAY_DUTIES,
   'conversation-state': CONVERSATION_DUTIES,
+  lcd: LCD_DUTIES,
 };
 
 /** The other services' duties, in words; the kit does not check them yet. */
@@ -144,5 +176,4 @@ export const OTHER_DUTIES: Readonly<Record<string, readonly Duty[]>> = {
   'conversation-state': [
     { text: 'Mute and unmute the microphone and speaker as the mode asks (half-duplex: the microphone shut while the assistant speaks); pause, resume, end, start and push-to-talk as their commands say.' },
   ],
-  lcd: [{ text: 'Draw the conversation state, the transcripts and the levels from the bus; publish nothing but its status, metrics and describe answers.' }],
 };

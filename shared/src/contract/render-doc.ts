@@ -64,7 +64,10 @@ function dutiesSection(): string[] {
     '',
     'A replacement keeps its service\'s name and does what that service does here. `voxbus conformance <service>` drives a',
     'running service through these duties over the bus and prints a PASS or FAIL line per rule with what it saw; the',
-    `bold names are its rules. It checks ${Object.keys(CHECKED_DUTIES).join(' and ')} so far; the other services' duties are stated, not yet checked.`,
+    `bold names are its rules. It checks ${Object.keys(CHECKED_DUTIES).join(', ')}; the duties after those rules are stated,`,
+    'not yet checked. Run the candidate alone on the bus, or under a base topic of its own (`--base-topic`): the kit',
+    'stands in for the services it talks to. `--kill` adds the Last Will: at the end the kit kills the service (SIGKILL,',
+    'the pid of its status), so it must run where the service runs, under something that restarts it.',
     '',
     ...Object.entries(CHECKED_DUTIES).flatMap(([service, duties]) => [`### ${service} (checked by \`voxbus conformance ${service}\`)`, '', ...duties.map(dutyLine), '']),
     ...Object.entries(OTHER_DUTIES).flatMap(([service, duties]) => [
