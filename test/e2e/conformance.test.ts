@@ -117,14 +117,24 @@ interface Broken {
   mangle: () => Mangle;
 }
 
+/** A service whose status says it stopped while it runs. */
+const saysStopped = (service: KitService, scenario: string): Broken => ({
+  rule: 'status.online',
+  scenario,
+  how: 'says it stopped',
+  mangle: () => (path, payload) => (path === `${service}/status` ? asBytes({ ...json(payload), status: 'offline', reason: 'stopped' }) : payload),
+});
+/** A service that adds a field its topic's schema does not have. */
+const addsAField = (topicPath: string, scenario: string, what: string): Broken => ({
+  rule: 'messages.valid',
+  scenario,
+  how: `adds a field to ${what}`,
+  mangle: () => (path, payload) => (path === topicPath ? asBytes({ ...json(payload), colour: 'blue' }) : payload),
+});
+
 /** Each rule, the scenario that checks it, and a playback broken for it (the project's, through a relay). */
 const BROKEN_PLAYBACK: Broken[] = [
-  {
-    rule: 'status.online',
-    scenario: 'play',
-    how: 'says it stopped',
-    mangle: () => (path, payload) => (path === 'playback/status' ? asBytes({ ...json(payload), status: 'offline', reason: 'stopped' }) : payload),
-  },
+  saysStopped('playback', 'play'),
   {
     rule: 'state.idle',
     scenario: 'play',
@@ -175,22 +185,12 @@ const BROKEN_PLAYBACK: Broken[] = [
   { rule: 'volume.applies', scenario: 'volume', how: 'ignores volume', mangle: () => dropPath('playback/cmd/volume') },
   { rule: 'mute.applies', scenario: 'mute', how: 'ignores mute', mangle: () => dropPath('playback/cmd/mute') },
   { rule: 'metrics.published', scenario: 'play', how: 'publishes no metrics', mangle: () => dropPath('playback/metrics') },
-  {
-    rule: 'messages.valid',
-    scenario: 'play',
-    how: 'adds a field to its state',
-    mangle: () => (path, payload) => (path === 'playback/state' ? asBytes({ ...json(payload), colour: 'blue' }) : payload),
-  },
+  addsAField('playback/state', 'play', 'its state'),
 ];
 
 /** The same for audio-capture. */
 const BROKEN_CAPTURE: Broken[] = [
-  {
-    rule: 'status.online',
-    scenario: 'mute',
-    how: 'says it stopped',
-    mangle: () => (path, payload) => (path === 'audio-capture/status' ? asBytes({ ...json(payload), status: 'offline', reason: 'stopped' }) : payload),
-  },
+  saysStopped('audio-capture', 'mute'),
   {
     rule: 'state.capturing',
     scenario: 'mute',
@@ -216,22 +216,12 @@ const BROKEN_CAPTURE: Broken[] = [
   },
   { rule: 'mute.stops', scenario: 'mute', how: 'ignores mute', mangle: () => dropPath('audio-capture/cmd/mute') },
   { rule: 'metrics.published', scenario: 'mute', how: 'publishes no metrics', mangle: () => dropPath('audio-capture/metrics') },
-  {
-    rule: 'messages.valid',
-    scenario: 'mute',
-    how: 'adds a field to its state',
-    mangle: () => (path, payload) => (path === 'audio-capture/state' ? asBytes({ ...json(payload), colour: 'blue' }) : payload),
-  },
+  addsAField('audio-capture/state', 'mute', 'its state'),
 ];
 
 /** The same for the dsp. */
 const BROKEN_DSP: Broken[] = [
-  {
-    rule: 'status.online',
-    scenario: 'mute',
-    how: 'says it stopped',
-    mangle: () => (path, payload) => (path === 'dsp/status' ? asBytes({ ...json(payload), status: 'offline', reason: 'stopped' }) : payload),
-  },
+  saysStopped('dsp', 'mute'),
   { rule: 'describe.answers', scenario: 'mute', how: 'ignores describe', mangle: () => dropPath('dsp/req/describe') },
   {
     rule: 'state.running',
@@ -264,22 +254,12 @@ const BROKEN_DSP: Broken[] = [
   { rule: 'levels.published', scenario: 'mute', how: 'publishes no levels', mangle: () => dropPath('dsp/event/levels') },
   { rule: 'mute.withholds', scenario: 'mute', how: 'ignores mute', mangle: () => dropPath('dsp/cmd/mute') },
   { rule: 'metrics.published', scenario: 'mute', how: 'publishes no metrics', mangle: () => dropPath('dsp/metrics') },
-  {
-    rule: 'messages.valid',
-    scenario: 'mute',
-    how: 'adds a field to its state',
-    mangle: () => (path, payload) => (path === 'dsp/state' ? asBytes({ ...json(payload), colour: 'blue' }) : payload),
-  },
+  addsAField('dsp/state', 'mute', 'its state'),
 ];
 
 /** The same for the realtime gateway (its model the simulator). */
 const BROKEN_GATEWAY: Broken[] = [
-  {
-    rule: 'status.online',
-    scenario: 'say',
-    how: 'says it stopped',
-    mangle: () => (path, payload) => (path === 'realtime-gateway/status' ? asBytes({ ...json(payload), status: 'offline', reason: 'stopped' }) : payload),
-  },
+  saysStopped('realtime-gateway', 'say'),
   { rule: 'describe.answers', scenario: 'say', how: 'ignores describe', mangle: () => dropPath('realtime-gateway/req/describe') },
   {
     rule: 'state.connected',
@@ -302,22 +282,12 @@ const BROKEN_GATEWAY: Broken[] = [
   { rule: 'truncate.applies', scenario: 'say', how: 'ignores truncate', mangle: () => dropPath('realtime-gateway/cmd/truncate') },
   { rule: 'cancel.stops', scenario: 'cancel', how: 'ignores cancel', mangle: () => dropPath('realtime-gateway/cmd/cancel') },
   { rule: 'metrics.published', scenario: 'say', how: 'publishes no metrics', mangle: () => dropPath('realtime-gateway/metrics') },
-  {
-    rule: 'messages.valid',
-    scenario: 'say',
-    how: 'adds a field to its state',
-    mangle: () => (path, payload) => (path === 'realtime-gateway/state' ? asBytes({ ...json(payload), colour: 'blue' }) : payload),
-  },
+  addsAField('realtime-gateway/state', 'say', 'its state'),
 ];
 
 /** The same for conversation-state (the kit stands in for everything it listens to). */
 const BROKEN_CONVERSATION: Broken[] = [
-  {
-    rule: 'status.online',
-    scenario: 'turn',
-    how: 'says it stopped',
-    mangle: () => (path, payload) => (path === 'conversation-state/status' ? asBytes({ ...json(payload), status: 'offline', reason: 'stopped' }) : payload),
-  },
+  saysStopped('conversation-state', 'turn'),
   { rule: 'describe.answers', scenario: 'turn', how: 'ignores describe', mangle: () => dropPath('conversation-state/req/describe') },
   {
     rule: 'state.listening',
@@ -331,6 +301,12 @@ const BROKEN_CONVERSATION: Broken[] = [
     how: 'never says it is waiting for the reply',
     mangle: () => (path, payload) => (path === 'conversation/state' && json(payload).state === 'waiting' ? undefined : payload),
   },
+  {
+    rule: 'commands.not-repeated',
+    scenario: 'startup',
+    how: 'unmutes the speaker with each metrics',
+    mangle: () => (path, payload) => (path === 'conversation-state/metrics' ? [{ path: 'playback/cmd/unmute', payload: asBytes({}) }, { path, payload }] : payload),
+  },
   { rule: 'turn.report', scenario: 'turn', how: 'reports no turns', mangle: () => dropPath('conversation/event/turn') },
   { rule: 'barge-in.stops', scenario: 'barge-in', how: 'never flushes playback', mangle: () => dropPath('playback/cmd/flush') },
   {
@@ -341,22 +317,12 @@ const BROKEN_CONVERSATION: Broken[] = [
   },
   { rule: 'mute.user', scenario: 'mute', how: 'never shuts the microphone', mangle: () => dropPath('audio-capture/cmd/mute') },
   { rule: 'metrics.published', scenario: 'turn', how: 'publishes no metrics', mangle: () => dropPath('conversation-state/metrics') },
-  {
-    rule: 'messages.valid',
-    scenario: 'turn',
-    how: 'adds a field to its state',
-    mangle: () => (path, payload) => (path === 'conversation/state' ? asBytes({ ...json(payload), colour: 'blue' }) : payload),
-  },
+  addsAField('conversation/state', 'turn', 'its state'),
 ];
 
 /** The same for the lcd (the kit stands in for what it draws). */
 const BROKEN_LCD: Broken[] = [
-  {
-    rule: 'status.online',
-    scenario: 'startup',
-    how: 'says it stopped',
-    mangle: () => (path, payload) => (path === 'lcd/status' ? asBytes({ ...json(payload), status: 'offline', reason: 'stopped' }) : payload),
-  },
+  saysStopped('lcd', 'startup'),
   { rule: 'describe.answers', scenario: 'startup', how: 'ignores describe', mangle: () => dropPath('lcd/req/describe') },
   {
     rule: 'draws.changes',
@@ -379,12 +345,7 @@ const BROKEN_LCD: Broken[] = [
     },
   },
   { rule: 'metrics.published', scenario: 'startup', how: 'publishes no metrics', mangle: () => dropPath('lcd/metrics') },
-  {
-    rule: 'messages.valid',
-    scenario: 'startup',
-    how: 'adds a field to its metrics',
-    mangle: () => (path, payload) => (path === 'lcd/metrics' ? asBytes({ ...json(payload), colour: 'blue' }) : payload),
-  },
+  addsAField('lcd/metrics', 'startup', 'its metrics'),
   {
     rule: 'publishes.only-own',
     scenario: 'startup',
@@ -486,6 +447,21 @@ describe('a playback in another language', () => {
   });
 });
 
+/** For failure messages: what playback, the gateway and conversation-state said of the reply since `start`, timed from it (positions left out). */
+function replyEvents(probe: Probe, start: number): string {
+  const t0 = probe.messages[start]?.receivedAtMs ?? 0;
+  const topics = ['voxbus/playback/event/item', 'voxbus/playback/state', 'voxbus/realtime-gateway/event/response', 'voxbus/conversation/event/turn'];
+  return probe.messages
+    .slice(start)
+    .filter((m) => topics.includes(m.topic) && (m.json as { kind?: string }).kind !== 'position')
+    .map((m) => {
+      const e = m.json as Record<string, unknown>;
+      const what = [e.kind ?? e.state ?? e.outcome, e.itemId ?? e.responseId, e.status, e.heardMs, e.receivedMs, e.audioMs].filter((v) => v !== undefined && v !== null);
+      return `${m.topic.replace('voxbus/', '')} ${what.join(' ')} @${m.receivedAtMs - t0}`;
+    })
+    .join(', ');
+}
+
 describe('the whole assistant with the Python playback', () => {
   it('answers a spoken question and is interrupted by a voice over the reply, truncated to what was heard', async () => {
     const { board, probe, runner } = await startBoardStack(onCleanup, {
@@ -506,7 +482,7 @@ describe('the whole assistant with the Python playback', () => {
     );
     await board.speak(await speech('Stop, stop. Thank you.', 48_000), 48_000);
     const report = await turnReport(probe, start);
-    expect(report.outcome, `the voice over the reply (${whereItStood(probe, start)})`).toBe('interrupted');
+    expect(report.outcome, `the voice over the reply (${whereItStood(probe, start)}; ${replyEvents(probe, start)})`).toBe('interrupted');
     const flushed = await probe.waitForJson<{ kind: string; itemId: string; heardMs: number }>('voxbus/playback/event/item', (e) => e.kind === 'flushed' && e.itemId === playing.itemId, 5000, start);
     const truncated = await probe.waitForJson<{ item_id: string; audio_end_ms: number }>('voxbus/realtime-gateway/event/raw/conversation.item.truncated', () => true, 5000, start);
     expect(truncated).toMatchObject({ item_id: playing.itemId, audio_end_ms: flushed.heardMs });

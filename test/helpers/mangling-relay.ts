@@ -53,7 +53,8 @@ function topicsOf(service: RelayedService): { sent: string[]; published: string[
         'audio-capture/cmd/#',
         'dsp/cmd/#',
       ],
-      retained: ['conversation-state/status', 'conversation/state'],
+      // Both ways: what the kit stands in for keeps its state retained, as the real services do.
+      retained: ['conversation-state/status', 'conversation/state', 'realtime-gateway/state', 'playback/state', 'audio-capture/state', 'dsp/state'],
     };
   }
   if (service === 'lcd') {
@@ -61,7 +62,7 @@ function topicsOf(service: RelayedService): { sent: string[]; published: string[
     return {
       sent: ['conversation/state', 'realtime-gateway/event/transcript', 'dsp/event/levels', 'lcd/req/#'],
       published: ['lcd/status', 'lcd/metrics', 'lcd/res/#'],
-      retained: ['lcd/status'],
+      retained: ['lcd/status', 'conversation/state'],
     };
   }
   const audio = AUDIO[service];
@@ -103,7 +104,7 @@ export async function startManglingRelay(
     const relayed = out === undefined ? [] : Buffer.isBuffer(out) ? [{ path, payload: out }] : (out as readonly Relayed[]);
     for (const message of relayed) {
       const target = `${toCandidate ? candidateBase : kitBase}/${message.path}`;
-      client.publish(target, message.payload, { qos: message.path.startsWith('audio/') ? 0 : 1, retain: !toCandidate && retained.has(message.path) });
+      client.publish(target, message.payload, { qos: message.path.startsWith('audio/') ? 0 : 1, retain: retained.has(message.path) });
     }
   });
   await client.subscribeAsync([...sent.map((f) => `${kitBase}/${f}`), ...published.map((f) => `${candidateBase}/${f}`)], { qos: 1 });

@@ -43,7 +43,7 @@ export function busAdapter(bus: Bus, clock: Clock) {
       else if (payload.kind === 'drained') send({ type: 'PLAYBACK_DRAINED', ...fields });
       else send({ type: 'PLAYBACK_FLUSHED', ...fields });
     });
-    bus.subscribe(OWNER, 'playback.state', {}, ({ payload }) => send({ type: 'PLAYBACK_STATE', state: payload.state }));
+    bus.subscribe(OWNER, 'playback.state', {}, ({ payload }) => send({ type: 'PLAYBACK_STATE', state: payload.state, muted: payload.muted }));
     bus.subscribe(OWNER, 'audio-capture.state', {}, ({ payload }) => send({ type: 'CAPTURE_STATE', state: payload.state }));
     bus.subscribe(OWNER, 'dsp.state', {}, ({ payload }) =>
       send({ type: 'DSP_STATE', converged: payload.echo.converged, muted: payload.muted, vad: payload.stages.vad && payload.state !== 'stopped', running: payload.state === 'running' }),

@@ -53,7 +53,9 @@ export const conversationMachine = conversationSetup.createMachine({
     // The dsp's VAD is followed everywhere (it confirms barge-in); states that take turns by it say so below.
     SPEECH_STARTED: { actions: 'localVoice' },
     SPEECH_STOPPED: { actions: 'localVoice' },
-    PLAYBACK_STATE: [{ guard: 'playbackOpened', actions: ['playbackState', 'applySpeaker'] }, { actions: 'playbackState' }],
+    // Told again only when its state disagrees (it restarted unmuted): a playback that says its
+    // state after every command, as it may, would otherwise be told again for ever.
+    PLAYBACK_STATE: { actions: ['playbackState', 'reconcileSpeaker'] },
     PLAYBACK_POSITION: { guard: 'currentItem', actions: 'position' },
     TOOL_REQUESTED: [
       { guard: 'finishTool', actions: ['toolRequested', { type: 'answerFinishTool', params: ({ event }) => ({ requestId: event.requestId }) }] },

@@ -22,6 +22,9 @@ export function conversationEffects(port: ConversationPort, log: Logger): Action
       if (event.type === 'CAPTURE_STATE' && (event.state === 'muted') !== context.userMuted) port.micMuted(context.userMuted, true);
     },
     applySpeaker: ({ context }) => port.speakerMuted(context.assistantMuted),
+    reconcileSpeaker: ({ context, event }) => {
+      if (event.type === 'PLAYBACK_STATE' && event.muted !== context.assistantMuted) port.speakerMuted(context.assistantMuted);
+    },
     flushPlayback: () => port.flushPlayback(),
     cancelResponse: () => port.cancelResponse(),
     truncate: (_, params) => port.truncate(params.itemId, params.audioEndMs),

@@ -69,7 +69,6 @@ export const conversationGuards = {
   finishTool: ({ event }) => event.type === 'TOOL_REQUESTED' && event.name === FINISH_TOOL,
   listeningEarcon: ({ context }) => context.settings.earcons.listening,
   capturing: ({ event }) => event.type === 'CAPTURE_STATE' && (event.state === 'capturing' || event.state === 'muted'),
-  playbackOpened: ({ event }) => event.type === 'PLAYBACK_STATE' && event.state === 'idle',
   restoredMidReply: ({ context }) => context.restoring && context.playbackPlaying,
   restoredAs: ({ context }, params: { state: string }) => context.restoredState === params.state,
   idleTimeoutOn: ({ context }) => context.settings.idleTimeoutMs > 0,

@@ -34,6 +34,8 @@ export const conversationSetup = setup({
     reconcileCapture: () => {},
     /** Mutes or unmutes the speaker to match `assistantMuted`. */
     applySpeaker: () => {},
+    /** Tells a playback whose state disagrees (it restarted) whether the assistant is muted. */
+    reconcileSpeaker: () => {},
     flushPlayback: () => {},
     cancelResponse: () => {},
     /** Truncates the assistant item to what was heard. */

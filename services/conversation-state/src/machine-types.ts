@@ -94,7 +94,7 @@ export type ConversationEvent =
   | { type: 'PLAYBACK_DRAINED'; itemId: string; heardMs: number; receivedMs: number; atUs: number }
   | { type: 'PLAYBACK_FLUSHED'; itemId: string; heardMs: number; receivedMs: number; atUs: number }
   | { type: 'EARCON_DRAINED'; name: string }
-  | { type: 'PLAYBACK_STATE'; state: string }
+  | { type: 'PLAYBACK_STATE'; state: string; muted: boolean }
   /** A service's Last Will: it died (the runner or compose restarts it). */
   | { type: 'SERVICE_LOST'; service: 'playback' | 'realtime-gateway' }
   | { type: 'CAPTURE_STATE'; state: string }

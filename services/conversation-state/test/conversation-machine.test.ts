@@ -135,7 +135,7 @@ const TABLE: Row[] = [
   },
   {
     name: 'assistantSpeaking.quiet + the stream’s end never arrives (lost while the broker restarted): the reply is over after 3 s',
-    given: (c) => replying(c).send({ type: 'PLAYBACK_STATE', state: 'idle' }),
+    given: (c) => replying(c).send({ type: 'PLAYBACK_STATE', state: 'idle', muted: false }),
     when: (c) => c.advance(3000),
     expected: 'assistantSpeaking.tail',
     effects: ['report:answered', 'mic:shut'],
@@ -143,14 +143,14 @@ const TABLE: Row[] = [
   {
     name: 'assistantSpeaking + playback idle (no drained event) and the stream’s end: the tail',
     given: replying,
-    when: (c) => c.send({ type: 'PLAYBACK_STATE', state: 'idle' }).send({ type: 'RESPONSE_DONE', responseId: 'resp_1', status: 'completed', reason: null, audioMs: 1500, atUs: c.nowUs }),
+    when: (c) => c.send({ type: 'PLAYBACK_STATE', state: 'idle', muted: false }).send({ type: 'RESPONSE_DONE', responseId: 'resp_1', status: 'completed', reason: null, audioMs: 1500, atUs: c.nowUs }),
     expected: 'assistantSpeaking.tail',
     effects: ['report:answered', 'mic:shut'],
   },
   {
     name: 'assistantSpeaking + playback restarted (killed mid-reply): the reply is abandoned',
     given: replying,
-    when: (c) => c.send({ type: 'PLAYBACK_STATE', state: 'opening' }),
+    when: (c) => c.send({ type: 'PLAYBACK_STATE', state: 'opening', muted: false }),
     expected: 'assistantSpeaking.tail',
     effects: ['report:abandoned', 'mic:shut'],
   },
@@ -463,13 +463,22 @@ const TABLE: Row[] = [
     effects: ['capture:off:again'],
   },
   { name: 'audio-capture capturing while the user is not muted (half-duplex reply): the microphone stays on for the echo canceller', given: replying, when: (c) => c.send({ type: 'CAPTURE_STATE', state: 'capturing' }), expected: 'assistantSpeaking.playing', effects: [] },
-  { name: 'a restarted playback comes up while the assistant is muted: told again', given: (c) => c.connect().send({ type: 'MUTE', target: 'assistant' }), when: (c) => c.send({ type: 'PLAYBACK_STATE', state: 'idle' }), expected: 'listening.open', effects: ['speaker:muted'] },
+  { name: 'a restarted playback comes up while the assistant is muted: told again', given: (c) => c.connect().send({ type: 'MUTE', target: 'assistant' }), when: (c) => c.send({ type: 'PLAYBACK_STATE', state: 'idle', muted: false }), expected: 'listening.open', effects: ['speaker:muted'] },
+  {
+    // A playback may say its state after every command (the contract allows it): told nothing that it already does, or the two would echo each other for ever.
+    name: 'playback saying again what it was told (not muted, idle, three times): nothing sent',
+    given: listening,
+    when: (c) => c.send({ type: 'PLAYBACK_STATE', state: 'idle', muted: false }).send({ type: 'PLAYBACK_STATE', state: 'idle', muted: false }).send({ type: 'PLAYBACK_STATE', state: 'idle', muted: false }),
+    expected: 'listening.open',
+    effects: [],
+  },
+  { name: 'playback muted by someone else while the assistant is not: told to unmute', given: listening, when: (c) => c.send({ type: 'PLAYBACK_STATE', state: 'idle', muted: true }), expected: 'listening.open', effects: ['speaker:on'] },
 
   // ---- a restarted conversation-state
   {
     name: 'restarted mid-reply (playback still playing): speaking until it drains, then the tail',
     restored: { state: 'assistantSpeaking', userMuted: false, assistantMuted: false, turn: 7 },
-    given: (c) => c.send({ type: 'PLAYBACK_STATE', state: 'playing' }),
+    given: (c) => c.send({ type: 'PLAYBACK_STATE', state: 'playing', muted: false }),
     when: (c) => c.send({ type: 'GATEWAY', state: 'connected', reason: null }).send({ type: 'PLAYBACK_DRAINED', itemId: 'item_x', heardMs: 900, receivedMs: 900, atUs: 1 }),
     expected: 'assistantSpeaking.tail',
     effects: ['turns:server:false', 'mic:shut', 'report:answered', 'mic:shut'],

@@ -1,20 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { type AudioFrame, frameDurationMs } from '../audio/frame-codec.js';
 import { judgeClosingRules, judgeDescribe, judgeOnline, streamContinuity } from './common-rules.js';
+import { type KitOptions, nowUs, sleep } from './kit.js';
 import type { BusObserver, SeenMessage } from './observer.js';
 import type { Verdicts } from './report.js';
 
 export const AUDIO_CAPTURE_SCENARIOS = ['startup', 'mute'] as const;
 export type AudioCaptureScenario = (typeof AUDIO_CAPTURE_SCENARIOS)[number];
 
-export interface AudioCaptureKitOptions {
-  readonly scenarios: readonly AudioCaptureScenario[];
-  readonly startTimeoutMs: number;
-  readonly metricsTimeoutMs: number;
-}
+export type AudioCaptureKitOptions = KitOptions<AudioCaptureScenario>;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 /** A frame is stamped when its first sample was captured: it reaches the kit a frame, a period and a bus hop later. */
 const STAMP_LATE_MAX_MS = 500;
 

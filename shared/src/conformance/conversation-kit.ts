@@ -1,21 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { earconItemId } from '../contract/schemas.js';
 import { judgeClosingRules, judgeDescribe, judgeOnline } from './common-rules.js';
+import { type KitOptions, nowUs, sleep } from './kit.js';
 import type { BusObserver } from './observer.js';
 import type { Verdicts } from './report.js';
 
 export const CONVERSATION_SCENARIOS = ['startup', 'turn', 'barge-in', 'mute'] as const;
 export type ConversationScenario = (typeof CONVERSATION_SCENARIOS)[number];
 
-export interface ConversationKitOptions {
-  readonly scenarios: readonly ConversationScenario[];
-  readonly startTimeoutMs: number;
-  readonly metricsTimeoutMs: number;
-}
+export type ConversationKitOptions = KitOptions<ConversationScenario>;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 const REPLY_MS = 3000;
+/** How long after the states repeated the kit listens for commands that should not come. */
+const REPEAT_QUIET_MS = 600;
+/** The commands conversation-state gives the audio services. */
+const COMMANDS_TO_SERVICES = ['playback.cmd.mute', 'playback.cmd.unmute', 'audio-capture.cmd.mute', 'audio-capture.cmd.unmute', 'dsp.cmd.mute', 'dsp.cmd.unmute'] as const;
 
 /**
  * Drives a running conversation-state over the bus by standing in for everything it listens to
@@ -61,18 +60,21 @@ async function runScenarios(bus: BusObserver, verdicts: Verdicts, options: Conve
 
   // The world as conversation-state expects it: a connected model, an open speaker and microphone, a dsp whose canceller has converged.
   const sinceMs = Date.now();
-  await bus.publish('playback.state', {}, { state: 'idle', device: 'kit', granted: null, error: null, retryInMs: null, sinceMs, volume: 1, muted: false });
-  await bus.publish('audio-capture.state', {}, { state: 'capturing', device: 'kit', granted: null, error: null, retryInMs: null, sinceMs });
-  await bus.publish('dsp.state', {}, {
-    state: 'running',
-    engine: 'fake',
-    input: { sampleRateHz: 48_000, channels: 1, sampleFormat: 's16le' },
-    stages: { dcRemoval: true, downmix: 'mix', resample: true, echoCancellation: true, noiseSuppression: true, gainControl: true, vad: true },
-    echo: { active: true, converged: true, erleDb: 30, erlDb: 10, delayMs: 40 },
-    muted: false,
-    sinceMs,
-  });
-  await bus.publish('realtime-gateway.state', {}, { state: 'connected', provider: 'sim', dialect: 'ga', model: 'kit', sessionId: `sess_${run}`, reason: null, attempt: 0, sinceMs });
+  const sayTheWorld = async () => {
+    await bus.publish('playback.state', {}, { state: 'idle', device: 'kit', granted: null, error: null, retryInMs: null, sinceMs, volume: 1, muted: false });
+    await bus.publish('audio-capture.state', {}, { state: 'capturing', device: 'kit', granted: null, error: null, retryInMs: null, sinceMs });
+    await bus.publish('dsp.state', {}, {
+      state: 'running',
+      engine: 'fake',
+      input: { sampleRateHz: 48_000, channels: 1, sampleFormat: 's16le' },
+      stages: { dcRemoval: true, downmix: 'mix', resample: true, echoCancellation: true, noiseSuppression: true, gainControl: true, vad: true },
+      echo: { active: true, converged: true, erleDb: 30, erlDb: 10, delayMs: 40 },
+      muted: false,
+      sinceMs,
+    });
+    await bus.publish('realtime-gateway.state', {}, { state: 'connected', provider: 'sim', dialect: 'ga', model: 'kit', sessionId: `sess_${run}`, reason: null, attempt: 0, sinceMs });
+  };
+  await sayTheWorld();
   const listening = await bus.waitFor('conversation.state', (s) => s.state === 'listening' && s.micOpen, options.startTimeoutMs);
   const lastView = bus.select('conversation.state').at(-1)?.payload;
   verdicts.judge(
@@ -84,6 +86,24 @@ async function runScenarios(bus: BusObserver, verdicts: Verdicts, options: Conve
   );
   if (!listening) return stop;
   turnNumber = listening.payload.turn;
+
+  // A service may publish its state again after every command, unchanged: told nothing it already
+  // does, or the two echo each other for ever (hundreds of messages a second).
+  await sleep(300);
+  const repeatedFrom = bus.mark;
+  for (let i = 0; i < 3; i++) {
+    await sayTheWorld();
+    await sleep(100);
+  }
+  await sleep(REPEAT_QUIET_MS);
+  const told = COMMANDS_TO_SERVICES.flatMap((key) => bus.select(key, repeatedFrom).map(() => key.replace(/\./g, '/')));
+  verdicts.judge(
+    'commands.not-repeated',
+    told.length === 0,
+    told.length === 0
+      ? `the speaker, microphone and dsp said their states three times over, unchanged: no command in answer within ${REPEAT_QUIET_MS} ms`
+      : `the speaker, microphone and dsp said their states three times over, unchanged, and were sent ${told.length} commands: ${[...new Set(told)].join(', ')} (none wanted)`,
+  );
 
   /** A spoken turn and the model's reply to it, the reply playing; resolves once it is heard. */
   const turnAndReply = async (name: string) => {

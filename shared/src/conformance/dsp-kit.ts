@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type AudioFrame, frameDurationMs } from '../audio/frame-codec.js';
 import { judgeClosingRules, judgeDescribe, judgeOnline, streamContinuity } from './common-rules.js';
+import { type KitOptions, nowUs, sleep } from './kit.js';
 import type { BusObserver, SeenMessage } from './observer.js';
 import type { Verdicts } from './report.js';
 import { levelDbfs } from './signal.js';
@@ -8,14 +9,8 @@ import { levelDbfs } from './signal.js';
 export const DSP_SCENARIOS = ['startup', 'mute'] as const;
 export type DspScenario = (typeof DSP_SCENARIOS)[number];
 
-export interface DspKitOptions {
-  readonly scenarios: readonly DspScenario[];
-  readonly startTimeoutMs: number;
-  readonly metricsTimeoutMs: number;
-}
+export type DspKitOptions = KitOptions<DspScenario>;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 /** The kit's microphone: 48 kHz stereo, as many USB microphones give it, so resampling and downmix are exercised. */
 const MIC_RATE_HZ = 48_000;
 const MIC_CHANNELS = 2;

@@ -1,19 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { type AudioFrame, frameDurationMs } from '../audio/frame-codec.js';
 import { judgeClosingRules, judgeDescribe, judgeOnline } from './common-rules.js';
+import { type KitOptions, sleep } from './kit.js';
 import type { BusObserver, SeenMessage } from './observer.js';
 import type { Verdicts } from './report.js';
 
 export const GATEWAY_SCENARIOS = ['startup', 'say', 'cancel'] as const;
 export type GatewayScenario = (typeof GATEWAY_SCENARIOS)[number];
 
-export interface GatewayKitOptions {
-  readonly scenarios: readonly GatewayScenario[];
-  readonly startTimeoutMs: number;
-  readonly metricsTimeoutMs: number;
-}
+export type GatewayKitOptions = KitOptions<GatewayScenario>;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** How long a model may take to answer a typed line, start to end (the simulator takes well under a second). */
 const ANSWER_TIMEOUT_MS = 15_000;
 

@@ -1,20 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { ConversationStateName } from '../contract/schemas.js';
 import { judgeClosingRules, judgeDescribe, judgeOnline } from './common-rules.js';
+import { type KitOptions, nowUs, sleep } from './kit.js';
 import type { BusObserver } from './observer.js';
 import type { Verdicts } from './report.js';
 
 export const LCD_SCENARIOS = ['startup', 'draw', 'bad-input'] as const;
 export type LcdScenario = (typeof LCD_SCENARIOS)[number];
 
-export interface LcdKitOptions {
-  readonly scenarios: readonly LcdScenario[];
-  readonly startTimeoutMs: number;
-  readonly metricsTimeoutMs: number;
-}
+export type LcdKitOptions = KitOptions<LcdScenario>;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 /** The counter a display names the frames it drew with (the contract's lcd duty). */
 const FRAMES_DRAWN = 'frames.drawn';
 /** What any service says about itself (the broker's own, on a live bus): not the lcd's doing. */

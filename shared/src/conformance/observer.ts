@@ -44,6 +44,8 @@ export class BusObserver {
   private readonly waiters = new Set<() => void>();
   /** How many messages the kit published on each topic. */
   private readonly sentTo = new Map<string, number>();
+  /** Topics the kit published retained, cleared when it closes. */
+  private readonly retainedByKit = new Set<string>();
 
   private constructor(
     private readonly client: MqttClient,
@@ -96,7 +98,12 @@ export class BusObserver {
     const spec = CONTRACT[key];
     const topic = buildTopic(this.baseTopic, spec, params as Record<string, string>);
     const bytes = spec.kind === 'audio' ? encodeAudioFrame(payload as AudioFrame) : encodeMessage(spec, payload);
-    return this.send(topic, bytes, spec.kind === 'audio' ? 0 : spec.qos);
+    // Retained where the contract says so, as the service the kit stands in for would: a candidate
+    // that subscribes a moment after the kit published (while it restores its own state) still
+    // gets it. The kit clears what it left when it closes.
+    const retain = spec.kind !== 'audio' && spec.retained;
+    if (retain) this.retainedByKit.add(topic);
+    return this.send(topic, bytes, spec.kind === 'audio' ? 0 : spec.qos, retain);
   }
 
   /** Bytes the contract's codec would refuse, on a topic below the base (`path`): bad input the candidate must survive. */
@@ -113,9 +120,9 @@ export class BusObserver {
     return Math.max(0, seen - (this.sentTo.get(topic) ?? 0));
   }
 
-  private send(topic: string, bytes: Buffer, qos: 0 | 1 | 2): Promise<unknown> {
+  private send(topic: string, bytes: Buffer, qos: 0 | 1 | 2, retain = false): Promise<unknown> {
     this.sentTo.set(topic, (this.sentTo.get(topic) ?? 0) + 1);
-    return this.client.publishAsync(topic, bytes, { qos, retain: false });
+    return this.client.publishAsync(topic, bytes, { qos, retain });
   }
 
   /** Messages of `key` (matching `params`) from index `from` on. */
@@ -184,6 +191,8 @@ export class BusObserver {
   }
 
   async close(): Promise<void> {
+    // An empty retained message deletes what the broker keeps: nothing of the kit's stays behind.
+    await Promise.all([...this.retainedByKit].map((topic) => this.client.publishAsync(topic, Buffer.alloc(0), { qos: 1, retain: true })));
     await this.client.endAsync();
   }
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type AudioFrame, frameDurationMs } from '../audio/frame-codec.js';
 import { earconItemId } from '../contract/schemas.js';
 import { judgeClosingRules, judgeDescribe, judgeOnline, streamContinuity } from './common-rules.js';
+import { type KitOptions, sleep } from './kit.js';
 import type { BusObserver, SeenMessage } from './observer.js';
 import type { Verdicts } from './report.js';
 import { itemFrames, levelDbfs, tone } from './signal.js';
@@ -10,13 +11,7 @@ import { itemFrames, levelDbfs, tone } from './signal.js';
 export const PLAYBACK_SCENARIOS = ['startup', 'play', 'flush', 'earcon', 'volume', 'mute'] as const;
 export type PlaybackScenario = (typeof PLAYBACK_SCENARIOS)[number];
 
-export interface PlaybackKitOptions {
-  readonly scenarios: readonly PlaybackScenario[];
-  /** How long the candidate may take to come online and open its device. */
-  readonly startTimeoutMs: number;
-  /** How long to wait for a metrics message (the candidate's metrics interval, and some). */
-  readonly metricsTimeoutMs: number;
-}
+export type PlaybackKitOptions = KitOptions<PlaybackScenario>;
 
 const TONE_HZ = 440;
 /** 0.3 of full scale: a sine's RMS is then −13.5 dBFS, loud enough to tell from silence at any volume asked. */
@@ -29,7 +24,6 @@ const HEARD_TOLERANCE_MS = 60;
 /** After a flush the speaker must be silent within one period and a fade; the kit allows the bus hop and a frame. */
 const FLUSH_SILENT_AFTER_MS = 200;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const round = (value: number) => Math.round(value * 10) / 10;
 
 type ItemEvent = { kind: string; itemId: string; responseId: string; heardMs: number; receivedMs: number };

@@ -10,6 +10,17 @@ export interface Duty {
   readonly text: string;
 }
 
+/** The duties every service has towards monitors and the kit, worded once. */
+const statusOnline = (service: string): Duty => ({
+  rule: 'status.online',
+  text: `On connecting, publish \`${service}/status\` \`online\`/\`running\`, retained, with the Last Will set.`,
+});
+const describeAnswers = (service: string, also = ''): Duty => ({
+  rule: 'describe.answers',
+  text: `Answer \`${service}/req/describe\` on \`${service}/res/describe\` with the same \`requestId\`${also}.`,
+});
+const metricsPublished = (service: string): Duty => ({ rule: 'metrics.published', text: `Publish \`${service}/metrics\` every \`metricsIntervalMs\`.` });
+const MESSAGES_VALID: Duty = { rule: 'messages.valid', text: 'Publish nothing that does not validate against its topic\'s schema.' };
 /** The duty every service has towards a monitor: its Last Will. Judged last, since the kit kills the service to see it. */
 const lastWill = (service: string): Duty => ({
   rule: 'status.last-will',
@@ -17,12 +28,12 @@ const lastWill = (service: string): Duty => ({
 });
 
 export const PLAYBACK_DUTIES: readonly Duty[] = [
-  { rule: 'status.online', text: 'On connecting, publish `playback/status` `online`/`running`, retained, with the Last Will set.' },
+  statusOnline('playback'),
   {
     rule: 'state.idle',
     text: 'Open the device and publish `playback/state` `idle` (retained) with the format granted; `error` with a code and `retryInMs` while it cannot, trying again.',
   },
-  { rule: 'describe.answers', text: 'Answer `playback/req/describe` on `playback/res/describe` with the same `requestId`.' },
+  describeAnswers('playback'),
   {
     rule: 'played.continuous',
     text: 'While the device is open, publish on `audio/played` exactly what went to the speaker, silence included: every frame one more in sequence, its time the last one\'s plus its length (within 5 ms).',
@@ -47,32 +58,32 @@ export const PLAYBACK_DUTIES: readonly Duty[] = [
   },
   { rule: 'volume.applies', text: 'Apply `playback/cmd/volume` to everything played (0.5 is 6 dB down, ±2) and show it in the state.' },
   { rule: 'mute.applies', text: 'On `playback/cmd/mute`, play on at zero gain (items still start and drain), and show `muted` in the state until `unmute`.' },
-  { rule: 'metrics.published', text: 'Publish `playback/metrics` every `metricsIntervalMs`.' },
-  { rule: 'messages.valid', text: 'Publish nothing that does not validate against its topic\'s schema.' },
+  metricsPublished('playback'),
+  MESSAGES_VALID,
   lastWill('playback'),
 ];
 
 export const AUDIO_CAPTURE_DUTIES: readonly Duty[] = [
-  { rule: 'status.online', text: 'On connecting, publish `audio-capture/status` `online`/`running`, retained, with the Last Will set.' },
+  statusOnline('audio-capture'),
   {
     rule: 'state.capturing',
     text: 'Open the microphone and publish `audio-capture/state` `capturing` (retained) with the format granted; `error` with a code and `retryInMs` while it cannot, retrying a lost device without being restarted.',
   },
-  { rule: 'describe.answers', text: 'Answer `audio-capture/req/describe` on `audio-capture/res/describe` with the same `requestId`.' },
+  describeAnswers('audio-capture'),
   {
     rule: 'mic.continuous',
     text: 'Publish `audio/mic` continuously in the granted format, every frame the same length (a multiple of 10 ms, 20 by default), one more in sequence, its time the last one\'s plus its length (within 5 ms).',
   },
   { rule: 'mic.timestamps', text: 'Stamp each frame with when its first sample was captured, CLOCK_MONOTONIC µs (it reaches a subscriber within 500 ms of that).' },
   { rule: 'mute.stops', text: 'On `audio-capture/cmd/mute`, publish no frames and say `muted` until `unmute`; then `capturing` and frames again at once.' },
-  { rule: 'metrics.published', text: 'Publish `audio-capture/metrics` every `metricsIntervalMs`.' },
-  { rule: 'messages.valid', text: 'Publish nothing that does not validate against its topic\'s schema.' },
+  metricsPublished('audio-capture'),
+  MESSAGES_VALID,
   lastWill('audio-capture'),
 ];
 
 export const DSP_DUTIES: readonly Duty[] = [
-  { rule: 'status.online', text: 'On connecting, publish `dsp/status` `online`/`running`, retained, with the Last Will set.' },
-  { rule: 'describe.answers', text: 'Answer `dsp/req/describe` on `dsp/res/describe` with the same `requestId`.' },
+  statusOnline('dsp'),
+  describeAnswers('dsp'),
   {
     rule: 'state.running',
     text: 'Take `audio/mic` in whatever format it comes (any rate, any channel count) and say `running` in `dsp/state` (retained) with that format; `waiting` while none arrives.',
@@ -85,14 +96,14 @@ export const DSP_DUTIES: readonly Duty[] = [
   { rule: 'input.carries-sound', text: 'Shape the sound (echo cancellation, noise suppression, gain) but not lose it: a tone at −20 dBFS comes out above −60 dBFS.' },
   { rule: 'levels.published', text: 'Publish `dsp/event/levels` about ten times a second while running.' },
   { rule: 'mute.withholds', text: 'On `dsp/cmd/mute`, publish no `audio/input` and say `muted` until `unmute` (the chain runs on, so the canceller keeps learning).' },
-  { rule: 'metrics.published', text: 'Publish `dsp/metrics` every `metricsIntervalMs`.' },
-  { rule: 'messages.valid', text: 'Publish nothing that does not validate against its topic\'s schema.' },
+  metricsPublished('dsp'),
+  MESSAGES_VALID,
   lastWill('dsp'),
 ];
 
 export const GATEWAY_DUTIES: readonly Duty[] = [
-  { rule: 'status.online', text: 'On connecting, publish `realtime-gateway/status` `online`/`running`, retained, with the Last Will set.' },
-  { rule: 'describe.answers', text: 'Answer `realtime-gateway/req/describe` on `realtime-gateway/res/describe` with the same `requestId`, the API key shown as `"***"`.' },
+  statusOnline('realtime-gateway'),
+  describeAnswers('realtime-gateway', ', the API key shown as `"***"`'),
   { rule: 'state.connected', text: 'Hold a realtime session and say `connected` in `realtime-gateway/state` (retained); reconnect with back-off when the link drops.' },
   {
     rule: 'say.answers',
@@ -104,17 +115,21 @@ export const GATEWAY_DUTIES: readonly Duty[] = [
   },
   { rule: 'truncate.applies', text: 'On `realtime-gateway/cmd/truncate`, truncate the model\'s item to `audioEndMs` (`conversation.item.truncated` follows on `event/raw`).' },
   { rule: 'cancel.stops', text: 'On `realtime-gateway/cmd/cancel`, cancel the response: `done` says `cancelled`, and no more of its audio follows.' },
-  { rule: 'metrics.published', text: 'Publish `realtime-gateway/metrics` every `metricsIntervalMs`.' },
-  { rule: 'messages.valid', text: 'Publish nothing that does not validate against its topic\'s schema.' },
+  metricsPublished('realtime-gateway'),
+  MESSAGES_VALID,
   lastWill('realtime-gateway'),
 ];
 
 export const CONVERSATION_DUTIES: readonly Duty[] = [
-  { rule: 'status.online', text: 'On connecting, publish `conversation-state/status` `online`/`running`, retained, with the Last Will set.' },
-  { rule: 'describe.answers', text: 'Answer `conversation-state/req/describe` on `conversation-state/res/describe` with the same `requestId`.' },
+  statusOnline('conversation-state'),
+  describeAnswers('conversation-state'),
   {
     rule: 'state.listening',
     text: 'With the model connected and the speaker and microphone open, say `listening` with the microphone open in `conversation/state` (retained, republished on every change).',
+  },
+  {
+    rule: 'commands.not-repeated',
+    text: 'Tell playback, audio-capture and the dsp only what their states do not already say: a service may publish its state again after every command, unchanged, and must not be answered with the same command again.',
   },
   {
     rule: 'turn.states',
@@ -127,14 +142,14 @@ export const CONVERSATION_DUTIES: readonly Duty[] = [
   },
   { rule: 'barge-in.truncates', text: 'Then truncate the model\'s item to the `heardMs` of playback\'s `flushed`, and report the turn `interrupted`.' },
   { rule: 'mute.user', text: 'On `conversation/cmd/mute` for the person, shut the microphone (`audio-capture/cmd/mute`) and say so in the state until `unmute`.' },
-  { rule: 'metrics.published', text: 'Publish `conversation-state/metrics` every `metricsIntervalMs`.' },
-  { rule: 'messages.valid', text: 'Publish nothing that does not validate against its topic\'s schema.' },
+  metricsPublished('conversation-state'),
+  MESSAGES_VALID,
   lastWill('conversation-state'),
 ];
 
 export const LCD_DUTIES: readonly Duty[] = [
-  { rule: 'status.online', text: 'On connecting, publish `lcd/status` `online`/`running`, retained, with the Last Will set.' },
-  { rule: 'describe.answers', text: 'Answer `lcd/req/describe` on `lcd/res/describe` with the same `requestId`.' },
+  statusOnline('lcd'),
+  describeAnswers('lcd'),
   {
     rule: 'draws.changes',
     text: 'Draw the conversation from the bus (`conversation/state`, the gateway\'s transcripts, the dsp\'s levels, the services\' statuses) and count each frame drawn in the `frames.drawn` counter of `lcd/metrics`.',
@@ -143,8 +158,8 @@ export const LCD_DUTIES: readonly Duty[] = [
     rule: 'bad-input.survives',
     text: 'Drop a message that does not validate, count it in its metrics\' `bus.invalidReceived` under the topic\'s key, and go on drawing.',
   },
-  { rule: 'metrics.published', text: 'Publish `lcd/metrics` every `metricsIntervalMs`.' },
-  { rule: 'messages.valid', text: 'Publish nothing that does not validate against its topic\'s schema.' },
+  metricsPublished('lcd'),
+  MESSAGES_VALID,
   {
     rule: 'publishes.only-own',
     text: 'Publish nothing but `lcd/status`, `lcd/metrics`, `lcd/res/…` and, for buttons it has, the person\'s `conversation/cmd/…`: a display shows, it does not drive the services.',
