@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './helpers/processes.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 interface ComposeService {
   image: string;
@@ -21,7 +21,7 @@ interface ComposeFile {
 }
 
 function envFile(content: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'voxbus-compose-')), 'test.env');
+  const path = join(tempDir('compose'), 'test.env');
   writeFileSync(path, content);
   return path;
 }

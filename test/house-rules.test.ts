@@ -23,6 +23,16 @@ describe('house rules (docs: issue 16)', () => {
     expect(over, 'split these along their jobs, or say at the top why they are long').toEqual([]);
   });
 
+  it('leaves nothing in /tmp: a test that makes a directory there removes it (tempDir() in test/helpers, or its own rmSync)', () => {
+    const tests = execFileSync('git', ['ls-files', '*.test.ts'], { cwd: REPO_ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
+    expect(tests.length, 'no tests found').toBeGreaterThan(50);
+    const leaky = tests.filter((path) => {
+      const text = readFileSync(join(REPO_ROOT, path), 'utf8');
+      return text.includes('mkdtempSync(') && !text.includes('rmSync(');
+    });
+    expect(leaky, 'these make temp directories and never remove them').toEqual([]);
+  });
+
   it('keeps every file of the realtime gateway at 250 lines or less and its main.ts wiring only (40 lines at most)', () => {
     const gateway = sourceFiles().filter((path) => path.startsWith('services/realtime-gateway/src/'));
     expect(gateway.length).toBeGreaterThan(10);

@@ -1,11 +1,12 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { arch, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './helpers/processes.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 const NODE_ARCH = { x64: 'x64', arm64: 'arm64', arm: 'armv7l' }[arch() as string] ?? arch();
 const VERSION = 'v22.99.0';
@@ -40,7 +41,10 @@ describe('installing the official Node.js where the distribution has an old one'
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    rmSync(mirror, { recursive: true, force: true });
+  });
 
   function install(prefix: string): Promise<{ code: number | null; stderr: string }> {
     return new Promise((resolve) => {
@@ -52,7 +56,7 @@ describe('installing the official Node.js where the distribution has an old one'
   }
 
   it("installs the newest release of the line for this machine's architecture, checksum verified", async () => {
-    const prefix = mkdtempSync(join(tmpdir(), 'voxbus-node-prefix-'));
+    const prefix = tempDir('node-prefix');
     const { code, stderr } = await install(prefix);
     expect(code, stderr).toBe(0);
     expect(execFileSync(join(prefix, 'bin', 'node'), { encoding: 'utf8' }).trim()).toBe(VERSION);
@@ -65,7 +69,7 @@ describe('installing the official Node.js where the distribution has an old one'
     const sums = readFileSync(join(line, 'SHASUMS256.txt'), 'utf8');
     writeFileSync(join(line, 'SHASUMS256.txt'), sums.replace(/^[0-9a-f]{64}(?= {2}node-v22\.99\.0-linux)/m, 'f'.repeat(64)));
     try {
-      const prefix = mkdtempSync(join(tmpdir(), 'voxbus-node-prefix-'));
+      const prefix = tempDir('node-prefix');
       const { code, stderr } = await install(prefix);
       expect(code).not.toBe(0);
       expect(stderr).toMatch(/checksum mismatch .* not installed/);

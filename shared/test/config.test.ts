@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
 import { busPassword, CommonConfigSchema, ConfigError, loadConfig, redactSecrets, secretPaths } from '@voxbus/shared';
+import { tempDir } from '../../test/helpers/temp-dir.js';
 
 const schema = Type.Object(
   {
@@ -17,7 +17,7 @@ const schema = Type.Object(
 const defaults = { chunkMs: 20, device: 'default', enabled: true };
 
 function file(content: unknown): string {
-  const dir = mkdtempSync(join(tmpdir(), 'voxbus-config-'));
+  const dir = tempDir('config');
   const path = join(dir, 'voxbus.json');
   writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
   return path;
@@ -86,7 +86,7 @@ describe('service configuration', () => {
   });
 
   it('gives each service its own login from one setting: {service} in bus.username and bus.passwordFile', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'voxbus-login-'));
+    const dir = tempDir('login');
     writeFileSync(join(dir, 'audio-capture.password'), 'capture-secret\n');
     const { common } = load({ VOXBUS_BUS__USERNAME: '{service}', VOXBUS_BUS__PASSWORD_FILE: join(dir, '{service}.password') });
     expect(common.bus.username).toBe('audio-capture');

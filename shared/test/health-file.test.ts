@@ -1,13 +1,13 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FakeClock } from '@voxbus/shared/testing';
 import { describe, expect, it } from 'vitest';
 import { startHealthFile } from '../src/runtime/health-file.js';
+import { tempDir } from '../../test/helpers/temp-dir.js';
 
 describe('the health file a container check reads', () => {
   it('says online while every service of the process is connected, offline when one is not, and goes away on stop', () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'voxbus-health-')), 'voxbus.health');
+    const path = join(tempDir('health'), 'voxbus.health');
     const clock = new FakeClock(Date.parse('2026-11-26T00:00:00Z'));
     let dspConnected = true;
     const health = startHealthFile({ path, intervalMs: 5000, clock, connected: () => [['broker', true], ['dsp', dspConnected]] });

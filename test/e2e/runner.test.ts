@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { processTree } from '@voxbus/shared/process';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { waitForPort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
 import { Probe } from '../helpers/probe.js';
 import { type Spawned, stackPorts, startRunner, stillRunning } from '../helpers/processes.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 interface Status {
   status: string;
@@ -94,7 +94,7 @@ describe('the run command (every service its own process)', () => {
 
   it("runs a command line in a service's place (any language), restarts it when it fails, and stops it on Ctrl-C", async () => {
     const ports = await stackPorts();
-    const log = join(mkdtempSync(join(tmpdir(), 'voxbus-replace-')), 'log');
+    const log = join(tempDir('replace'), 'log');
     // A stand-in that is not Node: a shell loop that says when it starts and when it is told to stop.
     const standIn = `sh -c 'echo "started $$" >> ${log}; trap "echo stopped >> ${log}; exit 0" TERM; while :; do sleep 0.1; done'`;
     const runner: Spawned = startRunner(['broker', 'mic-counter'], { ...ports.env, VOXBUS_REPLACE_MIC_COUNTER: standIn });

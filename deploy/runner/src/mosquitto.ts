@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { withParent } from '@voxbus/shared/process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,8 +16,12 @@ export function mosquittoCommand(repoRoot: string, busUrl: string, env: NodeJS.P
   if (url.protocol !== 'mqtt:') throw new Error(`VOXBUS_BROKER=mosquitto: bus.url ${busUrl} is not mqtt://host:port`);
   const port = url.port === '' ? 1883 : Number(url.port);
   const shipped = readFileSync(join(repoRoot, 'deploy', 'mosquitto', 'voxbus.conf'), 'utf8');
-  const configPath = join(mkdtempSync(join(tmpdir(), 'voxbus-mosquitto-')), 'voxbus.conf');
+  const dir = mkdtempSync(join(tmpdir(), 'voxbus-mosquitto-'));
+  const configPath = join(dir, 'voxbus.conf');
   writeFileSync(configPath, `listener ${port} 127.0.0.1\n${withPacketLimit(shipped, env.VOXBUS_BUS__MAX_PAYLOAD_BYTES)}`);
+  // Read again at each restart, so kept while the runner runs; removed when it exits, however it
+  // exits but a SIGKILL (then the system's temp cleaning has it).
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   // Not Node, so it cannot watch the runner itself: a shell stops it when the runner is gone, however it went.
   return { name: 'mosquitto', label: `mosquitto -c ${configPath}`, ...withParent(process.pid, 'mosquitto', ['-c', configPath]), env };
 }

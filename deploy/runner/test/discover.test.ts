@@ -1,12 +1,12 @@
-import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { discoverServices } from '../src/discover.js';
+import { tempDir } from '../../../test/helpers/temp-dir.js';
 
 /** A services folder with one built service, `echo`, whose files carry the given ages (s). */
 function servicesFolder(files: Record<'main.js' | '.tsbuildinfo' | 'bundle.mjs', number | undefined>): string {
-  const root = mkdtempSync(join(tmpdir(), 'voxbus-discover-'));
+  const root = tempDir('discover');
   const dist = join(root, 'echo', 'dist');
   mkdirSync(dist, { recursive: true });
   writeFileSync(join(root, 'echo', 'package.json'), JSON.stringify({ main: 'dist/main.js', voxbus: { service: 'echo' } }));

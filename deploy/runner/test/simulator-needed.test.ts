@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { simulatorNeeded } from '../src/simulator-needed.js';
+import { tempDir } from '../../../test/helpers/temp-dir.js';
 
 function configFile(body: unknown): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'voxbus-runner-')), 'voxbus.json');
+  const path = join(tempDir('runner'), 'voxbus.json');
   writeFileSync(path, JSON.stringify(body));
   return path;
 }

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Supervisor } from '../src/supervisor.js';
+import { tempDir } from '../../../test/helpers/temp-dir.js';
 
 const node = (name: string, code: string) => ({ name, file: process.execPath, args: ['-e', code], env: process.env });
 
@@ -19,7 +19,7 @@ describe("the runner's supervisor", () => {
 
   it('restarts a command that fails, and not one that ends cleanly', async () => {
     // Fails twice, then ends cleanly: the count is kept in a file across its restarts.
-    const counter = join(mkdtempSync(join(tmpdir(), 'voxbus-supervisor-')), 'runs');
+    const counter = join(tempDir('supervisor'), 'runs');
     writeFileSync(counter, '0');
     const code = `const fs = require('fs'); const n = Number(fs.readFileSync(${JSON.stringify(counter)}, 'utf8')) + 1; fs.writeFileSync(${JSON.stringify(counter)}, String(n)); process.exit(n < 3 ? 1 : 0);`;
     const lines: string[] = [];

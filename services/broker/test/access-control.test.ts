@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '@voxbus/shared';
@@ -11,6 +10,7 @@ import { waitFor } from '../../../test/helpers/wait.js';
 import { DEFAULT_LOGINS, makeCredentials } from '../src/credentials.js';
 import { hashPassword, verifyPassword } from '../src/password-hash.js';
 import { type BusUser, readUsersFile } from '../src/users-file.js';
+import { tempDir } from '../../../test/helpers/temp-dir.js';
 
 const onCleanup = cleanupAfterEach();
 
@@ -155,7 +155,7 @@ describe('broker access control by role', () => {
 
 describe('users file', () => {
   it('reads roles and scrypt hashes, and says what is wrong with a bad file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'voxbus-users-'));
+    const dir = tempDir('users');
     const good = join(dir, 'users.json');
     const hash = await hashPassword('pw');
     writeFileSync(good, JSON.stringify({ version: 1, users: [{ username: 'dsp', role: 'service', password: hash }] }));
@@ -172,7 +172,7 @@ describe('users file', () => {
   });
 
   it('is made with a password file per login, kept on a second run, new with rotate; users.json checks against them', async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'voxbus-cred-')), 'credentials');
+    const dir = join(tempDir('cred'), 'credentials');
     const first = await makeCredentials(dir);
     expect(first).toHaveLength(DEFAULT_LOGINS.length + 1);
     expect(statSync(dir).mode & 0o777).toBe(0o700);

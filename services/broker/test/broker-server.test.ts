@@ -3,8 +3,6 @@ import { cleanupAfterEach } from '../../../test/helpers/cleanup.js';
 import { connectOnce } from '../../../test/helpers/connect-once.js';
 import type mqtt from 'mqtt';
 import { ConfigError } from '@voxbus/shared';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { accessModeFor, isLoopback } from '../src/auth.js';
@@ -12,6 +10,7 @@ import { makeCredentials } from '../src/credentials.js';
 import { type AedesTestBroker, startAedes } from '../../../test/helpers/brokers.js';
 import { Probe } from '../../../test/helpers/probe.js';
 import { waitFor } from '../../../test/helpers/wait.js';
+import { tempDir } from '../../../test/helpers/temp-dir.js';
 
 const onCleanup = cleanupAfterEach();
 
@@ -41,7 +40,7 @@ describe('broker auth policy', () => {
     // A shared login on the LAN would let anyone who has it hear the microphone and speak as any service.
     expect(() => accessModeFor('0.0.0.0', undefined, { username: 'voxbus', password: 's3cret' }, log)).toThrow(ConfigError);
     expect(() => accessModeFor('0.0.0.0', undefined, { password: undefined }, log)).toThrow(/VOXBUS_BROKER__USERS_FILE/);
-    const dir = mkdtempSync(join(tmpdir(), 'voxbus-auth-'));
+    const dir = tempDir('auth');
     await makeCredentials(dir, [{ username: 'broker', role: 'service' }]);
     expect(accessModeFor('0.0.0.0', join(dir, 'users.json'), { username: 'broker', password: 'x' }, log).kind).toBe('users');
     expect(() => accessModeFor('0.0.0.0', join(dir, 'users.json'), { username: 'voxbus', password: 'x' }, log)).toThrow(/not in the users file/);

@@ -1,6 +1,5 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { get } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import pino from 'pino';
@@ -11,11 +10,12 @@ import { startAedes } from '../../../test/helpers/brokers.js';
 import { Probe } from '../../../test/helpers/probe.js';
 import { waitFor } from '../../../test/helpers/wait.js';
 import { makeTlsPair } from '../src/credentials.js';
+import { tempDir } from '../../../test/helpers/temp-dir.js';
 
 const onCleanup = cleanupAfterEach();
 
 async function tlsBroker() {
-  const dir = mkdtempSync(join(tmpdir(), 'voxbus-tls-'));
+  const dir = tempDir('tls');
   expect(await makeTlsPair(dir, ['localhost', '127.0.0.1'])).toHaveLength(2);
   expect(await makeTlsPair(dir, ['localhost'])).toEqual([]);
   const pair = { cert: readFileSync(join(dir, 'tls-cert.pem'), 'utf8'), key: readFileSync(join(dir, 'tls-key.pem'), 'utf8') };

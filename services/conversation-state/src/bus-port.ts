@@ -7,6 +7,7 @@ export function busPort(bus: Bus, clock: Clock): ConversationPort {
   // restarted service is told again from its retained state (resend), not by repetition.
   let input: boolean | undefined;
   let mic: boolean | undefined;
+  let speaker: boolean | undefined;
   return {
     inputMuted: (muted, resend = false) => {
       if (muted === input && !resend) return;
@@ -18,7 +19,11 @@ export function busPort(bus: Bus, clock: Clock): ConversationPort {
       mic = muted;
       bus.publish(muted ? 'audio-capture.cmd.mute' : 'audio-capture.cmd.unmute', {}, {});
     },
-    speakerMuted: (muted) => bus.publish(muted ? 'playback.cmd.mute' : 'playback.cmd.unmute', {}, {}),
+    speakerMuted: (muted, resend = false) => {
+      if (muted === speaker && !resend) return;
+      speaker = muted;
+      bus.publish(muted ? 'playback.cmd.mute' : 'playback.cmd.unmute', {}, {});
+    },
     flushPlayback: () => bus.publish('playback.cmd.flush', {}, {}),
     cancelResponse: () => bus.publish('realtime-gateway.cmd.cancel', {}, {}),
     truncate: (itemId, audioEndMs) => bus.publish('realtime-gateway.cmd.truncate', {}, { itemId, audioEndMs }),

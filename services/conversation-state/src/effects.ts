@@ -23,7 +23,7 @@ export function conversationEffects(port: ConversationPort, log: Logger): Action
     },
     applySpeaker: ({ context }) => port.speakerMuted(context.assistantMuted),
     reconcileSpeaker: ({ context, event }) => {
-      if (event.type === 'PLAYBACK_STATE' && event.muted !== context.assistantMuted) port.speakerMuted(context.assistantMuted);
+      if (event.type === 'PLAYBACK_STATE' && event.muted !== context.assistantMuted) port.speakerMuted(context.assistantMuted, true);
     },
     flushPlayback: () => port.flushPlayback(),
     cancelResponse: () => port.cancelResponse(),

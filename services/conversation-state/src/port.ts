@@ -13,7 +13,8 @@ export interface ConversationPort {
   inputMuted(muted: boolean, resend?: boolean): void;
   /** The user's own mute (audio-capture/cmd/mute): the microphone stops altogether. */
   micMuted(muted: boolean, resend?: boolean): void;
-  speakerMuted(muted: boolean): void;
+  /** The assistant's mute (playback/cmd/mute). `resend`: say it even if it was said (playback restarted, or says otherwise). */
+  speakerMuted(muted: boolean, resend?: boolean): void;
   flushPlayback(): void;
   cancelResponse(): void;
   truncate(itemId: string, audioEndMs: number): void;

@@ -59,6 +59,35 @@ describe('conversation-state on the bus', () => {
     conversation.stop();
   });
 
+  it('tells playback a mute once: a playback that answers every command with its state (as it may) is not told again', async () => {
+    const { peer, sent, conversation } = rig();
+    const playback = (muted: boolean) => ({ state: 'idle', device: 'd', granted: null, error: null, retryInMs: null, sinceMs: 0, volume: 1, muted }) as const;
+    // A playback that echoes each command as its new state: with the old conversation-state the
+    // two told each other for ever (hundreds of messages a second).
+    // (It stops echoing after 20 commands, so that such a loop fails here by its count, not by hanging.)
+    let echoes = 0;
+    const echo = (muted: boolean) => {
+      if (++echoes <= 20) peer.publish('playback.state', {}, playback(muted));
+    };
+    peer.subscribe('echoing-playback', 'playback.cmd.mute', {}, () => echo(true));
+    peer.subscribe('echoing-playback', 'playback.cmd.unmute', {}, () => echo(false));
+    peer.publish('realtime-gateway.state', {}, gateway('connected') as never);
+    for (let i = 0; i < 3; i++) peer.publish('playback.state', {}, playback(false));
+    await tick();
+    peer.publish('conversation.cmd.mute', {}, { target: 'assistant' });
+    await tick();
+    for (let i = 0; i < 3; i++) peer.publish('playback.state', {}, playback(true));
+    await tick();
+    // Said once when it starts (what it wants), never again to a playback that says it is unmuted.
+    expect(sent('playback/cmd/unmute'), 'unmutes sent').toHaveLength(1);
+    expect(sent('playback/cmd/mute'), 'mutes sent for one conversation/cmd/mute').toHaveLength(1);
+    // Restarted unmuted while the assistant is muted: told again, once.
+    peer.publish('playback.state', {}, playback(false));
+    await tick();
+    expect(sent('playback/cmd/mute')).toHaveLength(2);
+    conversation.stop();
+  });
+
   it('turns an action that throws into a handled failure (the root observer has an error handler), not a crash', async () => {
     const { peer, failures } = rig((bus) => ({
       ...busPort(bus, systemClock),

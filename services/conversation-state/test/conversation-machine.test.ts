@@ -463,7 +463,7 @@ const TABLE: Row[] = [
     effects: ['capture:off:again'],
   },
   { name: 'audio-capture capturing while the user is not muted (half-duplex reply): the microphone stays on for the echo canceller', given: replying, when: (c) => c.send({ type: 'CAPTURE_STATE', state: 'capturing' }), expected: 'assistantSpeaking.playing', effects: [] },
-  { name: 'a restarted playback comes up while the assistant is muted: told again', given: (c) => c.connect().send({ type: 'MUTE', target: 'assistant' }), when: (c) => c.send({ type: 'PLAYBACK_STATE', state: 'idle', muted: false }), expected: 'listening.open', effects: ['speaker:muted'] },
+  { name: 'a restarted playback comes up while the assistant is muted: told again', given: (c) => c.connect().send({ type: 'MUTE', target: 'assistant' }), when: (c) => c.send({ type: 'PLAYBACK_STATE', state: 'idle', muted: false }), expected: 'listening.open', effects: ['speaker:muted:again'] },
   {
     // A playback may say its state after every command (the contract allows it): told nothing that it already does, or the two would echo each other for ever.
     name: 'playback saying again what it was told (not muted, idle, three times): nothing sent',
@@ -472,7 +472,7 @@ const TABLE: Row[] = [
     expected: 'listening.open',
     effects: [],
   },
-  { name: 'playback muted by someone else while the assistant is not: told to unmute', given: listening, when: (c) => c.send({ type: 'PLAYBACK_STATE', state: 'idle', muted: true }), expected: 'listening.open', effects: ['speaker:on'] },
+  { name: 'playback muted by someone else while the assistant is not: told to unmute', given: listening, when: (c) => c.send({ type: 'PLAYBACK_STATE', state: 'idle', muted: true }), expected: 'listening.open', effects: ['speaker:on:again'] },
 
   // ---- a restarted conversation-state
   {

@@ -15,7 +15,7 @@ export class RecordingPort implements ConversationPort {
   /** What the model hears: the effects the table calls the microphone. */
   inputMuted = (muted: boolean, resend = false) => this.calls.push(`${muted ? 'mic:shut' : 'mic:open'}${resend ? ':again' : ''}`);
   micMuted = (muted: boolean, resend = false) => this.calls.push(`${muted ? 'capture:off' : 'capture:on'}${resend ? ':again' : ''}`);
-  speakerMuted = (muted: boolean) => this.calls.push(muted ? 'speaker:muted' : 'speaker:on');
+  speakerMuted = (muted: boolean, resend = false) => this.calls.push(`${muted ? 'speaker:muted' : 'speaker:on'}${resend ? ':again' : ''}`);
   flushPlayback = () => this.calls.push('flush');
   cancelResponse = () => this.calls.push('cancel');
   truncate = (itemId: string, audioEndMs: number) => this.calls.push(`truncate:${itemId}:${audioEndMs}`);

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { withParent } from '../runtime/parent-watch.js';
 import { processTree } from '../runtime/process-tree.js';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitForPort } from './net.js';
@@ -37,7 +37,11 @@ export async function startMosquitto(port?: number): Promise<MosquittoProcess> {
     child.once('exit', (code) => reject(new Error(`mosquitto exited with ${code}:\n${log}`)));
   });
   failed.catch(() => {});
-  await Promise.race([waitForPort(chosen), failed]);
+  await Promise.race([waitForPort(chosen), failed]).catch((error: unknown) => {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  });
   // Mosquitto's own pid (its memory is measured), not the watching shell's.
   const pid = processTree(child.pid as number).find((candidate) => commandName(candidate) === 'mosquitto') ?? (child.pid as number);
   return {
@@ -46,9 +50,13 @@ export async function startMosquitto(port?: number): Promise<MosquittoProcess> {
     pid,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const done = () => {
+          rmSync(dir, { recursive: true, force: true });
+          resolve();
+        };
+        if (child.exitCode !== null || child.signalCode !== null) return done();
         child.removeAllListeners('exit');
-        child.once('exit', () => resolve());
+        child.once('exit', done);
         child.kill('SIGTERM');
       }),
   };
