@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { withParent } from '@voxbus/shared/process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,16 +16,49 @@ export function mosquittoCommand(repoRoot: string, busUrl: string, env: NodeJS.P
   if (url.protocol !== 'mqtt:') throw new Error(`VOXBUS_BROKER=mosquitto: bus.url ${busUrl} is not mqtt://host:port`);
   const port = url.port === '' ? 1883 : Number(url.port);
   const shipped = readFileSync(join(repoRoot, 'deploy', 'mosquitto', 'voxbus.conf'), 'utf8');
-  const dir = mkdtempSync(join(tmpdir(), 'voxbus-mosquitto-'));
+  removeStaleConfigs();
+  const dir = mkdtempSync(join(tmpdir(), CONFIG_DIR_PREFIX));
+  writeFileSync(join(dir, RUNNER_PID_FILE), String(process.pid));
   const configPath = join(dir, 'voxbus.conf');
   writeFileSync(configPath, `listener ${port} 127.0.0.1\n${withPacketLimit(shipped, env.VOXBUS_BUS__MAX_PAYLOAD_BYTES)}`);
-  // Read again at each restart, so kept while the runner runs; removed when it exits, however it
-  // exits but a SIGKILL (then the system's temp cleaning has it).
+  // Read again at each restart, so kept while the runner runs; removed when it exits, and by the
+  // watching shell when the runner was killed with SIGKILL.
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   // Not Node, so it cannot watch the runner itself: a shell stops it when the runner is gone, however it went.
-  return { name: 'mosquitto', label: `mosquitto -c ${configPath}`, ...withParent(process.pid, 'mosquitto', ['-c', configPath]), env };
+  return { name: 'mosquitto', label: `mosquitto -c ${configPath}`, ...withParent(process.pid, 'mosquitto', ['-c', configPath], dir), env };
 }
 
+
+const CONFIG_DIR_PREFIX = 'voxbus-mosquitto-';
+const RUNNER_PID_FILE = 'runner.pid';
+
+/**
+ * The configurations of runners that are gone: a runner killed together with its watching shell
+ * (a whole process group killed with SIGKILL) could not remove its own. Another runner's, still
+ * running, is left alone.
+ */
+function removeStaleConfigs(): void {
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith(CONFIG_DIR_PREFIX)) continue;
+    const dir = join(tmpdir(), name);
+    try {
+      const pid = Number(readFileSync(join(dir, RUNNER_PID_FILE), 'utf8'));
+      if (Number.isInteger(pid) && pid > 0 && !alive(pid)) rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Not a runner's (no pid file: a test's own Mosquitto), or not ours to read: left alone.
+    }
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /** Room for the topic and the packet's own header, which Mosquitto counts in max_packet_size. */
 export const PACKET_OVERHEAD_BYTES = 1024;

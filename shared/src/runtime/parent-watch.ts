@@ -38,18 +38,23 @@ export function exitWithPid(env: NodeJS.ProcessEnv = process.env): number | unde
  * For a program that cannot watch for itself (Mosquitto, PulseAudio): the command line of a small
  * shell that runs it, passes INT and TERM on, and stops it within a second of `parentPid` being
  * gone. (The kernel's parent-death signal is no help: Mosquitto started as root drops to its own
- * user, which clears it.)
+ * user, which clears it.) `removeDir`: a directory of the parent's for the program (its
+ * configuration) that the shell removes once the program has stopped because the parent is gone,
+ * so a parent killed with SIGKILL leaves nothing in /tmp either; a program that ends while the
+ * parent lives keeps it (the parent may start it again).
  */
 const WITH_PARENT_SCRIPT = [
-  'parent=$1; shift',
+  'parent=$1; dir=$2; shift 2',
   '"$@" & child=$!',
   'trap \'kill -TERM "$child" 2>/dev/null\' INT TERM',
   // `sleep & wait`: a signal interrupts the wait at once (a foreground sleep would hold the trap a second).
   'while kill -0 "$parent" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 1 & wait $!; done',
   'kill -TERM "$child" 2>/dev/null',
-  'wait "$child"',
+  'wait "$child"; status=$?',
+  'if [ -n "$dir" ] && ! kill -0 "$parent" 2>/dev/null; then rm -rf -- "$dir"; fi',
+  'exit $status',
 ].join('\n');
 
-export function withParent(parentPid: number, file: string, args: readonly string[]): { file: string; args: string[] } {
-  return { file: 'sh', args: ['-c', WITH_PARENT_SCRIPT, 'with-parent', String(parentPid), file, ...args] };
+export function withParent(parentPid: number, file: string, args: readonly string[], removeDir = ''): { file: string; args: string[] } {
+  return { file: 'sh', args: ['-c', WITH_PARENT_SCRIPT, 'with-parent', String(parentPid), removeDir, file, ...args] };
 }

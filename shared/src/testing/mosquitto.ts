@@ -28,7 +28,7 @@ export async function startMosquitto(port?: number): Promise<MosquittoProcess> {
   const configPath = join(dir, 'mosquitto.conf');
   writeFileSync(configPath, `listener ${chosen} 127.0.0.1\n${readFileSync(SHIPPED_CONF, 'utf8')}`);
   // Watched by a shell that stops it when this process is gone, even killed by SIGKILL.
-  const command = withParent(process.pid, 'mosquitto', ['-c', configPath]);
+  const command = withParent(process.pid, 'mosquitto', ['-c', configPath], dir);
   const child = spawn(command.file, command.args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));

@@ -2,7 +2,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { withParent } from '../runtime/parent-watch.js';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { type EchoOptions, type RunningEcho, startEcho } from './echo-path.js';
 
@@ -230,7 +230,8 @@ async function startDaemon(
   const args = ['-n', '-F', script, '--daemonize=no', '--exit-idle-time=-1', '--use-pid-file=no', '--disable-shm=yes', '--log-target=stderr'];
   // Stopped within a second when the test or benchmark that started it dies, even by SIGKILL (a
   // shell watches it); its own process group keeps a terminal's Ctrl-C from reaching it first.
-  const command = withParent(process.pid, 'pulseaudio', args);
+  // Its board's directory goes with it when that process is gone.
+  const command = withParent(process.pid, 'pulseaudio', args, dirname(script));
   const daemon = spawn(command.file, command.args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let log = '';
   daemon.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));
