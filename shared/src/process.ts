@@ -5,4 +5,4 @@
  */
 export { processTree } from './runtime/process-tree.js';
 export { SERVICE_V8_OPTIONS, serviceEnv, serviceNodeOptions } from './runtime/node-options.js';
-export { EXIT_WITH_PID_ENV, exitWithPid, watchParent, withParent } from './runtime/parent-watch.js';
+export { alive, EXIT_WITH_PID_ENV, exitWithPid, watchParent, withParent } from './runtime/parent-watch.js';

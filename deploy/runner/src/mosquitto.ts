@@ -1,5 +1,5 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { withParent } from '@voxbus/shared/process';
+import { alive, withParent } from '@voxbus/shared/process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SupervisedCommand } from './supervisor.js';
@@ -47,16 +47,6 @@ function removeStaleConfigs(): void {
     } catch {
       // Not a runner's (no pid file: a test's own Mosquitto), or not ours to read: left alone.
     }
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it runs, as another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -7,7 +7,8 @@
 export const EXIT_WITH_PID_ENV = 'VOXBUS_EXIT_WITH_PID';
 const CHECK_EVERY_MS = 1000;
 
-function alive(pid: number): boolean {
+/** Whether process `pid` exists (someone else's counts). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
