@@ -25,6 +25,8 @@ export interface StackOptions {
   readonly reply: string;
   /** Topics recorded besides the conversation's, playback's items, both VADs and the sim's timing. */
   readonly extraTopics?: readonly string[];
+  /** Settings for every service (after the bench's own, such as metrics once a second). */
+  readonly serviceEnv?: Record<string, string>;
 }
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
@@ -37,7 +39,7 @@ export type Stack = Awaited<ReturnType<typeof startStack>>;
 export async function startStack(board: VirtualBoard, options: StackOptions) {
   const broker = await startAedesService();
   const simPort = await freePort();
-  const env = { ...board.env, VOXBUS_BUS__URL: broker.url };
+  const env = { ...board.env, VOXBUS_BUS__URL: broker.url, ...options.serviceEnv };
   const names = ['realtime-sim', 'realtime-gateway', 'audio-capture', 'dsp', 'playback', 'conversation-state'];
   const children: ChildProcess[] = [
     startService('realtime-sim', { ...env, VOXBUS_REALTIME_SIM__PORT: String(simPort), VOXBUS_REALTIME_SIM__REPLY_TEMPLATE: options.reply }),

@@ -49,7 +49,9 @@ export const DspConfigSchema = Type.Object(
     vadMinSpeechMs: Type.Integer({ minimum: 10, maximum: 5000, description: 'speech needed before speech_started' }),
     vadMinSilenceMs: Type.Integer({ minimum: 10, maximum: 10_000, description: 'silence needed before speech_stopped' }),
     frameMs: Type.Integer({ minimum: 10, maximum: 200, multipleOf: 10, description: 'duration of each audio/input frame' }),
-    levelsIntervalMs: Type.Integer({ minimum: 20, maximum: 10_000, multipleOf: 10, description: 'how often dsp/event/levels is published' }),
+    levelsIntervalMs: Type.Integer({ minimum: 20, maximum: 10_000, multipleOf: 10, description: 'how often dsp/event/levels is published while there is sound' }),
+    levelsQuietIntervalMs: Type.Integer({ minimum: 20, maximum: 60_000, multipleOf: 10, description: 'how often at most dsp/event/levels is published in silence' }),
+    levelsQuietDbfs: Type.Number({ minimum: -120, maximum: 0, description: 'microphone and output RMS both below this, with no voice, is silence for the levels' }),
     idleAfterMs: Type.Integer({ minimum: 100, maximum: 60_000, description: 'no microphone audio for this long: state `waiting`' }),
   },
   { additionalProperties: false },
@@ -86,5 +88,7 @@ export const DSP_DEFAULTS: DspConfig = {
   vadMinSilenceMs: 500,
   frameMs: 20,
   levelsIntervalMs: 100,
+  levelsQuietIntervalMs: 1000,
+  levelsQuietDbfs: -50,
   idleAfterMs: 500,
 };

@@ -6,6 +6,7 @@ import { ContinuityTracker } from './continuity.js';
 import { EchoPath } from './echo-path.js';
 import { HighPass } from './high-pass.js';
 import { LevelMeter } from './level-meter.js';
+import { LevelsPacer } from './levels-pacer.js';
 import { MonoStream } from './mono-stream.js';
 import { OutputFramer } from './output-framer.js';
 import type { Downmix } from './pcm.js';
@@ -64,6 +65,7 @@ export class DspChain {
   private readonly vad: VadTracker;
   private readonly inputLevel = new LevelMeter();
   private readonly outputLevel = new LevelMeter();
+  private readonly levelsPacer: LevelsPacer;
   private readonly problems: RateLimitedLog;
   private readonly counters;
   private state: DspStatePayload['state'] = 'waiting';
@@ -91,6 +93,7 @@ export class DspChain {
   ) {
     const { backend, metrics, log } = deps;
     this.engine = chooseEngine(config.engine, backend.engines);
+    this.levelsPacer = new LevelsPacer(config);
     const processing = config.echoCancellation || config.noiseSuppression || config.gainControl || config.vad;
     this.processor = processing ? backend.createVoiceProcessor(voiceProcessorOptions(this.engine, MODEL_RATE_HZ, config)) : undefined;
     this.downmix = config.downmix === 'pick' ? { mode: 'pick', channel: config.pickChannel } : { mode: 'mix' };
@@ -300,8 +303,9 @@ export class DspChain {
 
   private publishLevels(): void {
     this.chunksSinceLevels = 0;
-    this.deps.publishLevels({ input: this.inputLevel.take(), output: this.outputLevel.take(), voice: this.voiceSinceLevels, timeUs: Math.round(this.lastChunkEndUs) });
+    const levels = { input: this.inputLevel.take(), output: this.outputLevel.take(), voice: this.voiceSinceLevels, timeUs: Math.round(this.lastChunkEndUs) };
     this.voiceSinceLevels = false;
+    if (this.levelsPacer.shouldPublish(levels, this.lastChunkEndUs / 1000)) this.deps.publishLevels(levels);
   }
 
   private checkIdle(): void {

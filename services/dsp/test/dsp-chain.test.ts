@@ -83,7 +83,8 @@ describe('the dsp chain, stage by stage, on signals with known answers', () => {
     const out = harness.output();
     expect(Math.max(...Array.from(out, Math.abs))).toBe(0);
     expect(harness.vad).toEqual([]);
-    expect(harness.levels.length).toBeGreaterThanOrEqual(9);
+    // In silence the meters are said once a second, not ten times: one for this second.
+    expect(harness.levels.length).toBe(1);
     expect(harness.levels.every((l) => l.input.rmsDbfs === -120 && l.output.peakDbfs === -120 && !l.voice)).toBe(true);
   });
 

@@ -1,84 +1,60 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
-import { Type } from '@sinclair/typebox';
-import { CONFORMANCE_KITS, formatResult, type KitService, LAST_WILL, runConformance } from '../conformance/index.js';
 import { errorMessage } from '../errors.js';
-import { busPassword, loadConfig } from '../runtime/config.js';
+import { CONFORMANCE_USAGE, conformance } from './commands/conformance.js';
+import { describe } from './commands/describe.js';
+import { devices } from './commands/devices.js';
+import { monitor } from './commands/monitor.js';
+import { UsageError } from './commands/options.js';
+import { RECORDABLE, record } from './commands/record.js';
+import { say } from './commands/say.js';
+import { status } from './commands/status.js';
+import { tail } from './commands/tail.js';
 
 /**
  * The voxbus command line. The bus is found as every service finds it (VOXBUS_BUS__URL,
- * VOXBUS_BUS__BASE_TOPIC, VOXBUS_BUS__USERNAME/PASSWORD or VOXBUS_CONFIG), or from the options.
+ * VOXBUS_BUS__BASE_TOPIC, VOXBUS_BUS__USERNAME/PASSWORD or VOXBUS_CONFIG), or from --url and
+ * --base-topic, which every command takes.
  */
 const USAGE = `usage: voxbus <command> …
-  conformance <service> [--kill] [--only scenario,…] [--url mqtt://host:port] [--base-topic voxbus]
-              [--start-timeout-ms 10000] [--metrics-timeout-ms N]
-      drives a running service through the contract's rules over the bus and prints a
-      PASS/FAIL line per rule with what was seen; exits 1 when a rule fails. Run the
-      candidate alone on the bus (or under a base topic of its own): the kit stands in for
-      the services it talks to.
-      --kill: at the end, kill the service (SIGKILL, the pid in its status) to check its
-      Last Will (the ${LAST_WILL} scenario); run the kit where the service runs, under
-      something that restarts it.
-      Services: ${Object.entries(CONFORMANCE_KITS)
-        .map(([name, scenarios]) => `${name} (${scenarios.join(', ')})`)
-        .join('; ')}`;
+  status [--wait-ms N] [--json]
+      the services on the bus: online or not, uptime, PSS, CPU, error counters; exits 1 when
+      one is offline
+  monitor [--seconds N] [--levels] [--audio] [--metrics] [--raw] [--retained]
+      the conversation as it happens, one line per event: states, transcripts, turns and their
+      latencies, errors; audio, levels, metrics and raw events only when asked
+  tail <service> [the monitor's options]
+      what one service publishes, its metrics included
+  say "text" [--no-wait] [--timeout-ms 30000]
+      the text goes to the model as your turn; prints the spoken answer's transcript
+  describe <service> [--timeout-ms 3000]
+      the service's version and effective configuration (secrets hidden), as JSON
+  record <${Object.keys(RECORDABLE).join('|')}> file.wav [--seconds N] [--max-mb 64]
+      one audio stream as a WAV file, for N seconds or until Ctrl-C
+  devices [--no-bus]
+      ALSA's capture and playback devices, and which ones the services have open, in what format
+${CONFORMANCE_USAGE}`;
 
-async function conformance(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      only: { type: 'string' },
-      kill: { type: 'boolean' },
-      url: { type: 'string' },
-      'base-topic': { type: 'string' },
-      'start-timeout-ms': { type: 'string' },
-      'metrics-timeout-ms': { type: 'string' },
-    },
-  });
-  const service = positionals[0];
-  if (positionals.length !== 1 || !service || !(service in CONFORMANCE_KITS)) {
-    console.error(`voxbus conformance: name one service the kit knows: ${Object.keys(CONFORMANCE_KITS).join(', ')}`);
-    return 2;
-  }
-  const { common } = loadConfig({ service: 'conformance', schema: Type.Object({}), defaults: {} });
-  const number = (value: string | undefined, fallback: number, name: string) => {
-    if (value === undefined) return fallback;
-    const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`--${name} must be a positive whole number of ms, not "${value}"`);
-    return parsed;
-  };
-  const url = values.url ?? common.bus.url;
-  const baseTopic = values['base-topic'] ?? common.bus.baseTopic;
-  console.log(`conformance of ${service} on ${url}, base topic ${baseTopic}`);
-  const results = await runConformance({
-    service: service as KitService,
-    url,
-    baseTopic,
-    username: common.bus.username,
-    password: busPassword(common.bus),
-    only: values.only ? values.only.split(',').map((s) => s.trim()) : [],
-    kill: values.kill === true,
-    startTimeoutMs: number(values['start-timeout-ms'], 10_000, 'start-timeout-ms'),
-    metricsTimeoutMs: number(values['metrics-timeout-ms'], common.metricsIntervalMs * 2 + 1000, 'metrics-timeout-ms'),
-    onResult: (result) => console.log(formatResult(result)),
-  });
-  const failed = results.filter((r) => !r.ok);
-  // Said, so that a pass without --kill is not taken for a check of the Last Will.
-  const unchecked = values.kill || values.only ? '' : ` (status.last-will not checked: --kill checks it)`;
-  console.log(
-    failed.length === 0
-      ? `${service}: all ${results.length} rules pass${unchecked}`
-      : `${service}: ${failed.length} of ${results.length} rules FAIL: ${failed.map((r) => r.rule).join(', ')}${unchecked}`,
-  );
-  return failed.length === 0 ? 0 : 1;
-}
+const COMMANDS: Readonly<Record<string, (args: string[]) => Promise<number>>> = { status, monitor, tail, say, describe, record, devices, conformance };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === 'conformance') return conformance(rest);
-  console.error(command === undefined || command === '--help' || command === 'help' ? USAGE : `voxbus: unknown command "${command}"\n${USAGE}`);
-  return command === undefined || command === '--help' || command === 'help' ? 0 : 2;
+  if (command === undefined || command === '--help' || command === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  const run = COMMANDS[command];
+  if (run === undefined) {
+    console.error(`voxbus: unknown command "${command}"\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await run(rest);
+  } catch (error) {
+    // parseArgs says an unknown option with code ERR_PARSE_ARGS_…: bad use, like a UsageError.
+    const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true;
+    console.error(usage ? `${errorMessage(error)}\n(voxbus --help lists the commands and their options)` : `voxbus ${command}: ${errorMessage(error)}`);
+    return usage ? 2 : 1;
+  }
 }
 
 main(process.argv.slice(2)).then(

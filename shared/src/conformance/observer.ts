@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { type AudioFrame, encodeAudioFrame } from '../audio/frame-codec.js';
-import { CONTRACT, type Contract, TOPIC_KEYS, type TopicKey } from '../contract/contract.js';
-import { decodeMessage, encodeMessage } from '../contract/message-codec.js';
-import { buildTopic, matchTopic } from '../contract/topic-path.js';
+import { CONTRACT, type Contract, type TopicKey } from '../contract/contract.js';
+import { decodeTopic } from '../contract/decode-topic.js';
+import { encodeMessage } from '../contract/message-codec.js';
+import { buildTopic } from '../contract/topic-path.js';
 import type { ParamsOf, PayloadOf } from '../contract/topic-spec.js';
 import { errorMessage } from '../errors.js';
 
@@ -78,20 +79,11 @@ export class BusObserver {
 
   private take(topic: string, bytes: Buffer, retained: boolean): void {
     const atMs = Date.now();
-    for (const key of TOPIC_KEYS) {
-      const spec = CONTRACT[key];
-      const params = matchTopic(this.baseTopic, spec, topic);
-      if (!params) continue;
-      try {
-        this.messages.push({ topic, key, params, payload: decodeMessage(spec, bytes), retained, atMs });
-      } catch (error) {
-        this.invalid.push({ topic, error: errorMessage(error), atMs });
-      }
-      for (const wake of this.waiters) wake();
-      return;
-    }
-    // Not a contract topic (another tool's, or a typo): not the candidate's concern unless it is the publisher, which the rules check by topic.
-    this.invalid.push({ topic, error: 'not a topic of the contract', atMs });
+    const decoded = decodeTopic(this.baseTopic, topic, bytes);
+    // Not a contract topic (another tool's, or a typo) is not the candidate's concern unless it is the publisher, which the rules check by topic.
+    if (decoded.ok) this.messages.push({ topic, key: decoded.key, params: decoded.params, payload: decoded.payload, retained, atMs });
+    else this.invalid.push({ topic, error: decoded.error, atMs });
+    if (decoded.ok) for (const wake of this.waiters) wake();
   }
 
   publish<K extends TopicKey>(key: K, params: ParamsOf<Contract[K]>, payload: PayloadOf<Contract[K]>): Promise<unknown> {

@@ -423,7 +423,7 @@ export const CONTRACT = {
     schema: AudioLevels,
     retained: false,
     qos: 0,
-    summary: 'Input and output levels (RMS and peak, dBFS) about ten times a second, for meters.',
+    summary: 'Input and output levels (RMS and peak, dBFS) about ten times a second while there is sound, once a second in silence, for meters.',
     publishedBy: 'dsp',
     consumedBy: 'lcd, monitors',
   }),
