@@ -32,6 +32,9 @@ const entries = services.flatMap((dir) => {
   ];
 });
 
+// The voxbus command line (shared/dist/cli/voxbus.js), for the image's `voxbus`.
+entries.push({ dir: join(root, 'shared'), name: 'voxbus (command line)', entry: join(root, 'shared', 'dist', 'cli', 'voxbus.js'), outfile: join(root, 'shared', 'dist', 'cli', 'voxbus.mjs') });
+
 const results = await Promise.all(
   entries.map(async ({ name, entry, outfile }) => {
     if (!existsSync(entry)) throw new Error(`bundle: ${entry} is missing (run tsc --build first)`);

@@ -187,6 +187,12 @@ step "$count services healthy"
 ask_question
 step "answered \"$answer\", speaker peak $peak"
 
+# The image's command line, as the README runs it: every service online in its table.
+cli_status=$(compose run --rm -T voxbus status --wait-ms 15000 2>&1) || fail "docker compose run voxbus status failed: $cli_status"
+cli_online=$(grep -cE '^[a-z-]+ +online ' <<< "$cli_status" || true)
+[ "$cli_online" -ge "$count" ] || fail "voxbus status in the image shows $cli_online of $count services online: $cli_status"
+step "voxbus status in the image: $cli_online online"
+
 # 7. Every service back after `compose restart`, and after its process is killed.
 restarts=""
 for service in $services; do

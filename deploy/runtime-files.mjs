@@ -34,6 +34,8 @@ for (const name of services) {
   const tools = Object.values(JSON.parse(readFileSync(join(root, 'services', name, 'package.json'), 'utf8')).voxbus?.tools ?? {});
   for (const tool of tools) copy(`services/${name}/dist/${tool}.mjs`);
 }
+// The command line (bundled like a service), which the image runs as `voxbus`.
+copy('shared/dist/cli/voxbus.mjs');
 // The realtime protocol's schemas, found through @voxbus/shared's package.json.
 copy('shared/package.json');
 copy('shared/schemas');

@@ -56,5 +56,9 @@ mkdir -p "$out/usr/bin"
 cp /bin/busybox "$out/usr/bin/busybox"
 for tool in sh ash cat date ls ps stat kill sleep env id; do ln -s busybox "$out/usr/bin/$tool"; done
 
+# The command line: `voxbus status`, `voxbus monitor`… in any container of the image.
+printf '#!/bin/sh\nexec /usr/local/bin/node /app/shared/dist/cli/voxbus.mjs "$@"\n' > "$out/usr/local/bin/voxbus"
+chmod 755 "$out/usr/local/bin/voxbus"
+
 mkdir -p "$out/tmp" "$out/run" "$out/var/tmp"
 chmod 1777 "$out/tmp" "$out/var/tmp"
