@@ -77,8 +77,15 @@ for service in "${keeps[@]}"; do
   say "voxbus@$service runs the project's $service again"
 done
 systemctl daemon-reload
+# An opt-in service (Home Assistant's bridge) starts only when its setting is in voxbus.env.
+started=""
+for service in $services; do
+  opt_in=$(node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).voxbus?.optIn ?? "")' "/opt/voxbus/services/$service/package.json")
+  if [ -n "$opt_in" ] && ! grep -q "^$opt_in=" /etc/voxbus/voxbus.env; then continue; fi
+  started="$started $service"
+done
 if $start; then
   systemctl enable --now voxbus-broker.service > /dev/null
-  for service in $services; do systemctl enable --now "voxbus@$service.service" > /dev/null; done
-  say "started voxbus-broker and: $(echo $services)"
+  for service in $started; do systemctl enable --now "voxbus@$service.service" > /dev/null; done
+  say "started voxbus-broker and:$started"
 fi

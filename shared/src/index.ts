@@ -8,6 +8,7 @@ export * from './contract/schemas.js';
 export * from './contract/topic-spec.js';
 export * from './contract/topic-path.js';
 export * from './contract/message-codec.js';
+export * from './contract/decode-topic.js';
 export { schemaErrors, StringEnum } from './contract/validate.js';
 export { renderContractDoc } from './contract/render-doc.js';
 export { renderContractJson } from './contract/render-json.js';

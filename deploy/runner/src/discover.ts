@@ -9,11 +9,13 @@ export interface ServiceEntry {
   readonly definition: string | undefined;
   /** Lower starts first in the listing (the broker is 0). */
   readonly startOrder: number;
+  /** An opt-in service runs only when named, or when this setting (an environment variable) is set. */
+  readonly optIn: string | undefined;
 }
 
 interface PackageJson {
   main?: string;
-  voxbus?: { service?: string; startOrder?: number };
+  voxbus?: { service?: string; startOrder?: number; optIn?: string };
 }
 
 /**
@@ -54,6 +56,7 @@ export function discoverServices(dirs: readonly string[]): { services: ServiceEn
         main: freshBundle(dirname(main)) ?? main,
         definition: existsSync(definition) ? definition : undefined,
         startOrder: pkg.voxbus?.startOrder ?? 10,
+        optIn: pkg.voxbus?.optIn,
       });
     }
   }
@@ -61,9 +64,17 @@ export function discoverServices(dirs: readonly string[]): { services: ServiceEn
   return { services, problems };
 }
 
-/** Keeps the services named in `only` (all when undefined); unknown names are problems. */
-export function selectServices(services: ServiceEntry[], only: readonly string[] | undefined): { selected: ServiceEntry[]; problems: string[] } {
-  if (!only || only.length === 0) return { selected: services, problems: [] };
+/**
+ * Keeps the services named in `only`; when none are named, every service but the opt-in ones
+ * whose setting is not in `env` (Home Assistant's bridge runs when VOXBUS_HOME_ASSISTANT__ENABLED
+ * is set, true or false: false removes its entities). Unknown names are problems.
+ */
+export function selectServices(
+  services: ServiceEntry[],
+  only: readonly string[] | undefined,
+  env: Readonly<Record<string, string | undefined>> = {},
+): { selected: ServiceEntry[]; problems: string[] } {
+  if (!only || only.length === 0) return { selected: services.filter((service) => service.optIn === undefined || env[service.optIn] !== undefined), problems: [] };
   const known = new Set(services.map((service) => service.name));
   const problems = only.filter((name) => !known.has(name)).map((name) => `no service named ${name} (found: ${[...known].join(', ')})`);
   return { selected: services.filter((service) => only.includes(service.name)), problems };

@@ -48,7 +48,7 @@ if (broker !== 'aedes' && broker !== 'mosquitto') {
 const found = discoverServices(dirs);
 // Unless services are named, the simulator runs only when the gateway will talk to it.
 const withoutSimulator = only === undefined && !simulatorNeeded(process.env);
-const chosen = selectServices(withoutSimulator ? found.services.filter((service) => service.name !== SIMULATOR) : found.services, only);
+const chosen = selectServices(withoutSimulator ? found.services.filter((service) => service.name !== SIMULATOR) : found.services, only, process.env);
 for (const problem of [...found.problems, ...chosen.problems]) console.error(`[runner] ${problem}`);
 if (chosen.problems.length > 0 || chosen.selected.length === 0) {
   console.error('[runner] nothing to run');

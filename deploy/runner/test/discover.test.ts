@@ -1,7 +1,7 @@
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { discoverServices } from '../src/discover.js';
+import { discoverServices, type ServiceEntry, selectServices } from '../src/discover.js';
 import { tempDir } from '../../../test/helpers/temp-dir.js';
 
 /** A services folder with one built service, `echo`, whose files carry the given ages (s). */
@@ -33,5 +33,18 @@ describe('the runner starts a service from its bundle only when the bundle is cu
   it('takes the entry point when there is no bundle, and the bundle when no compile record is kept (an image)', () => {
     expect(discoverServices([servicesFolder({ 'main.js': 10, '.tsbuildinfo': 10, 'bundle.mjs': undefined })]).services[0]?.main).toMatch(/main\.js$/);
     expect(discoverServices([servicesFolder({ 'main.js': 10, '.tsbuildinfo': undefined, 'bundle.mjs': 60 })]).services[0]?.main).toMatch(/bundle\.mjs$/);
+  });
+});
+
+describe('the runner leaves an opt-in service out unless asked for it', () => {
+  const entry = (name: string, optIn?: string): ServiceEntry => ({ name, main: `/x/${name}.js`, definition: undefined, startOrder: 10, optIn });
+  const services = [entry('dsp'), entry('home-assistant', 'VOXBUS_HOME_ASSISTANT__ENABLED')];
+  const names = (selected: { selected: ServiceEntry[] }) => selected.selected.map((s) => s.name);
+
+  it('runs it when its setting is there (true or false: false removes what it published), or when it is named', () => {
+    expect(names(selectServices(services, undefined, {}))).toEqual(['dsp']);
+    expect(names(selectServices(services, undefined, { VOXBUS_HOME_ASSISTANT__ENABLED: 'true' }))).toEqual(['dsp', 'home-assistant']);
+    expect(names(selectServices(services, undefined, { VOXBUS_HOME_ASSISTANT__ENABLED: 'false' }))).toEqual(['dsp', 'home-assistant']);
+    expect(names(selectServices(services, ['home-assistant'], {}))).toEqual(['home-assistant']);
   });
 });

@@ -4,6 +4,7 @@ import {
   CONTRACT,
   EVERY_SERVICE_PUBLISHES,
   filterLevelsMatch,
+  HOME_ASSISTANT_PREFIX,
   KNOWN_SERVICES,
   PRIVATE_AUDIO,
   SERVICE_PUBLISHES,
@@ -74,6 +75,10 @@ export function grantFor(user: { readonly username: string; readonly role: BusRo
   if (role === 'controller') keys.push(...USER_COMMANDS);
   // `{service}` in a service's own topics is its name; anyone's describe request may go to any service.
   const publish = keys.map((key) => filterOf(baseTopic, key, role === 'service' && !ANYONE_PUBLISHES.includes(key) ? username : undefined));
+  // Outside the base topic, Home Assistant's own: the bridge's discovery configs, and Home
+  // Assistant (logged in as a controller) saying it is online (its birth and Last Will).
+  if (role === 'service' && username === 'home-assistant') publish.push(`${HOME_ASSISTANT_PREFIX}/#`);
+  if (role === 'controller') publish.push(`${HOME_ASSISTANT_PREFIX}/status`);
   const hidden = role === 'service' || user.hearAudio ? [] : PRIVATE_AUDIO.map((key) => filterOf(baseTopic, key, undefined));
   const mayPublish = anyFilterMatcher(publish);
   const isHidden = anyFilterMatcher(hidden);

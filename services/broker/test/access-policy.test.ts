@@ -1,6 +1,6 @@
 import { filterMatches } from '@voxbus/shared';
 import { describe, expect, it } from 'vitest';
-import { anyFilterMatcher } from '../src/access-policy.js';
+import { anyFilterMatcher, grantFor } from '../src/access-policy.js';
 
 describe('anyFilterMatcher (the ACL asked on every publish and delivery)', () => {
   const filters = ['voxbus/dsp/#', 'voxbus/+/status', 'voxbus/audio/input'];
@@ -16,5 +16,23 @@ describe('anyFilterMatcher (the ACL asked on every publish and delivery)', () =>
 
   it('with no filters, matches nothing', () => {
     expect(anyFilterMatcher([])('voxbus/dsp/state')).toBe(false);
+  });
+});
+
+describe("Home Assistant's topics under access rules", () => {
+  it("lets the bridge publish discovery configs and Home Assistant (a controller) say its status and use the switches, and no more", () => {
+    const bridge = grantFor({ username: 'home-assistant', role: 'service', hearAudio: false }, 'voxbus');
+    expect(bridge.canPublish('homeassistant/switch/voxbus/mute_user/config')).toBe(true);
+    expect(bridge.canPublish('voxbus/home-assistant/state/transcript/user')).toBe(true);
+    expect(bridge.canPublish('voxbus/conversation/cmd/mute')).toBe(true);
+    expect(bridge.canPublish('voxbus/playback/cmd/volume')).toBe(false);
+    const dsp = grantFor({ username: 'dsp', role: 'service', hearAudio: false }, 'voxbus');
+    expect(dsp.canPublish('homeassistant/switch/voxbus/mute_user/config')).toBe(false);
+    const homeAssistant = grantFor({ username: 'ha', role: 'controller', hearAudio: false }, 'voxbus');
+    expect(homeAssistant.canPublish('homeassistant/status')).toBe(true);
+    expect(homeAssistant.canPublish('voxbus/home-assistant/cmd/mute/user')).toBe(true);
+    expect(homeAssistant.canPublish('homeassistant/switch/voxbus/mute_user/config')).toBe(false);
+    const monitor = grantFor({ username: 'watcher', role: 'monitor', hearAudio: false }, 'voxbus');
+    expect(monitor.canPublish('homeassistant/status')).toBe(false);
   });
 });

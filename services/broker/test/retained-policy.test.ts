@@ -14,6 +14,16 @@ describe('what the broker keeps retained', () => {
     expect(isCommandTopic('voxbus/kitchen/broker/req/describe')).toBe(true);
   });
 
+  it("keeps Home Assistant's discovery configs (with or without a node id), and nothing else of its prefix", () => {
+    const policy = new RetainedPolicy(16);
+    expect(policy.judge('homeassistant/switch/kitchen/mute_user/config', 10)).toBeUndefined();
+    expect(policy.judge('homeassistant/sensor/latency/config', 10)).toBeUndefined();
+    expect(policy.judge('voxbus/home-assistant/state/transcript/user', 10)).toBeUndefined();
+    expect(policy.judge('homeassistant/status', 10)).toMatch(/does not retain/);
+    expect(policy.judge('homeassistant/switch/kitchen/mute_user/set', 10)).toMatch(/does not retain/);
+    expect(policy.judge('elsewhere/switch/kitchen/mute_user/config', 10)).toMatch(/does not retain/);
+  });
+
   it('keeps at most maxTopics, and an empty retained message frees its topic', () => {
     const policy = new RetainedPolicy(16);
     for (let i = 0; i < 16; i++) expect(policy.judge(`voxbus/made-up-${i}/status`, 10)).toBeUndefined();

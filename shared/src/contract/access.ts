@@ -57,6 +57,8 @@ export const SERVICE_PUBLISHES: Readonly<Record<(typeof KNOWN_SERVICES)[number],
   ],
   // The lcd only shows; a build with buttons would add the user commands they send.
   lcd: [],
+  // It also publishes Home Assistant's discovery configs, under HOME_ASSISTANT_PREFIX.
+  'home-assistant': ['home-assistant.state.transcript', 'conversation.cmd.mute', 'conversation.cmd.unmute'],
 };
 
 /** What a person (or their buttons, the monitor page, the CLI) may ask for as a `controller`. */
@@ -73,6 +75,7 @@ export const USER_COMMANDS: readonly TopicKey[] = [
   'realtime-gateway.cmd.update-session',
   'realtime-gateway.cmd.reconnect',
   'realtime-sim.cmd.fault',
+  'home-assistant.cmd.mute',
 ];
 
 /** What the microphone heard: a monitor or controller receives it only when granted `hearAudio`. */

@@ -11,6 +11,8 @@ import {
   DspState,
   AudioLevels,
   EmptyCommand,
+  HomeAssistantMuteCommand,
+  LastTranscript,
   LocalVadEvent,
   GatewayState,
   PlaybackItemEvent,
@@ -51,7 +53,11 @@ export const KNOWN_SERVICES = [
   'playback',
   'conversation-state',
   'lcd',
+  'home-assistant',
 ] as const;
+
+/** Home Assistant's MQTT discovery prefix (its default): discovery configs go to `homeassistant/<component>/<node>/<object>/config`, and Home Assistant says `online` on `homeassistant/status`. */
+export const HOME_ASSISTANT_PREFIX = 'homeassistant';
 
 /** The model's audio format: 24 kHz mono s16le. */
 const MODEL_AUDIO = { sampleRateHz: 24_000, channels: 1, sampleFormat: 's16le' } as const;
@@ -516,6 +522,24 @@ export const CONTRACT = {
     summary: 'Start a conversation that was ended (or retry after an error).',
     publishedBy: 'people, buttons, GPIO, the lcd',
     consumedBy: 'conversation-state',
+  }),
+  'home-assistant.cmd.mute': jsonTopic({
+    path: 'home-assistant/cmd/mute/{target}',
+    schema: HomeAssistantMuteCommand,
+    retained: false,
+    qos: 1,
+    summary: 'A Home Assistant mute switch (`{target}`: `user`, the microphone, or `assistant`, the speaker), turned into `conversation/cmd/mute` or `unmute`.',
+    publishedBy: 'Home Assistant',
+    consumedBy: 'home-assistant',
+  }),
+  'home-assistant.state.transcript': jsonTopic({
+    path: 'home-assistant/state/transcript/{role}',
+    schema: LastTranscript,
+    retained: true,
+    qos: 1,
+    summary: 'The last final transcript of the person (`{role}` `user`) or the assistant (`assistant`), kept for Home Assistant\'s sensors (the gateway\'s transcripts come in deltas, not retained).',
+    publishedBy: 'home-assistant',
+    consumedBy: 'Home Assistant',
   }),
   'audio.mic': audioTopic({
     path: 'audio/mic',

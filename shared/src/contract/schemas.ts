@@ -513,3 +513,17 @@ export const MuteCommand = Type.Object(
   { target: StringEnum(['user', 'assistant', 'all'], { description: '`user`: the microphone; `assistant`: the speaker; `all`: both' }) },
   closed,
 );
+
+// ---- home-assistant ---------------------------------------------------------------------------
+
+/** What a Home Assistant switch sends (its payload_on / payload_off): one topic for both ways, as a switch has. */
+export const HomeAssistantMuteCommand = Type.Object({ muted: Type.Boolean() }, { ...closed, description: 'A mute switch turned on (true) or off' });
+
+export const LastTranscript = Type.Object(
+  {
+    text: Type.String({ description: 'the whole final transcript' }),
+    itemId: Type.String(),
+    atMs: Type.Number({ description: 'wall-clock time it was final, ms since the Unix epoch' }),
+  },
+  { ...closed, description: 'Retained: the last final transcript of one side, for a sensor that shows it' },
+);

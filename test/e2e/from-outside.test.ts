@@ -1,21 +1,27 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { schemaErrors } from '@voxbus/shared';
 import { bestMatch, speech } from '@voxbus/shared/testing';
+import mqtt from 'mqtt';
 import wavefile from 'wavefile';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Component, entities } from '../../services/home-assistant/src/entities.js';
+import { HA_DISCOVERY_SCHEMAS } from '../../services/home-assistant/test/ha-discovery-schema.js';
 import { ALL_SERVICES, type BoardStack, listening, startBoardStack, turnReport } from '../helpers/board-stack.js';
 import { spawnNode } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 /**
- * The voxbus command line against the whole assistant on the virtual board (every service its own
- * process under the run command): each subcommand run as a person runs it, its output piped.
+ * The assistant from the outside: the voxbus command line (each subcommand run as a person runs
+ * it, its output piped) and Home Assistant's view through MQTT discovery, against the whole
+ * assistant on the virtual board (every service its own process under the run command, the opt-in
+ * home-assistant bridge switched on).
  */
 const cleanups: (() => Promise<unknown> | void)[] = [];
 let stack: BoardStack;
 
 beforeAll(async () => {
-  stack = await startBoardStack((cleanup) => void cleanups.push(cleanup), { VOXBUS_METRICS_INTERVAL_MS: '1000' });
+  stack = await startBoardStack((cleanup) => void cleanups.push(cleanup), { VOXBUS_METRICS_INTERVAL_MS: '1000', VOXBUS_HOME_ASSISTANT__ENABLED: 'true' }, ['home-assistant']);
 }, 60_000);
 
 afterAll(async () => {
@@ -138,5 +144,85 @@ describe('the voxbus command line, against a running assistant', () => {
       expect(run.code, `voxbus ${args.join(' ')}: ${said(run)}`).toBe(2);
       expect(run.text, `voxbus ${args.join(' ')}`).toMatch(/voxbus|usage/);
     }
+  });
+});
+
+interface Discovered {
+  readonly component: Component;
+  readonly objectId: string;
+  readonly config: Record<string, unknown>;
+}
+
+/** Home Assistant as the broker sees it: subscribed to its discovery prefix and to every state topic it is told of. */
+async function homeAssistant() {
+  const client = await mqtt.connectAsync(stack.url, { protocolVersion: 4, clientId: `home-assistant-test-${process.pid}` });
+  cleanups.push(() => client.endAsync());
+  const configs = new Map<string, Discovered>();
+  const states = new Map<string, unknown[]>();
+  client.on('message', (topic, payload) => {
+    const discovery = /^homeassistant\/(\w+)\/voxbus\/(\w+)\/config$/.exec(topic);
+    if (discovery) {
+      configs.set(topic, { component: discovery[1] as Component, objectId: discovery[2] as string, config: JSON.parse(payload.toString()) as Record<string, unknown> });
+      return;
+    }
+    states.set(topic, [...(states.get(topic) ?? []), JSON.parse(payload.toString())]);
+  });
+  await client.subscribeAsync('homeassistant/#', { qos: 1 });
+  return { client, configs, states };
+}
+
+/** Waits for `test`; a timeout says what was awaited, and what the bridge logged. */
+const waitUntil = async (what: string | (() => string), test: () => boolean, timeoutMs = 10_000) => {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 50))) if (test()) return;
+  const bridgeSaid = stack.runner.lines.filter((line) => line.includes('home-assistant')).slice(-5);
+  throw new Error(`not within ${timeoutMs} ms: ${typeof what === 'string' ? what : what()} (the bridge's last lines: ${bridgeSaid.join(' | ') || 'none'})`);
+};
+
+describe('Home Assistant, through MQTT discovery', () => {
+  it("sees the board as a device whose entities are valid under Home Assistant's schema, follows a spoken turn on their state topics, and its switches, slider and buttons act", async () => {
+    const ha = await homeAssistant();
+    const expected = entities({ baseTopic: 'voxbus', nodeId: 'voxbus', deviceName: 'voxbus', version: '0', transcriptMaxChars: 255 }).length;
+    await waitUntil(() => `${expected} discovery configs (have ${ha.configs.size})`, () => ha.configs.size === expected);
+    for (const { component, objectId, config } of ha.configs.values()) {
+      expect(schemaErrors(HA_DISCOVERY_SCHEMAS[component], config), `${component} ${objectId}`).toBeUndefined();
+    }
+    const byId = (objectId: string) => [...ha.configs.values()].find((d) => d.objectId === objectId)?.config ?? {};
+    // Subscribed as Home Assistant would: to every state and availability topic it was given.
+    const stateTopics = new Set([...ha.configs.values()].flatMap(({ config }) => [config.state_topic, ...((config.availability as { topic: string }[] | undefined) ?? []).map((a) => a.topic)].filter((t): t is string => typeof t === 'string')));
+    await ha.client.subscribeAsync([...stateTopics], { qos: 1 });
+    await waitUntil('every service online on its availability topic', () => (ha.states.get('voxbus/home-assistant/status')?.at(-1) as { status?: string } | undefined)?.status === 'online');
+
+    const question = await speech('What will the weather be like tomorrow?', 48_000);
+    const from = stack.probe.messages.length;
+    await stack.board.speak(question, 48_000);
+    const report = await turnReport(stack.probe, from);
+    await listening(stack.probe, from);
+    const last = (objectId: string) => ha.states.get(byId(objectId).state_topic as string)?.at(-1) as Record<string, unknown> | undefined;
+    await waitUntil('both transcripts on their sensors', () => last('last_user_transcript') !== undefined && last('last_assistant_transcript') !== undefined);
+    expect((last('last_user_transcript') as { text: string }).text).toMatch(/s of speech/);
+    expect((last('last_assistant_transcript') as { text: string }).text).toMatch(/^You spoke for/);
+    expect((last('last_turn_latency') as { latencyMs: { speechStoppedToFirstAudio: number } }).latencyMs.speechStoppedToFirstAudio).toBe(report.latencyMs.speechStoppedToFirstAudio);
+    expect((last('conversation_state') as { state: string }).state).toBe('listening');
+
+    // The microphone's switch, as Home Assistant sends it: on, then off.
+    const mute = byId('mute_user');
+    await ha.client.publishAsync(mute.command_topic as string, mute.payload_on as string, { qos: 1 });
+    await waitUntil('the mute switch on: the conversation says the user is muted', () => (last('mute_user') as { muted?: { user: boolean } } | undefined)?.muted?.user === true);
+    await ha.client.publishAsync(mute.command_topic as string, mute.payload_off as string, { qos: 1 });
+    await waitUntil('the mute switch off', () => (last('mute_user') as { muted?: { user: boolean } } | undefined)?.muted?.user === false);
+    // The volume slider at 0.5, rendered as Home Assistant renders the template, then back.
+    const volume = byId('volume');
+    for (const value of [0.5, 1]) {
+      await ha.client.publishAsync(volume.command_topic as string, (volume.command_template as string).replace('{{ value }}', String(value)), { qos: 1 });
+      await waitUntil(`the volume at ${value} on playback's state`, () => (last('volume') as { volume?: number } | undefined)?.volume === value);
+    }
+    // End, then start: the buttons' press.
+    const end = byId('end_conversation');
+    await ha.client.publishAsync(end.command_topic as string, end.payload_press as string, { qos: 1 });
+    await waitUntil('the conversation ended', () => (last('conversation_state') as { state: string }).state === 'ended');
+    const start = byId('start_conversation');
+    const pressed = stack.probe.messages.length;
+    await ha.client.publishAsync(start.command_topic as string, start.payload_press as string, { qos: 1 });
+    await listening(stack.probe, pressed, 30_000);
   });
 });
