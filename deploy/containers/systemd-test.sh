@@ -52,8 +52,8 @@ step "systemd running in the container ($state)"
 
 # The lcd through the slot for a service of the user's own: any command line, here a shell that runs it.
 replacement="/bin/sh -c 'exec /usr/local/bin/node services/lcd/dist/bundle.mjs'"
-# The opt-in Home Assistant bridge, switched on as a user would: its setting in voxbus.env.
-in_box sh -c 'mkdir -p /etc/voxbus && echo VOXBUS_HOME_ASSISTANT__ENABLED=true > /etc/voxbus/voxbus.env'
+# The opt-in services (Home Assistant's bridge, the recorder), switched on as a user would: their settings in voxbus.env.
+in_box sh -c 'mkdir -p /etc/voxbus && printf "VOXBUS_HOME_ASSISTANT__ENABLED=true\nVOXBUS_RECORDER__ENABLED=true\n" > /etc/voxbus/voxbus.env'
 in_box bash /src/deploy/systemd/install.sh --replace "lcd=$replacement" > "$work/install.log" 2>&1 || { cat "$work/install.log" >&2; fail "install.sh failed"; }
 exec_start=$(in_box systemctl show -p ExecStart --value voxbus@lcd.service)
 [[ "$exec_start" == *"/bin/sh"*"services/lcd/dist/bundle.mjs"* ]] || fail "voxbus@lcd does not run the replacement (ExecStart: $exec_start)"
@@ -104,4 +104,4 @@ in_box systemctl stop 'voxbus@*' voxbus-broker.service
 left=$(in_box ps -eo user:32,args --no-headers | grep '^voxbus-' || true)
 [ -z "$left" ] || fail "systemctl stop left: $left"
 step "systemctl stop: no voxbus process left"
-echo "systemd: PASS: $count/$count online under systemd (the lcd through --replace, Home Assistant's bridge opted in), each as its own user on its own login; kill -9 → restarted (NRestarts=$restarts); stop left nothing"
+echo "systemd: PASS: $count/$count online under systemd (the lcd through --replace, the opt-in Home Assistant bridge and recorder switched on), each as its own user on its own login; kill -9 → restarted (NRestarts=$restarts); stop left nothing"

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { schemaErrors } from '@voxbus/shared';
 import { bestMatch, speech } from '@voxbus/shared/testing';
@@ -19,9 +20,17 @@ import { tempDir } from '../helpers/temp-dir.js';
  */
 const cleanups: (() => Promise<unknown> | void)[] = [];
 let stack: BoardStack;
+/** Where the recorder writes (removed with the stack). */
+let recordings: string;
 
 beforeAll(async () => {
-  stack = await startBoardStack((cleanup) => void cleanups.push(cleanup), { VOXBUS_METRICS_INTERVAL_MS: '1000', VOXBUS_HOME_ASSISTANT__ENABLED: 'true' }, ['home-assistant']);
+  recordings = mkdtempSync(join(tmpdir(), 'voxbus-recordings-'));
+  cleanups.push(() => rmSync(recordings, { recursive: true, force: true }));
+  stack = await startBoardStack(
+    (cleanup) => void cleanups.push(cleanup),
+    { VOXBUS_METRICS_INTERVAL_MS: '1000', VOXBUS_HOME_ASSISTANT__ENABLED: 'true', VOXBUS_RECORDER__DIR: recordings },
+    ['home-assistant', 'recorder'],
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -131,6 +140,33 @@ describe('the voxbus command line, against a running assistant', () => {
     await listening(stack.probe, 0);
   });
 
+  it('tap: the recorder records the microphone on the board for the seconds asked, lists it, deletes it; refusals are said', async () => {
+    const started = await voxbus(['tap', 'start', 'mic', '--seconds', '3', '--name', 'spoken']);
+    expect(started.code, said(started)).toBe(0);
+    expect(started.text).toMatch(/recording mic as spoken/);
+    const phrase = await speech('Testing the recording', 48_000);
+    await stack.board.speak(phrase, 48_000);
+    const file = join(recordings, 'spoken.wav');
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline && !existsSync(file); ) await new Promise((resolve) => setTimeout(resolve, 100));
+    const listed = await voxbus(['tap', 'list']);
+    expect(listed.code, said(listed)).toBe(0);
+    expect(listed.text).toMatch(/^spoken\s+mic\s+3\.\d s\s+48000 Hz/m);
+    const wav = new wavefile.WaveFile(readFileSync(file));
+    const channels = (wav.fmt as { numChannels: number }).numChannels;
+    const first = (wav.getSamples(true, Int16Array) as unknown as Int16Array).filter((_, i) => i % channels === 0);
+    expect(bestMatch(new Int16Array(phrase.buffer, phrase.byteOffset, phrase.length / 2), first)?.correlation ?? 0, 'the spoken phrase in the recording').toBeGreaterThan(0.8);
+    const stopIdle = await voxbus(['tap', 'stop']);
+    expect(stopIdle.code, said(stopIdle)).toBe(1);
+    expect(stopIdle.text).toMatch(/refused: nothing is being recorded/);
+    const again = await voxbus(['tap', 'start', 'mic', '--name', 'spoken']);
+    expect(again.text).toMatch(/refused: a recording named spoken exists/);
+    const deleted = await voxbus(['tap', 'delete', 'spoken']);
+    expect(deleted.code, said(deleted)).toBe(0);
+    expect(deleted.text).toMatch(/no recordings on the board/);
+    expect(existsSync(file)).toBe(false);
+    await listening(stack.probe, 0);
+  });
+
   it('devices: ALSA\'s devices, with the ones the services have open and the format each was granted', async () => {
     const run = await voxbus(['devices']);
     expect(run.code, said(run)).toBe(0);
@@ -139,7 +175,7 @@ describe('the voxbus command line, against a running assistant', () => {
   });
 
   it('says bad use plainly, with exit code 2', async () => {
-    for (const args of [['record'], ['record', 'speaker', 'x.wav'], ['tail'], ['say'], ['status', '--wait-ms', 'soon'], ['status', '--colour'], ['frobnicate']]) {
+    for (const args of [['record'], ['record', 'speaker', 'x.wav'], ['tap'], ['tap', 'start', 'speaker'], ['tail'], ['say'], ['status', '--wait-ms', 'soon'], ['status', '--colour'], ['frobnicate']]) {
       const run = await voxbus(args);
       expect(run.code, `voxbus ${args.join(' ')}: ${said(run)}`).toBe(2);
       expect(run.text, `voxbus ${args.join(' ')}`).toMatch(/voxbus|usage/);

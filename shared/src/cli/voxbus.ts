@@ -8,6 +8,7 @@ import { UsageError } from './commands/options.js';
 import { RECORDABLE, record } from './commands/record.js';
 import { say } from './commands/say.js';
 import { status } from './commands/status.js';
+import { tap } from './commands/tap.js';
 import { tail } from './commands/tail.js';
 
 /**
@@ -30,11 +31,14 @@ const USAGE = `usage: voxbus <command> …
       the service's version and effective configuration (secrets hidden), as JSON
   record <${Object.keys(RECORDABLE).join('|')}> file.wav [--seconds N] [--max-mb 64]
       one audio stream as a WAV file, for N seconds or until Ctrl-C
+  tap start <mic|input|output|played> [--seconds N] [--name x] | stop | list | delete <name>
+      recordings made on the board by the recorder service (VOXBUS_RECORDER__ENABLED=true), kept
+      there, bounded in size
   devices [--no-bus]
       ALSA's capture and playback devices, and which ones the services have open, in what format
 ${CONFORMANCE_USAGE}`;
 
-const COMMANDS: Readonly<Record<string, (args: string[]) => Promise<number>>> = { status, monitor, tail, say, describe, record, devices, conformance };
+const COMMANDS: Readonly<Record<string, (args: string[]) => Promise<number>>> = { status, monitor, tail, say, describe, record, tap, devices, conformance };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

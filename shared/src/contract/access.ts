@@ -59,6 +59,7 @@ export const SERVICE_PUBLISHES: Readonly<Record<(typeof KNOWN_SERVICES)[number],
   lcd: [],
   // It also publishes Home Assistant's discovery configs, under HOME_ASSISTANT_PREFIX.
   'home-assistant': ['home-assistant.state.transcript', 'conversation.cmd.mute', 'conversation.cmd.unmute'],
+  recorder: ['recorder.state'],
 };
 
 /** What a person (or their buttons, the monitor page, the CLI) may ask for as a `controller`. */
@@ -76,6 +77,9 @@ export const USER_COMMANDS: readonly TopicKey[] = [
   'realtime-gateway.cmd.reconnect',
   'realtime-sim.cmd.fault',
   'home-assistant.cmd.mute',
+  'recorder.cmd.start',
+  'recorder.cmd.stop',
+  'recorder.cmd.delete',
 ];
 
 /** What the microphone heard: a monitor or controller receives it only when granted `hearAudio`. */

@@ -13,6 +13,10 @@ import {
   EmptyCommand,
   HomeAssistantMuteCommand,
   LastTranscript,
+  type RecordableStream,
+  RecordDeleteCommand,
+  RecorderState,
+  RecordStartCommand,
   LocalVadEvent,
   GatewayState,
   PlaybackItemEvent,
@@ -54,6 +58,7 @@ export const KNOWN_SERVICES = [
   'conversation-state',
   'lcd',
   'home-assistant',
+  'recorder',
 ] as const;
 
 /** Home Assistant's MQTT discovery prefix (its default): discovery configs go to `homeassistant/<component>/<node>/<object>/config`, and Home Assistant says `online` on `homeassistant/status`. */
@@ -541,6 +546,42 @@ export const CONTRACT = {
     publishedBy: 'home-assistant',
     consumedBy: 'Home Assistant',
   }),
+  'recorder.cmd.start': jsonTopic({
+    path: 'recorder/cmd/start',
+    schema: RecordStartCommand,
+    retained: false,
+    qos: 1,
+    summary: 'Record one audio stream to a WAV file on the board, for `seconds` or until `stop` (one at a time; refused, on `recorder/state`, when the folder is full).',
+    publishedBy: 'people (voxbus tap), the monitor page',
+    consumedBy: 'recorder',
+  }),
+  'recorder.cmd.stop': jsonTopic({
+    path: 'recorder/cmd/stop',
+    schema: EmptyCommand,
+    retained: false,
+    qos: 1,
+    summary: 'Stop the recording under way and write its file.',
+    publishedBy: 'people (voxbus tap), the monitor page',
+    consumedBy: 'recorder',
+  }),
+  'recorder.cmd.delete': jsonTopic({
+    path: 'recorder/cmd/delete',
+    schema: RecordDeleteCommand,
+    retained: false,
+    qos: 1,
+    summary: 'Delete a recording from the board.',
+    publishedBy: 'people (voxbus tap), the monitor page',
+    consumedBy: 'recorder',
+  }),
+  'recorder.state': jsonTopic({
+    path: 'recorder/state',
+    schema: RecorderState,
+    retained: true,
+    qos: 1,
+    summary: 'Retained: the recording under way, the recordings on the board, the space they take and the bounds.',
+    publishedBy: 'recorder',
+    consumedBy: 'people, monitors',
+  }),
   'audio.mic': audioTopic({
     path: 'audio/mic',
     format: { itemTag: 'forbidden' },
@@ -572,6 +613,9 @@ export const CONTRACT = {
     consumedBy: 'dsp',
   }),
 } as const satisfies Record<string, TopicSpec>;
+
+/** The audio streams a person records by name (`voxbus record mic`, `recorder/cmd/start`), and their topics. */
+export const STREAM_TOPICS = { mic: 'audio.mic', input: 'audio.input', output: 'audio.output', played: 'audio.played' } as const satisfies Record<RecordableStream, keyof typeof CONTRACT>;
 
 export type Contract = typeof CONTRACT;
 export type TopicKey = keyof Contract;

@@ -527,3 +527,63 @@ export const LastTranscript = Type.Object(
   },
   { ...closed, description: 'Retained: the last final transcript of one side, for a sensor that shows it' },
 );
+
+// ---- recorder ---------------------------------------------------------------------------------
+
+/** The audio streams a recording can tap, by the name people give them (`audio/<stream>`). */
+export const RECORDABLE_STREAMS = ['mic', 'input', 'output', 'played'] as const;
+export type RecordableStream = (typeof RECORDABLE_STREAMS)[number];
+
+const RecordingName = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'the file is `<name>.wav` in the recorder\'s folder' });
+
+export const RecordStartCommand = Type.Object(
+  {
+    stream: StringEnum([...RECORDABLE_STREAMS], { description: '`mic`: the microphone as captured; `input`: what the model hears; `output`: what the model said; `played`: what the speaker played' }),
+    seconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 3600, description: 'stop after this long (default: until `stop`, or the size bound)' })),
+    name: Type.Optional(RecordingName),
+  },
+  { ...closed, description: 'Record one audio stream to a WAV file on the board' },
+);
+
+export const RecordDeleteCommand = Type.Object({ name: RecordingName }, { ...closed, description: 'Delete a recording' });
+
+const RecordingFile = Type.Object(
+  {
+    name: Type.String(),
+    stream: StringEnum([...RECORDABLE_STREAMS]),
+    bytes: Type.Integer({ minimum: 0, description: 'the WAV file\'s size' }),
+    durationMs: Type.Integer({ minimum: 0 }),
+    sampleRateHz: Type.Integer({ minimum: 1 }),
+    channels: Type.Integer({ minimum: 1 }),
+    missingFrames: Type.Integer({ minimum: 0, description: 'frames lost on the bus while it recorded (sequence gaps)' }),
+    atMs: Type.Number({ description: 'when the recording started, ms since the Unix epoch' }),
+  },
+  closed,
+);
+
+export const RecorderState = Type.Object(
+  {
+    recording: Type.Union(
+      [
+        Type.Object(
+          {
+            name: Type.String(),
+            stream: StringEnum([...RECORDABLE_STREAMS]),
+            startedAtMs: Type.Number(),
+            untilMs: Type.Union([Type.Number(), Type.Null()], { description: 'when it stops by itself (null: at `stop` or the size bound)' }),
+            durationMs: Type.Integer({ minimum: 0, description: 'audio recorded so far' }),
+          },
+          closed,
+        ),
+        Type.Null(),
+      ],
+      { description: 'the recording under way, or null' },
+    ),
+    files: Type.Array(RecordingFile, { description: 'the recordings on the board, oldest first' }),
+    usedBytes: Type.Integer({ minimum: 0 }),
+    maxTotalBytes: Type.Integer({ minimum: 0, description: 'a recording is refused once the files take this much; each one stops at maxFileBytes' }),
+    maxFileBytes: Type.Integer({ minimum: 0 }),
+    lastError: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }, closed), Type.Null()]),
+  },
+  { ...closed, description: 'Retained: what the recorder is recording and what it has' },
+);

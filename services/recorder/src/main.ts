@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+import { runService } from '@voxbus/shared';
+import { service } from './service.js';
+
+await runService(service);
