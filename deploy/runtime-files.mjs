@@ -34,6 +34,11 @@ for (const name of services) {
   const tools = Object.values(JSON.parse(readFileSync(join(root, 'services', name, 'package.json'), 'utf8')).voxbus?.tools ?? {});
   for (const tool of tools) copy(`services/${name}/dist/${tool}.mjs`);
 }
+// The broker's monitor page, and the browser build of mqtt.js it loads (the broker's bundle has
+// the Node build inside; the page's is found through mqtt's package.json).
+copy('services/broker/monitor');
+copy('node_modules/mqtt/package.json');
+copy('node_modules/mqtt/dist/mqtt.esm.js');
 // The command line (bundled like a service), which the image runs as `voxbus`.
 copy('shared/dist/cli/voxbus.mjs');
 // The realtime protocol's schemas, found through @voxbus/shared's package.json.

@@ -24,8 +24,9 @@ packages=(mosquitto-clients ca-certificates libasound2 libasound2-dev libasound2
 # Tests: Mosquitto for interoperability, Debian's docker-compose to validate compose.yaml,
 # espeak-ng and sox for real speech, PulseAudio for the virtual board (shared/src/testing/virtual-board.ts),
 # TAP's LADSPA reverberator for the virtual board's room (its echo path's tail), and paho-mqtt and
-# pyalsaaudio for the Python playback of examples/playback-python, which the conformance kit checks.
-$want_test && packages+=(mosquitto docker-compose python3-yaml espeak-ng sox pulseaudio pulseaudio-utils tap-plugins python3-paho-mqtt python3-alsaaudio)
+# pyalsaaudio for the Python playback of examples/playback-python, which the conformance kit checks,
+# and headless Chromium for the monitor page's browser test.
+$want_test && packages+=(mosquitto docker-compose python3-yaml espeak-ng sox pulseaudio pulseaudio-utils tap-plugins python3-paho-mqtt python3-alsaaudio chromium-headless-shell)
 $want_mosquitto && packages+=(mosquitto)
 
 say() { printf '[setup] %s\n' "$*" >&2; }

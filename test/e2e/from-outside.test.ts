@@ -1,9 +1,12 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { schemaErrors } from '@voxbus/shared';
 import { bestMatch, speech } from '@voxbus/shared/testing';
 import mqtt from 'mqtt';
+import puppeteer from 'puppeteer-core';
 import wavefile from 'wavefile';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Component, entities } from '../../services/home-assistant/src/entities.js';
@@ -260,5 +263,88 @@ describe('Home Assistant, through MQTT discovery', () => {
     const pressed = stack.probe.messages.length;
     await ha.client.publishAsync(start.command_topic as string, start.payload_press as string, { qos: 1 });
     await listening(stack.probe, pressed, 30_000);
+  });
+});
+
+/** Debian's headless Chromium (deploy/setup.sh --test installs it), or a full one. */
+const CHROMIUM = ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium'].find((path) => existsSync(path));
+
+describe('the monitor page, in a real browser (headless Chromium)', () => {
+  it("connects, follows a spoken turn (states, both transcripts, the turn's latency), and its mute, volume and say controls change the system", async () => {
+    if (CHROMIUM === undefined) throw new Error('no Chromium here: deploy/setup.sh --test installs chromium-headless-shell');
+    // Screenshots for the documentation when SCREENSHOTS_DIR says where (docs/monitor), else thrown away.
+    const shots = process.env.SCREENSHOTS_DIR ?? tempDir('monitor-shots');
+    const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    cleanups.push(() => browser.close());
+    const page = await browser.newPage();
+    await page.setViewport({ width: 412, height: 1400 }); // a phone's width
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push((error as Error).message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(message.text());
+    });
+    await page.goto(`http://127.0.0.1:${stack.wsPort}/`);
+    const shown = (what: string, test: () => boolean, timeoutMs = 15_000) =>
+      page.waitForFunction(test, { timeout: timeoutMs }).catch((error: Error) => {
+        throw new Error(`the page did not show ${what} within ${timeoutMs} ms (${error.message}); page errors: ${pageErrors.join(' | ') || 'none'}`);
+      });
+    await shown('a listening conversation', () => document.getElementById('state')?.textContent === 'listening');
+    await shown('every service online', () => document.querySelectorAll('#services tbody td.online').length >= 7);
+    // Every state the page showed, in order, from here on.
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { statesSeen: string[] }).statesSeen = seen;
+      const state = document.getElementById('state') as HTMLElement;
+      new MutationObserver(() => seen.push(state.textContent ?? '')).observe(state, { childList: true, characterData: true, subtree: true });
+    });
+
+    const question = await speech('What will the weather be like tomorrow?', 48_000);
+    const from = stack.probe.messages.length;
+    await stack.board.speak(question, 48_000);
+    const report = await turnReport(stack.probe, from);
+    await shown('both transcripts of the turn', () =>
+      [...document.querySelectorAll('#transcripts li.user:not(.streaming)')].some((li) => /s of speech/.test(li.textContent ?? '')) &&
+      [...document.querySelectorAll('#transcripts li.assistant:not(.streaming)')].some((li) => /^You spoke for/.test(li.textContent ?? '')),
+    );
+    await shown('listening again', () => document.getElementById('state')?.textContent === 'listening');
+    const statesSeen = await page.evaluate(() => (window as unknown as { statesSeen: string[] }).statesSeen);
+    expect(statesSeen.filter((state, i) => state !== statesSeen[i - 1])).toEqual(expect.arrayContaining(['userSpeaking', 'waiting', 'assistantSpeaking', 'listening']));
+    const latency = await page.$eval('#turns tbody tr', (tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent));
+    expect(latency.slice(0, 3)).toEqual([String(report.turn), 'answered', `${Math.round(report.latencyMs.speechStoppedToFirstAudio ?? -1)} ms`]);
+    expect(await page.$$eval('#latency-chart rect', (bars) => bars.length)).toBeGreaterThan(0);
+    await page.screenshot({ path: join(shots, 'conversation.png'), fullPage: true });
+
+    // The microphone's mute, as a person taps it, and back.
+    const bus = (topic: string, after: number) => stack.probe.waitForJson(`voxbus/${topic}`, () => true, 5000, after);
+    let mark = stack.probe.messages.length;
+    await page.click('#mute-user');
+    expect(await bus('conversation/cmd/mute', mark)).toEqual({ target: 'user' });
+    await shown('the microphone muted', () => document.getElementById('mute-user')?.getAttribute('aria-pressed') === 'true');
+    await page.screenshot({ path: join(shots, 'muted.png'), fullPage: true });
+    mark = stack.probe.messages.length;
+    await page.click('#mute-user');
+    expect(await bus('conversation/cmd/unmute', mark)).toEqual({ target: 'user' });
+    await shown('the microphone unmuted', () => document.getElementById('mute-user')?.getAttribute('aria-pressed') === 'false');
+
+    // The volume slider, moved to 0.5 and back.
+    for (const volume of [0.5, 1]) {
+      mark = stack.probe.messages.length;
+      await page.$eval('#volume', (slider, value) => {
+        (slider as HTMLInputElement).value = String(value);
+        slider.dispatchEvent(new Event('change'));
+      }, volume);
+      expect(await bus('playback/cmd/volume', mark)).toEqual({ volume });
+      await stack.probe.waitForJson<{ volume: number }>('voxbus/playback/state', (s) => s.volume === volume, 5000, mark);
+    }
+
+    // A typed turn: the model answers it, and the page shows the answer.
+    mark = stack.probe.messages.length;
+    await page.type('#say-text', 'What is the time?');
+    await page.click('#say button');
+    expect(await bus('realtime-gateway/cmd/say', mark)).toEqual({ text: 'What is the time?' });
+    await shown("the answer to the typed turn", () => [...document.querySelectorAll('#transcripts li.assistant')].some((li) => li.textContent === 'You wrote: What is the time?'));
+    await listening(stack.probe, mark);
+    await page.screenshot({ path: join(shots, 'say.png'), fullPage: true });
+    expect(pageErrors, 'errors on the page').toEqual([]);
   });
 });

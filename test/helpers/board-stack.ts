@@ -12,6 +12,8 @@ export interface BoardStack {
   readonly probe: Probe;
   readonly runner: Spawned;
   readonly url: string;
+  /** The broker's WebSocket port: MQTT at /mqtt, the monitor page at /. */
+  readonly wsPort: number;
 }
 
 export interface ConversationView {
@@ -70,7 +72,7 @@ export async function startBoardStack(
   onCleanup(() => probe.close());
   await probe.subscribe('voxbus/#');
   await probe.waitForJson<ConversationView>('voxbus/conversation/state', (s) => s.state === 'listening' && s.micOpen, 30_000);
-  return { board, probe, runner, url: ports.url };
+  return { board, probe, runner, url: ports.url, wsPort: ports.wsPort };
 }
 
 /** Conversation states published after message index `after`, repeats removed. */

@@ -8,7 +8,7 @@ import type { BrokerConfig } from './config.js';
 import { Listeners, type TlsPair } from './listeners.js';
 import { boardHosts, originAllowed } from './origin-check.js';
 import { guardPacketLengths } from './packet-guard.js';
-import { placeholderPage } from './placeholder-page.js';
+import { monitorPage } from './monitor-page.js';
 import { RetainedPolicy } from './retained-policy.js';
 import { topicProblem } from './topic-check.js';
 
@@ -165,13 +165,7 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<B
       refusals.warn('origin', { origin: request.headers.origin }, 'WebSocket refused: a page from this origin may not use the bus (broker.allowedOrigins)');
       return false;
     },
-    page: (request, response) => {
-      if (request.method === 'GET' && (request.url === '/' || request.url === '/index.html')) {
-        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(placeholderPage(config.wsPath));
-      } else {
-        response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-      }
-    },
+    page: monitorPage({ wsPath: config.wsPath, baseTopic: options.baseTopic, loginRequired: options.access.kind !== 'open' }),
     onWsError: (message) => log.debug({ err: message }, 'websocket stream error'),
   });
   const tcpPort = (await listeners.mqtt(config.tcpPort)).port;

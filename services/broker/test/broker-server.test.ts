@@ -119,15 +119,24 @@ describe('broker limits', () => {
 });
 
 describe('broker HTTP', () => {
-  it('serves the placeholder page on GET / of the WebSocket port, without its version (visitors are not logged in), and 404 elsewhere', async () => {
+  it('serves the monitor page on GET / of the WebSocket port (its files, mqtt.js for the browser, its settings), without its version, and 404 elsewhere', async () => {
     const broker = await aedes();
     const base = `http://127.0.0.1:${broker.server.wsPort}`;
     const page = await fetch(`${base}/`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     const text = await page.text();
-    expect(text).toMatch(/voxbus broker/);
-    expect(text).not.toMatch(/test/);
+    expect(text).toMatch(/<script type="module" src="monitor.js">/);
+    expect(text).not.toMatch(/0\.1\.0/);
+    for (const [path, type] of [['/monitor.js', /javascript/], ['/monitor.css', /css/], ['/vendor/mqtt.esm.js', /javascript/]] as const) {
+      const file = await fetch(`${base}${path}`);
+      expect(file.status, path).toBe(200);
+      expect(file.headers.get('content-type'), path).toMatch(type);
+      expect((await file.text()).length, path).toBeGreaterThan(100);
+    }
+    expect(await (await fetch(`${base}/config.json`)).json()).toEqual({ wsPath: '/mqtt', baseTopic: 'voxbus', loginRequired: false });
     expect((await fetch(`${base}/nope`)).status).toBe(404);
+    expect((await fetch(`${base}/../package.json`)).status).toBe(404);
+    expect((await fetch(`${base}/`, { method: 'POST' })).status).toBe(405);
   });
 });
