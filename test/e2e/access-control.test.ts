@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,6 +6,7 @@ import { makeCredentials } from '@voxbus/broker/lib';
 import { speech } from '@voxbus/shared/testing';
 import { describe, expect, it } from 'vitest';
 import { ALL_SERVICES, listening, startBoardStack, turnReport } from '../helpers/board-stack.js';
+import { openPage } from '../helpers/browser.js';
 import { cleanupAfterEach } from '../helpers/cleanup.js';
 import { Probe } from '../helpers/probe.js';
 
@@ -17,7 +19,7 @@ describe('the whole conversation with the broker enforcing access rules (a login
     onCleanup(() => rmSync(dir, { recursive: true, force: true }));
     await makeCredentials(dir);
     const login = (name: string) => ({ username: name, password: readFileSync(join(dir, `${name}.password`), 'utf8').trim() });
-    const { probe, board, url } = await startBoardStack(
+    const { probe, board, url, wsPort } = await startBoardStack(
       onCleanup,
       {
         // One setting for every service: each logs in under its own name with its own password file.
@@ -59,5 +61,21 @@ describe('the whole conversation with the broker enforcing access rules (a login
     expect(metrics.counters['publishes.denied'], 'publishes refused by the access rules (1: the monitor\'s)').toBe(1);
     expect(metrics.counters['subscriptions.denied'] ?? 0).toBe(0);
     expect(metrics.counters['clients.rejectedAuth'] ?? 0).toBe(0);
+
+    // The monitor page asks for a login here: a wrong password is said, a monitor's login shows the conversation.
+    const { page, pageErrors, shown } = await openPage(`http://127.0.0.1:${wsPort}/`, onCleanup);
+    await shown('the login form', () => !(document.getElementById('login') as HTMLFormElement).hidden);
+    await page.type('#login input[name=username]', 'monitor');
+    await page.type('#login input[name=password]', 'not-the-password');
+    await page.click('#login button[type=submit]');
+    await shown('the refused login said', () => /refused the login/.test(document.getElementById('login-error')?.textContent ?? ''));
+    await page.$eval('#login input[name=password]', (input) => {
+      (input as HTMLInputElement).value = '';
+    });
+    await page.type('#login input[name=password]', login('monitor').password);
+    await page.click('#login button[type=submit]');
+    await shown('the conversation, logged in as the monitor', () => document.getElementById('state')?.textContent === 'listening');
+    await shown('the services', () => document.querySelectorAll('#services tbody td.online').length >= 7);
+    expect(pageErrors.filter((error) => !/WebSocket|refused/i.test(error)), 'errors on the page').toEqual([]);
   }, 90_000);
 });

@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import { schemaErrors } from '@voxbus/shared';
 import { bestMatch, speech } from '@voxbus/shared/testing';
 import mqtt from 'mqtt';
-import puppeteer from 'puppeteer-core';
 import wavefile from 'wavefile';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Component, entities } from '../../services/home-assistant/src/entities.js';
 import { HA_DISCOVERY_SCHEMAS } from '../../services/home-assistant/test/ha-discovery-schema.js';
 import { ALL_SERVICES, type BoardStack, listening, startBoardStack, turnReport } from '../helpers/board-stack.js';
+import { openPage } from '../helpers/browser.js';
 import { spawnNode } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -266,28 +266,11 @@ describe('Home Assistant, through MQTT discovery', () => {
   });
 });
 
-/** Debian's headless Chromium (deploy/setup.sh --test installs it), or a full one. */
-const CHROMIUM = ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium'].find((path) => existsSync(path));
-
 describe('the monitor page, in a real browser (headless Chromium)', () => {
   it("connects, follows a spoken turn (states, both transcripts, the turn's latency), and its mute, volume and say controls change the system", async () => {
-    if (CHROMIUM === undefined) throw new Error('no Chromium here: deploy/setup.sh --test installs chromium-headless-shell');
     // Screenshots for the documentation when SCREENSHOTS_DIR says where (docs/monitor), else thrown away.
     const shots = process.env.SCREENSHOTS_DIR ?? tempDir('monitor-shots');
-    const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
-    cleanups.push(() => browser.close());
-    const page = await browser.newPage();
-    await page.setViewport({ width: 412, height: 1400 }); // a phone's width
-    const pageErrors: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push((error as Error).message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
-    });
-    await page.goto(`http://127.0.0.1:${stack.wsPort}/`);
-    const shown = (what: string, test: () => boolean, timeoutMs = 15_000) =>
-      page.waitForFunction(test, { timeout: timeoutMs }).catch((error: Error) => {
-        throw new Error(`the page did not show ${what} within ${timeoutMs} ms (${error.message}); page errors: ${pageErrors.join(' | ') || 'none'}`);
-      });
+    const { page, pageErrors, shown } = await openPage(`http://127.0.0.1:${stack.wsPort}/`, (cleanup) => void cleanups.push(cleanup));
     await shown('a listening conversation', () => document.getElementById('state')?.textContent === 'listening');
     await shown('every service online', () => document.querySelectorAll('#services tbody td.online').length >= 7);
     // Every state the page showed, in order, from here on.

@@ -33,7 +33,8 @@ function connect(login) {
   });
   client.on('close', () => setConnection('offline', 'disconnected, retrying…'));
   client.on('error', (error) => {
-    if (/not authori[sz]ed|bad user name or password/i.test(error.message)) {
+    // CONNACK 4 (bad user name or password) or 5 (not authorized): the login was refused.
+    if (error.code === 4 || error.code === 5 || /not authori[sz]ed|bad user ?name or password/i.test(error.message)) {
       client.end(true);
       sessionStorage.removeItem('voxbus-login');
       showLogin(`The broker refused the login: ${error.message}`);
