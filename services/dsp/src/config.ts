@@ -87,7 +87,8 @@ export const DSP_DEFAULTS: DspConfig = {
   vadMinSpeechMs: 150,
   vadMinSilenceMs: 500,
   frameMs: 20,
-  levelsIntervalMs: 100,
+  // Five a second: a meter moves smoothly enough, and every message costs each subscriber a parse.
+  levelsIntervalMs: 200,
   levelsQuietIntervalMs: 1000,
   levelsQuietDbfs: -50,
   idleAfterMs: 500,

@@ -64,7 +64,7 @@ describe('dsp as its own process', () => {
     expect(vad.map((e) => e.kind)).toEqual(['speech_started', 'speech_stopped']);
     expect((vad[1] as VadEvent).speechMs).toBeGreaterThan(1500);
     const levels = probe.messages.slice(start).filter((m) => m.topic === 'voxbus/dsp/event/levels');
-    expect(levels.length).toBeGreaterThan(15); // about ten a second
+    expect(levels.length).toBeGreaterThan(8); // about five a second while someone speaks
     const state = probe.on('voxbus/dsp/state').at(-1)?.json;
     expect(state).toMatchObject({ input: { sampleRateHz: 48_000, channels: 2, sampleFormat: 's16le' }, engine: 'webrtc' });
   });

@@ -22,8 +22,17 @@ export interface ItemReportsDeps {
 }
 
 /**
- * Reads the device's position every `positionIntervalMs` while anything is live, and turns it
- * into item events; flushed items are reported once the audio thread has said where it cut.
+ * How often the device's position is read while anything is live: `started`, `drained` and a
+ * flush's cut are said within this (conversation-state waits on them), whatever the position pace.
+ */
+const DEVICE_CHECK_MS = 100;
+
+/**
+ * Reads the device's position every DEVICE_CHECK_MS while anything is live, and turns it into
+ * item events: `started`, `drained` and `flushed` as soon as they are seen, a playing item's
+ * `position` at most every `positionIntervalMs` (each one costs every subscriber a parse;
+ * conversation-state moves a position on by the time since it); flushed items are reported once
+ * the audio thread has said where it cut.
  */
 export class ItemReports {
   private positionTimer: TimerHandle | undefined;
@@ -42,7 +51,7 @@ export class ItemReports {
 
   ensurePositionTimer(): void {
     if (this.positionTimer !== undefined) return;
-    this.positionTimer = this.deps.clock.setRepeating('item positions', this.deps.config.positionIntervalMs, () => this.report());
+    this.positionTimer = this.deps.clock.setRepeating('item positions', Math.min(this.deps.config.positionIntervalMs, DEVICE_CHECK_MS), () => this.report());
   }
 
   /** Where the speaker is: started / position / drained per item, and flush cuts once known. */
@@ -56,12 +65,18 @@ export class ItemReports {
     for (const item of playing) {
       const start = item.startFrame as number;
       if (heard <= start) continue;
+      const nowUs = this.deps.clock.monotonicUs();
       if (!item.started) {
         item.started = true;
+        item.lastReportUs = nowUs;
         this.publishItem(item, 'started', heard);
       }
       if (heard < item.endFrame || item.queuedFrames > 0) {
-        this.publishItem(item, 'position', heard);
+        // Half a check early counts as due: the timer's jitter must not skip a whole period.
+        if (nowUs - item.lastReportUs >= (this.deps.config.positionIntervalMs - DEVICE_CHECK_MS / 2) * 1000) {
+          item.lastReportUs = nowUs;
+          this.publishItem(item, 'position', heard);
+        }
         continue;
       }
       // Fully heard. Drained if nothing else is waiting to play after it.

@@ -23,6 +23,8 @@ export interface Item {
   /** Frames still waiting in the queue for room in the ring. */
   queuedFrames: number;
   started: boolean;
+  /** CLOCK_MONOTONIC µs of the last start or position said for it: positions are paced. */
+  lastReportUs: number;
   /** Waiting for the audio thread to say where the flush cut. */
   flushPending: boolean;
 }
@@ -64,6 +66,7 @@ export class ItemBook {
         endFrame: 0,
         queuedFrames: 0,
         started: false,
+        lastReportUs: 0,
         flushPending: false,
       };
       this.items.set(itemId, item);

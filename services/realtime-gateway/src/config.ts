@@ -55,6 +55,10 @@ export const GatewayConfigSchema = Type.Object(
     turnDetection: Type.Union([TurnDetection, Type.Null()], { description: 'null: manual turns (push-to-talk commits)' }),
     transcriptionModel: Type.String({ description: 'input transcription model; empty: off' }),
     tools: Type.Array(Tool),
+    rawSkipped: Type.Array(Type.String({ minLength: 1 }), {
+      description: 'server event types not mirrored on `event/raw/<type>`: by default the lifecycle events no one acts on (each item and content part added and done, rate limits); `[]` mirrors every one',
+    }),
+    transcriptDeltaMs: Type.Integer({ minimum: 0, maximum: 2000, description: 'transcript deltas of one item within this many ms go out joined in one message (the first at once); 0: each as it comes' }),
     appendBatchMs: Type.Integer({ minimum: 20, maximum: 1000, description: 'input audio per input_audio_buffer.append' }),
     keepaliveMs: Type.Integer({ minimum: 1000, description: 'WebSocket ping period; two missed pongs drop the link' }),
     reconnectInitialMs: Type.Integer({ minimum: 50 }),
@@ -73,6 +77,19 @@ export const GatewayConfigSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** The realtime protocol's lifecycle events for items and content parts, and the rate limits: noise on a monitor's bus. */
+export const RAW_LIFECYCLE_EVENTS = [
+  'conversation.item.added',
+  'conversation.item.created',
+  'conversation.item.done',
+  'response.output_item.added',
+  'response.output_item.done',
+  'response.content_part.added',
+  'response.content_part.done',
+  'input_audio_buffer.committed',
+  'rate_limits.updated',
+] as const;
 
 export type GatewayConfig = Static<typeof GatewayConfigSchema>;
 
@@ -104,6 +121,9 @@ export const GATEWAY_DEFAULTS: GatewayConfig = {
   echoCancellation: false,
   turnDetection: DEFAULT_SERVER_VAD,
   transcriptionModel: '',
+  // Eight lifecycle events a reply makes, which say nothing the gateway's own topics do not: 10 a turn, a third of a conversation's messages.
+  rawSkipped: [...RAW_LIFECYCLE_EVENTS],
+  transcriptDeltaMs: 150,
   // Answered by conversation-state, which ends the conversation once the goodbye has played.
   tools: [
     {

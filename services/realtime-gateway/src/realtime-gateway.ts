@@ -65,6 +65,8 @@ export class RealtimeGateway {
       onQuiet: () => this.rotation.check(),
       onRefused: (eventId, reason) => this.clientEventRefused(eventId, reason),
       appendBatchMs: config.appendBatchMs,
+      rawSkipped: config.rawSkipped,
+      transcriptDeltaMs: config.transcriptDeltaMs,
       frameMs: 20,
       toolTimeoutMs: config.toolTimeoutMs,
     });

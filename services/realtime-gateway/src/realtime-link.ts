@@ -3,6 +3,7 @@ import { AssistantAudio } from './assistant-audio.js';
 import { ClientEvents } from './client-events.js';
 import { InputBatcher } from './input-batcher.js';
 import { ServerEventIntake } from './server-event-intake.js';
+import { TranscriptPacer } from './transcript-pacer.js';
 import type { ResponseStatus, ServerEventTarget } from './server-events.js';
 import { ToolCalls } from './tool-calls.js';
 
@@ -23,6 +24,10 @@ export interface RealtimeLinkOptions {
   /** The service refused a client event that carried an event id (the error names it). */
   readonly onRefused?: (eventId: string, reason: string) => void;
   readonly appendBatchMs: number;
+  /** Server event types not mirrored on event/raw. */
+  readonly rawSkipped?: readonly string[];
+  /** Transcript deltas of an item within this many ms are joined into one (0: each as it comes). */
+  readonly transcriptDeltaMs?: number;
   readonly frameMs: number;
   readonly toolTimeoutMs: number;
 }
@@ -43,6 +48,7 @@ export class RealtimeLink implements ServerEventTarget {
   private readonly input: InputBatcher;
   readonly audio: AssistantAudio;
   readonly tools: ToolCalls;
+  readonly transcripts: TranscriptPacer;
   private readonly client: ClientEvents;
   private readonly intake: ServerEventIntake;
   private activeResponseId: string | undefined;
@@ -61,7 +67,8 @@ export class RealtimeLink implements ServerEventTarget {
     this.inputDropped = m.counter('input.framesDroppedOffline');
     this.commandLog = new RateLimitedLog(o.log, 10_000, () => o.clock.monotonicUs() / 1000);
     this.truncatesUnknown = m.counter('commands.truncateUnknownItem');
-    this.intake = new ServerEventIntake(o.dialect, o.bus, o.log, m, o.clock);
+    this.intake = new ServerEventIntake(o.dialect, o.bus, o.log, m, o.clock, new Set(o.rawSkipped ?? []));
+    this.transcripts = new TranscriptPacer(o.transcriptDeltaMs ?? 0, o.clock, (transcript) => o.bus.publish('realtime-gateway.event.transcript', {}, transcript));
     this.client = new ClientEvents(o.dialect, o.send, o.log, m, () => o.clock.monotonicUs() / 1000);
     this.input = new InputBatcher(o.appendBatchMs);
     this.audio = new AssistantAudio({ bus: o.bus, clock: o.clock, log: o.log, metrics: m, frameMs: o.frameMs });
@@ -90,6 +97,7 @@ export class RealtimeLink implements ServerEventTarget {
    * ("No tool call found…", "Item … not found") and a reply made without the tool's output.
    */
   connectionOpened(): void {
+    this.transcripts.flushAll();
     this.sessionId = null;
     this.input.clear();
     this.activeResponseId = undefined;

@@ -8,7 +8,8 @@ type Json = Record<string, unknown>;
 /**
  * Every text frame from the service: parsed, validated against the dialect's official schema
  * when the gateway acts on its type, handed to that type's handler, and mirrored raw on the bus
- * (audio stripped) when it has no topic of its own. Garbage and off-schema events are counted
+ * (audio stripped) when it has no topic of its own, unless its type is one the settings leave
+ * out (lifecycle events, by default). Garbage and off-schema events are counted
  * and logged, never acted on, never lost silently.
  */
 export class ServerEventIntake {
@@ -21,6 +22,8 @@ export class ServerEventIntake {
     private readonly log: Logger,
     metrics: MetricsRegistry,
     clock: Clock,
+    /** Event types left unmirrored (gateway setting rawSkipped): counted, not published. */
+    private readonly rawSkipped: ReadonlySet<string> = new Set(),
   ) {
     this.counters = {
       events: metrics.counter('events.received'),
@@ -28,6 +31,7 @@ export class ServerEventIntake {
       offSchema: metrics.counter('events.offSchema'),
       unparsable: metrics.counter('events.unparsable'),
       failed: metrics.counter('events.handlerFailed'),
+      notMirrored: metrics.counter('events.notMirrored'),
     };
     this.offSchemaLog = new RateLimitedLog(log, 60_000, () => clock.nowMs());
   }
@@ -54,6 +58,10 @@ export class ServerEventIntake {
         }
         if (!handler.mirrored) return;
       }
+    }
+    if (this.rawSkipped.has(wireType)) {
+      this.counters.notMirrored.inc();
+      return;
     }
     this.bus.publish('realtime-gateway.event.raw', { type: wireType }, stripAudio(event) as { type: string });
   }

@@ -1,6 +1,7 @@
 import type { Bus, Logger } from '@voxbus/shared';
 import type { AssistantAudio } from './assistant-audio.js';
 import type { ToolCalls } from './tool-calls.js';
+import type { TranscriptPacer } from './transcript-pacer.js';
 
 /**
  * The server events the gateway acts on, as the official schemas define them (GA names; beta
@@ -37,6 +38,8 @@ export interface ServerEventTarget {
   readonly log: Logger;
   readonly audio: AssistantAudio;
   readonly tools: ToolCalls;
+  /** Where transcripts go: deltas paced, finals at once. */
+  readonly transcripts: TranscriptPacer;
   sessionCreated(sessionId: string | null): void;
   /** The user began or stopped speaking (server VAD). */
   userSpeech(speaking: boolean): void;
@@ -72,12 +75,12 @@ const vad = (kind: 'speech_started' | 'speech_stopped') => (target: ServerEventT
 const userTranscript = (kind: 'delta' | 'final') => (target: ServerEventTarget, event: InputTranscript) => {
   const text = (kind === 'final' ? event.transcript : event.delta) ?? '';
   if (kind === 'final') target.finalText('user', text);
-  target.bus.publish('realtime-gateway.event.transcript', {}, { role: 'user', kind, itemId: event.item_id, responseId: null, text });
+  target.transcripts[kind]({ role: 'user', kind, itemId: event.item_id, responseId: null, text });
 };
 const assistantTranscript = (kind: 'delta' | 'final') => (target: ServerEventTarget, event: OutputTranscript) => {
   const text = (kind === 'final' ? event.transcript : event.delta) ?? '';
   if (kind === 'final') target.finalText('assistant', text);
-  target.bus.publish('realtime-gateway.event.transcript', {}, { role: 'assistant', kind, itemId: event.item_id, responseId: event.response_id || null, text });
+  target.transcripts[kind]({ role: 'assistant', kind, itemId: event.item_id, responseId: event.response_id || null, text });
 };
 
 function serverError(target: ServerEventTarget, { error }: ServerError): void {

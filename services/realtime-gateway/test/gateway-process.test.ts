@@ -144,7 +144,8 @@ describe('realtime-gateway as its own process, with the sim over a real WebSocke
   });
 
   it('survives a misbehaving service: fragments, garbage, unknown events, error events, oversized frames', async () => {
-    const { probe, runner } = await stack({ VOXBUS_REALTIME_GATEWAY__MAX_MESSAGE_BYTES: String(1024 * 1024) });
+    // Every server event mirrored: the lifecycle ones too (rate_limits.updated is what a fragmented frame carries).
+    const { probe, runner } = await stack({ VOXBUS_REALTIME_GATEWAY__MAX_MESSAGE_BYTES: String(1024 * 1024), VOXBUS_REALTIME_GATEWAY__RAW_SKIPPED: '[]' });
     const first = await probe.waitForJson<State>('voxbus/realtime-gateway/state', (s) => s.state === 'connected' && s.sessionId !== null, 20_000);
     const fault = (payload: object) => probe.publish('voxbus/realtime-sim/cmd/fault', JSON.stringify(payload));
 
@@ -213,6 +214,8 @@ describe('realtime-gateway session rotation, as its own process against a sim wi
       VOXBUS_REALTIME_SIM__REALTIME_FACTOR: '1',
       VOXBUS_REALTIME_GATEWAY__SESSION_ROTATE_MS: '3000',
       VOXBUS_REALTIME_GATEWAY__SESSION_ROTATE_GRACE_MS: '4000',
+      // The replayed items are seen in the new session's conversation.item.added, mirrored only on request.
+      VOXBUS_REALTIME_GATEWAY__RAW_SKIPPED: '[]',
     });
     const first = await probe.waitForJson<State>('voxbus/realtime-gateway/state', (s) => s.state === 'connected' && s.sessionId !== null, 20_000);
     const asked = probe.messages.length;

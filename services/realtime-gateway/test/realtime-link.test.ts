@@ -151,6 +151,17 @@ describe.each([
     expect(h.simEvents.at(-1)?.type).toBe('input_audio_buffer.cleared');
   });
 
+  it('leaves the lifecycle events off event/raw by default, counted, and mirrors them when rawSkipped is []', () => {
+    const lifecycle = JSON.stringify({ type: 'rate_limits.updated', event_id: 'e', rate_limits: [] });
+    const quiet = new LinkHarness(endpoint);
+    quiet.link.receive(lifecycle);
+    expect(quiet.published('voxbus/realtime-gateway/event/raw/rate_limits.updated')).toEqual([]);
+    expect(quiet.counter('events.notMirrored')).toBe(1);
+    const everything = new LinkHarness(endpoint, { rawSkipped: [] });
+    everything.link.receive(lifecycle);
+    expect(everything.published('voxbus/realtime-gateway/event/raw/rate_limits.updated')).toHaveLength(1);
+  });
+
   it('mirrors server events without a topic of their own, audio stripped, and survives garbage', () => {
     const h = new LinkHarness(endpoint);
     expect(h.published('voxbus/realtime-gateway/event/raw/session.created')).toHaveLength(1);

@@ -106,7 +106,7 @@ async function runScenarios(bus: BusObserver, verdicts: Verdicts, options: DspKi
     `a 440 Hz tone at −20 dBFS on the microphone: the loudest audio/input frame ${Math.round(loudest)} dBFS (above −60 wanted: the chain may shape it, not lose it)`,
   );
   const levels = bus.select('dsp.event.levels', from).length;
-  verdicts.judge('levels.published', levels >= 5, `${levels} dsp/event/levels in 1000 ms (about 10 wanted, ≥ 5)`);
+  verdicts.judge('levels.published', levels >= 3, `${levels} dsp/event/levels in 1000 ms of a tone (about 5 wanted, ≥ 3)`);
 
   if (new Set(options.scenarios).has('mute')) {
     const muteMark = bus.mark;

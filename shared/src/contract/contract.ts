@@ -42,7 +42,7 @@ import {
 import { audioTopic, jsonTopic, type TopicSpec } from './topic-spec.js';
 
 /** Version of the topic contract; bumped on any change that breaks an existing consumer. */
-export const CONTRACT_VERSION = 2;
+export const CONTRACT_VERSION = 3;
 
 /** Default base topic; `voxbus/<device>` lets several boards share one broker. */
 export const DEFAULT_BASE_TOPIC = 'voxbus';
@@ -179,7 +179,7 @@ export const CONTRACT = {
     schema: RawServerEvent,
     retained: false,
     qos: 0,
-    summary: 'Every other server event, on a topic of its own type, with audio stripped.',
+    summary: 'Every other server event, on a topic of its own type, with audio stripped; the lifecycle events of items, content parts and rate limits only when the gateway\'s `rawSkipped` setting lets them (by default it does not).',
     publishedBy: 'realtime-gateway',
     consumedBy: 'monitors, debugging',
   }),
@@ -434,7 +434,7 @@ export const CONTRACT = {
     schema: AudioLevels,
     retained: false,
     qos: 0,
-    summary: 'Input and output levels (RMS and peak, dBFS) about ten times a second while there is sound, once a second in silence, for meters.',
+    summary: 'Input and output levels (RMS and peak, dBFS to 0.1 dB) five times a second while there is sound, once a second in silence, for meters.',
     publishedBy: 'dsp',
     consumedBy: 'lcd, monitors',
   }),

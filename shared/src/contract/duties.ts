@@ -94,7 +94,7 @@ export const DSP_DUTIES: readonly Duty[] = [
   },
   { rule: 'input.timely', text: "Stamp each `audio/input` frame with its microphone audio's capture time, and publish it within 200 ms of that." },
   { rule: 'input.carries-sound', text: 'Shape the sound (echo cancellation, noise suppression, gain) but not lose it: a tone at −20 dBFS comes out above −60 dBFS.' },
-  { rule: 'levels.published', text: 'Publish `dsp/event/levels` about ten times a second while running and there is sound (in silence, at least once a second).' },
+  { rule: 'levels.published', text: 'Publish `dsp/event/levels` about five times a second while running and there is sound (in silence, at least once a second).' },
   { rule: 'mute.withholds', text: 'On `dsp/cmd/mute`, publish no `audio/input` and say `muted` until `unmute` (the chain runs on, so the canceller keeps learning).' },
   metricsPublished('dsp'),
   MESSAGES_VALID,
