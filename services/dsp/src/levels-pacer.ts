@@ -12,7 +12,7 @@ export interface LevelsPacing {
 }
 
 /**
- * Decides which intervals' levels are published. In silence a meter shows the same floor ten times
+ * Decides which intervals' levels are published. In silence a meter showed the same floor ten times
  * a second, which was the bulk of what a monitor saw on an idle bus (Rhasspy's users' complaint:
  * audio-rate chatter drowning the broker). So: every interval while something is heard; the first
  * silent interval at once (the meter drops to the floor); then one every levelsQuietIntervalMs, so

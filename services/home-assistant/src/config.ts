@@ -14,8 +14,9 @@ export const HomeAssistantConfigSchema = Type.Object(
 
 export type HomeAssistantConfig = Static<typeof HomeAssistantConfigSchema>;
 
+/** On when it runs at all: the runner, systemd and compose start it only when asked (VOXBUS_HOME_ASSISTANT__ENABLED, its profile). */
 export const HOME_ASSISTANT_DEFAULTS: HomeAssistantConfig = {
-  enabled: false,
+  enabled: true,
   nodeId: 'voxbus',
   deviceName: 'voxbus',
   transcriptMaxChars: 255,

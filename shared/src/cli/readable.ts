@@ -22,7 +22,7 @@ export function hidden(message: CliMessage, show: ShowOptions): boolean {
   if (key === 'dsp.event.levels') return !show.levels;
   if (key === 'service.metrics') return !show.metrics;
   if (key === 'realtime-gateway.event.raw') return !show.raw;
-  // Positions come ten times a second while a reply plays; started, drained and flushed say enough.
+  // Positions come five times a second while a reply plays; started, drained and flushed say enough.
   if (key === 'playback.event.item') return (message.payload as { kind?: string } | undefined)?.kind === 'position' && !show.levels;
   return false;
 }
