@@ -24,9 +24,8 @@ packages=(mosquitto-clients ca-certificates libasound2 libasound2-dev libasound2
 # Tests: Mosquitto for interoperability, Debian's docker-compose to validate compose.yaml,
 # espeak-ng and sox for real speech, PulseAudio for the virtual board (shared/src/testing/virtual-board.ts),
 # TAP's LADSPA reverberator for the virtual board's room (its echo path's tail), and paho-mqtt and
-# pyalsaaudio for the Python playback of examples/playback-python, which the conformance kit checks,
-# and headless Chromium for the monitor page's browser test.
-$want_test && packages+=(mosquitto docker-compose python3-yaml espeak-ng sox pulseaudio pulseaudio-utils tap-plugins python3-paho-mqtt python3-alsaaudio chromium-headless-shell)
+# pyalsaaudio for the Python playback of examples/playback-python, which the conformance kit checks.
+$want_test && packages+=(mosquitto docker-compose python3-yaml espeak-ng sox pulseaudio pulseaudio-utils tap-plugins python3-paho-mqtt python3-alsaaudio)
 $want_mosquitto && packages+=(mosquitto)
 
 say() { printf '[setup] %s\n' "$*" >&2; }
@@ -51,6 +50,13 @@ webrtc_offered() { command -v apt-cache >/dev/null && apt-cache show "$webrtc" 2
 want_webrtc() { ! installed "$webrtc" && [[ " ${missing[*]} " != *" $webrtc "* ]] && webrtc_offered; }
 want_webrtc && missing+=("$webrtc")
 
+# Headless Chromium for the monitor page's browser test: Debian's package. Ubuntu ships Chromium
+# only as a snap: there the test takes the Chromium CHROMIUM_PATH names, and says so when none is.
+chromium=chromium-headless-shell
+chromium_offered() { command -v apt-cache >/dev/null && apt-cache show "$chromium" >/dev/null 2>&1; }
+want_chromium() { $want_test && ! installed "$chromium" && [[ " ${missing[*]} " != *" $chromium "* ]] && chromium_offered; }
+want_chromium && missing+=("$chromium")
+
 # Node.js ≥ 20.19 (the services' engines); Debian's nodejs package where that is new enough.
 node_ok() {
   command -v node >/dev/null && node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'
@@ -65,8 +71,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     say "missing ${missing[*]} and this is not a Debian/Ubuntu system: install them by hand"; exit 1
   fi
   as_root apt-get update -qq
-  # A fresh machine's package lists may only now know it.
+  # A fresh machine's package lists may only now know them.
   want_webrtc && missing+=("$webrtc")
+  want_chromium && missing+=("$chromium")
   say "installing ${missing[*]}"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # Debian's package starts a system-wide Mosquitto on port 1883, the port voxbus's broker takes:

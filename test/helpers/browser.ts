@@ -2,8 +2,8 @@
 import { existsSync } from 'node:fs';
 import puppeteer, { type Page } from 'puppeteer-core';
 
-/** Debian's headless Chromium (deploy/setup.sh --test installs it), or a full one. */
-const CHROMIUM = ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium'].find((path) => existsSync(path));
+/** CHROMIUM_PATH, else Debian's headless Chromium (deploy/setup.sh --test installs it), else a full one. */
+const CHROMIUM = [process.env.CHROMIUM_PATH ?? '', '/usr/bin/chromium-headless-shell', '/usr/bin/chromium'].find((path) => path !== '' && existsSync(path));
 
 export interface OpenPage {
   readonly page: Page;
@@ -15,7 +15,7 @@ export interface OpenPage {
 
 /** A page in headless Chromium at a phone's width, closed by `onCleanup`. */
 export async function openPage(url: string, onCleanup: (cleanup: () => Promise<unknown>) => void): Promise<OpenPage> {
-  if (CHROMIUM === undefined) throw new Error('no Chromium here: deploy/setup.sh --test installs chromium-headless-shell');
+  if (CHROMIUM === undefined) throw new Error('no Chromium here: deploy/setup.sh --test installs Debian\'s chromium-headless-shell; elsewhere set CHROMIUM_PATH to a Chromium or Chrome');
   const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
   onCleanup(() => browser.close());
   const page = await browser.newPage();
