@@ -46,12 +46,16 @@ function serviceFolders(): Map<string, string> {
 describe('compose.yaml', () => {
   const compose = resolvedCompose(envFile('VOXBUS_CREDENTIALS_DIR=/srv/voxbus-credentials-for-this-test\n'));
 
+  /** The command line's container (`docker compose run --rm voxbus …`), not a service. */
+  const CLI = 'voxbus';
+  const services = () => Object.entries(compose.services).filter(([name]) => name !== CLI);
+
   it('is accepted by docker-compose and runs one container per service present, from one image', () => {
     const folders = serviceFolders();
-    expect(Object.keys(compose.services).sort()).toEqual([...folders.keys()].sort());
+    expect(services().map(([name]) => name).sort()).toEqual([...folders.keys()].sort());
     const images = new Set(Object.values(compose.services).map((service) => service.image));
     expect(images.size).toBe(1);
-    for (const [name, service] of Object.entries(compose.services)) {
+    for (const [name, service] of services()) {
       // The service's one-file bundle, beside its compiled entry point.
       expect(service.command, name).toEqual(['node', folders.get(name)?.replace(/main\.js$/, 'bundle.mjs')]);
       expect(service.restart, name).toBe('unless-stopped');
@@ -70,6 +74,17 @@ describe('compose.yaml', () => {
         expect(dependency.condition, name).toBe('service_started');
       }
     }
+  });
+
+  it('runs the command line from the same image, only when asked (a profile of its own), logged in as the controller', () => {
+    const cli = compose.services[CLI] as ComposeService & { entrypoint: string[]; profiles: string[] };
+    expect(cli.entrypoint).toEqual(['voxbus']);
+    expect(cli.profiles).toEqual(['cli']);
+    expect(cli.restart).toBe('no');
+    expect(cli.environment.VOXBUS_BUS__USERNAME).toBe('controller');
+    expect((cli.secrets ?? []).map((secret) => compose.secrets[secret.source]?.file)).toEqual(['/srv/voxbus-credentials-for-this-test/controller.password']);
+    // The opt-in services are in profiles of their own too: `up` alone starts the assistant.
+    for (const name of ['home-assistant', 'recorder']) expect((compose.services[name] as { profiles?: string[] }).profiles, name).toEqual([name]);
   });
 
   it('starts without the devices a board may lack: sound and framebuffer come as folders with device rules, not `devices:`', () => {
