@@ -1,12 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
+import { connectOnce } from '../bus/connect-once.js';
 import { CONTRACT, type Contract, type TopicKey } from '../contract/contract.js';
 import { decodeTopic } from '../contract/decode-topic.js';
 import { encodeMessage } from '../contract/message-codec.js';
 import { buildTopic } from '../contract/topic-path.js';
 import type { ParamsOf, PayloadOf } from '../contract/topic-spec.js';
-import { errorMessage } from '../errors.js';
 import { busLogin, loadConfig } from '../runtime/config.js';
 
 /** The options every command that talks to the bus takes, for util.parseArgs. */
@@ -67,23 +66,8 @@ export class CliBus {
     const { common } = loadConfig({ service: 'cli', schema: Type.Object({}), defaults: {} });
     const url = options.url ?? common.bus.url;
     const baseTopic = options.baseTopic ?? common.bus.baseTopic;
-    const { username, password, ca } = busLogin(common.bus);
-    const client = mqtt.connect(url, {
-      ...(username === undefined ? {} : { username, password: password ?? '' }),
-      ...(ca === undefined ? {} : { ca }),
-      clientId: `${username ?? 'cli'}-${randomBytes(4).toString('hex')}`,
-      protocolVersion: 4,
-      clean: true,
-      reconnectPeriod: 0,
-      connectTimeout: 5000,
-    });
-    await new Promise<void>((resolve, reject) => {
-      client.once('connect', () => resolve());
-      client.once('error', (error) => reject(new Error(`cannot connect to the bus at ${url}: ${errorMessage(error)}`)));
-      client.once('close', () => reject(new Error(`cannot connect to the bus at ${url}: the connection closed (is the broker running? VOXBUS_BUS__URL or --url says where)`)));
-    });
-    client.removeAllListeners('error');
-    client.removeAllListeners('close');
+    // The flags or VOXBUS_BUS__URL say where, as the error says when nothing answers there.
+    const client = await connectOnce(url, busLogin(common.bus), 'cli');
     return new CliBus(client, url, baseTopic);
   }
 

@@ -1,12 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { type AudioFrame, encodeAudioFrame } from '../audio/frame-codec.js';
+import { connectOnce } from '../bus/connect-once.js';
 import { CONTRACT, type Contract, type TopicKey } from '../contract/contract.js';
 import { decodeTopic } from '../contract/decode-topic.js';
 import { encodeMessage } from '../contract/message-codec.js';
 import { buildTopic } from '../contract/topic-path.js';
 import type { ParamsOf, PayloadOf } from '../contract/topic-spec.js';
-import { errorMessage } from '../errors.js';
 
 /** One message the kit saw, decoded against the contract. */
 export interface SeenMessage {
@@ -58,20 +57,7 @@ export class BusObserver {
 
   /** Connects and subscribes to everything under the base topic (or to `filter`). */
   static async connect(options: ObserverOptions, filter = `${options.baseTopic}/#`): Promise<BusObserver> {
-    const login = options.username === undefined ? {} : { username: options.username, password: options.password ?? '' };
-    const client = mqtt.connect(options.url, {
-      ...login,
-      clientId: `${options.username ?? 'conformance'}-kit-${randomBytes(4).toString('hex')}`,
-      protocolVersion: 4,
-      clean: true,
-      reconnectPeriod: 0,
-      connectTimeout: 5000,
-    });
-    await new Promise<void>((resolve, reject) => {
-      client.once('connect', () => resolve());
-      client.once('error', (error) => reject(new Error(`cannot connect to ${options.url}: ${errorMessage(error)}`)));
-      client.once('close', () => reject(new Error(`cannot connect to ${options.url}: the connection closed`)));
-    });
+    const client = await connectOnce(options.url, options, 'conformance-kit');
     const observer = new BusObserver(client, options.baseTopic, options);
     await client.subscribeAsync(filter, { qos: 1 });
     return observer;
