@@ -2,6 +2,7 @@ import '../lib/no-leftovers.js';
 import type { ChildProcess } from 'node:child_process';
 import { WebSocketServer } from 'ws';
 import { freePort, startAedesService, startService } from '../lib/processes.js';
+import { type AppendCost, appendCost } from './append-cost.js';
 import { writeResults } from '../lib/results.js';
 import { percentiles } from '../lib/stats.js';
 
@@ -12,9 +13,12 @@ import { percentiles } from '../lib/stats.js';
  * gateway connects again. The gateway runs as its own process, as the run command starts it,
  * restarted `STARTS` times: its first session after a start is when anything compiled or loaded
  * lazily costs (the schema validators cost 0.3 s here before they were compiled at build time).
+ * Then what batching the microphone's audio costs: appendCost() for each batch size.
  */
 const STARTS = Number(process.env.BENCH_GATEWAY_STARTS ?? 10);
 const SESSIONS_PER_START = Number(process.env.BENCH_GATEWAY_SESSIONS ?? 5);
+const APPEND_BATCHES_MS = [20, 40, 100];
+const APPEND_SECONDS = Number(process.env.BENCH_GATEWAY_APPEND_SECONDS ?? 30);
 
 const broker = await startAedesService();
 const port = await freePort();
@@ -39,6 +43,7 @@ server.on('connection', (socket) => {
 
 const first: number[] = [];
 const later: number[] = [];
+const appends: AppendCost[] = [];
 try {
   for (let start = 0; start < STARTS; start++) {
     const times: number[] = [];
@@ -68,6 +73,7 @@ try {
       gateway.kill('SIGTERM');
     });
   }
+  for (const batchMs of APPEND_BATCHES_MS) appends.push(await appendCost(broker.url, batchMs, APPEND_SECONDS));
 } finally {
   server.close();
   await broker.stop();
@@ -82,9 +88,17 @@ const results = {
   description: 'realtime-gateway: session.created sent → its session.update received (ms), the gateway as its own process against a stand-in service on loopback',
   firstSessionAfterStart: summary(first),
   laterSessions: summary(later),
+  appendBatching: {
+    description: `20 ms frames on audio/input at real-time pace for ${APPEND_SECONDS} s into the gateway (its own process); appends counted by the stand-in service; the wait is a frame published → the append holding its last sample received`,
+    runs: appends,
+  },
 };
 console.log('session.created → session.update   count   p50 ms   p90 ms   max ms');
 for (const [name, row] of [['first after a start', results.firstSessionAfterStart], ['later sessions', results.laterSessions]] as const) {
   console.log(`${name.padEnd(34)} ${String(row.count).padStart(5)} ${String(row.p50Ms).padStart(8)} ${String(row.p90Ms).padStart(8)} ${String(row.maxMs).padStart(8)}`);
+}
+console.log('\nappendBatchMs   appends/s   gateway CPU %   frame wait p50 / p99 ms');
+for (const run of appends) {
+  console.log(`${String(run.appendBatchMs).padStart(13)} ${String(run.appendsPerSecond).padStart(11)} ${String(run.gatewayCpuPercent).padStart(15)}   ${run.frameWaitP50Ms} / ${run.frameWaitP99Ms}`);
 }
 console.log(`written: ${writeResults('gateway', results)}`);

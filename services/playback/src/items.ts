@@ -27,6 +27,8 @@ export interface Item {
   lastReportUs: number;
   /** Waiting for the audio thread to say where the flush cut. */
   flushPending: boolean;
+  /** The speaker ran out of it while more was still to come (counted once: the jitter buffer grows once). */
+  ranDry: boolean;
 }
 
 /** Items remembered after they finish, so a late frame is recognised (not replayed as new). */
@@ -68,6 +70,7 @@ export class ItemBook {
         started: false,
         lastReportUs: 0,
         flushPending: false,
+        ranDry: false,
       };
       this.items.set(itemId, item);
       // Forget the oldest finished items (Map keeps insertion order).

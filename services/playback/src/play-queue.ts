@@ -1,8 +1,9 @@
 /** The queue in front of the device's ring: the jitter buffer, then audio moved into the ring as it has room. */
 import type { GrantedFormat, PlaybackStream } from '@voxbus/alsa';
-import type { Clock, Counter, TimerHandle } from '@voxbus/shared';
+import { type Clock, type Counter, earconName, type TimerHandle } from '@voxbus/shared';
 import type { PlaybackConfig } from './config.js';
 import type { Item, ItemBook } from './items.js';
+import { holdCanEnd, JitterDepth } from './jitter-depth.js';
 
 export interface PlayQueueDeps {
   readonly config: PlaybackConfig;
@@ -13,23 +14,31 @@ export interface PlayQueueDeps {
   /** The device's format, while it is open. */
   readonly granted: () => GrantedFormat | undefined;
   readonly droppedQueueFull: Counter;
+  /** Items that ran dry while more of them was still arriving. */
+  readonly underruns: Counter;
   /** A pump reached the ring (with something queued): the speaker is playing. */
   readonly pumped: () => void;
 }
 
 /**
- * Holds what is to be played until the ring has room. An item that starts from idle waits
- * `jitterMs` (or until that much has arrived) first. Tracks where each item's frames land in
- * the ring, in device content frames written since the device opened.
+ * Holds what is to be played until the ring has room. An item that starts from idle waits for
+ * the jitter buffer's depth of audio (at most that long, and no longer once the audio comes in
+ * well ahead of real time) first. Tracks where each item's frames land in the ring, in device
+ * content frames written since the device opened.
  */
 export class PlayQueue {
   private queue: { item: Item; pcm: Buffer }[] = [];
   private queuedFrames = 0;
   private writtenFrames = 0;
   private holding = false;
+  private holdStartMs = 0;
   private holdTimer: TimerHandle | undefined;
+  readonly jitter: JitterDepth;
 
-  constructor(private readonly deps: PlayQueueDeps) {}
+  constructor(private readonly deps: PlayQueueDeps) {
+    const { config } = deps;
+    this.jitter = new JitterDepth({ initialMs: config.jitterMs, maxMs: config.jitterMaxMs, growMs: config.jitterGrowMs, shrinkMs: config.jitterShrinkMs });
+  }
 
   /** Frames waiting for room in the ring. */
   get frames(): number {
@@ -72,23 +81,50 @@ export class PlayQueue {
       return;
     }
     const idle = this.deps.items.live().length === 0;
+    const dry = this.ranDry(item);
+    if (dry) {
+      this.deps.underruns.inc();
+      this.jitter.underrun();
+    }
     this.queue.push({ item, pcm });
     this.queuedFrames += frames;
     item.queuedFrames += frames;
-    if (idle && config.jitterMs > 0) {
-      // Gather jitterMs before starting, so a network burst and gap does not stutter.
-      this.holding = true;
-      this.holdTimer?.cancel();
-      this.holdTimer = this.deps.clock.setTimer('jitter buffer', config.jitterMs, () => {
-        this.holding = false;
-        this.pump();
-      });
-    }
-    if (this.holding && this.queuedFrames >= (config.jitterMs * granted.sampleRateHz) / 1000) {
+    // An item that ran dry goes on behind the grown buffer, but is not a new reply; an earcon is
+    // made here, whole, and never waits.
+    if (idle && earconName(item.itemId) === undefined) this.startFromIdle(!dry);
+    if (this.holding && holdCanEnd(this.jitter.depthMs, (this.queuedFrames * 1000) / granted.sampleRateHz, this.holdStartMs, this.deps.clock.nowMs())) {
       this.holding = false;
       this.holdTimer?.cancel();
     }
     this.pump();
+  }
+
+  /** A reply starts from silence: gather the jitter buffer's depth first, so a network gap does not stutter. */
+  private startFromIdle(newReply: boolean): void {
+    if (newReply) this.jitter.replyStarts();
+    const depthMs = this.jitter.depthMs;
+    if (depthMs === 0) return;
+    this.holding = true;
+    this.holdStartMs = this.deps.clock.nowMs();
+    this.holdTimer?.cancel();
+    this.holdTimer = this.deps.clock.setTimer('jitter buffer', depthMs, () => {
+      this.holding = false;
+      this.pump();
+    });
+  }
+
+  /**
+   * More of an item that the speaker has already run out of: it came later than the speaker
+   * played (an earlier stretch of it was heard to its end, or everything written into the ring
+   * has been heard while nothing was queued). Said once per item.
+   */
+  private ranDry(item: Item): boolean {
+    // Only an item the speaker has begun to play can have run dry.
+    if (item.ranDry || !(item.started || item.heardBeforeFrames > 0)) return false;
+    const stream = this.deps.stream();
+    const emptied = item.startFrame === undefined || (this.queuedFrames === 0 && stream !== undefined && stream.stats().contentHeardFrames >= this.writtenFrames);
+    if (emptied) item.ranDry = true;
+    return emptied;
   }
 
   /** Moves queued audio into the ring as far as it has room. */

@@ -23,7 +23,7 @@ export interface SpeakerDeps {
 }
 
 /**
- * The speaker: plays assistant audio as it arrives, behind a jitter buffer of `jitterMs`,
+ * The speaker: plays assistant audio as it arrives, behind a jitter buffer that learns its depth,
  * converted to the device's format; keeps the device open and fed between replies; flushes
  * at once; reports per item what was actually heard; and says what it played (the echo
  * reference). Knows nothing of MQTT.
@@ -72,6 +72,7 @@ export class Speaker {
       stream,
       granted,
       droppedQueueFull: this.counters.droppedQueueFull,
+      underruns: metrics.counter('jitter.underruns'),
       pumped: () => {
         if (this.state !== 'playing') this.publishState('playing');
         this.reports.ensurePositionTimer();
@@ -91,6 +92,7 @@ export class Speaker {
     });
     this.reference = new PlayedReference(config, deps.publishPlayed);
     metrics.gauge('queue.frames', () => this.queue.frames);
+    metrics.gauge('jitter.depthMs', () => this.queue.jitter.depthMs);
     metrics.gauge('device.xruns', () => this.closedXruns + (this.device.current?.stats().xruns ?? 0));
     metrics.gauge('device.delayFrames', () => this.device.current?.stats().delayFrames ?? 0);
     metrics.gauge('device.silenceFrames', () => this.device.current?.stats().silenceFrames ?? 0);

@@ -159,6 +159,64 @@ describe('Speaker', () => {
     expect(events.filter((e) => e.kind === 'position').every((e) => e.heardMs <= 1002)).toBe(true);
   });
 
+  it('learns its jitter buffer: a reply plays at once; an item that runs dry grows the buffer, which the next replies wait for, and replies that play through shrink it back', async () => {
+    const { clock, events, speaker, metrics } = await rig();
+    const depth = () => metrics.snapshot()['jitter.depthMs'];
+    // How long after its first frame came an item's first sample went into the device.
+    const startedWithin = (itemId: string) => {
+      const fromUs = clock.monotonicUs();
+      return () => {
+        const started = events.find((e) => e.itemId === itemId && e.kind === 'started');
+        return started?.enteredDeviceUs == null ? undefined : (started.enteredDeviceUs - fromUs) / 1000;
+      };
+    };
+    // The first reply: one frame is enough to start (the model streams ahead of real time).
+    const a = itemFrames('item_a', sine(24_000, 1, 440, 0.5));
+    const aStarted = startedWithin('item_a');
+    speaker.play(a[0] as AudioFrame);
+    clock.advance(5);
+    for (const frame of a.slice(1, 25)) speaker.play(frame);
+    clock.advance(1000);
+    // Into the device within a period, not after a wait.
+    expect(aStarted()).toBeLessThanOrEqual(10);
+    expect(metrics.snapshot()['jitter.underruns']).toBe(0);
+    // The rest of it comes after the speaker ran out: an underrun, once, and the buffer grows.
+    for (const frame of a.slice(25)) speaker.play(frame);
+    clock.advance(1000);
+    expect(metrics.snapshot()['jitter.underruns']).toBe(1);
+    expect(depth()).toBe(40);
+    // The next reply waits for 40 ms of audio (or 40 ms): one frame alone does not start it.
+    const b = itemFrames('item_b', sine(24_000, 0.3, 440, 0.5), 480, 'resp_2');
+    const bStarted = startedWithin('item_b');
+    speaker.play(b[0] as AudioFrame);
+    clock.advance(30);
+    expect(events.some((e) => e.itemId === 'item_b' && e.kind === 'started')).toBe(false);
+    speaker.play(b[1] as AudioFrame);
+    for (const frame of b.slice(2)) speaker.play(frame);
+    clock.advance(1000);
+    expect(bStarted()).toBeGreaterThanOrEqual(30);
+    expect(bStarted()).toBeLessThanOrEqual(50);
+    expect(events.filter((e) => e.itemId === 'item_b').at(-1)?.kind).toBe('drained');
+    // Each reply that played through takes 10 ms off, down to where it started (0).
+    for (let reply = 0; reply < 6; reply++) {
+      for (const frame of itemFrames(`item_c${reply}`, sine(24_000, 0.1, 440, 0.5), 480, `resp_c${reply}`)) speaker.play(frame);
+      clock.advance(400);
+    }
+    expect(depth()).toBe(0);
+    expect(metrics.snapshot()['jitter.underruns']).toBe(1);
+  });
+
+  it('an earcon never waits for the jitter buffer, nor counts as a reply', async () => {
+    const { clock, events, speaker, metrics } = await rig({ jitterMs: 100 });
+    const fromUs = clock.monotonicUs();
+    speaker.earcon('listening');
+    clock.advance(200);
+    const started = events.find((e) => e.kind === 'started');
+    expect(started?.itemId).toMatch(/^earcon:/);
+    expect(((started?.enteredDeviceUs ?? Number.POSITIVE_INFINITY) - fromUs) / 1000).toBeLessThanOrEqual(10);
+    expect(metrics.snapshot()['jitter.depthMs']).toBe(100);
+  });
+
   it('after a flush, drops the late frames of an item that had run dry, and of any other item of its response', async () => {
     const { clock, events, speaker, heard, metrics } = await rig({ jitterMs: 0 });
     // Audio slower than real time: half a second, played to its end (drained), the rest still to come.
