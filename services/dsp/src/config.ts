@@ -47,6 +47,7 @@ export const DspConfigSchema = Type.Object(
     vad: Type.Boolean({ description: 'local voice activity detection on dsp/event/vad' }),
     vadLikelihood: StringEnum([...VAD_LIKELIHOODS], { description: 'how sure the detector must be per 10 ms; higher: fewer false starts' }),
     vadMinSpeechMs: Type.Integer({ minimum: 10, maximum: 5000, description: 'speech needed before speech_started' }),
+    vadVoicedSpeechMs: Type.Integer({ minimum: 0, maximum: 5000, description: 'voiced speech (periodic, as vowels are; a cough or a click is not) in a row that starts speech sooner than vadMinSpeechMs; 0: off' }),
     vadMinSilenceMs: Type.Integer({ minimum: 10, maximum: 10_000, description: 'silence needed before speech_stopped' }),
     frameMs: Type.Integer({ minimum: 10, maximum: 200, multipleOf: 10, description: 'duration of each audio/input frame' }),
     levelsIntervalMs: Type.Integer({ minimum: 20, maximum: 10_000, multipleOf: 10, description: 'how often dsp/event/levels is published while there is sound' }),
@@ -85,6 +86,7 @@ export const DSP_DEFAULTS: DspConfig = {
   vad: true,
   vadLikelihood: 'low',
   vadMinSpeechMs: 150,
+  vadVoicedSpeechMs: 80,
   vadMinSilenceMs: 500,
   frameMs: 20,
   // Five a second: a meter moves smoothly enough, and every message costs each subscriber a parse.

@@ -13,6 +13,7 @@ import type { Downmix } from './pcm.js';
 import { chooseEngine, echoPathOptions, voiceProcessorOptions } from './dsp-options.js';
 import { stagesOf } from './dsp-stages.js';
 import { VadTracker } from './vad-tracker.js';
+import { VoicingMeter } from './voicing.js';
 
 export type DspStatePayload = Payload<'dsp.state'>;
 
@@ -31,6 +32,11 @@ export interface DspDeps {
 const MODEL_RATE_HZ = 24_000;
 const CHUNK_MS = 10;
 const CHUNK_SAMPLES = (MODEL_RATE_HZ * CHUNK_MS) / 1000;
+/**
+ * Voicing (0–1) from which a chunk of voice counts as voiced: a person's vowels score above it;
+ * noise, clicks and a cough's burst below (services/dsp/test/voicing.test.ts).
+ */
+const VOICED_STRENGTH = 0.6;
 /** How often the echo figures are looked at, and how often at most they are republished when only they moved. */
 const ECHO_CHECK_CHUNKS = 10;
 const ECHO_REPUBLISH_MS = 2000;
@@ -63,6 +69,7 @@ export class DspChain {
   private readonly framer: OutputFramer;
   private readonly echo: EchoPath | undefined;
   private readonly vad: VadTracker;
+  private readonly voicing = new VoicingMeter(MODEL_RATE_HZ);
   private readonly inputLevel = new LevelMeter();
   private readonly outputLevel = new LevelMeter();
   private readonly levelsPacer: LevelsPacer;
@@ -99,7 +106,7 @@ export class DspChain {
     this.downmix = config.downmix === 'pick' ? { mode: 'pick', channel: config.pickChannel } : { mode: 'mix' };
     this.mic = new MonoStream(backend, MODEL_RATE_HZ, config.resampleQuality, this.downmix);
     this.framer = new OutputFramer(MODEL_RATE_HZ, config.frameMs / CHUNK_MS);
-    this.vad = new VadTracker(config.vadMinSpeechMs, config.vadMinSilenceMs);
+    this.vad = new VadTracker(config.vadMinSpeechMs, config.vadMinSilenceMs, config.vadVoicedSpeechMs);
     this.echo =
       this.processor !== undefined && config.echoCancellation
         ? new EchoPath(
@@ -250,7 +257,12 @@ export class DspChain {
     this.lastChunkEndUs = chunk.timeUs + CHUNK_MS * 1000;
     this.outputLevel.addInt16(chunk.samples);
     this.voiceSinceLevels ||= voice;
-    if (this.config.vad) this.publishVad(this.vad.push(voice, chunk.timeUs, CHUNK_MS));
+    if (this.config.vad) {
+      // Voicing is measured only where it could start speech: a run of voice outside speech.
+      if (this.vad.wantsVoicing) this.voicing.push(chunk.samples);
+      const voiced = voice && this.vad.wantsVoicing && this.voicing.strength() >= VOICED_STRENGTH;
+      this.publishVad(this.vad.push(voice, chunk.timeUs, CHUNK_MS, voiced));
+    }
     const frame = this.framer.push(chunk);
     if (frame !== undefined) this.emit(frame);
     if (++this.chunksSinceLevels * CHUNK_MS >= this.config.levelsIntervalMs) this.publishLevels();
@@ -268,6 +280,7 @@ export class DspChain {
     const frame = this.framer.flush();
     if (frame !== undefined) this.emit(frame);
     if (this.config.vad) this.publishVad(this.vad.end(this.lastChunkEndUs));
+    this.voicing.reset();
     this.mic.reset();
     this.micContinuity.reset();
   }
