@@ -11,11 +11,13 @@ export interface ServiceEntry {
   readonly startOrder: number;
   /** An opt-in service runs only when named, or when this setting (an environment variable) is set. */
   readonly optIn: string | undefined;
+  /** Services it stands in for: chosen by its opt-in, it runs in their place (the telephony bridge: audio-capture and playback). */
+  readonly replaces?: readonly string[];
 }
 
 interface PackageJson {
   main?: string;
-  voxbus?: { service?: string; startOrder?: number; optIn?: string };
+  voxbus?: { service?: string; startOrder?: number; optIn?: string; replaces?: string[] };
 }
 
 /**
@@ -57,6 +59,7 @@ export function discoverServices(dirs: readonly string[]): { services: ServiceEn
         definition: existsSync(definition) ? definition : undefined,
         startOrder: pkg.voxbus?.startOrder ?? 10,
         optIn: pkg.voxbus?.optIn,
+        replaces: pkg.voxbus?.replaces ?? [],
       });
     }
   }
@@ -74,7 +77,12 @@ export function selectServices(
   only: readonly string[] | undefined,
   env: Readonly<Record<string, string | undefined>> = {},
 ): { selected: ServiceEntry[]; problems: string[] } {
-  if (!only || only.length === 0) return { selected: services.filter((service) => service.optIn === undefined || env[service.optIn] !== undefined), problems: [] };
+  if (!only || only.length === 0) {
+    const chosen = services.filter((service) => service.optIn === undefined || env[service.optIn] !== undefined);
+    // An opted-in stand-in runs in place of what it replaces (two speakers on one bus would fight).
+    const replaced = new Set(chosen.flatMap((service) => (service.optIn !== undefined ? (service.replaces ?? []) : [])));
+    return { selected: chosen.filter((service) => !replaced.has(service.name)), problems: [] };
+  }
   const known = new Set(services.map((service) => service.name));
   const problems = only.filter((name) => !known.has(name)).map((name) => `no service named ${name} (found: ${[...known].join(', ')})`);
   return { selected: services.filter((service) => only.includes(service.name)), problems };

@@ -48,3 +48,20 @@ describe('the runner leaves an opt-in service out unless asked for it', () => {
     expect(names(selectServices(services, ['home-assistant'], {}))).toEqual(['home-assistant']);
   });
 });
+
+describe('an opted-in stand-in runs in place of the services it replaces', () => {
+  const entry = (name: string, extra: Partial<ServiceEntry> = {}): ServiceEntry => ({ name, main: `/x/${name}.js`, definition: undefined, startOrder: 10, optIn: undefined, ...extra });
+  const services = [
+    entry('audio-capture'),
+    entry('dsp'),
+    entry('playback'),
+    entry('telephony-bridge', { optIn: 'VOXBUS_TELEPHONY_BRIDGE__ENABLED', replaces: ['audio-capture', 'playback'] }),
+  ];
+  const names = (selected: { selected: ServiceEntry[] }) => selected.selected.map((s) => s.name);
+
+  it('the telephony bridge, when its setting is there, instead of audio-capture and playback; all of them when named', () => {
+    expect(names(selectServices(services, undefined, {}))).toEqual(['audio-capture', 'dsp', 'playback']);
+    expect(names(selectServices(services, undefined, { VOXBUS_TELEPHONY_BRIDGE__ENABLED: 'true' }))).toEqual(['dsp', 'telephony-bridge']);
+    expect(names(selectServices(services, ['dsp', 'telephony-bridge'], {}))).toEqual(['dsp', 'telephony-bridge']);
+  });
+});

@@ -4,3 +4,4 @@ export { FakeAudioBackend, type FakeAudioClock, type FakeDeviceSpec } from './fa
 export { validatePlaybackRequest, validateStreamRequest } from './validate-request.js';
 export { DeviceSupervisor, type SupervisorClock, type SupervisorOptions } from './device-supervisor.js';
 export { FrameAssembler } from './frame-assembler.js';
+export { FakeSpeaker } from './fake-speaker.js';

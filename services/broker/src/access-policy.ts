@@ -8,6 +8,7 @@ import {
   KNOWN_SERVICES,
   PRIVATE_AUDIO,
   SERVICE_PUBLISHES,
+  STANDS_IN_FOR,
   type TopicKey,
   USER_COMMANDS,
 } from '@voxbus/shared';
@@ -68,13 +69,13 @@ export function grantFor(user: { readonly username: string; readonly role: BusRo
   const { username, role } = user;
   if (role === 'admin') return { username, role, canPublish: () => true, canSubscribe: () => true, canReceive: () => true };
   const keys: TopicKey[] = [...ANYONE_PUBLISHES];
-  if (role === 'service') {
-    keys.push(...EVERY_SERVICE_PUBLISHES);
-    if ((KNOWN_SERVICES as readonly string[]).includes(username)) keys.push(...SERVICE_PUBLISHES[username as (typeof KNOWN_SERVICES)[number]]);
-  }
+  // A service's own name, and those it stands in for (the telephony bridge's audio-capture and playback).
+  const names = role === 'service' ? [username, ...(STANDS_IN_FOR[username as (typeof KNOWN_SERVICES)[number]] ?? [])] : [];
+  for (const name of names) if ((KNOWN_SERVICES as readonly string[]).includes(name)) keys.push(...SERVICE_PUBLISHES[name as (typeof KNOWN_SERVICES)[number]]);
   if (role === 'controller') keys.push(...USER_COMMANDS);
-  // `{service}` in a service's own topics is its name; anyone's describe request may go to any service.
-  const publish = keys.map((key) => filterOf(baseTopic, key, role === 'service' && !ANYONE_PUBLISHES.includes(key) ? username : undefined));
+  // `{service}` in a service's own topics is its name (each name it publishes as); anyone's describe request may go to any service.
+  const publish = keys.map((key) => filterOf(baseTopic, key, undefined));
+  for (const name of names) publish.push(...EVERY_SERVICE_PUBLISHES.map((key) => filterOf(baseTopic, key, name)));
   // Outside the base topic, Home Assistant's own: the bridge's discovery configs, and Home
   // Assistant (logged in as a controller) saying it is online (its birth and Last Will).
   if (role === 'service' && username === 'home-assistant') publish.push(`${HOME_ASSISTANT_PREFIX}/#`);

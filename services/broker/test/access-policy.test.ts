@@ -36,3 +36,33 @@ describe("Home Assistant's topics under access rules", () => {
     expect(monitor.canPublish('homeassistant/status')).toBe(false);
   });
 });
+
+describe("the telephony bridge's login under access rules", () => {
+  it('publishes as itself and as the audio-capture and playback it stands in for (status, state, audio, answers), and no other service', () => {
+    const bridge = grantFor({ username: 'telephony-bridge', role: 'service', hearAudio: false }, 'voxbus');
+    for (const topic of [
+      'voxbus/telephony-bridge/status',
+      'voxbus/telephony-bridge/state',
+      'voxbus/conversation/cmd/start',
+      'voxbus/conversation/cmd/end',
+      'voxbus/playback/status',
+      'voxbus/playback/metrics',
+      'voxbus/playback/res/describe',
+      'voxbus/playback/state',
+      'voxbus/playback/event/item',
+      'voxbus/audio/played',
+      'voxbus/audio-capture/status',
+      'voxbus/audio-capture/state',
+      'voxbus/audio/mic',
+    ]) {
+      expect(bridge.canPublish(topic), topic).toBe(true);
+    }
+    for (const topic of ['voxbus/dsp/status', 'voxbus/audio/output', 'voxbus/playback/cmd/flush', 'voxbus/conversation/cmd/mute', 'voxbus/realtime-gateway/cmd/cancel']) {
+      expect(bridge.canPublish(topic), topic).toBe(false);
+    }
+    // The services it stands in for keep only their own.
+    const playback = grantFor({ username: 'playback', role: 'service', hearAudio: false }, 'voxbus');
+    expect(playback.canPublish('voxbus/audio-capture/status')).toBe(false);
+    expect(playback.canPublish('voxbus/playback/status')).toBe(true);
+  });
+});

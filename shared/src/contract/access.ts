@@ -60,6 +60,17 @@ export const SERVICE_PUBLISHES: Readonly<Record<(typeof KNOWN_SERVICES)[number],
   // It also publishes Home Assistant's discovery configs, under HOME_ASSISTANT_PREFIX.
   'home-assistant': ['home-assistant.state.transcript', 'conversation.cmd.mute', 'conversation.cmd.unmute'],
   recorder: ['recorder.state'],
+  // It stands in for audio-capture and playback under their names and logins; under its own, a call's start and end.
+  'telephony-bridge': ['telephony-bridge.state', 'conversation.cmd.start', 'conversation.cmd.end'],
+};
+
+/**
+ * Services one login stands in for, beside its own name: the telephony bridge's process runs
+ * audio-capture and playback on the call under its one login, and publishes their topics
+ * (status, metrics and answers included) as they would.
+ */
+export const STANDS_IN_FOR: Readonly<Partial<Record<(typeof KNOWN_SERVICES)[number], readonly (typeof KNOWN_SERVICES)[number][]>>> = {
+  'telephony-bridge': ['audio-capture', 'playback'],
 };
 
 /** What a person (or their buttons, the monitor page, the CLI) may ask for as a `controller`. */

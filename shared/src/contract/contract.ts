@@ -30,6 +30,7 @@ import {
   SessionPatchCommand,
   SimFaultCommand,
   SimTimingEvent,
+  TelephonyBridgeState,
   TextCommand,
   ToolCallRequest,
   ToolCallResponse,
@@ -59,6 +60,7 @@ export const KNOWN_SERVICES = [
   'lcd',
   'home-assistant',
   'recorder',
+  'telephony-bridge',
 ] as const;
 
 /** Home Assistant's MQTT discovery prefix (its default): discovery configs go to `homeassistant/<component>/<node>/<object>/config`, and Home Assistant says `online` on `homeassistant/status`. */
@@ -581,6 +583,16 @@ export const CONTRACT = {
     summary: 'Retained: the recording under way, the recordings on the board, the space they take and the bounds.',
     publishedBy: 'recorder',
     consumedBy: 'people, monitors',
+  }),
+  'telephony-bridge.state': jsonTopic({
+    path: 'telephony-bridge/state',
+    schema: TelephonyBridgeState,
+    retained: true,
+    qos: 1,
+    summary:
+      'Retained: whether a call is up (platform, id, rate), the calls taken and refused, the last protocol error. During a call the bridge is the microphone and the speaker: it publishes as `audio-capture` and `playback` under their own names and logins.',
+    publishedBy: 'telephony-bridge',
+    consumedBy: 'monitors, people',
   }),
   'audio.mic': audioTopic({
     path: 'audio/mic',

@@ -587,3 +587,36 @@ export const RecorderState = Type.Object(
   },
   { ...closed, description: 'Retained: what the recorder is recording and what it has' },
 );
+
+/** The telephony platforms the bridge speaks: FreeSWITCH's mod_audio_stream and Azure Communication Services' media streaming. */
+export const TELEPHONY_PLATFORMS = ['freeswitch', 'acs'] as const;
+
+export const TelephonyBridgeState = Type.Object(
+  {
+    state: StringEnum(['waiting', 'in-call', 'stopped'], {
+      description: '`waiting`: listening for a call\'s media stream; `in-call`: a call\'s audio is the microphone and the speaker',
+    }),
+    call: Type.Union(
+      [
+        Type.Object(
+          {
+            platform: StringEnum([...TELEPHONY_PLATFORMS]),
+            callId: Type.String({ description: 'the platform\'s id of the stream (ACS subscriptionId, or the bridge\'s own for FreeSWITCH)' }),
+            sampleRateHz: Type.Union([Type.Integer({ minimum: 8000 }), Type.Null()], { description: 'the call\'s audio rate (null until an ACS stream says it)' }),
+            sinceMs: Type.Number({ description: 'wall-clock time the call\'s stream connected, ms since the Unix epoch' }),
+          },
+          closed,
+        ),
+        Type.Null(),
+      ],
+      { description: 'the call up, or null' },
+    ),
+    calls: Type.Integer({ minimum: 0, description: 'calls taken since the bridge started' }),
+    refused: Type.Integer({ minimum: 0, description: 'streams refused since the bridge started (a second call, an unknown path)' }),
+    lastError: Type.Union([Type.Object({ code: Type.String(), message: Type.String(), atMs: Type.Number() }, closed), Type.Null()], {
+      description: 'the last protocol error a call\'s stream made (malformed or out-of-order messages, a wrong format)',
+    }),
+    sinceMs: Type.Number({ description: 'wall-clock time the state was entered, ms since the Unix epoch' }),
+  },
+  { ...closed, description: 'Retained: the telephony bridge and the call it carries' },
+);

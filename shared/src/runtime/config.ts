@@ -20,6 +20,8 @@ export interface LoadConfigOptions<S extends TObject> {
   readonly schema: S;
   readonly defaults: Static<S>;
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The login `{service}` stands for in the bus settings, when not the service's own (a stand-in's: its host's). */
+  readonly login?: string;
 }
 
 type Json = Record<string, unknown>;
@@ -44,7 +46,7 @@ export function loadConfig<S extends TObject>(options: LoadConfigOptions<S>): Lo
   const errors = schemaErrors(fullSchema, merged, 'config');
   if (errors) throw new ConfigError(`invalid configuration for ${options.service}: ${errors}`);
   const { [options.service]: own, ...common } = merged;
-  return { common: deepFreeze(withOwnLogin(common as CommonConfig, options.service)), own: deepFreeze(own) as Static<S> };
+  return { common: deepFreeze(withOwnLogin(common as CommonConfig, options.login ?? options.service)), own: deepFreeze(own) as Static<S> };
 }
 
 function readConfigFile(path: string, service: string): Json {

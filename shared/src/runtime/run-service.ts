@@ -58,6 +58,11 @@ export interface ServiceDefinition<S extends TObject> {
   readonly version: string;
   readonly configSchema: S;
   readonly configDefaults: Static<S>;
+  /**
+   * The login it uses when not its own name: a stand-in for another service (the telephony
+   * bridge's audio-capture and playback) logs in as the service hosting it, whose grant covers it.
+   */
+  readonly login?: string;
   /** Runs before the bus connects (the broker starts listening here, so the bus finds it). */
   prepare?(context: ServiceContext<S>): Promise<PreparedUnit | void>;
   start(context: ConnectedServiceContext<S>): Promise<ServiceUnit | void>;
@@ -107,7 +112,7 @@ interface Running {
 /** The service's configuration, or a fatal log line and exit 78 (a restart cannot fix it). */
 function loadOrExit(definition: AnyServiceDefinition): ReturnType<typeof loadConfig> {
   try {
-    return loadConfig({ service: definition.name, schema: definition.configSchema, defaults: definition.configDefaults });
+    return loadConfig({ service: definition.name, schema: definition.configSchema, defaults: definition.configDefaults, ...(definition.login === undefined ? {} : { login: definition.login }) });
   } catch (error) {
     const log = createLogger(definition.name, 'info');
     log.fatal({ err: errorMessage(error) }, error instanceof ConfigError ? 'configuration error' : 'cannot load the configuration');
@@ -213,7 +218,7 @@ export async function runServices(definitions: readonly AnyServiceDefinition[]):
         baseTopic: common.bus.baseTopic,
         keepaliveS: common.bus.keepaliveS,
         maxPayloadBytes: common.bus.maxPayloadBytes,
-        clientId: `${definition.name}-${randomBytes(4).toString('hex')}`,
+        clientId: `${definition.login === undefined ? '' : `${definition.login}-`}${definition.name}-${randomBytes(4).toString('hex')}`,
         log: log.child({ module: 'bus' }),
         status: { service: definition.name, version: definition.version, startedAt, pid: process.pid, host: hostname() },
       });
