@@ -2,6 +2,7 @@ import '../lib/no-leftovers.js';
 import { speech, startVirtualBoard, type VirtualBoard } from '@voxbus/shared/testing';
 import { writeResults } from '../lib/results.js';
 import { ECHO_PATH, type EchoRun, runEcho } from './echo-run.js';
+import { type NoiseRun, runNoises } from './noise-run.js';
 import { type Message, MIC_RATE_HZ, nowUs, RATE_HZ, replyAudio, silencedAtUs, sleep, spansUs, type Stack, startStack, summary } from './stack.js';
 
 /**
@@ -169,14 +170,16 @@ async function measureVad(board: VirtualBoard, stack: Stack, vad: Vad, question:
 }
 
 
-const PARTS = (process.env.BENCH_E2E_PARTS ?? 'vad,echo').split(',');
+const PARTS = (process.env.BENCH_E2E_PARTS ?? 'vad,noise,echo').split(',');
 const ECHO_CYCLES = Number(process.env.BENCH_E2E_ECHO_CYCLES ?? 20);
+const NOISE_REPLIES = Number(process.env.BENCH_E2E_NOISE_REPLIES ?? 10);
 const board = await startVirtualBoard();
 const question = await speech('What will the weather be like tomorrow?', MIC_RATE_HZ);
 const interruption = await speech('Stop, stop. Thank you.', MIC_RATE_HZ);
 const results: Record<string, unknown> = {};
 const rows: [string, ReturnType<typeof summary>][] = [];
 const echoRuns: EchoRun[] = [];
+const noiseRuns: NoiseRun[] = [];
 try {
   for (const vad of PARTS.includes('vad') ? (['server', 'local'] as const) : []) {
     const { turns, bargeIns, turnsAsked } = await runVad(board, vad, question, interruption);
@@ -207,6 +210,13 @@ try {
       [`${vad}:     model → speaker`, mode.endOfSpeechToFirstReplySample.pipelineModelToSpeaker],
       [`${vad}: barge-in → silent`, mode.bargeIn.onsetToSpeakerSilent],
     );
+  }
+  if (PARTS.includes('noise')) {
+    for (const vad of ['server', 'local'] as const) noiseRuns.push(await runNoises(board, question, REPLY, vad, NOISE_REPLIES));
+    results.noisesOverTheReply = {
+      description: 'a cough (250 ms of decaying noise), a click (5 ms) and a knock (two 150 Hz thuds) over each reply, 400, 900 and 1300 ms after it is first heard; a false barge-in is a reply that was cut (its turn not `answered`); goal 0',
+      runs: noiseRuns,
+    };
   }
   if (PARTS.includes('echo')) {
     const waitAMoment = await speech('Wait a moment please', MIC_RATE_HZ);
@@ -243,7 +253,8 @@ if (echoRuns.length > 0) {
   }
   console.log(`\nwritten to ${echoPath}`);
 }
-if (rows.length === 0) process.exit(0);
+for (const run of noiseRuns) console.log(`noises over the reply, ${run.vad} VAD: ${run.falseBargeIns} of ${run.replies} replies cut (goal 0)`);
+if (rows.length === 0 && noiseRuns.length === 0) process.exit(0);
 
 const path = writeResults('e2e', {
   cycles: CYCLES,
