@@ -38,6 +38,8 @@ interface Spoken {
 
 interface TurnSample {
   vad: Vad;
+  /** The VAD in use said the speech stopped, after the end of the speech in the recording (its endpointing wait). */
+  endOfTurnWaitMs: number | null;
   totalMs: number;
   simMs: number;
   pipelineMs: number;
@@ -118,6 +120,19 @@ async function measureVad(board: VirtualBoard, stack: Stack, vad: Vad, question:
     const reports = stack.messages.slice(measuredFrom).filter((m) => m.topic === 'voxbus/conversation/event/turn').map((m) => m.json as { outcome: string; responseId: string | null });
 
     const speechIn = (spoken: Spoken) => micSpans.filter((s) => s.fromUs >= spoken.fromUs - 50_000 && s.fromUs <= spoken.toUs);
+    const vadTopic = vad === 'server' ? 'voxbus/realtime-gateway/event/vad' : 'voxbus/dsp/event/vad';
+    const stops = stack.messages.slice(measuredFrom).filter((m) => m.topic === vadTopic && m.json?.kind === 'speech_stopped');
+    // A false cut: the VAD in use said the speech stopped while the person was still speaking (a pause mid-sentence taken for its end).
+    let falseCuts = 0;
+    let utterances = 0;
+    const countCuts = (spoken: Spoken): void => {
+      const speech = speechIn(spoken);
+      const fromUs = speech[0]?.fromUs;
+      const toUs = speech.at(-1)?.toUs;
+      if (fromUs === undefined || toUs === undefined) return;
+      utterances++;
+      if (stops.some((m) => m.atUs > fromUs && m.atUs < toUs)) falseCuts++;
+    };
     const turns: TurnSample[] = [];
     const bargeIns: BargeInSample[] = [];
     const turnSample = (spoken: Spoken, responseId: string | null | undefined): void => {
@@ -129,8 +144,10 @@ async function measureVad(board: VirtualBoard, stack: Stack, vad: Vad, question:
       if (reply === undefined) return;
       const totalMs = (reply.fromUs - endUs) / 1000;
       const simMs = (timing.firstAudioUs - timing.inputEndUs) / 1000;
+      const stopped = stops.find((m) => m.atUs > endUs);
       turns.push({
         vad,
+        endOfTurnWaitMs: stopped === undefined || stopped.atUs > reply.fromUs ? null : (stopped.atUs - endUs) / 1000,
         totalMs,
         simMs,
         pipelineMs: totalMs - simMs,
@@ -145,13 +162,14 @@ async function measureVad(board: VirtualBoard, stack: Stack, vad: Vad, question:
       const cutIn = interruptions[i] as Spoken;
       turnSample(asked, interruptedReports[i]?.responseId);
       turnSample(cutIn, answeredReports[i]?.responseId);
+      countCuts(asked);
+      countCuts(cutIn);
       // Barge-in: from the first sound of the interruption to where the speaker stopped following the reply.
       const onsetUs = speechIn(cutIn)[0]?.fromUs;
       const firstHeard = speakerSpans.find((s) => s.fromUs > asked.toUs);
       if (onsetUs === undefined || firstHeard === undefined) return;
       const silentUs = silencedAtUs(speakerRecording, replyAudio(stack.messages, cycle.start, cycle.itemId), firstHeard.fromSample);
       if (silentUs === undefined) return;
-      const vadTopic = vad === 'server' ? 'voxbus/realtime-gateway/event/vad' : 'voxbus/dsp/event/vad';
       const after = stack.messages.slice(cycle.start).filter((m) => m.atUs >= onsetUs);
       const heardVad = after.find((m) => m.topic === vadTopic && m.json?.kind === 'speech_started');
       const flushed = after.find((m) => m.topic === 'voxbus/playback/event/item' && m.json?.kind === 'flushed' && m.json.itemId === cycle.itemId);
@@ -163,7 +181,7 @@ async function measureVad(board: VirtualBoard, stack: Stack, vad: Vad, question:
         onsetToFlushedMs: (flushed.atUs - onsetUs) / 1000,
       });
     });
-    return { turns, bargeIns, turnsAsked: CYCLES * 2 };
+    return { turns, bargeIns, turnsAsked: CYCLES * 2, falseCuts, utterances };
   } finally {
     if (!recorded) await Promise.all([mic.stop(), speaker.stop()]);
   }
@@ -175,18 +193,25 @@ const ECHO_CYCLES = Number(process.env.BENCH_E2E_ECHO_CYCLES ?? 20);
 const NOISE_REPLIES = Number(process.env.BENCH_E2E_NOISE_REPLIES ?? 10);
 const board = await startVirtualBoard();
 const question = await speech('What will the weather be like tomorrow?', MIC_RATE_HZ);
-const interruption = await speech('Stop, stop. Thank you.', MIC_RATE_HZ);
+// A statement with a pause in it (after "Stop."): a false cut there would show, and its end falls.
+const interruption = await speech('Stop. Tell me about tomorrow instead.', MIC_RATE_HZ);
 const results: Record<string, unknown> = {};
 const rows: [string, ReturnType<typeof summary>][] = [];
 const echoRuns: EchoRun[] = [];
 const noiseRuns: NoiseRun[] = [];
 try {
   for (const vad of PARTS.includes('vad') ? (['server', 'local'] as const) : []) {
-    const { turns, bargeIns, turnsAsked } = await runVad(board, vad, question, interruption);
-    const pick = (key: keyof Omit<TurnSample, 'vad'>) => summary(turns.map((t) => t[key]));
+    const { turns, bargeIns, turnsAsked, falseCuts, utterances } = await runVad(board, vad, question, interruption);
+    const pick = (key: keyof Omit<TurnSample, 'vad' | 'endOfTurnWaitMs'>) => summary(turns.map((t) => t[key]));
     const mode = {
       turnsMeasured: turns.length,
       turnsAsked,
+      endOfTurn: {
+        wait: summary(turns.flatMap((t) => (t.endOfTurnWaitMs === null ? [] : [t.endOfTurnWaitMs]))),
+        falseCuts,
+        utterances,
+        falseCutRate: utterances === 0 ? null : falseCuts / utterances,
+      },
       endOfSpeechToFirstReplySample: {
         total: pick('totalMs'),
         sim: pick('simMs'),
@@ -208,8 +233,10 @@ try {
       [`${vad}:   of which ours`, mode.endOfSpeechToFirstReplySample.pipeline],
       [`${vad}:     mic → model`, mode.endOfSpeechToFirstReplySample.pipelineMicToModel],
       [`${vad}:     model → speaker`, mode.endOfSpeechToFirstReplySample.pipelineModelToSpeaker],
+      [`${vad}: end-of-turn wait`, mode.endOfTurn.wait],
       [`${vad}: barge-in → silent`, mode.bargeIn.onsetToSpeakerSilent],
     );
+    console.log(`${vad} VAD: ${falseCuts} of ${utterances} utterances cut while still spoken (false cuts)`);
   }
   if (PARTS.includes('noise')) {
     for (const vad of ['server', 'local'] as const) noiseRuns.push(await runNoises(board, question, REPLY, vad, NOISE_REPLIES));
@@ -265,6 +292,8 @@ const path = writeResults('e2e', {
     sim: "realtime-sim's own time: the input that ended the turn arriving (with server VAD, the audio where speech ended; with local VAD, the commit) → its first audio delta sent; includes its end-of-turn silence wait with server VAD and its speech synthesis",
     pipeline: 'total − sim: capture, dsp, the bus, the gateway both ways, playback and the device; with local VAD also the dsp VAD hangover before the commit',
     bargeInOnset: 'the first sound of the interrupting voice in the microphone recording',
+    endOfTurnWait: "the end of speech in the microphone recording → the VAD in use saying speech_stopped on the bus (the model's, relayed by the gateway, or the dsp's)",
+    falseCut: 'an utterance (the question, or the interruption "Stop. Tell me about tomorrow instead.", which pauses after "Stop.") during which the VAD in use said speech_stopped before its last sound',
     speakerSilent: 'where the speaker recording stops following the reply (aligned by cross-correlation, underrun gaps skipped)',
   },
   method:

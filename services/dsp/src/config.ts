@@ -49,6 +49,7 @@ export const DspConfigSchema = Type.Object(
     vadMinSpeechMs: Type.Integer({ minimum: 10, maximum: 5000, description: 'speech needed before speech_started' }),
     vadVoicedSpeechMs: Type.Integer({ minimum: 0, maximum: 5000, description: 'voiced speech (periodic, as vowels are; a cough or a click is not) in a row that starts speech sooner than vadMinSpeechMs; 0: off' }),
     vadMinSilenceMs: Type.Integer({ minimum: 10, maximum: 10_000, description: 'silence needed before speech_stopped' }),
+    vadEndSilenceMs: Type.Integer({ minimum: 10, maximum: 10_000, description: 'silence that is enough after a sentence whose pitch fell at its end (a statement); rising or unclear ends wait vadMinSilenceMs' }),
     frameMs: Type.Integer({ minimum: 10, maximum: 200, multipleOf: 10, description: 'duration of each audio/input frame' }),
     levelsIntervalMs: Type.Integer({ minimum: 20, maximum: 10_000, multipleOf: 10, description: 'how often dsp/event/levels is published while there is sound' }),
     levelsQuietIntervalMs: Type.Integer({ minimum: 20, maximum: 60_000, multipleOf: 10, description: 'how often at most dsp/event/levels is published in silence' }),
@@ -88,6 +89,7 @@ export const DSP_DEFAULTS: DspConfig = {
   vadMinSpeechMs: 150,
   vadVoicedSpeechMs: 80,
   vadMinSilenceMs: 500,
+  vadEndSilenceMs: 250,
   frameMs: 20,
   // Five a second: a meter moves smoothly enough, and every message costs each subscriber a parse.
   levelsIntervalMs: 200,

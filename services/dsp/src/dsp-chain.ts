@@ -13,6 +13,7 @@ import type { Downmix } from './pcm.js';
 import { chooseEngine, echoPathOptions, voiceProcessorOptions } from './dsp-options.js';
 import { stagesOf } from './dsp-stages.js';
 import { VadTracker } from './vad-tracker.js';
+import { TurnEndJudge } from './turn-end.js';
 import { VoicingMeter } from './voicing.js';
 
 export type DspStatePayload = Payload<'dsp.state'>;
@@ -70,6 +71,7 @@ export class DspChain {
   private readonly echo: EchoPath | undefined;
   private readonly vad: VadTracker;
   private readonly voicing = new VoicingMeter(MODEL_RATE_HZ);
+  private readonly turnEnd: TurnEndJudge;
   private readonly inputLevel = new LevelMeter();
   private readonly outputLevel = new LevelMeter();
   private readonly levelsPacer: LevelsPacer;
@@ -106,7 +108,8 @@ export class DspChain {
     this.downmix = config.downmix === 'pick' ? { mode: 'pick', channel: config.pickChannel } : { mode: 'mix' };
     this.mic = new MonoStream(backend, MODEL_RATE_HZ, config.resampleQuality, this.downmix);
     this.framer = new OutputFramer(MODEL_RATE_HZ, config.frameMs / CHUNK_MS);
-    this.vad = new VadTracker(config.vadMinSpeechMs, config.vadMinSilenceMs, config.vadVoicedSpeechMs);
+    this.turnEnd = new TurnEndJudge(config.vadMinSilenceMs, config.vadEndSilenceMs);
+    this.vad = new VadTracker(config.vadMinSpeechMs, config.vadMinSilenceMs, config.vadVoicedSpeechMs, () => this.turnEnd.silenceMs());
     this.echo =
       this.processor !== undefined && config.echoCancellation
         ? new EchoPath(
@@ -257,12 +260,7 @@ export class DspChain {
     this.lastChunkEndUs = chunk.timeUs + CHUNK_MS * 1000;
     this.outputLevel.addInt16(chunk.samples);
     this.voiceSinceLevels ||= voice;
-    if (this.config.vad) {
-      // Voicing is measured only where it could start speech: a run of voice outside speech.
-      if (this.vad.wantsVoicing) this.voicing.push(chunk.samples);
-      const voiced = voice && this.vad.wantsVoicing && this.voicing.strength() >= VOICED_STRENGTH;
-      this.publishVad(this.vad.push(voice, chunk.timeUs, CHUNK_MS, voiced));
-    }
+    if (this.config.vad) this.followVoice(chunk, voice);
     const frame = this.framer.push(chunk);
     if (frame !== undefined) this.emit(frame);
     if (++this.chunksSinceLevels * CHUNK_MS >= this.config.levelsIntervalMs) this.publishLevels();
@@ -270,6 +268,20 @@ export class DspChain {
       this.chunksSinceEchoCheck = 0;
       this.checkEcho();
     }
+  }
+
+  /**
+   * The VAD, with the voicing of the chunks that have voice: outside speech it can start speech
+   * sooner (a person's vowels), inside it its pitch says whether the sentence ended falling.
+   */
+  private followVoice(chunk: TimedChunk, voice: boolean): void {
+    const measure = this.vad.wantsVoicing || (this.vad.isSpeaking && this.config.vadEndSilenceMs < this.config.vadMinSilenceMs);
+    if (measure) this.voicing.push(chunk.samples);
+    const voiced = voice && measure && this.voicing.strength() >= VOICED_STRENGTH;
+    if (voiced && this.vad.isSpeaking) this.turnEnd.voiced(this.voicing.pitchHz());
+    const transition = this.vad.push(voice, chunk.timeUs, CHUNK_MS, voiced && this.vad.wantsVoicing);
+    if (transition?.kind === 'speech_started') this.turnEnd.reset();
+    this.publishVad(transition);
   }
 
   /** The microphone stream ended (a gap, a pause, a new format): nothing held back is lost. */

@@ -11,6 +11,7 @@ export interface VadTransition {
  * pause between words does not). Stronger evidence starts it sooner: `voicedSpeechMs` of voice
  * that is also voiced (periodic, as a person's vowels are, and a cough, a click or a knock are
  * not) in a row is enough, so a clear voice over the reply cuts in sooner than the full minimum.
+ * The silence that ends speech may be shorter where the speech says it has ended (`silenceFor`).
  */
 export class VadTracker {
   private speaking = false;
@@ -21,12 +22,21 @@ export class VadTracker {
   private voicedMs = 0;
   private speechStartUs = 0;
 
-  /** `voicedSpeechMs` 0: voicing is not used. */
+  /** The silence that ends the speech, asked as each silence inside it begins. */
+  private silenceNeededMs: number;
+
+  /**
+   * `voicedSpeechMs` 0: voicing is not used. `silenceFor`: the silence that ends the speech as it
+   * stands (asked as a silence begins; `minSilenceMs` without it).
+   */
   constructor(
     private readonly minSpeechMs: number,
-    private readonly minSilenceMs: number,
+    minSilenceMs: number,
     private readonly voicedSpeechMs = 0,
-  ) {}
+    private readonly silenceFor: () => number = () => minSilenceMs,
+  ) {
+    this.silenceNeededMs = minSilenceMs;
+  }
 
   get isSpeaking(): boolean {
     return this.speaking;
@@ -47,7 +57,10 @@ export class VadTracker {
       this.voicedMs = 0;
       return undefined;
     }
-    this.runStartUs ??= timeUs;
+    if (this.runStartUs === undefined) {
+      this.runStartUs = timeUs;
+      if (this.speaking) this.silenceNeededMs = this.silenceFor();
+    }
     this.runMs += chunkMs;
     this.voicedMs = voiced ? this.voicedMs + chunkMs : 0;
     const evidence = this.runMs >= this.minSpeechMs || (this.voicedSpeechMs > 0 && this.voicedMs >= this.voicedSpeechMs);
@@ -60,7 +73,7 @@ export class VadTracker {
       this.voicedMs = 0;
       return started;
     }
-    if (this.speaking && this.runMs >= this.minSilenceMs) {
+    if (this.speaking && this.runMs >= this.silenceNeededMs) {
       return this.stop(this.runStartUs);
     }
     return undefined;

@@ -21,10 +21,14 @@ export class VoicingMeter {
   private written = 0;
   private pending = 0;
   private pendingCount = 0;
+  private readonly rateHz: number;
+  /** The pitch lag of the last strength() (its best), in samples at the meter's rate. */
+  private bestLag = 0;
 
   constructor(sampleRateHz: number) {
     this.factor = Math.max(1, Math.round(sampleRateHz / METER_RATE_HZ));
     const rateHz = sampleRateHz / this.factor;
+    this.rateHz = rateHz;
     this.window = new Float32Array(Math.round((WINDOW_MS * rateHz) / 1000));
     this.minLag = Math.floor(rateHz / HIGHEST_PITCH_HZ);
     this.maxLag = Math.min(this.window.length - 8, Math.ceil(rateHz / LOWEST_PITCH_HZ));
@@ -71,8 +75,16 @@ export class VoicingMeter {
         late += b * b;
       }
       const energy = Math.sqrt(early * late);
-      if (energy > 0 && cross / energy > best) best = cross / energy;
+      if (energy > 0 && cross / energy > best) {
+        best = cross / energy;
+        this.bestLag = lag;
+      }
     }
     return best;
+  }
+
+  /** The pitch the last strength() found (its best lag), Hz; meaningful only where that was voiced. */
+  pitchHz(): number {
+    return this.bestLag === 0 ? 0 : this.rateHz / this.bestLag;
   }
 }
