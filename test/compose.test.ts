@@ -85,6 +85,7 @@ describe('compose.yaml', () => {
     expect((cli.secrets ?? []).map((secret) => compose.secrets[secret.source]?.file)).toEqual(['/srv/voxbus-credentials-for-this-test/controller.password']);
     // The opt-in services are in profiles of their own too: `up` alone starts the assistant.
     for (const name of ['home-assistant', 'recorder']) expect((compose.services[name] as { profiles?: string[] }).profiles, name).toEqual([name]);
+    expect((compose.services['telephony-bridge'] as { profiles?: string[] }).profiles).toEqual(['telephony']);
   });
 
   it('starts without the devices a board may lack: sound and framebuffer come as folders with device rules, not `devices:`', () => {

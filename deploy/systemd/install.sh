@@ -84,6 +84,16 @@ for service in $services; do
   if [ -n "$opt_in" ] && ! grep -q "^$opt_in=" /etc/voxbus/voxbus.env; then continue; fi
   started="$started $service"
 done
+# An opted-in stand-in (the telephony bridge) runs in place of the services it replaces
+# (audio-capture and playback): they are left out, and stopped if they ran.
+replaced=""
+for service in $started; do
+  replaced="$replaced $(node -e 'const v = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).voxbus ?? {}; process.stdout.write(v.optIn ? (v.replaces ?? []).join(" ") : "")' "/opt/voxbus/services/$service/package.json")"
+done
+for service in $replaced; do
+  started=$(printf '%s\n' $started | grep -vx -- "$service" | tr '\n' ' ')
+  if $start; then systemctl disable --now "voxbus@$service.service" > /dev/null 2>&1 || true; fi
+done
 if $start; then
   systemctl enable --now voxbus-broker.service > /dev/null
   for service in $started; do systemctl enable --now "voxbus@$service.service" > /dev/null; done

@@ -14,3 +14,4 @@ export { align, type Alignment, bestMatch, correlationAt, endAbove, envelopeMism
 export { type EchoOptions, sinkInputOf } from './echo-path.js';
 export { speech } from './speech.js';
 export { contractAccepts, type FuzzMessage, Fuzzer, FuzzTally } from './fuzz.js';
+export { AcsPeer, CallerPeer, FreeswitchPeer, type Received } from './telephony-peers.js';
