@@ -12,7 +12,7 @@ import { OutputFramer } from './output-framer.js';
 import type { Downmix } from './pcm.js';
 import { chooseEngine, echoPathOptions, voiceProcessorOptions } from './dsp-options.js';
 import { stagesOf } from './dsp-stages.js';
-import { type StartRule, VadTracker } from './vad-tracker.js';
+import { VadTracker } from './vad-tracker.js';
 import { TurnEndJudge } from './turn-end.js';
 import { VoicingMeter } from './voicing.js';
 
@@ -38,8 +38,6 @@ const CHUNK_SAMPLES = (MODEL_RATE_HZ * CHUNK_MS) / 1000;
  * noise, clicks and a cough's burst below (services/dsp/test/voicing.test.ts).
  */
 const VOICED_STRENGTH = 0.6;
-/** The speaker sounded this recently: a reply is playing (its words have gaps), and only a voiced voice may cut it. */
-const SPEAKER_RECENT_MS = 500;
 /** How often the echo figures are looked at, and how often at most they are republished when only they moved. */
 const ECHO_CHECK_CHUNKS = 10;
 const ECHO_REPUBLISH_MS = 2000;
@@ -251,22 +249,18 @@ export class DspChain {
   /** One chunk through the chain; `referenceMissing`: what the speaker played then never came in time. */
   private process(chunk: TimedChunk, referenceMissing = false): void {
     let voice = false;
-    let rule: StartRule = 'either';
     const processor = this.processor;
     if (processor !== undefined) {
       // A voice counts only where the echo gate heard one besides the speaker (or no echo could be).
       let nearEnd = true;
-      if (this.echo !== undefined) {
-        const verdict = this.echo.cancel(chunk, processor, referenceMissing);
-        nearEnd = verdict.nearEnd;
-        rule = verdict.echo ? 'both' : this.echo.speakerSounded(chunk.timeUs, SPEAKER_RECENT_MS) ? 'voiced' : 'either';
-      } else processor.cancel(chunk.samples, 0);
+      if (this.echo !== undefined) nearEnd = this.echo.cancel(chunk, processor, referenceMissing).nearEnd;
+      else processor.cancel(chunk.samples, 0);
       voice = processor.finish(chunk.samples) && nearEnd;
     }
     this.lastChunkEndUs = chunk.timeUs + CHUNK_MS * 1000;
     this.outputLevel.addInt16(chunk.samples);
     this.voiceSinceLevels ||= voice;
-    if (this.config.vad) this.followVoice(chunk, voice, rule);
+    if (this.config.vad) this.followVoice(chunk, voice);
     const frame = this.framer.push(chunk);
     if (frame !== undefined) this.emit(frame);
     if (++this.chunksSinceLevels * CHUNK_MS >= this.config.levelsIntervalMs) this.publishLevels();
@@ -280,12 +274,12 @@ export class DspChain {
    * The VAD, with the voicing of the chunks that have voice: outside speech it can start speech
    * sooner (a person's vowels), inside it its pitch says whether the sentence ended falling.
    */
-  private followVoice(chunk: TimedChunk, voice: boolean, rule: StartRule): void {
+  private followVoice(chunk: TimedChunk, voice: boolean): void {
     const measure = this.vad.wantsVoicing || (this.vad.isSpeaking && this.config.vadEndSilenceMs < this.config.vadMinSilenceMs);
     if (measure) this.voicing.push(chunk.samples);
     const voiced = voice && measure && this.voicing.strength() >= VOICED_STRENGTH;
     if (voiced && this.vad.isSpeaking) this.turnEnd.voiced(this.voicing.pitchHz());
-    const transition = this.vad.push(voice, chunk.timeUs, CHUNK_MS, voiced && this.vad.wantsVoicing, rule);
+    const transition = this.vad.push(voice, chunk.timeUs, CHUNK_MS, voiced && this.vad.wantsVoicing);
     if (transition?.kind === 'speech_started') this.turnEnd.reset();
     this.publishVad(transition);
   }

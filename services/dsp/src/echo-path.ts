@@ -106,8 +106,6 @@ export class EchoPath {
   private estimated = false;
   /** Microphone time of the last chunk the gate heard a voice in over the speaker's sound, µs. */
   private lastDoubleTalkUs: number | undefined;
-  /** The last chunk the speaker sounded in (its reference above the far-end floor), µs. */
-  private lastSpeakerUs: number | undefined;
   /** A new delay found while a voice was in the estimator's window, and since when it keeps being found. */
   private pendingMove: { delayMs: number; sinceUs: number } | undefined;
   /** Microphone time since the reference was last re-placed (a new delay, a resync), ms. */
@@ -155,11 +153,6 @@ export class EchoPath {
    * The first half of one microphone chunk, in place: the reference placed for it, echo
    * cancelled, and what the canceller left judged and gated. Returns the gate's verdict.
    */
-  /** Whether the speaker sounded within `withinMs` before `timeUs` (between a reply's words, too). */
-  speakerSounded(timeUs: number, withinMs: number): boolean {
-    return this.lastSpeakerUs !== undefined && timeUs - this.lastSpeakerUs <= withinMs * 1000;
-  }
-
   cancel(chunk: TimedChunk, processor: VoiceProcessor, referenceMissing = false): EchoVerdict {
     const { samples } = chunk;
     const micPower = power(samples);
@@ -190,7 +183,6 @@ export class EchoPath {
       this.sinceMovedMs = 0;
     }
     const referencePower = this.track.read(at, this.aligned);
-    if (referencePower > FAR_ACTIVE_POWER) this.lastSpeakerUs = chunk.timeUs;
     processor.reverse(this.aligned);
     processor.cancel(samples, 0);
     this.coherence.push(this.aligned, samples);

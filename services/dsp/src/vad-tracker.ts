@@ -1,11 +1,3 @@
-/**
- * What starts speech: `either` enough voice or enough voiced voice (nothing else sounds);
- * `voiced` only voiced voice (over the speaker: a cough, a click or a knock are loud and short,
- * and must not cut the reply); `both` enough voice that is also voiced in a row (over the
- * speaker's echo, where what the canceller leaves can pass for voice a moment).
- */
-export type StartRule = 'either' | 'voiced' | 'both';
-
 export interface VadTransition {
   readonly kind: 'speech_started' | 'speech_stopped';
   /** Where the speech started, or where the silence that stopped it began (capture clock, µs). */
@@ -55,8 +47,8 @@ export class VadTracker {
     return this.voicedSpeechMs > 0 && !this.speaking;
   }
 
-  /** One chunk of `chunkMs` at `timeUs`: voice or not, and (outside speech) whether it was voiced and what may start speech now. */
-  push(voice: boolean, timeUs: number, chunkMs: number, voiced = false, rule: StartRule = 'either'): VadTransition | undefined {
+  /** One chunk of `chunkMs` at `timeUs`: voice or not, and (outside speech) whether it was voiced. */
+  push(voice: boolean, timeUs: number, chunkMs: number, voiced = false): VadTransition | undefined {
     // Outside speech a run of voice counts up; inside it, a run of silence does.
     const countsToward = this.speaking ? !voice : voice;
     if (!countsToward) {
@@ -71,7 +63,8 @@ export class VadTracker {
     }
     this.runMs += chunkMs;
     this.voicedMs = voiced ? this.voicedMs + chunkMs : 0;
-    if (!this.speaking && this.startsSpeech(rule)) {
+    const evidence = this.runMs >= this.minSpeechMs || (this.voicedSpeechMs > 0 && this.voicedMs >= this.voicedSpeechMs);
+    if (!this.speaking && evidence) {
       this.speaking = true;
       this.speechStartUs = this.runStartUs;
       const started: VadTransition = { kind: 'speech_started', timeUs: this.runStartUs, speechMs: this.runMs };
@@ -84,16 +77,6 @@ export class VadTracker {
       return this.stop(this.runStartUs);
     }
     return undefined;
-  }
-
-  private startsSpeech(rule: StartRule): boolean {
-    const long = this.runMs >= this.minSpeechMs;
-    // Without voicing (voicedSpeechMs 0) there is only the length to go by, whatever the rule.
-    if (this.voicedSpeechMs === 0) return long;
-    const voiced = this.voicedMs >= this.voicedSpeechMs;
-    if (rule === 'voiced') return voiced;
-    if (rule === 'both') return long && voiced;
-    return long || voiced;
   }
 
   /** The stream ended (the microphone muted, a gap): speech in progress stops where the audio did. */

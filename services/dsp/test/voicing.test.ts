@@ -87,17 +87,4 @@ describe('VadTracker with voicing', () => {
     const index = pattern.map((v, i) => broken.push(true, i * 10_000, 10, v)).findIndex((t) => t !== undefined);
     expect(index).toBe(9);
   });
-
-  it("over the speaker: only voiced voice starts speech ('voiced'), and over its echo, enough voice that is voiced too ('both')", () => {
-    const first = (rule: 'voiced' | 'both', voiced: (i: number) => boolean) => {
-      const vad = new VadTracker(150, 500, 80);
-      return Array.from({ length: 40 }, (_, i) => vad.push(true, i * 10_000, 10, voiced(i), rule)).findIndex((t) => t !== undefined);
-    };
-    // A cough's 400 ms of noise: never, over the speaker.
-    expect(first('voiced', () => false)).toBe(-1);
-    expect(first('both', () => false)).toBe(-1);
-    // A vowel from the start: 80 ms over the speaker alone; 150 over its echo.
-    expect(first('voiced', () => true)).toBe(7);
-    expect(first('both', () => true)).toBe(14);
-  });
 });
