@@ -1,5 +1,6 @@
 import { decodeAudioFrame } from '@voxbus/shared';
 import { freePort, startVirtualBoard, type VirtualBoard, waitForPort } from '@voxbus/shared/testing';
+import { afterAll } from 'vitest';
 import type { cleanupAfterEach } from './cleanup.js';
 import { Probe } from './probe.js';
 import { type Spawned, stackPorts, startRunner } from './processes.js';
@@ -34,6 +35,41 @@ export interface TurnReport {
   latencyMs: Record<string, number | null>;
 }
 
+/** The board the next test will take, started while the one before it runs (see warmBoards). */
+let nextBoard: Promise<VirtualBoard> | undefined;
+/** How many more boards the file will take after the one being started (see warmBoards). */
+let boardsAhead = 0;
+
+/**
+ * For a test file that takes `boards` boards one after another: each after the first is started
+ * while the test before it runs (its ~2 s until audio flows overlap that test's services starting,
+ * not its real-time part), so the test finds its board ready. None is started beyond `boards`; a
+ * spare left when fewer were taken (a -t filter) is stopped after the file's tests. Call it at the
+ * top of the file.
+ */
+export function warmBoards(boards: number): void {
+  boardsAhead = boards - 1;
+  afterAll(async () => {
+    const spare = nextBoard;
+    nextBoard = undefined;
+    await (await spare?.catch(() => undefined))?.stop();
+  });
+}
+
+/** A fresh virtual board: the one started ahead when the file warms boards, else started now. */
+export async function takeBoard(): Promise<VirtualBoard> {
+  const ready = nextBoard;
+  nextBoard = undefined;
+  // A spare that failed to start is started again here, and says why if it fails again.
+  const board = (await ready?.catch(() => undefined)) ?? (await startVirtualBoard());
+  if (boardsAhead > 0) {
+    boardsAhead -= 1;
+    nextBoard = startVirtualBoard();
+    nextBoard.catch(() => {});
+  }
+  return board;
+}
+
 /**
  * The whole assistant on a virtual board: the run command with every service, the simulator as
  * the model (espeak-ng's voice), the board's microphone and speaker, a probe on `voxbus/#`.
@@ -47,7 +83,7 @@ export async function startBoardStack(
   /** How the probe logs in (an admin's login when the broker enforces access rules). */
   probeLogin: { username: string; password: string } | undefined = undefined,
 ): Promise<BoardStack> {
-  const board = await startVirtualBoard();
+  const board = await takeBoard();
   onCleanup(() => board.stop());
   const ports = await stackPorts();
   const simPort = await freePort();
