@@ -12,9 +12,7 @@ import { OutputFramer } from './output-framer.js';
 import type { Downmix } from './pcm.js';
 import { chooseEngine, echoPathOptions, voiceProcessorOptions } from './dsp-options.js';
 import { stagesOf } from './dsp-stages.js';
-import { VadTracker } from './vad-tracker.js';
-import { TurnEndJudge } from './turn-end.js';
-import { VoicingMeter } from './voicing.js';
+import { VoiceActivity } from './voice-activity.js';
 
 export type DspStatePayload = Payload<'dsp.state'>;
 
@@ -33,11 +31,6 @@ export interface DspDeps {
 const MODEL_RATE_HZ = 24_000;
 const CHUNK_MS = 10;
 const CHUNK_SAMPLES = (MODEL_RATE_HZ * CHUNK_MS) / 1000;
-/**
- * Voicing (0–1) from which a chunk of voice counts as voiced: a person's vowels score above it;
- * noise, clicks and a cough's burst below (services/dsp/test/voicing.test.ts).
- */
-const VOICED_STRENGTH = 0.6;
 /** How often the echo figures are looked at, and how often at most they are republished when only they moved. */
 const ECHO_CHECK_CHUNKS = 10;
 const ECHO_REPUBLISH_MS = 2000;
@@ -69,9 +62,7 @@ export class DspChain {
   private readonly chunker = new ChunkAssembler(CHUNK_SAMPLES, MODEL_RATE_HZ);
   private readonly framer: OutputFramer;
   private readonly echo: EchoPath | undefined;
-  private readonly vad: VadTracker;
-  private readonly voicing = new VoicingMeter(MODEL_RATE_HZ);
-  private readonly turnEnd: TurnEndJudge;
+  private readonly vad: VoiceActivity;
   private readonly inputLevel = new LevelMeter();
   private readonly outputLevel = new LevelMeter();
   private readonly levelsPacer: LevelsPacer;
@@ -108,8 +99,7 @@ export class DspChain {
     this.downmix = config.downmix === 'pick' ? { mode: 'pick', channel: config.pickChannel } : { mode: 'mix' };
     this.mic = new MonoStream(backend, MODEL_RATE_HZ, config.resampleQuality, this.downmix);
     this.framer = new OutputFramer(MODEL_RATE_HZ, config.frameMs / CHUNK_MS);
-    this.turnEnd = new TurnEndJudge(config.vadMinSilenceMs, config.vadEndSilenceMs);
-    this.vad = new VadTracker(config.vadMinSpeechMs, config.vadMinSilenceMs, config.vadVoicedSpeechMs, () => this.turnEnd.silenceMs());
+    this.vad = new VoiceActivity(MODEL_RATE_HZ, config);
     this.echo =
       this.processor !== undefined && config.echoCancellation
         ? new EchoPath(
@@ -260,7 +250,7 @@ export class DspChain {
     this.lastChunkEndUs = chunk.timeUs + CHUNK_MS * 1000;
     this.outputLevel.addInt16(chunk.samples);
     this.voiceSinceLevels ||= voice;
-    if (this.config.vad) this.followVoice(chunk, voice);
+    if (this.config.vad) this.publishVad(this.vad.push(chunk.samples, voice, chunk.timeUs, CHUNK_MS));
     const frame = this.framer.push(chunk);
     if (frame !== undefined) this.emit(frame);
     if (++this.chunksSinceLevels * CHUNK_MS >= this.config.levelsIntervalMs) this.publishLevels();
@@ -268,20 +258,6 @@ export class DspChain {
       this.chunksSinceEchoCheck = 0;
       this.checkEcho();
     }
-  }
-
-  /**
-   * The VAD, with the voicing of the chunks that have voice: outside speech it can start speech
-   * sooner (a person's vowels), inside it its pitch says whether the sentence ended falling.
-   */
-  private followVoice(chunk: TimedChunk, voice: boolean): void {
-    const measure = this.vad.wantsVoicing || (this.vad.isSpeaking && this.config.vadEndSilenceMs < this.config.vadMinSilenceMs);
-    if (measure) this.voicing.push(chunk.samples);
-    const voiced = voice && measure && this.voicing.strength() >= VOICED_STRENGTH;
-    if (voiced && this.vad.isSpeaking) this.turnEnd.voiced(this.voicing.pitchHz());
-    const transition = this.vad.push(voice, chunk.timeUs, CHUNK_MS, voiced && this.vad.wantsVoicing);
-    if (transition?.kind === 'speech_started') this.turnEnd.reset();
-    this.publishVad(transition);
   }
 
   /** The microphone stream ended (a gap, a pause, a new format): nothing held back is lost. */
@@ -292,7 +268,6 @@ export class DspChain {
     const frame = this.framer.flush();
     if (frame !== undefined) this.emit(frame);
     if (this.config.vad) this.publishVad(this.vad.end(this.lastChunkEndUs));
-    this.voicing.reset();
     this.mic.reset();
     this.micContinuity.reset();
   }
@@ -320,7 +295,7 @@ export class DspChain {
     this.publishState();
   }
 
-  private publishVad(transition: ReturnType<VadTracker['push']>): void {
+  private publishVad(transition: ReturnType<VoiceActivity['push']>): void {
     if (transition === undefined) return;
     if (transition.kind === 'speech_started') this.counters.speechStarts.inc();
     this.deps.publishVad({ kind: transition.kind, timeUs: Math.round(transition.timeUs), speechMs: transition.speechMs });
