@@ -54,7 +54,8 @@ async function runPlatform(platform: 'freeswitch' | 'acs', rateHz: number, quest
   const children: ChildProcess[] = [
     startService('realtime-sim', { ...env, VOXBUS_REALTIME_SIM__PORT: String(simPort) }),
     startService('realtime-gateway', { ...env, VOXBUS_REALTIME_GATEWAY__SIM_URL: `ws://127.0.0.1:${simPort}`, VOXBUS_REALTIME_GATEWAY__TRANSCRIPTION_MODEL: 'whisper-1' }),
-    startService('dsp', env),
+    // No echo to cancel on a call (the README's telephony settings).
+    startService('dsp', { ...env, VOXBUS_DSP__ECHO_CANCELLATION: 'false' }),
     startService('conversation-state', { ...env, VOXBUS_CONVERSATION_STATE__MODE: 'full-duplex' }),
     startService('telephony-bridge', { ...env, VOXBUS_TELEPHONY_BRIDGE__HOST: '127.0.0.1', VOXBUS_TELEPHONY_BRIDGE__PORT: String(bridgePort) }),
   ];
@@ -130,7 +131,7 @@ for (const { platform, rateHz } of PLATFORMS) {
 }
 const path = writeResults('telephony', {
   method:
-    'Each service its own process (Aedes broker), the simulator as the model (reply "You spoke for N seconds.", 4x real time), conversation-state full-duplex with the model\'s VAD; a test peer speaking the platform\'s protocol over the bridge\'s WebSocket on localhost in real time, 20 ms frames. Total: the end of the caller\'s speech (send time of the frame with its last loud sample) to the first loud reply audio the caller got. Simulator: its own time from the input that ended the turn to its first audio (realtime-sim/event/timing, as bench:e2e). Pipeline = total - simulator. One warm-up turn per call, not counted.',
+    'Each service its own process (Aedes broker), the simulator as the model (reply "You spoke for N seconds.", 4x real time), conversation-state full-duplex with the model\'s VAD, the dsp without echo cancellation (nothing to cancel on a call); a test peer speaking the platform\'s protocol over the bridge\'s WebSocket on localhost in real time, 20 ms frames. Total: the end of the caller\'s speech (send time of the frame with its last loud sample) to the first loud reply audio the caller got. Simulator: its own time from the input that ended the turn to its first audio (realtime-sim/event/timing, as bench:e2e). Pipeline = total - simulator. One warm-up turn per call, not counted.',
   turnsPerPlatform: TURNS,
   platforms: results,
   wallS: round3((nowUs() - startedUs) / 1e6),
