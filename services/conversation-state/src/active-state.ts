@@ -160,9 +160,7 @@ export const activeState = conversationSetup.createStateConfig({
           initial: 'guarding',
           on: {
             SPEECH_STOPPED: [{ guard: 'stopCounts', target: 'playing', actions: 'localVoice' }, { actions: 'localVoice' }],
-            // The dsp's VAD heard it too, and says how long it has been speaking: that is evidence
-            // toward the minimum, so the guard runs again for only what is left of it.
-            SPEECH_STARTED: [{ guard: 'localSource', target: '.guarding', reenter: true, actions: ['localVoice', 'addBargeInEvidence'] }, { actions: 'localVoice' }],
+            SPEECH_STARTED: { actions: 'localVoice' },
             // The position moves on while the guard runs: stay here, do not restart the guard.
             PLAYBACK_POSITION: { guard: 'currentItem', actions: 'position' },
           },

@@ -3,14 +3,6 @@ import { fromCallback } from 'xstate';
 import type { ConversationEvent } from './machine-types.js';
 
 const OWNER = 'conversation-state';
-/** An onset more than this before the report (or after it) is not on this host's clock: only the dsp's own figure counts. */
-const ONSET_TRUSTED_MS = 1000;
-
-/** How long a voice has lasted when its report arrives: from its onset, where that is on this clock. */
-export function spokenSince(onsetUs: number, speechMs: number, arrivedUs: number): number {
-  const sinceOnsetMs = (arrivedUs - onsetUs) / 1000;
-  return sinceOnsetMs >= speechMs && sinceOnsetMs <= speechMs + ONSET_TRUSTED_MS ? Math.round(sinceOnsetMs) : speechMs;
-}
 
 /**
  * The one way the bus reaches the machine: every fact and command it listens to becomes an
@@ -25,13 +17,14 @@ export function busAdapter(bus: Bus, clock: Clock) {
     bus.subscribe(OWNER, 'realtime-gateway.event.vad', {}, ({ payload }) =>
       send(payload.kind === 'speech_started' ? { type: 'SPEECH_STARTED', source: 'server', atUs: now(), spokenMs: 0 } : { type: 'SPEECH_STOPPED', source: 'server', atUs: now() }),
     );
-    bus.subscribe(OWNER, 'dsp.event.vad', {}, ({ payload }) => {
-      const atUs = now();
-      // The dsp reports speech once it has lasted its minimum (speechMs): that counts toward
-      // barge-in, and so does the time since it began (its onset, on the capture clock, which
-      // every process on the board shares) until the report arrived here.
-      send(payload.kind === 'speech_started' ? { type: 'SPEECH_STARTED', source: 'local', atUs, spokenMs: spokenSince(payload.timeUs, payload.speechMs, atUs) } : { type: 'SPEECH_STOPPED', source: 'local', atUs });
-    });
+    bus.subscribe(OWNER, 'dsp.event.vad', {}, ({ payload }) =>
+      // The dsp reports speech once it has lasted its minimum (speechMs): that counts toward barge-in.
+      send(
+        payload.kind === 'speech_started'
+          ? { type: 'SPEECH_STARTED', source: 'local', atUs: now(), spokenMs: payload.speechMs }
+          : { type: 'SPEECH_STOPPED', source: 'local', atUs: now() },
+      ),
+    );
     bus.subscribe(OWNER, 'realtime-gateway.event.response', {}, ({ payload }) => {
       const atUs = now();
       if (payload.kind === 'created') send({ type: 'RESPONSE_CREATED', responseId: payload.responseId, atUs });

@@ -67,7 +67,6 @@ export const conversationSetup = setup({
     drained: assign(contextUpdates.drained),
     drainedByState: assign(contextUpdates.drainedByState),
     markBargeIn: assign(contextUpdates.markBargeIn),
-    addBargeInEvidence: assign(contextUpdates.addBargeInEvidence),
     forgetResponse: assign(contextUpdates.forgetResponse),
     assumeReplyStreamed: assign(contextUpdates.assumeReplyStreamed),
     stopRestoring: assign(contextUpdates.stopRestoring),

@@ -23,10 +23,8 @@ export interface TurnTiming {
   firstAudioUs?: number | undefined;
   heardUs?: number | undefined;
   bargeInUs?: number | undefined;
-  /** Speech over the reply already heard when it was last reported: counts toward the barge-in minimum. */
+  /** Speech over the reply already heard when it was reported: counts toward the barge-in minimum. */
   bargeInSpokenMs?: number | undefined;
-  /** When bargeInSpokenMs was last said (µs). */
-  bargeInEvidenceUs?: number | undefined;
 }
 
 /** What a restarted service takes over from its last retained state. */
@@ -47,8 +45,8 @@ export interface ConversationContext {
   echoConverged: boolean;
   /** The dsp runs its echo-aware VAD: a voice over the reply can be confirmed by it. */
   dspVad: boolean;
-  /** The dsp's VAD (echo-aware: it tells a voice from the speaker's echo) hears speech, since when (arrival, µs), and how much it had heard then. */
-  localVoice: { speaking: boolean; sinceUs: number | undefined; spokenMs?: number | undefined };
+  /** The dsp's VAD (echo-aware: it tells a voice from the speaker's echo) hears speech, and since when (arrival, µs). */
+  localVoice: { speaking: boolean; sinceUs: number | undefined };
   /** What the state allows of the microphone; it is open when allowed and the user is not muted. */
   micAllowed: boolean;
   userMuted: boolean;

@@ -76,21 +76,7 @@ export const contextUpdates = {
   drainedByState: { drained: true },
   markBargeIn: ({ context, event }) => {
     const e = event as E<'SPEECH_STARTED'>;
-    // The dsp may have been hearing this voice for a while already (the model's VAD is slower).
-    const local = context.localVoice;
-    const localMs = local.speaking && local.sinceUs !== undefined ? (local.spokenMs ?? 0) + (e.atUs - local.sinceUs) / 1000 : 0;
-    return { timing: { ...context.timing, bargeInUs: e.atUs, bargeInSpokenMs: Math.max(e.spokenMs, localMs), bargeInEvidenceUs: e.atUs } };
-  },
-  /**
-   * More evidence of the voice over the reply while the guard runs (the dsp's VAD confirmed it,
-   * after the model's): the speech heard so far is the longer of what the first report and time
-   * since say, and what this one says.
-   */
-  addBargeInEvidence: ({ context, event }) => {
-    const e = event as E<'SPEECH_STARTED'>;
-    const { bargeInSpokenMs = 0, bargeInEvidenceUs = e.atUs } = context.timing;
-    const spokenMs = Math.max(bargeInSpokenMs + (e.atUs - bargeInEvidenceUs) / 1000, e.spokenMs);
-    return { timing: { ...context.timing, bargeInSpokenMs: spokenMs, bargeInEvidenceUs: e.atUs } };
+    return { timing: { ...context.timing, bargeInUs: e.atUs, bargeInSpokenMs: e.spokenMs } };
   },
   forgetResponse: { responseId: null, responseDone: false, responseHadAudio: false, responseAudioMs: null, position: null, drained: false },
   assumeReplyStreamed: { responseDone: true, responseHadAudio: true, responseAudioMs: null, restoring: false },
@@ -108,7 +94,7 @@ export const contextUpdates = {
    */
   localVoice: ({ context, event }) => {
     if ((event.type !== 'SPEECH_STARTED' && event.type !== 'SPEECH_STOPPED') || event.source !== 'local') return {};
-    return { localVoice: event.type === 'SPEECH_STARTED' ? { speaking: true, sinceUs: event.atUs, spokenMs: event.spokenMs } : { speaking: false, sinceUs: context.localVoice.sinceUs } };
+    return { localVoice: event.type === 'SPEECH_STARTED' ? { speaking: true, sinceUs: event.atUs } : { speaking: false, sinceUs: context.localVoice.sinceUs } };
   },
   /** In auto mode the mode may change mid-reply: the microphone follows. */
   allowMicForMode: ({ context }) => ({ micAllowed: effectiveMode(context) === 'full-duplex' }),

@@ -239,18 +239,19 @@ export class DspChain {
   /** One chunk through the chain; `referenceMissing`: what the speaker played then never came in time. */
   private process(chunk: TimedChunk, referenceMissing = false): void {
     let voice = false;
+    let echoPossible = false;
     const processor = this.processor;
     if (processor !== undefined) {
       // A voice counts only where the echo gate heard one besides the speaker (or no echo could be).
       let nearEnd = true;
-      if (this.echo !== undefined) nearEnd = this.echo.cancel(chunk, processor, referenceMissing).nearEnd;
+      if (this.echo !== undefined) ({ nearEnd, echo: echoPossible } = this.echo.cancel(chunk, processor, referenceMissing));
       else processor.cancel(chunk.samples, 0);
       voice = processor.finish(chunk.samples) && nearEnd;
     }
     this.lastChunkEndUs = chunk.timeUs + CHUNK_MS * 1000;
     this.outputLevel.addInt16(chunk.samples);
     this.voiceSinceLevels ||= voice;
-    if (this.config.vad) this.publishVad(this.vad.push(chunk.samples, voice, chunk.timeUs, CHUNK_MS));
+    if (this.config.vad) this.publishVad(this.vad.push(chunk.samples, voice, chunk.timeUs, CHUNK_MS, echoPossible));
     const frame = this.framer.push(chunk);
     if (frame !== undefined) this.emit(frame);
     if (++this.chunksSinceLevels * CHUNK_MS >= this.config.levelsIntervalMs) this.publishLevels();

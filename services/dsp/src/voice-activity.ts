@@ -31,13 +31,18 @@ export class VoiceActivity {
     this.judgesEnds = settings.vadEndSilenceMs < settings.vadMinSilenceMs;
   }
 
-  /** One chunk (cancelled, `chunkMs` long, at `timeUs`) and whether it holds a voice. */
-  push(samples: Int16Array, voice: boolean, timeUs: number, chunkMs: number): VadTransition | undefined {
+  /**
+   * One chunk (cancelled, `chunkMs` long, at `timeUs`), whether it holds a voice, and whether the
+   * speaker's echo may be in it. Over an echo, vowels do not start speech sooner: what the
+   * canceller leaves of the assistant's own voice is voiced too, and the full minimum is what keeps
+   * it from passing for a person (issue 13's self-interruptions came back with the shortcut there).
+   */
+  push(samples: Int16Array, voice: boolean, timeUs: number, chunkMs: number, echoPossible: boolean): VadTransition | undefined {
     const measure = this.tracker.wantsVoicing || (this.tracker.isSpeaking && this.judgesEnds);
     if (measure) this.voicing.push(samples);
     const voiced = voice && measure && this.voicing.strength() >= VOICED_STRENGTH;
     if (voiced && this.tracker.isSpeaking) this.turnEnd.voiced(this.voicing.pitchHz());
-    const transition = this.tracker.push(voice, timeUs, chunkMs, voiced && this.tracker.wantsVoicing);
+    const transition = this.tracker.push(voice, timeUs, chunkMs, voiced && !echoPossible && this.tracker.wantsVoicing);
     if (transition?.kind === 'speech_started') this.turnEnd.reset();
     return transition;
   }
