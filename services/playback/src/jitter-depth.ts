@@ -40,19 +40,3 @@ export class JitterDepth {
     this.cleanSoFar = true;
   }
 }
-
-/** Deliveries at least this many times faster than real time need no further wait. */
-export const BURST_RATE = 2;
-/** A delivery rate is believed only over at least this long. */
-export const RATE_WINDOW_MS = 20;
-
-/**
- * Whether a hold that started at `holdStartMs` can end now: `queuedMs` has reached the depth, or
- * the audio has come in at `BURST_RATE` times real time or faster since the hold began (a burst
- * ahead of real time: the buffer fills faster than the speaker empties it).
- */
-export function holdCanEnd(depthMs: number, queuedMs: number, holdStartMs: number, nowMs: number): boolean {
-  if (queuedMs >= depthMs) return true;
-  const elapsedMs = nowMs - holdStartMs;
-  return elapsedMs >= RATE_WINDOW_MS && queuedMs >= BURST_RATE * elapsedMs;
-}

@@ -3,7 +3,7 @@ import type { GrantedFormat, PlaybackStream } from '@voxbus/alsa';
 import { type Clock, type Counter, earconName, type TimerHandle } from '@voxbus/shared';
 import type { PlaybackConfig } from './config.js';
 import type { Item, ItemBook } from './items.js';
-import { holdCanEnd, JitterDepth } from './jitter-depth.js';
+import { JitterDepth } from './jitter-depth.js';
 
 export interface PlayQueueDeps {
   readonly config: PlaybackConfig;
@@ -22,8 +22,8 @@ export interface PlayQueueDeps {
 
 /**
  * Holds what is to be played until the ring has room. An item that starts from idle waits for
- * the jitter buffer's depth of audio (at most that long, and no longer once the audio comes in
- * well ahead of real time) first. Tracks where each item's frames land in the ring, in device
+ * the jitter buffer's depth of audio (at most that long) first: 0 until the network has shown it
+ * can fall behind, so a reply streamed ahead of real time plays at once. Tracks where each item's frames land in the ring, in device
  * content frames written since the device opened.
  */
 export class PlayQueue {
@@ -31,7 +31,6 @@ export class PlayQueue {
   private queuedFrames = 0;
   private writtenFrames = 0;
   private holding = false;
-  private holdStartMs = 0;
   private holdTimer: TimerHandle | undefined;
   readonly jitter: JitterDepth;
 
@@ -92,7 +91,7 @@ export class PlayQueue {
     // An item that ran dry goes on behind the grown buffer, but is not a new reply; an earcon is
     // made here, whole, and never waits.
     if (idle && earconName(item.itemId) === undefined) this.startFromIdle(!dry);
-    if (this.holding && holdCanEnd(this.jitter.depthMs, (this.queuedFrames * 1000) / granted.sampleRateHz, this.holdStartMs, this.deps.clock.nowMs())) {
+    if (this.holding && (this.queuedFrames * 1000) / granted.sampleRateHz >= this.jitter.depthMs) {
       this.holding = false;
       this.holdTimer?.cancel();
     }
@@ -105,7 +104,6 @@ export class PlayQueue {
     const depthMs = this.jitter.depthMs;
     if (depthMs === 0) return;
     this.holding = true;
-    this.holdStartMs = this.deps.clock.nowMs();
     this.holdTimer?.cancel();
     this.holdTimer = this.deps.clock.setTimer('jitter buffer', depthMs, () => {
       this.holding = false;
