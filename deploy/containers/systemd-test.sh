@@ -59,7 +59,9 @@ exec_start=$(in_box systemctl show -p ExecStart --value voxbus@lcd.service)
 [[ "$exec_start" == *"/bin/sh"*"services/lcd/dist/bundle.mjs"* ]] || fail "voxbus@lcd does not run the replacement (ExecStart: $exec_start)"
 step "$(tail -1 "$work/install.log" | sed 's/^\[systemd\] //')"
 password=$(in_box cat /etc/voxbus/credentials/admin.password)
-services=$(in_box ls /opt/voxbus/services | sort | tr '\n' ' ')
+# The services install.sh set up (the broker and every enabled instance): an opt-in service not
+# switched on (the telephony bridge, here) has a folder but no unit.
+services=$(in_box systemctl list-units --type=service --all --no-legend --plain 'voxbus*' | awk '{print $1}' | sed -E 's/^voxbus[@-]//; s/\.service$//' | sort | tr '\n' ' ')
 count=$(wc -w <<< "$services")
 # As the admin login, with a client id of its own (ids are bound to logins).
 sub() { in_box mosquitto_sub -h 127.0.0.1 -u admin -P "$password" -I admin- "$@"; }
