@@ -46,7 +46,7 @@ export const DspConfigSchema = Type.Object(
     gainMaxDb: Type.Integer({ minimum: 0, maximum: 90, description: 'the most gain applied' }),
     vad: Type.Boolean({ description: 'local voice activity detection on dsp/event/vad' }),
     vadLikelihood: StringEnum([...VAD_LIKELIHOODS], { description: 'how sure the detector must be per 10 ms; higher: fewer false starts' }),
-    vadMinSpeechMs: Type.Integer({ minimum: 10, maximum: 5000, description: 'speech needed before speech_started' }),
+    vadMinSpeechMs: Type.Integer({ minimum: 10, maximum: 5000, description: 'speech needed before speech_started; where no echo can be in the microphone it must hold a vowel (40 ms voiced), so a cough, a click or a knock does not start speech' }),
     vadVoicedSpeechMs: Type.Integer({ minimum: 0, maximum: 5000, description: 'voiced speech (periodic, as vowels are; a cough or a click is not) in a row that starts speech sooner than vadMinSpeechMs; 0: off' }),
     vadMinSilenceMs: Type.Integer({ minimum: 10, maximum: 10_000, description: 'silence needed before speech_stopped' }),
     vadEndSilenceMs: Type.Integer({ minimum: 10, maximum: 10_000, description: 'silence that is enough after a sentence whose pitch fell at its end (a statement); rising or unclear ends wait vadMinSilenceMs' }),

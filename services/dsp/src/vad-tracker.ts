@@ -6,12 +6,25 @@ export interface VadTransition {
 }
 
 /**
+ * Voiced voice in a row that a start needs where it asks for a vowel: a person's shortest vowels
+ * last longer (espeak-ng's clipped "stop": 40 ms); a knock's thud counts 20 ms before it has died 6 dB.
+ */
+export const VOWEL_MS = 40;
+/**
+ * A gap a voiced stretch may have and still count as one: a vowel's voicing measure flickers
+ * under the threshold for a chunk now and then (espeak-ng's "stop" at 10 ms chunks).
+ */
+const VOICED_GAP_MS = 10;
+
+/**
  * Per-chunk voice decisions made into speech turns with hysteresis: `minSpeechMs` of voice in a
- * row starts speech (a cough or a click does not), `minSilenceMs` without voice ends it (a
- * pause between words does not). Stronger evidence starts it sooner: `voicedSpeechMs` of voice
- * that is also voiced (periodic, as a person's vowels are, and a cough, a click or a knock are
- * not) in a row is enough, so a clear voice over the reply cuts in sooner than the full minimum.
- * The silence that ends speech may be shorter where the speech says it has ended (`silenceFor`).
+ * row starts speech, `minSilenceMs` without voice ends it (a pause between words does not).
+ * Where the chunks say whether they are voiced (periodic and sustained, as a person's vowels are,
+ * and a cough, a click or a knock are not), a start needs a vowel in it (`VOWEL_MS` of voiced
+ * voice in a row, a one-chunk gap forgiven): 150 ms of a cough's noise is not a person. Stronger evidence starts it sooner:
+ * `voicedSpeechMs` of voiced voice in a row is enough, so a clear voice over the reply cuts in
+ * sooner than the full minimum. The silence that ends speech may be shorter where the speech says
+ * it has ended (`silenceFor`).
  */
 export class VadTracker {
   private speaking = false;
@@ -20,6 +33,10 @@ export class VadTracker {
   private runMs = 0;
   /** The voiced chunks in a row at the end of the current run of voice. */
   private voicedMs = 0;
+  /** The longest stretch of voiced chunks in a row within the current run of voice. */
+  private vowelMs = 0;
+  /** Chunks not voiced since the last voiced one, inside a voiced stretch (ms). */
+  private gapMs = 0;
   private speechStartUs = 0;
 
   /** The silence that ends the speech, asked as each silence inside it begins. */
@@ -47,14 +64,17 @@ export class VadTracker {
     return this.voicedSpeechMs > 0 && !this.speaking;
   }
 
-  /** One chunk of `chunkMs` at `timeUs`: voice or not, and (outside speech) whether it was voiced. */
-  push(voice: boolean, timeUs: number, chunkMs: number, voiced = false): VadTransition | undefined {
+  /**
+   * One chunk of `chunkMs` at `timeUs`: voice or not, and outside speech whether it was voiced;
+   * `voiced` undefined where voicing is no evidence (the speaker's echo may be in the microphone,
+   * and what the canceller leaves of it is voiced too) or is not measured: then the minimum of
+   * voice alone starts speech.
+   */
+  push(voice: boolean, timeUs: number, chunkMs: number, voiced?: boolean): VadTransition | undefined {
     // Outside speech a run of voice counts up; inside it, a run of silence does.
     const countsToward = this.speaking ? !voice : voice;
     if (!countsToward) {
-      this.runStartUs = undefined;
-      this.runMs = 0;
-      this.voicedMs = 0;
+      this.resetRun();
       return undefined;
     }
     if (this.runStartUs === undefined) {
@@ -62,15 +82,15 @@ export class VadTracker {
       if (this.speaking) this.silenceNeededMs = this.silenceFor();
     }
     this.runMs += chunkMs;
-    this.voicedMs = voiced ? this.voicedMs + chunkMs : 0;
-    const evidence = this.runMs >= this.minSpeechMs || (this.voicedSpeechMs > 0 && this.voicedMs >= this.voicedSpeechMs);
+    this.countVoiced(voiced === true, chunkMs);
+    this.vowelMs = Math.max(this.vowelMs, this.voicedMs);
+    const enough = this.runMs >= this.minSpeechMs && (voiced === undefined || this.vowelMs >= Math.min(VOWEL_MS, this.minSpeechMs));
+    const evidence = enough || (this.voicedSpeechMs > 0 && this.voicedMs >= this.voicedSpeechMs);
     if (!this.speaking && evidence) {
       this.speaking = true;
       this.speechStartUs = this.runStartUs;
       const started: VadTransition = { kind: 'speech_started', timeUs: this.runStartUs, speechMs: this.runMs };
-      this.runStartUs = undefined;
-      this.runMs = 0;
-      this.voicedMs = 0;
+      this.resetRun();
       return started;
     }
     if (this.speaking && this.runMs >= this.silenceNeededMs) {
@@ -82,9 +102,7 @@ export class VadTracker {
   /** The stream ended (the microphone muted, a gap): speech in progress stops where the audio did. */
   end(timeUs: number): VadTransition | undefined {
     if (!this.speaking) {
-      this.runStartUs = undefined;
-      this.runMs = 0;
-      this.voicedMs = 0;
+      this.resetRun();
       return undefined;
     }
     return this.stop(this.runStartUs ?? timeUs);
@@ -92,9 +110,28 @@ export class VadTracker {
 
   private stop(atUs: number): VadTransition {
     this.speaking = false;
+    this.resetRun();
+    return { kind: 'speech_stopped', timeUs: atUs, speechMs: Math.max(0, Math.round((atUs - this.speechStartUs) / 1000)) };
+  }
+
+  /** Voiced chunks in a row, a gap of up to VOICED_GAP_MS inside them forgiven (not counted). */
+  private countVoiced(voiced: boolean, chunkMs: number): void {
+    if (voiced) {
+      this.voicedMs += chunkMs;
+      this.gapMs = 0;
+    } else if (this.voicedMs > 0 && this.gapMs + chunkMs <= VOICED_GAP_MS) {
+      this.gapMs += chunkMs;
+    } else {
+      this.voicedMs = 0;
+      this.gapMs = 0;
+    }
+  }
+
+  private resetRun(): void {
     this.runStartUs = undefined;
     this.runMs = 0;
     this.voicedMs = 0;
-    return { kind: 'speech_stopped', timeUs: atUs, speechMs: Math.max(0, Math.round((atUs - this.speechStartUs) / 1000)) };
+    this.vowelMs = 0;
+    this.gapMs = 0;
   }
 }

@@ -8,6 +8,13 @@ import { VoicingMeter } from './voicing.js';
  * noise, clicks and a cough's burst below (services/dsp/test/voicing.test.ts).
  */
 const VOICED_STRENGTH = 0.6;
+/**
+ * A voiced chunk counts as a vowel's only while it holds its loudness: within 6 dB (a quarter of
+ * the energy) of the loudest of the chunks in the last 80 ms. A knock's thud is periodic while it
+ * rings but dies 6 dB every 10 ms; a vowel holds.
+ */
+const SUSTAIN_ENERGY_RATIO = 0.25;
+const SUSTAIN_CHUNKS = 8;
 
 type VadSettings = Pick<DspConfig, 'vadMinSpeechMs' | 'vadMinSilenceMs' | 'vadVoicedSpeechMs' | 'vadEndSilenceMs'>;
 
@@ -23,6 +30,9 @@ export class VoiceActivity {
   private readonly turnEnd: TurnEndJudge;
   /** Pitch is followed inside speech only where a falling end can shorten the wait. */
   private readonly judgesEnds: boolean;
+  /** The energy (mean square) of the latest chunks, circular. */
+  private readonly energies = new Float64Array(SUSTAIN_CHUNKS);
+  private chunks = 0;
 
   constructor(rateHz: number, settings: VadSettings) {
     this.voicing = new VoicingMeter(rateHz);
@@ -40,9 +50,12 @@ export class VoiceActivity {
   push(samples: Int16Array, voice: boolean, timeUs: number, chunkMs: number, echoPossible: boolean): VadTransition | undefined {
     const measure = this.tracker.wantsVoicing || (this.tracker.isSpeaking && this.judgesEnds);
     if (measure) this.voicing.push(samples);
+    const sustained = this.sustained(samples);
     const voiced = voice && measure && this.voicing.strength() >= VOICED_STRENGTH;
     if (voiced && this.tracker.isSpeaking) this.turnEnd.voiced(this.voicing.pitchHz());
-    const transition = this.tracker.push(voice, timeUs, chunkMs, voiced && !echoPossible && this.tracker.wantsVoicing);
+    // Voicing is evidence only outside speech and where no echo can be in the microphone.
+    const evidence = this.tracker.wantsVoicing && !echoPossible ? voiced && sustained : undefined;
+    const transition = this.tracker.push(voice, timeUs, chunkMs, evidence);
     if (transition?.kind === 'speech_started') this.turnEnd.reset();
     return transition;
   }
@@ -50,6 +63,18 @@ export class VoiceActivity {
   /** The stream ended: speech in progress stops where the audio did. */
   end(timeUs: number): VadTransition | undefined {
     this.voicing.reset();
+    this.energies.fill(0);
     return this.tracker.end(timeUs);
+  }
+
+  /** Whether this chunk holds the loudness of the last few (see SUSTAIN_ENERGY_RATIO). */
+  private sustained(samples: Int16Array): boolean {
+    let sum = 0;
+    for (let i = 0; i < samples.length; i++) sum += (samples[i] as number) * (samples[i] as number);
+    const energy = samples.length === 0 ? 0 : sum / samples.length;
+    this.energies[this.chunks++ % SUSTAIN_CHUNKS] = energy;
+    let loudest = 0;
+    for (const value of this.energies) loudest = Math.max(loudest, value);
+    return energy > 0 && energy >= loudest * SUSTAIN_ENERGY_RATIO;
   }
 }

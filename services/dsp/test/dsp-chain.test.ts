@@ -1,6 +1,7 @@
 import { type AudioFrame, frameDurationMs } from '@voxbus/shared';
-import { rms, samples, sine, sineSnrDb, speech } from '@voxbus/shared/testing';
+import { ROOM_NOISES, rms, roomNoise, samples, sine, sineSnrDb, speech } from '@voxbus/shared/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DSP_DEFAULTS } from '../src/config.js';
 import { add, concat, constant, Harness, START_US, stereo, toFrames } from './dsp-harness.js';
 
 const RATE_HZ = 24_000;
@@ -142,6 +143,25 @@ describe('the dsp chain, stage by stage, on signals with known answers', () => {
     const harness = new Harness({ vad: true, vadMinSpeechMs: 150 });
     harness.mic(toFrames(concat(new Int16Array(48_000), click, new Int16Array(48_000)), { sampleRateHz: 48_000 }));
     expect(harness.vad).toEqual([]);
+  });
+
+  it("starts speech on a person's vowels, never on a room's cough, click or knock (bench:e2e's noises, every default stage on)", async () => {
+    const silence = new Int16Array(48_000);
+    const vadOf = (sound: Int16Array) => {
+      const harness = new Harness({ ...DSP_DEFAULTS, echoCancellation: false });
+      harness.mic(toFrames(concat(silence, sound, silence, silence), { sampleRateHz: 48_000 }));
+      return harness.vad;
+    };
+    for (const [i, noise] of ROOM_NOISES.entries()) {
+      for (const seed of [i + 1, i + 11]) expect(vadOf(samples(roomNoise(noise, 48_000, seed))), `${noise} (seed ${seed})`).toEqual([]);
+    }
+    // Two short words whose vowels are clipped (espeak-ng's "stop" has 40 ms of clear voicing):
+    // the first one starts speech, where it began.
+    const stopStop = samples(await speech('Stop, stop', 48_000));
+    const [started] = vadOf(stopStop);
+    const onsetUs = START_US + (1 + stopStop.findIndex((v) => Math.abs(v) > 300) / 48_000) * 1e6;
+    expect(started?.kind).toBe('speech_started');
+    expect(Math.abs((started?.timeUs ?? 0) - onsetUs), 'speech_started dated at the first word').toBeLessThan(60_000);
   });
 });
 

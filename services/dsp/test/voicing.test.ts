@@ -1,6 +1,6 @@
 import { samples, speech } from '@voxbus/shared/testing';
 import { describe, expect, it } from 'vitest';
-import { VadTracker } from '../src/vad-tracker.js';
+import { VadTracker, VOWEL_MS } from '../src/vad-tracker.js';
 import { VoicingMeter } from '../src/voicing.js';
 
 const RATE_HZ = 24_000;
@@ -78,13 +78,28 @@ describe('VadTracker with voicing', () => {
     const voiced = new VadTracker(150, 500, 60);
     const starts = [0, 1, 2, 3, 4, 5].map((i) => voiced.push(true, i * 10_000, 10, true)).filter((t) => t !== undefined);
     expect(starts).toEqual([{ kind: 'speech_started', timeUs: 0, speechMs: 60 }]);
-    const unvoiced = new VadTracker(150, 500, 60);
-    const transitions = Array.from({ length: 15 }, (_, i) => unvoiced.push(true, i * 10_000, 10, false));
+    // Voicing not judged (the speaker's echo may be in the microphone): the minimum of voice alone.
+    const unjudged = new VadTracker(150, 500, 60);
+    const transitions = Array.from({ length: 15 }, (_, i) => unjudged.push(true, i * 10_000, 10, undefined));
     expect(transitions.findIndex((t) => t !== undefined)).toBe(14);
-    // A voiced stretch counts only in a row: voiced, then not, then voiced again starts afresh.
+    // A voiced stretch counts in a row, one chunk's gap forgiven: two break it and it starts afresh.
     const broken = new VadTracker(150, 500, 60);
-    const pattern = [true, true, true, false, true, true, true, true, true, true];
+    const pattern = [true, true, true, false, false, true, true, true, true, true, true];
     const index = pattern.map((v, i) => broken.push(true, i * 10_000, 10, v)).findIndex((t) => t !== undefined);
-    expect(index).toBe(9);
+    expect(index).toBe(10);
+    const flicker = new VadTracker(150, 500, 60);
+    const flickering = [true, true, true, false, true, true, true];
+    expect(flickering.map((v, i) => flicker.push(true, i * 10_000, 10, v)).findIndex((t) => t !== undefined)).toBe(6);
+  });
+
+  it(`needs a vowel (${VOWEL_MS} ms voiced) in the minimum of voice where voicing is judged: a cough's noise is not a person`, () => {
+    const noise = new VadTracker(150, 500, 80);
+    expect(Array.from({ length: 40 }, (_, i) => noise.push(true, i * 10_000, 10, false)).filter((t) => t !== undefined)).toEqual([]);
+    // 150 ms of unvoiced voice ('s', 't'), then a vowel: speech starts once the vowel is long enough, dated at the 's'.
+    const word = new VadTracker(150, 500, 80);
+    const chunks = [...Array<boolean>(15).fill(false), ...Array<boolean>(10).fill(true)];
+    const transitions = chunks.map((v, i) => word.push(true, i * 10_000, 10, v));
+    expect(transitions.findIndex((t) => t !== undefined)).toBe(15 + VOWEL_MS / 10 - 1);
+    expect(transitions.find((t) => t !== undefined)).toEqual({ kind: 'speech_started', timeUs: 0, speechMs: 150 + VOWEL_MS });
   });
 });
