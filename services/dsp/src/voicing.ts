@@ -15,6 +15,8 @@ const HIGHEST_PITCH_HZ = 400;
 export class VoicingMeter {
   private readonly factor: number;
   private readonly window: Float32Array;
+  /** The window unrolled into time order for strength(), kept to spare an allocation per call. */
+  private readonly ordered: Float32Array;
   private readonly minLag: number;
   private readonly maxLag: number;
   /** Samples written into the window (circular) so far; the newest is at (written - 1) mod length. */
@@ -30,6 +32,7 @@ export class VoicingMeter {
     const rateHz = sampleRateHz / this.factor;
     this.rateHz = rateHz;
     this.window = new Float32Array(Math.round((WINDOW_MS * rateHz) / 1000));
+    this.ordered = new Float32Array(this.window.length);
     this.minLag = Math.floor(rateHz / HIGHEST_PITCH_HZ);
     this.maxLag = Math.min(this.window.length - 8, Math.ceil(rateHz / LOWEST_PITCH_HZ));
   }
@@ -59,7 +62,7 @@ export class VoicingMeter {
     const n = this.window.length;
     if (this.written < n) return 0;
     // Unrolled into time order once, so the inner loops index plainly.
-    const x = new Float32Array(n);
+    const x = this.ordered;
     const start = this.written % n;
     for (let i = 0; i < n; i++) x[i] = this.window[(start + i) % n] as number;
     let best = 0;
