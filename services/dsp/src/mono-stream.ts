@@ -20,12 +20,21 @@ export class MonoStream {
   private resampler: StreamResampler | undefined;
   private inputSamples = 0;
   private outputSamples = 0;
+  /** Silence put before the stream's first output (see `alignSamples`). */
+  private padSamples = 0;
 
+  /**
+   * `alignSamples`: the stream's start is padded with silence so that each input frame's output
+   * ends on a multiple of this many samples. A resampler holds back the last few samples of every
+   * frame (its filter looks ahead), so without it the last chunk of each frame would wait for the
+   * next frame: a whole frame (20 ms) later to the voice processor, the VAD and the model.
+   */
   constructor(
     private readonly backend: DspBackend,
     readonly outRateHz: number,
     private readonly quality: number,
     private readonly downmix: Downmix,
+    private readonly alignSamples = 0,
   ) {}
 
   /** The input rate being resampled from (undefined before the first frame). */
@@ -43,12 +52,14 @@ export class MonoStream {
     const mono = toMonoFloat(frame, this.downmix);
     observe?.(mono);
     highPass?.process(mono);
-    const out = int16Samples(resampler.process(int16Bytes(toInt16(mono))));
+    let out = int16Samples(resampler.process(int16Bytes(toInt16(mono))));
+    if (this.outputSamples === 0 && this.alignSamples > 0 && out.length > 0) out = this.padded(out);
     const firstInput = this.inputSamples;
-    const firstOutput = this.outputSamples;
+    const firstOutput = this.outputSamples - this.padSamples;
     this.inputSamples += mono.length;
     this.outputSamples += out.length;
-    // Where output sample `firstOutput` sits relative to this frame's first input sample.
+    // Where output sample `firstOutput` sits relative to this frame's first input sample (the
+    // padding before the stream's first sample sits before it).
     const offsetInputSamples = (firstOutput * frame.sampleRateHz) / this.outRateHz - firstInput;
     return { samples: out, firstSampleUs: frame.captureTimeUs + (offsetInputSamples * 1e6) / frame.sampleRateHz };
   }
@@ -58,11 +69,22 @@ export class MonoStream {
     this.resampler?.reset();
     this.inputSamples = 0;
     this.outputSamples = 0;
+    this.padSamples = 0;
   }
 
   private begin(inRateHz: number): void {
     this.resampler = this.backend.createResampler({ channels: 1, inRateHz, outRateHz: this.outRateHz, quality: this.quality });
     this.inputSamples = 0;
     this.outputSamples = 0;
+    this.padSamples = 0;
+  }
+
+  /** The stream's first output with silence before it, up to a multiple of `alignSamples`. */
+  private padded(out: Int16Array): Int16Array {
+    this.padSamples = (this.alignSamples - (out.length % this.alignSamples)) % this.alignSamples;
+    if (this.padSamples === 0) return out;
+    const withPad = new Int16Array(this.padSamples + out.length);
+    withPad.set(out, this.padSamples);
+    return withPad;
   }
 }
