@@ -97,7 +97,7 @@ export class DspChain {
     const processing = config.echoCancellation || config.noiseSuppression || config.gainControl || config.vad;
     this.processor = processing ? backend.createVoiceProcessor(voiceProcessorOptions(this.engine, MODEL_RATE_HZ, config)) : undefined;
     this.downmix = config.downmix === 'pick' ? { mode: 'pick', channel: config.pickChannel } : { mode: 'mix' };
-    this.mic = new MonoStream(backend, MODEL_RATE_HZ, config.resampleQuality, this.downmix, (config.frameMs * MODEL_RATE_HZ) / 1000);
+    this.mic = new MonoStream(backend, MODEL_RATE_HZ, config.resampleQuality, this.downmix, true);
     this.framer = new OutputFramer(MODEL_RATE_HZ, config.frameMs / CHUNK_MS);
     this.vad = new VoiceActivity(MODEL_RATE_HZ, config);
     this.echo =

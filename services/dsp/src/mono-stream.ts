@@ -20,21 +20,21 @@ export class MonoStream {
   private resampler: StreamResampler | undefined;
   private inputSamples = 0;
   private outputSamples = 0;
-  /** Silence put before the stream's first output (see `alignSamples`). */
+  /** Silence put before the stream's first output (see `padLookahead`). */
   private padSamples = 0;
 
   /**
-   * `alignSamples`: the stream's start is padded with silence so that each input frame's output
-   * ends on a multiple of this many samples. A resampler holds back the last few samples of every
-   * frame (its filter looks ahead), so without it the last chunk of each frame would wait for the
-   * next frame: a whole frame (20 ms) later to the voice processor, the VAD and the model.
+   * `padLookahead`: the stream's start is padded with as much silence as the resampler held back
+   * of the first frame (its filter looks ahead), so each input frame's output ends where the frame
+   * does. Without it the last chunk of every frame would wait for the next frame: a whole frame
+   * (20 ms) later to the voice processor, the VAD and the model.
    */
   constructor(
     private readonly backend: DspBackend,
     readonly outRateHz: number,
     private readonly quality: number,
     private readonly downmix: Downmix,
-    private readonly alignSamples = 0,
+    private readonly padLookahead = false,
   ) {}
 
   /** The input rate being resampled from (undefined before the first frame). */
@@ -53,7 +53,7 @@ export class MonoStream {
     observe?.(mono);
     highPass?.process(mono);
     let out = int16Samples(resampler.process(int16Bytes(toInt16(mono))));
-    if (this.outputSamples === 0 && this.alignSamples > 0 && out.length > 0) out = this.padded(out);
+    if (this.outputSamples === 0 && this.padLookahead && out.length > 0) out = this.padded(out, (mono.length * this.outRateHz) / frame.sampleRateHz);
     const firstInput = this.inputSamples;
     const firstOutput = this.outputSamples - this.padSamples;
     this.inputSamples += mono.length;
@@ -79,9 +79,9 @@ export class MonoStream {
     this.padSamples = 0;
   }
 
-  /** The stream's first output with silence before it, up to a multiple of `alignSamples`. */
-  private padded(out: Int16Array): Int16Array {
-    this.padSamples = (this.alignSamples - (out.length % this.alignSamples)) % this.alignSamples;
+  /** The stream's first output with silence before it, as much as the resampler held back of the `expected`. */
+  private padded(out: Int16Array, expected: number): Int16Array {
+    this.padSamples = Math.max(0, Math.round(expected) - out.length);
     if (this.padSamples === 0) return out;
     const withPad = new Int16Array(this.padSamples + out.length);
     withPad.set(out, this.padSamples);

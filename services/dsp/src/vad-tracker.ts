@@ -15,6 +15,8 @@ export const VOWEL_MS = 40;
  * under the threshold for a chunk now and then (espeak-ng's "stop" at 10 ms chunks).
  */
 const VOICED_GAP_MS = 10;
+/** The most voice before a vowel that still counts as the same word's consonants ("str…"). */
+const VOWEL_LEAD_MAX_MS = 300;
 
 /**
  * Per-chunk voice decisions made into speech turns with hysteresis: `minSpeechMs` of voice in a
@@ -31,7 +33,7 @@ export class VadTracker {
   /** Start of the current run of voice (or of silence, while speaking), µs; undefined outside one. */
   private runStartUs: number | undefined;
   private runMs = 0;
-  /** The voiced chunks in a row at the end of the current run of voice. */
+  /** The voiced chunks in a row at the end of the current run of voice (a one-chunk gap forgiven). */
   private voicedMs = 0;
   /** The longest stretch of voiced chunks in a row within the current run of voice. */
   private vowelMs = 0;
@@ -59,9 +61,9 @@ export class VadTracker {
     return this.speaking;
   }
 
-  /** Whether a chunk's voicing could start speech now: outside speech, inside a run of voice. */
+  /** Whether a chunk's voicing counts now: outside speech (a start needs a vowel, and vowels start it sooner). */
   get wantsVoicing(): boolean {
-    return this.voicedSpeechMs > 0 && !this.speaking;
+    return !this.speaking;
   }
 
   /**
@@ -84,7 +86,16 @@ export class VadTracker {
     this.runMs += chunkMs;
     this.countVoiced(voiced === true, chunkMs);
     this.vowelMs = Math.max(this.vowelMs, this.voicedMs);
-    const enough = this.runMs >= this.minSpeechMs && (voiced === undefined || this.vowelMs >= Math.min(VOWEL_MS, this.minSpeechMs));
+    const vowelHeard = voiced === undefined || this.vowelMs >= Math.min(VOWEL_MS, this.minSpeechMs);
+    if (!this.speaking && !vowelHeard && this.runMs > Math.max(this.minSpeechMs, VOWEL_LEAD_MAX_MS)) {
+      // Voice without a vowel (a fan, running water the detector calls voice) does not pile up:
+      // the run keeps only its latest stretch, so a person who then speaks over it starts where
+      // that does, with no more speech counted than a word's consonants (a barge-in guard counts
+      // it toward its own minimum).
+      this.runStartUs = (this.runStartUs ?? timeUs) + chunkMs * 1000;
+      this.runMs -= chunkMs;
+    }
+    const enough = this.runMs >= this.minSpeechMs && vowelHeard;
     const evidence = enough || (this.voicedSpeechMs > 0 && this.voicedMs >= this.voicedSpeechMs);
     if (!this.speaking && evidence) {
       this.speaking = true;

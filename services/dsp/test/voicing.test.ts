@@ -96,6 +96,13 @@ describe('VadTracker with voicing', () => {
     const noise = new VadTracker(150, 500, 80);
     expect(Array.from({ length: 40 }, (_, i) => noise.push(true, i * 10_000, 10, false)).filter((t) => t !== undefined)).toEqual([]);
     // 150 ms of unvoiced voice ('s', 't'), then a vowel: speech starts once the vowel is long enough, dated at the 's'.
+    // Noise the detector calls voice, for seconds, then a vowel: the start counts only the last
+    // 300 ms before the chunk that completed the vowel (dated 300 ms before it, 310 ms counted).
+    const noisy = new VadTracker(150, 500, 80);
+    const noisyChunks = [...Array<boolean>(300).fill(false), ...Array<boolean>(10).fill(true)];
+    const noisyStart = noisyChunks.map((v, i) => noisy.push(true, i * 10_000, 10, v)).find((t) => t !== undefined);
+    const completedAt = 300 + VOWEL_MS / 10 - 1;
+    expect(noisyStart).toEqual({ kind: 'speech_started', timeUs: (completedAt - 30) * 10_000, speechMs: 310 });
     const word = new VadTracker(150, 500, 80);
     const chunks = [...Array<boolean>(15).fill(false), ...Array<boolean>(10).fill(true)];
     const transitions = chunks.map((v, i) => word.push(true, i * 10_000, 10, v));
