@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SERVICE_V8_OPTIONS, serviceEnv, serviceNodeOptions } from '../src/runtime/node-options.js';
+import { SERVICE_V8_OPTIONS, SERVICE_V8_RUNTIME_FLAGS, serviceEnv, serviceNodeOptions, serviceV8RuntimeFlags } from '../src/runtime/node-options.js';
 
 describe('the V8 options the runner gives every service', () => {
   it('adds the small young generation to whatever NODE_OPTIONS holds, and leaves a setting of the user alone', () => {
@@ -12,5 +12,12 @@ describe('the V8 options the runner gives every service', () => {
   it('gives two malloc arenas unless the user chose a number, and the V8 options', () => {
     expect(serviceEnv({})).toEqual({ NODE_OPTIONS: SERVICE_V8_OPTIONS, MALLOC_ARENA_MAX: '2' });
     expect(serviceEnv({ MALLOC_ARENA_MAX: '8', NODE_OPTIONS: '--max-semi-space-size=4' })).toEqual({ NODE_OPTIONS: '--max-semi-space-size=4', MALLOC_ARENA_MAX: '8' });
+  });
+
+  it('sets --optimize-for-size in a process unless every service in it opted out (the broker does)', () => {
+    expect(serviceV8RuntimeFlags([{}])).toEqual(SERVICE_V8_RUNTIME_FLAGS);
+    expect(serviceV8RuntimeFlags([{ optimizeForSize: false }])).toEqual([]);
+    // All-in-one: the broker with services that keep it.
+    expect(serviceV8RuntimeFlags([{ optimizeForSize: false }, {}, { optimizeForSize: true }])).toEqual(SERVICE_V8_RUNTIME_FLAGS);
   });
 });

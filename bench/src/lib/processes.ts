@@ -41,11 +41,12 @@ export function startService(name: string, env: Record<string, string>): ChildPr
   return child;
 }
 
-/** The project's broker service, as its own process, as the run command starts it. */
+/** The project's broker service, as its own process, as the run command starts it (BENCH_PROFILE=broker: with its CPU profile). */
 export async function startAedesService(): Promise<BrokerProcess> {
   const tcpPort = await freePort();
   const wsPort = await freePort();
-  const child = spawn(process.execPath, [join(BENCH_ROOT, '..', 'services', 'broker', 'dist', 'main.js')], {
+  const profile = process.env.BENCH_PROFILE === 'broker' ? ['--cpu-prof', `--cpu-prof-dir=${join(BENCH_ROOT, 'results', 'profiles')}`] : [];
+  const child = spawn(process.execPath, [...profile, join(BENCH_ROOT, '..', 'services', 'broker', 'dist', 'main.js')], {
     env: {
       ...process.env,
       ...serviceEnv(process.env),

@@ -16,7 +16,7 @@ import { startHeapUpkeep } from './heap-upkeep.js';
 import { watchParent } from './parent-watch.js';
 import { createLogger, type Logger } from './logger.js';
 import { MetricsRegistry } from './metrics.js';
-import { tuneV8ForService } from './node-options.js';
+import { serviceV8RuntimeFlags, tuneV8ForService } from './node-options.js';
 import { startMetricsPublisher } from './metrics-publisher.js';
 import { redactSecrets, secretPaths } from './redact.js';
 
@@ -63,6 +63,11 @@ export interface ServiceDefinition<S extends TObject> {
    * bridge's audio-capture and playback) logs in as the service hosting it, whose grant covers it.
    */
   readonly login?: string;
+  /**
+   * V8's `--optimize-for-size` in its process (node-options.ts says why it is there); on unless
+   * false. A process of several services (all-in-one) keeps it if any of them wants it.
+   */
+  readonly optimizeForSize?: boolean;
   /** Runs before the bus connects (the broker starts listening here, so the bus finds it). */
   prepare?(context: ServiceContext<S>): Promise<PreparedUnit | void>;
   start(context: ConnectedServiceContext<S>): Promise<ServiceUnit | void>;
@@ -121,7 +126,7 @@ function loadOrExit(definition: AnyServiceDefinition): ReturnType<typeof loadCon
 }
 
 export async function runServices(definitions: readonly AnyServiceDefinition[]): Promise<void> {
-  tuneV8ForService();
+  tuneV8ForService(serviceV8RuntimeFlags(definitions));
   const startedAt = new Date().toISOString();
   const loaded = definitions.map((definition) => loadOrExit(definition));
   const running: Running[] = [];
