@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """voxbus's playback in Python, from docs/contract.md, on Debian's python3-paho-mqtt (1.6, v1 API) and python3-alsaaudio (0.8) only: it plays
-`audio/output`, says per item what was heard, publishes the echo reference (`audio/played`) and obeys flush, volume, mute and earcons."""
+`audio/output`, says per item what was heard, publishes the echo reference (`audio/played`) and obeys flush, pause, volume, mute and earcons."""
 import json, math, os, signal, socket, struct, sys, threading, time
 from collections import Counter, OrderedDict, deque
 from urllib.parse import urlparse
@@ -48,7 +48,7 @@ REOPEN_MS = setting('VOXBUS_PLAYBACK__REOPEN_INITIAL_MS', 500, 'an integer of at
 'VOXBUS_CONFIG' in os.environ and log('warn', 'VOXBUS_CONFIG is not read: this playback takes its settings from the environment only')
 STARTED_AT, STARTED = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()), time.monotonic()
 INVALID = (ValueError, struct.error, IndexError)   # a message that breaks the contract: dropped, counted and logged
-FIELDS = {'flush': {}, 'mute': {}, 'unmute': {}, 'volume': {'volume': lambda v: type(v) in (int, float) and 0 <= v <= 4},   # closed objects
+FIELDS = {'flush': {}, 'mute': {}, 'unmute': {}, 'resume': {}, 'pause': {'forMs': lambda ms: type(ms) is int and 1 <= ms <= 5000}, 'volume': {'volume': lambda v: type(v) in (int, float) and 0 <= v <= 4},   # closed objects
           'earcon': {'name': lambda name: type(name) is str and name in EARCONS}, 'describe': {'requestId': lambda r: type(r) is str and 0 < len(r) <= 128}}
 
 def decode_frame(data):
@@ -87,7 +87,7 @@ class Playback:
         self.volume, self.muted, self.gain, self.state, self.since_ms = VOLUME, False, VOLUME, 'opening', time.time() * 1000
         self.granted = self.error = self.retry_ms = None
         self.counters, self.bus, self.maps = Counter(), Counter(), {name: Counter() for name in ('invalidReceived', 'droppedOutgoing', 'handlerErrors')}
-        self.ref_pcm, self.ref_sequence, self.ref_us, self.late = bytearray(), 0, 0, 0
+        self.ref_pcm, self.ref_sequence, self.ref_us, self.late, self.held_until = bytearray(), 0, 0, 0, 0   # held: paused until (monotonic s)
     def publish(self, path, payload, qos=1, retain=False):
         if not self.connected:   # nothing waits while disconnected: the retained messages are published again on connecting
             return self.maps['droppedOutgoing'].update([path.replace('/', '.')])
@@ -129,9 +129,10 @@ class Playback:
                 raise ValueError(f'not as its schema says: {message.payload[:200]!r}')
             if name in ('describe', 'flush', 'earcon'):
                 return self.describe(payload['requestId']) if name == 'describe' else self.earcon(payload['name']) if name == 'earcon' else self.flush()
-            with self.lock:
+            with self.lock:   # pause (for forMs) and resume: nothing is taken from the queue until then, positions stand still; a flush ends it
+                self.held_until = time.monotonic() + payload.get('forMs', 0) / 1000 if name in ('pause', 'resume') else self.held_until
                 self.volume, self.muted = float(payload.get('volume', self.volume)), {'mute': True, 'unmute': False}.get(name, self.muted)
-                self.publish_state()
+                name in ('pause', 'resume') or self.publish_state()
         except Exception as error:   # INVALID: not valid; anything else a bug, which must not reach paho (its network thread would die)
             self.maps['invalidReceived' if isinstance(error, INVALID) else 'handlerErrors'][key] += 1
             log('warn', 'message dropped', topic=message.topic, err=repr(error)[:300])
@@ -163,13 +164,13 @@ class Playback:
             for item in self.live.values():
                 self.event('flushed', item, item.written)
             self.flushed.extend(key for item in self.items.values() for key in (item.item_id, item.response_id) if key)   # their late frames: dropped
-            self.live.clear(), self.chunks.clear()
+            self.live.clear(), self.chunks.clear(), setattr(self, 'held_until', 0)
             self.state == 'playing' and self.publish_state('idle')
     def next_period(self):
         """The next period to write, the item it is of (None: silence) and how many samples of it."""
         with self.lock:
             pcm, item = b'', None
-            if self.chunks:
+            if self.chunks and time.monotonic() >= self.held_until:
                 item, queued = self.chunks[0]
                 pcm = bytes(queued[:PERIOD * 2])
                 del queued[:PERIOD * 2]

@@ -188,6 +188,7 @@ const BROKEN_PLAYBACK: Broken[] = [
   },
   { rule: 'flush.silent', scenario: 'flush', how: 'ignores flush', mangle: () => dropPath('playback/cmd/flush') },
   { rule: 'flush.late-frames', scenario: 'flush', how: 'plays frames that arrive after a flush', mangle: replayAfterFlush },
+  { rule: 'pause.holds', scenario: 'pause', how: 'ignores pause', mangle: () => dropPath('playback/cmd/pause') },
   { rule: 'earcon.plays', scenario: 'earcon', how: 'ignores earcons', mangle: () => dropPath('playback/cmd/earcon') },
   { rule: 'volume.applies', scenario: 'volume', how: 'ignores volume', mangle: () => dropPath('playback/cmd/volume') },
   { rule: 'mute.applies', scenario: 'mute', how: 'ignores mute', mangle: () => dropPath('playback/cmd/mute') },
@@ -316,6 +317,7 @@ const BROKEN_CONVERSATION: Broken[] = [
   },
   { rule: 'turn.report', scenario: 'turn', how: 'reports no turns', mangle: () => dropPath('conversation/event/turn') },
   { rule: 'barge-in.stops', scenario: 'barge-in', how: 'never flushes playback', mangle: () => dropPath('playback/cmd/flush') },
+  { rule: 'barge-in.pauses', scenario: 'barge-in', how: 'never pauses playback', mangle: () => dropPath('playback/cmd/pause') },
   {
     rule: 'barge-in.truncates',
     scenario: 'barge-in',

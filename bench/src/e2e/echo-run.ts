@@ -3,7 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { decodeAudioFrame } from '@voxbus/shared';
 import { samples, type VirtualBoard } from '@voxbus/shared/testing';
 import { percentiles, round3 } from '../lib/stats.js';
-import { type Message, MIC_RATE_HZ, nowUs, RATE_HZ, replyAudio, silencedAtUs, sleep, spansUs, type Stack, startStack, summary, voiceOnsetUs } from './stack.js';
+import { holdSummary, type Message, MIC_RATE_HZ, nowUs, RATE_HZ, replyAudio, silencedAtUs, sleep, spansUs, type Stack, startStack, summary, voiceOnsetUs } from './stack.js';
 
 /** The board's echo path for this run: a speaker a few cm from the microphone, in a small room. */
 export const ECHO_PATH = { delayMs: 40, gainDb: -6, reverb: true } as const;
@@ -27,6 +27,8 @@ export interface EchoRun {
    */
   readonly echoRemovedEndToEndDb: number | null;
   readonly outcomes: { readonly selfTest: string[]; readonly bargeIn: string[] };
+  /** Replies of the self-test held (paused) by what the model's VAD took for a voice (the echo) and let go: how many, how long. */
+  readonly echoHeldAndResumed: ReturnType<typeof holdSummary>;
   /** The dsp's counters at the end (reference waits and late chunks, delay changes, speech starts). */
   readonly dspCounters: unknown;
 }
@@ -93,6 +95,7 @@ export async function runEcho(board: VirtualBoard, question: Buffer, interruptio
     process.stderr.write(`bench:e2e echo path (${load}): ${cycles} replies to play whole, then ${cycles} barge-ins…\n`);
     const selfTest: string[] = [];
     const quietReplies: { fromUs: number; toUs: number }[] = [];
+    const selfTestFrom = stack.messages.length;
     for (let n = 0; n < cycles; n++) {
       const start = stack.messages.length;
       await board.speak(question, MIC_RATE_HZ);
@@ -103,6 +106,7 @@ export async function runEcho(board: VirtualBoard, question: Buffer, interruptio
       if (started !== undefined && drained !== undefined) quietReplies.push({ fromUs: started.atUs, toUs: drained.atUs });
       await settled(stack);
     }
+    const selfTestTo = stack.messages.length;
     const bargeIn: string[] = [];
     const cutIns: { start: number; itemId: string; spokenFromUs: number; askedToUs: number }[] = [];
     for (let n = 0; n < cycles; n++) {
@@ -155,6 +159,7 @@ export async function runEcho(board: VirtualBoard, question: Buffer, interruptio
       erleReportedDb: median(reported),
       echoRemovedEndToEndDb: median(endToEnd),
       outcomes: { selfTest, bargeIn },
+      echoHeldAndResumed: holdSummary(stack.messages, selfTestFrom, selfTestTo),
       dspCounters: stack.messages.findLast((m) => m.topic === 'voxbus/dsp/metrics')?.json?.counters ?? null,
     };
   } finally {

@@ -255,6 +255,9 @@ try {
   await board.stop();
 }
 
+/** Holds (pauses) of replies let go again: how many, and how long they held. */
+const heldText = (held: { count: number; heldMs: { p50_ms: number; max_ms: number } | null }) =>
+  held.heldMs === null ? 'none held' : `${held.count} holds let go, each ${held.heldMs.p50_ms.toFixed(0)} ms p50, ${held.heldMs.max_ms.toFixed(0)} ms at most`;
 if (echoRuns.length > 0) {
   const echoPath = writeResults('e2e-echo', {
     cycles: ECHO_CYCLES,
@@ -277,10 +280,11 @@ if (echoRuns.length > 0) {
     console.log(
       `${run.load.padEnd(18)}${`${run.selfInterruptions}/${run.replies}`.padStart(12)}${`${run.bargeInsDetected}/${run.bargeInsTried}`.padStart(16)}${`${run.bargeInOnsetToSilent.p50_ms.toFixed(0)} / ${run.bargeInOnsetToSilent.p99_ms.toFixed(0)}`.padStart(20)}${String(run.erleReportedDb).padStart(13)}${String(run.echoRemovedEndToEndDb?.toFixed(1)).padStart(15)}`,
     );
+    console.log(`  ${run.load}: the echo alone, over the ${run.replies} replies: ${heldText(run.echoHeldAndResumed)}`);
   }
   console.log(`\nwritten to ${echoPath}`);
 }
-for (const run of noiseRuns) console.log(`noises over the reply, ${run.vad} VAD: ${run.falseBargeIns} of ${run.replies} replies cut (goal 0)`);
+for (const run of noiseRuns) console.log(`noises over the reply, ${run.vad} VAD: ${run.falseBargeIns} of ${run.replies} replies cut (goal 0); ${heldText(run.heldAndResumed)}`);
 if (rows.length === 0 && noiseRuns.length === 0) process.exit(0);
 
 const path = writeResults('e2e', {

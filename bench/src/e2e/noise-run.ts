@@ -1,5 +1,5 @@
 import { ROOM_NOISES, roomNoise, type VirtualBoard } from '@voxbus/shared/testing';
-import { type Message, MIC_RATE_HZ, sleep, startStack } from './stack.js';
+import { holdSummary, type Message, MIC_RATE_HZ, sleep, startStack } from './stack.js';
 
 export interface NoiseRun {
   readonly vad: 'server' | 'local';
@@ -7,6 +7,8 @@ export interface NoiseRun {
   /** Replies cut although only the noises sounded over them: goal 0. */
   readonly falseBargeIns: number;
   readonly outcomes: string[];
+  /** Replies held (paused) by the noises and let go again, and how long each held: the price of pausing at a voice's first sign. */
+  readonly heldAndResumed: ReturnType<typeof holdSummary>;
 }
 
 /**
@@ -25,6 +27,7 @@ export async function runNoises(board: VirtualBoard, question: Buffer, reply: st
     const warmed = await stack.waitFor((m) => isTurn(m) && m.json?.outcome === 'answered', warmUp, 30_000, 'answered warm-up turn');
     await stack.waitFor(stack.isListening, stack.messages.indexOf(warmed), 20_000, 'listening after the warm-up');
     process.stderr.write(`bench:e2e noises over the reply, ${vad} VAD: ${replies} replies…\n`);
+    const measuredFrom = stack.messages.length;
     for (let i = 0; i < replies; i++) {
       const start = stack.messages.length;
       await board.speak(question, MIC_RATE_HZ);
@@ -46,7 +49,7 @@ export async function runNoises(board: VirtualBoard, question: Buffer, reply: st
       await stack.waitFor(stack.isListening, stack.messages.indexOf(turn), 20_000, 'listening again');
       await sleep(300);
     }
-    return { vad, replies, falseBargeIns: outcomes.filter((o) => o !== 'answered').length, outcomes };
+    return { vad, replies, falseBargeIns: outcomes.filter((o) => o !== 'answered').length, outcomes, heldAndResumed: holdSummary(stack.messages, measuredFrom) };
   } finally {
     await stack.stop();
   }

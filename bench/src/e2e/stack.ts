@@ -89,6 +89,8 @@ export async function startStack(board: VirtualBoard, options: StackOptions) {
       [
         'voxbus/conversation/#',
         'voxbus/playback/event/item',
+        // Pauses, resumes and flushes: how often and how long a voice (or a noise, or the echo) held a reply.
+        'voxbus/playback/cmd/#',
         'voxbus/realtime-gateway/event/vad',
         'voxbus/realtime-gateway/event/response',
         'voxbus/dsp/event/vad',
@@ -162,6 +164,38 @@ export function silencedAtUs(speaker: Recording, reply: Int16Array, replyHeardFr
   if (found === undefined || found.correlation < 0.6) return undefined;
   const { cutAt } = playedUntil(reply, window, found.lagSamples, RATE_HZ);
   return speaker.sampleTimeUs(windowFrom + cutAt);
+}
+
+/**
+ * The holds of replies in messages [from, to) (conversation-state pauses playback when a voice
+ * starts over a reply): those that were let go (`resumed`, with how long each held the reply,
+ * in ms; one never ended counts its `forMs`) and those that ended in a cut (a flush).
+ */
+export function holds(messages: readonly Message[], from: number, to = messages.length): { resumedMs: number[]; cut: number } {
+  const resumedMs: number[] = [];
+  let cut = 0;
+  let pausedAtUs: number | undefined;
+  let forMs = 0;
+  for (const m of messages.slice(from, to)) {
+    if (m.topic === 'voxbus/playback/cmd/pause') {
+      pausedAtUs ??= m.atUs;
+      forMs = Number(m.json?.forMs);
+    } else if (pausedAtUs !== undefined && m.topic === 'voxbus/playback/cmd/resume') {
+      resumedMs.push((m.atUs - pausedAtUs) / 1000);
+      pausedAtUs = undefined;
+    } else if (pausedAtUs !== undefined && m.topic === 'voxbus/playback/cmd/flush') {
+      cut++;
+      pausedAtUs = undefined;
+    }
+  }
+  if (pausedAtUs !== undefined) resumedMs.push(forMs);
+  return { resumedMs, cut };
+}
+
+/** Holds let go, for the results: how many, and how long they held the reply. */
+export function holdSummary(messages: readonly Message[], from: number, to = messages.length) {
+  const { resumedMs } = holds(messages, from, to);
+  return { count: resumedMs.length, heldMs: resumedMs.length === 0 ? null : summary(resumedMs) };
 }
 
 export function summary(values: number[]) {

@@ -112,6 +112,7 @@ Napi::Function PcmStream::Define(Napi::Env env) {
                          InstanceMethod<&PcmStream::Write>("write"),
                          InstanceMethod<&PcmStream::Flush>("flush"),
                          InstanceMethod<&PcmStream::SetGain>("setGain"),
+                         InstanceMethod<&PcmStream::Pause>("pause"),
                          InstanceMethod<&PcmStream::Status>("status"),
                          InstanceMethod<&PcmStream::Close>("close"),
                      });
@@ -271,6 +272,15 @@ Napi::Value PcmStream::SetGain(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+Napi::Value PcmStream::Pause(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  PlaybackEngine* engine = playback(info);
+  // Strictly a boolean: a truthy number or string is more likely a caller's mistake than a wish.
+  if (!info[0].IsBoolean()) throw Napi::TypeError::New(env, "paused must be a boolean");
+  if (engine != nullptr) engine->pause(info[0].As<Napi::Boolean>().Value());
+  return env.Undefined();
+}
+
 Napi::Value PcmStream::Status(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object status = Napi::Object::New(env);
@@ -294,6 +304,10 @@ Napi::Value PcmStream::Status(const Napi::CallbackInfo& info) {
   status.Set("delayFrames", Napi::Number::New(env, static_cast<double>(stats.delayFrames.load())));
   if (!capture_) {
     const PlaybackEngine* engine = static_cast<const PlaybackEngine*>(engine_.get());
+    // Read before the positions: when it says paused (and JS has not resumed since), the read
+    // position that follows is where the pause stopped.
+    const bool paused = engine->paused();
+    status.Set("paused", Napi::Boolean::New(env, paused));
     status.Set("silenceFrames", Napi::Number::New(env, static_cast<double>(stats.silenceFrames.load())));
     status.Set("contentWrittenFrames", Napi::Number::New(env, static_cast<double>(engine->contentWrittenFrames())));
     status.Set("contentReadFrames", Napi::Number::New(env, static_cast<double>(engine->contentReadFrames())));

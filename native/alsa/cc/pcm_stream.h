@@ -33,6 +33,7 @@ class PcmStream : public Napi::ObjectWrap<PcmStream> {
   Napi::Value Write(const Napi::CallbackInfo& info);
   Napi::Value Flush(const Napi::CallbackInfo& info);
   Napi::Value SetGain(const Napi::CallbackInfo& info);
+  Napi::Value Pause(const Napi::CallbackInfo& info);
   Napi::Value Status(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 

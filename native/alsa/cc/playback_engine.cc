@@ -55,33 +55,48 @@ void PlaybackEngine::applyGain(int16_t* samples, size_t frames) {
   gain_ = target;
 }
 
+size_t PlaybackEngine::fadeOut(uint64_t upToBytes) {
+  const uint64_t readBytes = ring_.readPosition();
+  const uint64_t availableBytes = upToBytes > readBytes ? upToBytes - readBytes : 0;
+  const uint64_t fadeBytes = static_cast<uint64_t>(std::min<size_t>(fadeFrames_, granted_.periodFrames)) * frameBytes_;
+  const size_t frames = ring_.read(period_.get(), std::min(availableBytes, fadeBytes)) / frameBytes_;
+  int16_t* samples = reinterpret_cast<int16_t*>(period_.get());
+  applyGain(samples, frames);
+  ramp(samples, frames, false);
+  return frames;
+}
+
 size_t PlaybackEngine::buildPeriod() {
   const size_t period = granted_.periodFrames;
   int16_t* samples = reinterpret_cast<int16_t*>(period_.get());
   size_t content = 0;
 
+  // paused_ before flushSeq_: JS resumes after a flush with flush(); pause(false), and pause()'s
+  // release store follows flush()'s fetch_add, so a thread that sees the resume also sees the flush
+  // and drops the old content instead of fading it back in.
+  const bool paused = paused_.load(std::memory_order_acquire);
   const uint32_t flushSeq = flushSeq_.load(std::memory_order_acquire);
   if (flushSeq != seenFlushSeq_) {
     seenFlushSeq_ = flushSeq;
     const uint64_t upTo = flushUpTo_.load(std::memory_order_acquire);
-    const uint64_t before = upTo > ring_.readPosition() ? upTo - ring_.readPosition() : 0;
     // Fade out what would have played next, then drop the rest of what was written before the flush.
-    const size_t fadeBytes = std::min<uint64_t>(before, static_cast<uint64_t>(std::min<size_t>(fadeFrames_, period)) * frameBytes_);
-    content = ring_.read(period_.get(), fadeBytes) / frameBytes_;
-    if (content > 0 && !lastWasSilent_) {
-      applyGain(samples, content);
-      ramp(samples, content, false);
-    } else {
-      content = 0;  // nothing was sounding: there is nothing to fade
-    }
+    // Nothing sounding (silence, or a pause already faded out) leaves nothing to fade: read nothing,
+    // so the cut is where the sound actually stopped, not a fade's length into unheard content.
+    if (!lastWasSilent_) content = fadeOut(upTo);
     lastCutFrames_.store(ring_.readPosition() / frameBytes_, std::memory_order_release);
     ring_.discardUpTo(upTo);
     flushesDone_.store(flushSeq, std::memory_order_release);
+    lastWasSilent_ = true;
+  } else if (paused) {
+    // Fade out what was sounding (those frames are played, so count as read and heard), then play
+    // silence without reading: the ring keeps everything after them for the resume.
+    if (!lastWasSilent_) content = fadeOut(ring_.writePosition());
     lastWasSilent_ = true;
   } else {
     content = ring_.read(period_.get(), period * frameBytes_) / frameBytes_;
     if (content > 0) {
       applyGain(samples, content);
+      // After silence (the start, a flush, a pause, or a dry ring) the first frames fade in.
       if (lastWasSilent_) ramp(samples, std::min<size_t>(fadeFrames_, content), true);
       // The ring ran dry inside this period: fade the tail so the following silence does not click.
       if (content < period) {
@@ -91,6 +106,8 @@ size_t PlaybackEngine::buildPeriod() {
     }
     lastWasSilent_ = content < period;
   }
+  // Published after the reads above: once JS sees paused() true, the read position is final.
+  pausedSeen_.store(paused, std::memory_order_release);
   std::memset(period_.get() + content * frameBytes_, 0, (period - content) * frameBytes_);
   stats_.silenceFrames.fetch_add(period - content, std::memory_order_relaxed);
   // Silence has nothing to glide: take a gain set meanwhile (a mute while idle) at once, or the

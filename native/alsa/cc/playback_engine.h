@@ -18,6 +18,14 @@ class PlaybackEngine : public Engine {
   // JS thread. Everything written so far is faded out within one period and dropped.
   void flush();
   void setGain(float gain) { targetGain_.store(gain, std::memory_order_relaxed); }
+  // JS thread. Holds the sound (true): what was sounding fades out within one period and nothing
+  // more is read from the ring until pause(false), which fades in from the next unread frame.
+  // Release: a flush() asked before pause(false) is visible to the audio thread no later than the
+  // resume itself, so it never plays pre-flush content it was about to drop.
+  void pause(bool paused) { paused_.store(paused, std::memory_order_release); }
+  // Whether the audio thread has acted on a pause: true once the period that faded out (or found
+  // nothing sounding) was built, so contentReadFrames() no longer moves until a resume is seen.
+  bool paused() const { return pausedSeen_.load(std::memory_order_acquire); }
 
   uint64_t contentWrittenFrames() const { return ring_.writePosition() / frameBytes_; }
   uint64_t contentReadFrames() const { return ring_.readPosition() / frameBytes_; }
@@ -42,6 +50,9 @@ class PlaybackEngine : public Engine {
 
   // Builds the next period in period_; returns how many of its frames are content.
   size_t buildPeriod();
+  // Reads up to one fade of content (not past ring byte position upToBytes) into the start of
+  // period_, applies the gain and ramps it down to silence; returns how many frames it read.
+  size_t fadeOut(uint64_t upToBytes);
   void applyGain(int16_t* samples, size_t frames);
   void ramp(int16_t* samples, size_t frames, bool up);
   // Writes the built period; false when the loop must stop.
@@ -58,6 +69,8 @@ class PlaybackEngine : public Engine {
   std::atomic<uint64_t> heardContentFrames_{0};
   std::atomic<uint64_t> lastCutFrames_{0};
   std::atomic<uint32_t> flushesDone_{0};
+  std::atomic<bool> paused_{false};
+  std::atomic<bool> pausedSeen_{false};
 
   // Audio thread only.
   uint32_t seenFlushSeq_ = 0;

@@ -16,7 +16,7 @@ import {
   type StreamRequest,
   type StreamStats,
 } from './types.js';
-import { validateGain, validatePcm, validatePlaybackRequest, validateStreamRequest } from './validate-request.js';
+import { validateGain, validatePaused, validatePcm, validatePlaybackRequest, validateStreamRequest } from './validate-request.js';
 
 /** The addon's own surface, exactly as cc/pcm_stream.cc and cc/addon.cc define it. */
 interface NativeGranted {
@@ -36,6 +36,7 @@ interface NativePcmStream {
   write(pcm: Uint8Array): number;
   flush(): void;
   setGain(gain: number): void;
+  pause(paused: boolean): void;
   status(): NativeStatus;
   close(): Promise<void>;
 }
@@ -92,6 +93,7 @@ function playbackStats(status: NativeStatus): PlaybackStats {
     ringCapacityFrames: status.ringCapacityFrames ?? 0,
     flushesDone: status.flushesDone ?? 0,
     lastCutFrames: status.lastCutFrames ?? 0,
+    paused: status.paused ?? false,
   };
 }
 
@@ -205,6 +207,11 @@ export class AlsaBackend implements AudioBackend {
       setGain(gain) {
         validateGain(gain);
         native.setGain(gain);
+      },
+      pause(paused) {
+        // The addon refuses a non-boolean too, but with no hint of what it was given.
+        validatePaused(paused);
+        native.pause(paused);
       },
       stats: () => playbackStats(native.status()),
       close: () => native.close(),

@@ -183,6 +183,7 @@ export class FakeAudioBackend implements AudioBackend {
         return state === 'running' ? speaker.write(pcm) : 0;
       },
       flush: () => speaker.flush(),
+      pause: (paused) => speaker.pause(paused),
       setGain(gain) {
         validateGain(gain);
         speaker.gain = gain;

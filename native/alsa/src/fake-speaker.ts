@@ -1,8 +1,9 @@
 import type { GrantedFormat, PlaybackStats } from './types.js';
+import { validatePaused } from './validate-request.js';
 
 /**
  * The playback engine's period logic (cc/playback_engine.cc) in TypeScript: a ring of content,
- * fades where content starts and runs out, flush with a fade, gain, and the heard position
+ * fades where content starts and runs out, flush with a fade, pause, gain, and the heard position
  * with the device buffer always full (delay = buffer).
  */
 export class FakeSpeaker {
@@ -16,6 +17,11 @@ export class FakeSpeaker {
   private silence = 0;
   private lastWasSilent = true;
   private flushPending = false;
+  /** Content position of the last flush(): what was written after it is kept, as in the engine. */
+  private flushUpTo = 0;
+  /** What pause() last asked, and what the last period did (the engine's paused_ and pausedSeen_). */
+  private pauseAsked = false;
+  private paused = false;
   private flushesDone = 0;
   private lastCut = 0;
   private periods = 0;
@@ -42,6 +48,13 @@ export class FakeSpeaker {
 
   flush(): void {
     this.flushPending = true;
+    this.flushUpTo = this.written;
+  }
+
+  /** Takes effect at the next period, as in the engine; see PlaybackStream.pause. */
+  pause(paused: boolean): void {
+    validatePaused(paused);
+    this.pauseAsked = paused;
   }
 
   playPeriod(): { pcm: Buffer; contentStart: number; contentFrames: number } {
@@ -49,14 +62,19 @@ export class FakeSpeaker {
     const pcm = Buffer.alloc(periodFrames * this.frameBytes);
     const contentStart = this.read;
     let content: number;
+    const paused = this.pauseAsked;
     if (this.flushPending) {
       this.flushPending = false;
-      content = this.lastWasSilent ? 0 : this.take(pcm, Math.min(this.fadeFrames, periodFrames));
-      this.applyGain(pcm, content);
-      this.ramp(pcm, 0, content, false);
+      // Nothing sounding (silence, or a pause already faded out): nothing to fade, nothing read,
+      // so the cut is where the sound stopped.
+      content = this.lastWasSilent ? 0 : this.fadeOut(pcm, this.flushUpTo - this.read);
       this.lastCut = this.read;
-      this.take(null, this.queuedBytes / this.frameBytes);
+      this.take(null, Math.max(0, this.flushUpTo - this.read));
       this.flushesDone += 1;
+      this.lastWasSilent = true;
+    } else if (paused) {
+      // The fade's frames are played (read, then heard); after it, silence without reading.
+      content = this.lastWasSilent ? 0 : this.fadeOut(pcm, this.written - this.read);
       this.lastWasSilent = true;
     } else {
       content = this.take(pcm, periodFrames);
@@ -68,6 +86,7 @@ export class FakeSpeaker {
       }
       this.lastWasSilent = content < periodFrames;
     }
+    this.paused = paused;
     this.silence += periodFrames - content;
     this.periods += 1;
     this.inDevice.push({ contentStart, contentFrames: content });
@@ -94,7 +113,19 @@ export class FakeSpeaker {
       ringCapacityFrames: this.ringFrames,
       flushesDone: this.flushesDone,
       lastCutFrames: this.lastCut,
+      paused: this.paused,
     };
+  }
+
+  /**
+   * Up to one fade of content (and no more than `availableFrames`) into the start of `pcm`, with
+   * the gain, ramped down to silence.
+   */
+  private fadeOut(pcm: Buffer, availableFrames: number): number {
+    const frames = this.take(pcm, Math.max(0, Math.min(this.fadeFrames, this.granted.periodFrames, availableFrames)));
+    this.applyGain(pcm, frames);
+    this.ramp(pcm, 0, frames, false);
+    return frames;
   }
 
   /** Moves up to `frames` content frames out of the queue into `target` (or drops them). */

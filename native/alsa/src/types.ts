@@ -131,6 +131,13 @@ export interface PlaybackStats extends StreamStats {
    * heard length is bounded by this.
    */
   readonly lastCutFrames: number;
+  /**
+   * What the audio thread is doing now, not what was last asked: true from the period in which it
+   * acted on pause(true) (the one that faded out, or found nothing sounding) until it builds the
+   * first period after pause(false). While true, and no pause(false) has been asked since,
+   * contentReadFrames (in the same stats()) is where the pause stopped and stays there.
+   */
+  readonly paused: boolean;
 }
 
 export interface CaptureHandlers {
@@ -165,6 +172,15 @@ export interface PlaybackStream {
   flush(): void;
   /** Linear gain, 0–4; glides over one period. */
   setGain(gain: number): void;
+  /**
+   * Holds the sound (true) or lets it go on (false). While paused the audio thread reads nothing
+   * from the ring and plays silence: what was sounding fades out within one period (the fade's
+   * frames are played, so count as heard), content positions do not advance, and resuming fades
+   * in from the very next unread frame. A flush while paused drops what was written as usual
+   * (nothing to fade) and the stream stays paused until pause(false). Idempotent. Anything but a
+   * boolean is a TypeError.
+   */
+  pause(paused: boolean): void;
   stats(): PlaybackStats;
   close(): Promise<void>;
 }

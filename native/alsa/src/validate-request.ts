@@ -38,3 +38,8 @@ function integerIn(name: string, value: number, min: number, max: number): void 
     throw new RangeError(`${name} must be an integer in [${min}, ${max}], got ${String(value)}`);
   }
 }
+
+/** PlaybackStream.pause's argument, checked alike by the real backend and the fake. */
+export function validatePaused(paused: unknown): asserts paused is boolean {
+  if (typeof paused !== 'boolean') throw new TypeError(`paused must be a boolean, got ${typeof paused}`);
+}

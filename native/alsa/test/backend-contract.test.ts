@@ -1,4 +1,4 @@
-import { AlsaBackend, type AudioBackend, AudioDeviceError, type AudioPeriod, FakeAudioBackend } from '@voxbus/alsa';
+import { AlsaBackend, type AudioBackend, AudioDeviceError, type AudioPeriod, FakeAudioBackend, type PlayedPeriod, type PlaybackStream } from '@voxbus/alsa';
 import { endAbove, firstAbove, loudSpans, rms, samples, sine, startVirtualBoard, type VirtualBoard } from '@voxbus/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -78,7 +78,81 @@ const SPACING_OFF_US = 5_000;
 const MAX_LATE_US = 250_000;
 const PERIOD_FRAMES = 240; // 10 ms
 const capture = (device: string) => ({ device, sampleRateHz: RATE_HZ, channels: 1, periodFrames: PERIOD_FRAMES, bufferFrames: 4 * PERIOD_FRAMES });
-const playback = (device: string) => ({ ...capture(device), ringFrames: RATE_HZ * 4, fadeFrames: 120 });
+const FADE_FRAMES = 120;
+const playback = (device: string) => ({ ...capture(device), ringFrames: RATE_HZ * 4, fadeFrames: FADE_FRAMES });
+const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+
+/** Waits until `condition` holds, or fails saying what did not happen (with what `state` shows). */
+async function until(what: string, condition: () => boolean, state: () => unknown, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms: ${JSON.stringify(state())}`);
+    await sleep(10);
+  }
+}
+
+/**
+ * A counting signal: content frame n holds 1000 + n mod 30000, so each played sample says which
+ * content frame it came from (a faded one, scaled down, says it within the fade's rounding).
+ */
+const countAt = (position: number) => 1000 + (position % 30_000);
+function counting(fromFrame: number, frames: number): Buffer {
+  const pcm = Buffer.alloc(frames * 2);
+  for (let i = 0; i < frames; i++) pcm.writeInt16LE(countAt(fromFrame + i), i * 2);
+  return pcm;
+}
+
+/**
+ * Checks what the played periods carried against the counting signal from content frame `from`:
+ * each content period starts at the frame after the last one played (none skipped, none repeated),
+ * holds exactly those frames, faded in after silence and faded out where its content stops short
+ * of the period (a pause, a flush, a dry ring), and is silent after its content. Returns where the
+ * content ended and what did not hold (empty when all did), each saying which period and frame.
+ */
+function checkCounting(played: readonly PlayedPeriod[], from: number): { end: number; problems: string[] } {
+  const problems: string[] = [];
+  let next = from;
+  let afterSilence = true;
+  for (const [index, period] of played.entries()) {
+    const where = `period ${index} (of ${played.length}, written at ${Math.round(period.writtenUs / 1000)} ms)`;
+    const { contentStart: start, contentFrames: frames } = period;
+    if (frames > 0 && start !== next) problems.push(`${where}: its content starts at frame ${start}, not at ${next}, the one after the last played`);
+    const fadeIn = afterSilence ? Math.min(FADE_FRAMES, frames) : 0;
+    const fadeOut = frames < period.frames ? Math.min(FADE_FRAMES, frames) : 0;
+    for (let k = 0; k < period.frames && problems.length < 10; k++) {
+      const played = period.pcm.readInt16LE(k * 2);
+      let want = k < frames ? countAt(start + k) : 0;
+      let tolerance = 0; // the engine ramps in float, the fake in double: one step of rounding per ramp
+      if (k < fadeIn) {
+        want = Math.trunc((want * (k + 1)) / fadeIn);
+        tolerance += 1;
+      }
+      const intoFadeOut = k - (frames - fadeOut);
+      if (k < frames && intoFadeOut >= 0) {
+        want = Math.trunc((want * (fadeOut - intoFadeOut - 1)) / fadeOut);
+        tolerance += 1;
+      }
+      if (Math.abs(played - want) > tolerance) {
+        problems.push(`${where}, sample ${k}${k < frames ? ` (content frame ${start + k})` : ' (after its content)'}: played ${played}, expected ${want}`);
+      }
+    }
+    if (frames > 0) next = start + frames;
+    afterSilence = frames < period.frames;
+  }
+  return { end: next, problems };
+}
+
+/** Pauses and waits until the audio thread has acted on it and the speaker has played all it read. */
+async function pauseAndSettle(stream: PlaybackStream): Promise<{ pausedAtUs: number; readBefore: number }> {
+  const readBefore = stream.stats().contentReadFrames;
+  const pausedAtUs = nowUs();
+  stream.pause(true);
+  await until('the audio thread pausing, and the speaker playing out what it had', () => {
+    const stats = stream.stats();
+    return stats.paused && stats.contentHeardFrames === stats.contentReadFrames;
+  }, () => stream.stats());
+  return { pausedAtUs, readBefore };
+}
 
 function contract(name: string, makeRig: () => Promise<Rig>): void {
   describe(`audio backend contract: ${name}`, () => {
@@ -226,6 +300,164 @@ function contract(name: string, makeRig: () => Promise<Rig>): void {
       expect(first[1] - first[0]).toBeGreaterThan(0.3 * RATE_HZ);
       expect(first[1] - first[0]).toBeLessThan(0.5 * RATE_HZ + allowance + 0.1 * RATE_HZ);
       expect(second[1] - second[0]).toBeGreaterThan(0.28 * RATE_HZ);
+    });
+
+    it('pauses within a period: the sound fades out, and nothing more is read or heard while paused', async () => {
+      const played: PlayedPeriod[] = [];
+      const stream = await rig.backend.openPlayback(playback(rig.speaker), { onPlayed: (p) => played.push(p as PlayedPeriod), onError: () => {} });
+      expect(stream.stats().paused).toBe(false);
+      stream.write(counting(0, 2 * RATE_HZ));
+      await sleep(300);
+      const { pausedAtUs, readBefore } = await pauseAndSettle(stream);
+      stream.pause(true); // again: no effect
+      const first = stream.stats();
+      await sleep(100);
+      const second = stream.stats();
+      const resumedAtUs = nowUs();
+      const seenWhilePaused = played.length;
+      await stream.close();
+      expect(first.paused).toBe(true);
+      // The audio thread may have been building one period when pause() came; the next one is the fade.
+      expect(first.contentReadFrames - readBefore, `read ${readBefore} frames when pausing, stopped at ${first.contentReadFrames}`).toBeLessThanOrEqual(
+        PERIOD_FRAMES + FADE_FRAMES,
+      );
+      // Positions hold still over 100 ms of pause, and everything read (the fade included) was heard.
+      expect({ read: second.contentReadFrames, heard: second.contentHeardFrames, paused: second.paused }).toEqual({
+        read: first.contentReadFrames,
+        heard: first.contentReadFrames,
+        paused: true,
+      });
+      // Of the periods written after pause(), at most two carry content (one under way, then the
+      // fade), and the rest are silence.
+      const afterPause = played.slice(0, seenWhilePaused).filter((p) => p.writtenUs > pausedAtUs && p.writtenUs < resumedAtUs);
+      expect(afterPause.length, 'periods written while paused').toBeGreaterThan(10);
+      const lastSounding = afterPause.reduce((last, p, i) => (p.contentFrames > 0 ? i : last), -1);
+      expect(lastSounding, `content in periods written after pause(): ${afterPause.map((p) => p.contentFrames).join(',')}`).toBeLessThan(2);
+      // What did play was the signal in order, with the pause's fade: a whole fade, ending at the stop.
+      const { end, problems } = checkCounting(played.slice(0, seenWhilePaused), 0);
+      expect(problems, problems.join('\n')).toEqual([]);
+      expect(end, 'the last content frame played is where the read position stopped').toBe(first.contentReadFrames);
+      const fade = played.slice(0, seenWhilePaused).reduce<PlayedPeriod | undefined>((last, p) => (p.contentFrames > 0 ? p : last), undefined);
+      expect(fade?.contentFrames, 'frames in the fade-out period').toBe(FADE_FRAMES);
+    });
+
+    it('resumes from the very next unread frame, fading in, and loses nothing', async () => {
+      const played: PlayedPeriod[] = [];
+      const stream = await rig.backend.openPlayback(playback(rig.speaker), { onPlayed: (p) => played.push(p as PlayedPeriod), onError: () => {} });
+      const written = RATE_HZ; // 1 s
+      stream.write(counting(0, written));
+      await sleep(300);
+      await pauseAndSettle(stream);
+      await sleep(100);
+      const pausedAt = stream.stats().contentReadFrames;
+      stream.pause(false);
+      await until('a resume', () => !stream.stats().paused && stream.stats().contentReadFrames > pausedAt, () => stream.stats());
+      await until('the rest playing out', () => stream.stats().contentHeardFrames === written, () => stream.stats());
+      await sleep(100); // the last periods' reports
+      const stats = stream.stats();
+      await stream.close();
+      expect({ read: stats.contentReadFrames, heard: stats.contentHeardFrames }).toEqual({ read: written, heard: written });
+      // Every frame written was played exactly once, in order, with a fade out at the pause and a
+      // fade in from frame `pausedAt` at the resume.
+      const { end, problems } = checkCounting(played, 0);
+      expect(problems, problems.join('\n')).toEqual([]);
+      expect(end).toBe(written);
+      const resumed = played.find((p) => p.contentStart === pausedAt && p.contentFrames > 0);
+      expect(resumed, `a period whose content starts at ${pausedAt}, where the pause stopped`).toBeDefined();
+      const before = played.slice(0, played.indexOf(resumed as PlayedPeriod));
+      expect(before.some((p) => p.contentFrames === 0 && p.contentStart === pausedAt), 'silence between the fade out and the resume').toBe(true);
+      expect(played.reduce((sum, p) => sum + p.contentFrames, 0), 'content frames played in all').toBe(written);
+    });
+
+    it('drops everything on a flush while paused, cuts where the pause stopped, stays paused, and plays new writes after pause(false)', async () => {
+      const played: PlayedPeriod[] = [];
+      const stream = await rig.backend.openPlayback(playback(rig.speaker), { onPlayed: (p) => played.push(p as PlayedPeriod), onError: () => {} });
+      let written = 2 * RATE_HZ;
+      stream.write(counting(0, written));
+      await sleep(300);
+      await pauseAndSettle(stream);
+      const pausedAt = stream.stats().contentReadFrames;
+      const flushedAtUs = nowUs();
+      stream.flush();
+      await until('the flush', () => stream.stats().flushesDone === 1, () => stream.stats());
+      // Written while paused after the flush: kept, but not played until the resume.
+      stream.write(counting(written, 0.3 * RATE_HZ));
+      await sleep(100);
+      const flushed = stream.stats();
+      expect(flushed, 'after a flush while paused').toMatchObject({ paused: true, lastCutFrames: pausedAt, contentReadFrames: written });
+      written += 0.3 * RATE_HZ;
+      const silentAfterFlush = played.filter((p) => p.writtenUs > flushedAtUs);
+      expect(silentAfterFlush.length).toBeGreaterThan(5);
+      expect(silentAfterFlush.map((p) => p.contentFrames), 'content in periods written after the flush (nothing to fade)').toEqual(silentAfterFlush.map(() => 0));
+      const resumeFrom = played.length;
+      stream.pause(false);
+      await until('the new writes playing out', () => stream.stats().contentHeardFrames === written, () => stream.stats());
+      const afterResume = checkCounting(played.slice(resumeFrom), 2 * RATE_HZ);
+      expect(afterResume.problems, afterResume.problems.join('\n')).toEqual([]);
+      expect(afterResume.end).toBe(written);
+
+      // flush(); pause(false) back to back (how the speaker drops a reply it held): the audio thread
+      // never plays what the flush dropped, whichever period it sees them in.
+      stream.write(counting(written, 0.5 * RATE_HZ));
+      await sleep(100);
+      await pauseAndSettle(stream);
+      const pausedAgainAt = stream.stats().contentReadFrames;
+      written += 0.5 * RATE_HZ;
+      stream.write(counting(written, 0.2 * RATE_HZ)); // queued behind the pause: dropped too
+      written += 0.2 * RATE_HZ;
+      stream.flush();
+      stream.pause(false);
+      const newFrom = written;
+      stream.write(counting(written, 0.2 * RATE_HZ));
+      written += 0.2 * RATE_HZ;
+      const droppedFrom = played.length;
+      await until('the write after flush-and-resume playing out', () => stream.stats().contentHeardFrames === written, () => stream.stats());
+      await sleep(100);
+      const stats = stream.stats();
+      await stream.close();
+      expect(stats).toMatchObject({ flushesDone: 2, paused: false, contentReadFrames: written });
+      expect(stats.lastCutFrames, 'the second cut, where the second pause stopped').toBe(pausedAgainAt);
+      const later = played.slice(droppedFrom);
+      const firstContent = later.find((p) => p.contentFrames > 0);
+      expect(firstContent?.contentStart, 'where content played after flush(); pause(false)').toBe(newFrom);
+      const resumedNew = checkCounting(later, newFrom);
+      expect(resumedNew.problems, resumedNew.problems.join('\n')).toEqual([]);
+      expect(resumedNew.end).toBe(written);
+    });
+
+    it('treats pause(false) without a pause as a no-op', async () => {
+      const played: PlayedPeriod[] = [];
+      const stream = await rig.backend.openPlayback(playback(rig.speaker), { onPlayed: (p) => played.push(p as PlayedPeriod), onError: () => {} });
+      const written = RATE_HZ / 2;
+      stream.pause(false);
+      stream.write(counting(0, written));
+      for (let i = 0; i < 4; i++) {
+        await sleep(60);
+        stream.pause(false);
+        expect(stream.stats().paused).toBe(false);
+      }
+      await until('the signal playing out', () => stream.stats().contentHeardFrames === written, () => stream.stats());
+      await sleep(100);
+      await stream.close();
+      // One fade in at the start and no gap: the content periods follow each other with no silence between.
+      const { end, problems } = checkCounting(played, 0);
+      expect(problems, problems.join('\n')).toEqual([]);
+      expect(end).toBe(written);
+      const sounding = played.flatMap((p, i) => (p.contentFrames > 0 ? [i] : []));
+      expect(sounding.length).toBe(written / PERIOD_FRAMES);
+      expect((sounding.at(-1) as number) - (sounding[0] as number), 'periods from the first content period to the last').toBe(sounding.length - 1);
+    });
+
+    it('refuses a pause argument that is not a boolean with a TypeError, and goes on playing', async () => {
+      const stream = await rig.backend.openPlayback(playback(rig.speaker), { onError: () => {} });
+      for (const bad of [1, 0, 'true', undefined, null, {}]) {
+        expect(() => stream.pause(bad as unknown as boolean), `pause(${JSON.stringify(bad)})`).toThrow(TypeError);
+      }
+      expect(() => stream.pause(1 as unknown as boolean)).toThrow(/paused must be a boolean/);
+      stream.write(counting(0, RATE_HZ / 10));
+      await until('the signal playing out', () => stream.stats().contentHeardFrames === RATE_HZ / 10, () => stream.stats());
+      expect(stream.stats()).toMatchObject({ state: 'running', paused: false });
+      await stream.close();
     });
 
     it('applies gain', async () => {

@@ -147,6 +147,8 @@ export const activeState = conversationSetup.createStateConfig({
       initial: 'playing',
       states: {
         playing: {
+          // Entered anew when a held reply goes on: what is heard moves on again.
+          entry: 'releaseReply',
           on: {
             SPEECH_STARTED: { guard: and(['startCounts', 'fullDuplex']), target: 'bargeIn', actions: ['localVoice', 'markBargeIn'] },
             PTT_START: { guard: 'pushToTalk', target: '#conversation.active.userSpeaking', actions: ['flushPlayback', 'cancelResponse', 'holdCut', 'armCutDeadline', { type: 'reportTurn', params: { outcome: 'interrupted' } }] },
@@ -154,10 +156,16 @@ export const activeState = conversationSetup.createStateConfig({
         },
         /**
          * Speech over the reply: it interrupts only if it lasts (a cough, a click does not) and
-         * the dsp's echo-aware VAD says it is a person, not the speaker's own echo.
+         * the dsp's echo-aware VAD says it is a person, not the speaker's own echo. The reply is
+         * held (paused, nothing lost) while that is decided, so a voice silences it at once; one
+         * turned down resumes it where it stopped. Every way out resumes it; where the way out
+         * flushes (the cut, a pause or end of the conversation), the flush ends the pause and the
+         * port says no resume (port.ts).
          */
         bargeIn: {
           initial: 'guarding',
+          entry: ['pausePlayback', 'holdReply'],
+          exit: 'resumePlayback',
           on: {
             SPEECH_STOPPED: [{ guard: 'stopCounts', target: 'playing', actions: 'localVoice' }, { actions: 'localVoice' }],
             SPEECH_STARTED: { actions: 'localVoice' },

@@ -8,6 +8,11 @@ export function busPort(bus: Bus, clock: Clock): ConversationPort {
   let input: boolean | undefined;
   let mic: boolean | undefined;
   let speaker: boolean | undefined;
+  // A pause asked for and not yet ended by a resume or a flush (playback ends it on a flush).
+  let pauseHeld = false;
+  // A resume waits for the end of the machine's step (a microtask: the actor runs a step
+  // synchronously), so a flush in the same step can take its place (port.ts).
+  let resumeDue = false;
   return {
     inputMuted: (muted, resend = false) => {
       if (muted === input && !resend) return;
@@ -24,7 +29,26 @@ export function busPort(bus: Bus, clock: Clock): ConversationPort {
       speaker = muted;
       bus.publish(muted ? 'playback.cmd.mute' : 'playback.cmd.unmute', {}, {});
     },
-    flushPlayback: () => bus.publish('playback.cmd.flush', {}, {}),
+    flushPlayback: () => {
+      pauseHeld = false;
+      resumeDue = false;
+      bus.publish('playback.cmd.flush', {}, {});
+    },
+    pausePlayback: (forMs) => {
+      pauseHeld = true;
+      resumeDue = false;
+      bus.publish('playback.cmd.pause', {}, { forMs });
+    },
+    resumePlayback: () => {
+      if (!pauseHeld || resumeDue) return;
+      resumeDue = true;
+      queueMicrotask(() => {
+        if (!resumeDue) return;
+        resumeDue = false;
+        pauseHeld = false;
+        bus.publish('playback.cmd.resume', {}, {});
+      });
+    },
     cancelResponse: () => bus.publish('realtime-gateway.cmd.cancel', {}, {}),
     truncate: (itemId, audioEndMs) => bus.publish('realtime-gateway.cmd.truncate', {}, { itemId, audioEndMs }),
     commitInput: () => bus.publish('realtime-gateway.cmd.commit', {}, {}),

@@ -39,6 +39,7 @@ export const conversationMachine = conversationSetup.createMachine({
     lastError: null,
     timing: {},
     cut: null,
+    heldAtUs: null,
   }),
   invoke: { src: 'bus', id: 'bus' },
   entry: ['applySpeaker', 'applyCapture'],

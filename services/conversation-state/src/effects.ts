@@ -1,6 +1,6 @@
 import type { Logger } from '@voxbus/shared';
 import type { conversationMachine } from './conversation-machine.js';
-import { type ConversationContext, CUT_WAIT_MS, effectiveMode, FINISH_TOOL, heardAtMs, manualTurns, type TurnOutcome } from './machine-types.js';
+import { type ConversationContext, CUT_WAIT_MS, effectiveMode, FINISH_TOOL, heardAtMs, manualTurns, pauseForMs, type TurnOutcome } from './machine-types.js';
 import type { ConversationPort } from './port.js';
 
 type ActionImplementations = NonNullable<Parameters<typeof conversationMachine.provide>[0]['actions']>;
@@ -26,6 +26,8 @@ export function conversationEffects(port: ConversationPort, log: Logger): Action
       if (event.type === 'PLAYBACK_STATE' && event.muted !== context.assistantMuted) port.speakerMuted(context.assistantMuted, true);
     },
     flushPlayback: () => port.flushPlayback(),
+    pausePlayback: ({ context }) => port.pausePlayback(pauseForMs(context.settings.bargeInMinMs)),
+    resumePlayback: () => port.resumePlayback(),
     cancelResponse: () => port.cancelResponse(),
     truncate: (_, params) => port.truncate(params.itemId, params.audioEndMs),
     truncateEstimated: ({ context }) => {

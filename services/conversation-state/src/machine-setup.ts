@@ -37,6 +37,10 @@ export const conversationSetup = setup({
     /** Tells a playback whose state disagrees (it restarted) whether the assistant is muted. */
     reconcileSpeaker: () => {},
     flushPlayback: () => {},
+    /** Holds the reply's sound while the barge-in guard decides (resumed, or ended by the flush). */
+    pausePlayback: () => {},
+    /** Lets a held reply go on: the guard turned the voice down (nothing is said when a flush ended the pause). */
+    resumePlayback: () => {},
     cancelResponse: () => {},
     /** Truncates the assistant item to what was heard. */
     truncate: (_, _params: { itemId: string; audioEndMs: number }) => {},
@@ -87,6 +91,8 @@ export const conversationSetup = setup({
     armCutDeadline: raise({ type: 'CUT_DEADLINE' }, { id: 'cutDeadline', delay: 'cutWait' }),
     disarmCutDeadline: cancel('cutDeadline'),
     clearCut: assign(contextUpdates.clearCut),
+    holdReply: assign(contextUpdates.holdReply),
+    releaseReply: assign(contextUpdates.releaseReply),
   },
   guards: conversationGuards,
   delays: {

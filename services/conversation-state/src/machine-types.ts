@@ -1,4 +1,4 @@
-import type { ConversationMode } from '@voxbus/shared';
+import { type ConversationMode, PAUSE_MAX_MS } from '@voxbus/shared';
 import type { ConversationConfig } from './config.js';
 
 export type { EarconName, TurnOutcome } from '@voxbus/shared';
@@ -77,7 +77,13 @@ export interface ConversationContext {
    * A reply was cut (barge-in, push-to-talk, pause): where it stood, until playback says where
    * its flush really cut it; the model's item is truncated to that.
    */
-  cut: { readonly position: HeardPosition; readonly drained: boolean } | null;
+  cut: { readonly position: HeardPosition; readonly drained: boolean; readonly heldAtUs: number | null } | null;
+  /**
+   * The reply is held (paused by a voice over it) since then (µs): what was heard does not move
+   * on from there, whatever the time since the last position (a playback need not say positions
+   * while nothing plays).
+   */
+  heldAtUs: number | null;
 }
 
 /** Everything the machine hears, from the bus adapter (with arrival times) and its commands. */
@@ -128,6 +134,12 @@ export function effectiveMode(context: Pick<ConversationContext, 'settings' | 'e
  * VAD to confirm it (the model's VAD hears a voice sooner than the dsp's 150 ms minimum).
  */
 export const BARGE_IN_CONFIRM_MS = 300;
+/** A pause outlives the guard by this much (the bus, a late timer) before playback ends it itself. */
+const PAUSE_MARGIN_MS = 250;
+/** How long a barge-in's pause may hold the speaker: the whole guard, and a margin. */
+export function pauseForMs(bargeInMinMs: number): number {
+  return Math.min(PAUSE_MAX_MS, bargeInMinMs + BARGE_IN_CONFIRM_MS + PAUSE_MARGIN_MS);
+}
 /** A dsp speech start this long before the model's counts for the same voice. */
 export const LOCAL_VOICE_BEFORE_MS = 500;
 
@@ -141,12 +153,14 @@ export const CUT_WAIT_MS = 500;
 
 /**
  * What was heard of the playing item at `atUs`: its last reported position, moved on by the
- * time since (it is still playing unless it drained), never more than was received.
+ * time since (it is still playing unless it drained, or up to when it was held), never more than
+ * was received.
  */
-export function heardAtMs(where: { position: HeardPosition | null; drained: boolean }, atUs: number): number | null {
+export function heardAtMs(where: { position: HeardPosition | null; drained: boolean; heldAtUs: number | null }, atUs: number): number | null {
   const { position } = where;
   if (position === null) return null;
-  const moved = where.drained ? 0 : Math.max(0, (atUs - position.atUs) / 1000);
+  const untilUs = where.heldAtUs === null ? atUs : Math.min(atUs, where.heldAtUs);
+  const moved = where.drained ? 0 : Math.max(0, (untilUs - position.atUs) / 1000);
   return Math.max(0, Math.min(position.receivedMs, Math.round(position.heardMs + moved)));
 }
 

@@ -21,6 +21,7 @@ export const contextUpdates = {
     responseAudioMs: null,
     position: null,
     drained: false,
+    heldAtUs: null,
     restoring: false,
   }),
   /** The end of the user's speech (their VAD's, or the push-to-talk release). */
@@ -120,6 +121,9 @@ export const contextUpdates = {
   },
   clearError: { lastError: null },
   /** Where a cut reply stood (machine-setup.ts arms the deadline for playback's word with it). */
-  holdCut: ({ context }) => ({ cut: context.position === null ? null : { position: context.position, drained: context.drained } }),
+  holdCut: ({ context }) => ({ cut: context.position === null ? null : { position: context.position, drained: context.drained, heldAtUs: context.heldAtUs } }),
+  /** The reply is paused from the barge-in's start (markBargeIn set it, just before). */
+  holdReply: ({ context }) => ({ heldAtUs: context.timing.bargeInUs ?? null }),
+  releaseReply: { heldAtUs: null },
   clearCut: { cut: null },
 } satisfies Record<string, Update | ((args: UpdateArgs, params: never) => Update)>;

@@ -16,6 +16,18 @@ export interface ConversationPort {
   /** The assistant's mute (playback/cmd/mute). `resend`: say it even if it was said (playback restarted, or says otherwise). */
   speakerMuted(muted: boolean, resend?: boolean): void;
   flushPlayback(): void;
+  /**
+   * Hold the speaker's sound, losing none of it (a voice started over the reply; the barge-in
+   * guard decides next). Playback goes on by itself after `forMs`, in case this service dies.
+   */
+  pausePlayback(forMs: number): void;
+  /**
+   * Let a held reply go on. Said after the rest of the step's effects, and not at all when one of
+   * them flushes (the flush ends the pause): a state's exit actions run before the transition's
+   * and the next state's, and a resume said before a flush would let the held reply sound again
+   * for a moment.
+   */
+  resumePlayback(): void;
   cancelResponse(): void;
   truncate(itemId: string, audioEndMs: number): void;
   commitInput(): void;

@@ -101,3 +101,39 @@ describe('conversation-state on the bus', () => {
     expect((failures[0] as Error).message).toBe('a bug in an effect');
   });
 });
+
+describe("the bus port's pause and resume", () => {
+  const ported = () => {
+    const broker = new MemoryBroker();
+    const port = busPort(new MemoryBus(broker), systemClock);
+    const paths = () => broker.log.map((entry) => entry.topic.replace('voxbus/', ''));
+    return { port, paths, payloads: (path: string) => broker.log.filter((e) => e.topic === `voxbus/${path}`).map((e) => JSON.parse(e.bytes.toString())) };
+  };
+
+  it('says a resume after the step, and only for a pause it asked for', async () => {
+    const { port, paths, payloads } = ported();
+    port.resumePlayback();
+    port.pausePlayback(700);
+    port.resumePlayback();
+    port.resumePlayback();
+    expect(paths(), 'the resume waits for the end of the step').toEqual(['playback/cmd/pause']);
+    await tick();
+    expect(paths(), 'one resume, none for the resume before any pause').toEqual(['playback/cmd/pause', 'playback/cmd/resume']);
+    expect(payloads('playback/cmd/pause')).toEqual([{ forMs: 700 }]);
+    port.resumePlayback();
+    await tick();
+    expect(paths(), 'nothing held: nothing to resume').toHaveLength(2);
+  });
+
+  it('says no resume when the same step flushes (the flush ends the pause; a resume first would let the reply sound)', async () => {
+    const { port, paths } = ported();
+    port.pausePlayback(700);
+    port.resumePlayback();
+    port.flushPlayback();
+    await tick();
+    expect(paths()).toEqual(['playback/cmd/pause', 'playback/cmd/flush']);
+    port.resumePlayback();
+    await tick();
+    expect(paths(), 'the flush ended the pause: a later resume says nothing').toHaveLength(2);
+  });
+});

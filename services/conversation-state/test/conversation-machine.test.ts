@@ -2,7 +2,7 @@ import { initialTransition, transition } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { CONVERSATION_DEFAULTS } from '../src/config.js';
 import { conversationMachine } from '../src/conversation-machine.js';
-import { BARGE_IN_CONFIRM_MS, CUT_WAIT_MS, LOCAL_VOICE_BEFORE_MS, type Restored } from '../src/machine-types.js';
+import { BARGE_IN_CONFIRM_MS, CUT_WAIT_MS, LOCAL_VOICE_BEFORE_MS, pauseForMs, type Restored } from '../src/machine-types.js';
 import { Conversation, type Settings } from './machine-harness.js';
 
 interface Row {
@@ -18,6 +18,8 @@ interface Row {
   readonly effects: readonly string[];
 }
 
+/** A voice over the reply holds it at once, for the whole guard and a margin. */
+const PAUSE = `pause:${pauseForMs(CONVERSATION_DEFAULTS.bargeInMinMs)}`;
 const listening = (c: Conversation) => c.connect();
 const speaking = (c: Conversation) => c.connect().userTurn();
 const replying = (c: Conversation) => c.connect().userTurn().replyStarts().position(400, 1500);
@@ -219,14 +221,14 @@ const TABLE: Row[] = [
     given: (c) => replying(c.fullDuplex()),
     when: (c) => c.advance(100).voiceOverReply().advance(CONVERSATION_DEFAULTS.bargeInMinMs).flushed(655, 1500),
     expected: 'userSpeaking',
-    effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:655'],
+    effects: [PAUSE, 'flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:655'],
   },
   {
-    name: 'assistantSpeaking (full) + barge-in, and playback never says where it cut: truncated at the estimate after a wait',
+    name: 'assistantSpeaking (full) + barge-in, and playback never says where it cut: truncated after a wait at the estimate, where the voice held the reply',
     given: (c) => replying(c.fullDuplex()),
     when: (c) => c.advance(100).voiceOverReply().advance(CONVERSATION_DEFAULTS.bargeInMinMs).advance(CUT_WAIT_MS).advance(1),
     expected: 'userSpeaking',
-    effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', `truncate:item_1:${400 + 100 + CONVERSATION_DEFAULTS.bargeInMinMs}`],
+    effects: [PAUSE, 'flush', 'cancel', 'report:interrupted', 'mic:open', `truncate:item_1:${400 + 100}`],
   },
   {
     name: 'assistantSpeaking (full): the item ran dry at 900 ms and started again; a barge-in with no word from playback truncates at 900 (all received), not from 0',
@@ -241,14 +243,14 @@ const TABLE: Row[] = [
         .advance(CUT_WAIT_MS)
         .advance(1),
     expected: 'userSpeaking',
-    effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:900'],
+    effects: [PAUSE, 'flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:900'],
   },
   {
     name: 'a flush of some other item after a barge-in: not the cut, the deadline still truncates',
     given: (c) => replying(c.fullDuplex()),
     when: (c) => c.voiceOverReply().advance(CONVERSATION_DEFAULTS.bargeInMinMs).send({ type: 'PLAYBACK_FLUSHED', itemId: 'item_0', heardMs: 100, receivedMs: 100, atUs: c.nowUs }).advance(CUT_WAIT_MS).advance(1),
     expected: 'userSpeaking',
-    effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', `truncate:item_1:${400 + CONVERSATION_DEFAULTS.bargeInMinMs}`],
+    effects: [PAUSE, 'flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:400'],
   },
   {
     name: 'assistantSpeaking (full), both VADs + the dsp reports speech that already lasted the minimum: interrupted at once',
@@ -256,28 +258,28 @@ const TABLE: Row[] = [
     given: (c) => replying(c.fullDuplex()),
     when: (c) => c.speechStarted('local', CONVERSATION_DEFAULTS.bargeInMinMs).advance(0).flushed(420, 1500),
     expected: 'userSpeaking',
-    effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:420'],
+    effects: [PAUSE, 'flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:420'],
   },
   {
     name: "assistantSpeaking (full) + the model's VAD hears speech the dsp's echo-aware VAD never does (the speaker's echo): not a barge-in, the reply goes on",
     given: (c) => replying(c.fullDuplex()),
     when: (c) => c.speechStarted().advance(CONVERSATION_DEFAULTS.bargeInMinMs).advance(BARGE_IN_CONFIRM_MS),
     expected: 'assistantSpeaking.playing',
-    effects: [],
+    effects: [PAUSE, 'resume'],
   },
   {
     name: "assistantSpeaking (full) + the model's VAD first, the dsp's confirms after the minimum (its own 150 ms): interrupted when it confirms",
     given: (c) => replying(c.fullDuplex()),
     when: (c) => c.speechStarted().advance(CONVERSATION_DEFAULTS.bargeInMinMs + 40).speechStarted('local', 150).flushed(700, 1500),
     expected: 'userSpeaking',
-    effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:700'],
+    effects: [PAUSE, 'flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:700'],
   },
   {
     name: 'assistantSpeaking (full) + the dsp heard the voice first (its start before the model\'s): confirmed at the minimum',
     given: (c) => replying(c.fullDuplex()),
     when: (c) => c.speechStarted('local', 150).advance(30).speechStarted().advance(CONVERSATION_DEFAULTS.bargeInMinMs).flushed(600, 1500),
     expected: 'userSpeaking',
-    effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:600'],
+    effects: [PAUSE, 'flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:600'],
   },
   {
     name: "assistantSpeaking (full), the dsp killed while it heard a voice (its speech_stopped never came) + later the model's VAD hears the echo: not confirmed by the stale voice, the reply goes on",
@@ -293,14 +295,14 @@ const TABLE: Row[] = [
         .advance(CONVERSATION_DEFAULTS.bargeInMinMs)
         .advance(BARGE_IN_CONFIRM_MS),
     expected: 'assistantSpeaking.playing',
-    effects: [],
+    effects: [PAUSE, 'resume'],
   },
   {
     name: 'assistantSpeaking (full), a dsp without a VAD + speech that lasts: nothing to confirm with, interrupted at the minimum',
     given: (c) => replying(c.echo(true, false)),
     when: (c) => c.speechStarted().advance(CONVERSATION_DEFAULTS.bargeInMinMs).flushed(650, 1500),
     expected: 'userSpeaking',
-    effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:650'],
+    effects: [PAUSE, 'flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:650'],
   },
   {
     name: 'auto, assistantSpeaking (half) + the canceller converges mid-reply: full-duplex at once, the model hears the room again',
@@ -344,14 +346,28 @@ const TABLE: Row[] = [
     given: (c) => replying(c.fullDuplex()),
     when: (c) => c.speechStarted().advance(60).speechStopped().advance(500),
     expected: 'assistantSpeaking.playing',
-    effects: [],
+    effects: [PAUSE, 'resume'],
+  },
+  {
+    name: 'assistantSpeaking (full) + the conversation ended while the guard decides: the flush ends the pause, no resume is said',
+    given: (c) => replying(c.fullDuplex()),
+    when: (c) => c.speechStarted().advance(50).send({ type: 'END' }),
+    expected: 'ended',
+    effects: [PAUSE, 'mic:shut', 'flush', 'cancel', 'disconnect'],
+  },
+  {
+    name: 'assistantSpeaking (full) + the reply drains while the guard decides (the voice came at its very end): resumed, so the next sound is not held',
+    given: (c) => replying(c.fullDuplex()).send({ type: 'RESPONSE_DONE', responseId: 'resp_1', status: 'completed', reason: null, audioMs: 1500, atUs: 1 }),
+    when: (c) => c.speechStarted().advance(20).send({ type: 'PLAYBACK_DRAINED', itemId: 'item_1', heardMs: 1500, receivedMs: 1500, atUs: c.nowUs }),
+    expected: 'listening.open',
+    effects: [PAUSE, 'report:answered', 'mic:open', 'resume'],
   },
   {
     name: 'assistantSpeaking (full) + barge-in past what was received: truncated to what was received',
     given: (c) => c.fullDuplex().connect().userTurn().replyStarts().position(900, 1000),
     when: (c) => c.advance(400).voiceOverReply().advance(CONVERSATION_DEFAULTS.bargeInMinMs).flushed(1200, 1000),
     expected: 'userSpeaking',
-    effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:1000'],
+    effects: [PAUSE, 'flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:1000'],
   },
   {
     name: 'assistantSpeaking (full) + a response nobody asked for (the model heard echo): refused',
@@ -547,6 +563,23 @@ describe('the conversation machine, beyond one step', () => {
     expect(c.port.reports.map((r) => r.outcome)).toEqual(Array(10).fill('answered'));
   });
 
+  it('reports what was heard up to where the voice held the reply, not the time since the last position (a playback need not say positions while paused)', () => {
+    const c = new Conversation();
+    replying(c.fullDuplex()).advance(100);
+    c.voiceOverReply().advance(CONVERSATION_DEFAULTS.bargeInMinMs + 200).speechStarted('local', 150);
+    expect(c.where).toBe('userSpeaking');
+    expect(c.port.reports.at(-1)).toMatchObject({ outcome: 'interrupted', heardMs: 400 + 100 });
+  });
+
+  it('moves what was heard on again once a held reply resumes', () => {
+    const c = new Conversation();
+    replying(c.fullDuplex());
+    c.speechStarted().advance(CONVERSATION_DEFAULTS.bargeInMinMs).advance(BARGE_IN_CONFIRM_MS);
+    expect(c.where).toBe('assistantSpeaking.playing');
+    c.position(420, 1500).advance(200).speechStarted('local', 150).speechStarted().advance(CONVERSATION_DEFAULTS.bargeInMinMs);
+    expect(c.port.reports.at(-1)).toMatchObject({ outcome: 'interrupted', heardMs: 420 + 200 });
+  });
+
   it('counts speech the dsp had already heard toward the barge-in minimum, and waits only for the rest', () => {
     const c = new Conversation({ vad: 'local' });
     replying(c.fullDuplex()).effects();
@@ -554,7 +587,7 @@ describe('the conversation machine, beyond one step', () => {
     expect(c.where).toBe('assistantSpeaking.bargeIn');
     c.advance(1);
     expect(c.where).toBe('userSpeaking');
-    expect(c.effects().slice(0, 2)).toEqual(['flush', 'cancel']);
+    expect(c.effects().slice(0, 3)).toEqual([PAUSE, 'flush', 'cancel']);
   });
 
   it('is pure: the first steps computed without an actor name the same effects', () => {

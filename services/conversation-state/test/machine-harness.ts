@@ -16,7 +16,29 @@ export class RecordingPort implements ConversationPort {
   inputMuted = (muted: boolean, resend = false) => this.calls.push(`${muted ? 'mic:shut' : 'mic:open'}${resend ? ':again' : ''}`);
   micMuted = (muted: boolean, resend = false) => this.calls.push(`${muted ? 'capture:off' : 'capture:on'}${resend ? ':again' : ''}`);
   speakerMuted = (muted: boolean, resend = false) => this.calls.push(`${muted ? 'speaker:muted' : 'speaker:on'}${resend ? ':again' : ''}`);
-  flushPlayback = () => this.calls.push('flush');
+  /** As the bus port: a resume is said at the end of the step (`settle`), unless a flush in it ended the pause. */
+  private pauseHeld = false;
+  private resumeDue = false;
+  flushPlayback = () => {
+    this.pauseHeld = false;
+    this.resumeDue = false;
+    this.calls.push('flush');
+  };
+  pausePlayback = (forMs: number) => {
+    this.pauseHeld = true;
+    this.resumeDue = false;
+    this.calls.push(`pause:${forMs}`);
+  };
+  resumePlayback = () => {
+    if (this.pauseHeld) this.resumeDue = true;
+  };
+  /** The step is over: what the bus port's microtask would say now. */
+  settle(): void {
+    if (!this.resumeDue) return;
+    this.resumeDue = false;
+    this.pauseHeld = false;
+    this.calls.push('resume');
+  }
   cancelResponse = () => this.calls.push('cancel');
   truncate = (itemId: string, audioEndMs: number) => this.calls.push(`truncate:${itemId}:${audioEndMs}`);
   commitInput = () => this.calls.push('commit');
@@ -60,11 +82,13 @@ export class Conversation {
 
   send(event: ConversationEvent): this {
     this.actor.send(event);
+    this.port.settle();
     return this;
   }
 
   advance(ms: number): this {
     this.clock.increment(ms);
+    this.port.settle();
     return this;
   }
 
@@ -80,6 +104,7 @@ export class Conversation {
 
   /** Effects since the last call. */
   effects(): string[] {
+    this.port.settle();
     const out = this.port.calls.slice(this.mark);
     this.mark = this.port.calls.length;
     return out;

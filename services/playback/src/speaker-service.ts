@@ -38,6 +38,8 @@ export function speakerService(options: SpeakerServiceOptions) {
       });
       bus.subscribe(OWNER, 'audio.output', {}, ({ payload }) => speaker.play(payload));
       bus.subscribe(OWNER, 'playback.cmd.flush', {}, () => speaker.flush());
+      bus.subscribe(OWNER, 'playback.cmd.pause', {}, ({ payload }) => speaker.pause(payload.forMs));
+      bus.subscribe(OWNER, 'playback.cmd.resume', {}, () => speaker.resume());
       bus.subscribe(OWNER, 'playback.cmd.volume', {}, ({ payload }) => speaker.setVolume(payload.volume));
       bus.subscribe(OWNER, 'playback.cmd.mute', {}, () => speaker.setMuted(true));
       bus.subscribe(OWNER, 'playback.cmd.unmute', {}, () => speaker.setMuted(false));

@@ -1,5 +1,5 @@
 import { type AudioBackend, DeviceSupervisor, type GrantedFormat, type PlaybackStream, type PlayedPeriod } from '@voxbus/alsa';
-import { type AudioFrame, type Clock, earconItemId, type Logger, type MetricsRegistry, type Payload, pcmAsS16le } from '@voxbus/shared';
+import { type AudioFrame, type Clock, type TimerHandle, earconItemId, type Logger, type MetricsRegistry, type Payload, pcmAsS16le } from '@voxbus/shared';
 import type { PlaybackConfig } from './config.js';
 import { playbackRequest } from './device-request.js';
 import { type EarconName, synthesizeEarcon } from './earcons.js';
@@ -37,6 +37,8 @@ export class Speaker {
   private volume: number;
   /** The assistant muted: everything plays on (positions and drains as usual) at zero gain. */
   private muted = false;
+  /** A pause holds the sound (a voice started over the reply); it ends by resume, flush or this timer. */
+  private pauseTimer: TimerHandle | undefined;
   private readonly reference: PlayedReference;
   private state: PlaybackStatePayload['state'] = 'opening';
   /** When the current state was entered (wall clock, ms). */
@@ -59,6 +61,8 @@ export class Speaker {
       gapFrames: metrics.counter('frames.gapFillFrames'),
       formatChanged: metrics.counter('frames.formatChanged'),
       flushes: metrics.counter('flushes'),
+      pauses: metrics.counter('pauses'),
+      pausesExpired: metrics.counter('pauses.expired'),
       earcons: metrics.counter('earcons'),
       deviceErrors: metrics.counter('device.errors'),
       reopens: metrics.counter('device.reopens'),
@@ -108,6 +112,8 @@ export class Speaker {
         this.reference.opened(stream.granted);
         this.queue.opened();
         stream.setGain(this.gain());
+        // A device lost mid-pause lost what the pause held: the new one starts unpaused.
+        this.endPause();
         if (recovered) this.counters.reopens.inc();
         log.info({ granted: stream.granted, realtime: stream.stats().realtime, recovered }, 'speaker open');
         this.publishState('idle');
@@ -127,6 +133,7 @@ export class Speaker {
   }
 
   async stop(): Promise<void> {
+    this.pauseTimer?.cancel();
     this.queue.stop();
     this.reports.stop();
     await this.device.stop();
@@ -167,10 +174,42 @@ export class Speaker {
     this.queue.flush();
     const stream = this.device.current;
     stream?.flush();
+    // After the flush, never before: the audio thread sees the flush first (native/alsa's engine
+    // orders the two), so nothing held by the pause sounds on the way out.
+    this.endPause();
     if (stream !== undefined) this.reports.flushAsked(stream.stats().flushesDone);
     this.items.flushLive();
     if (stream === undefined) this.reports.finishFlush(0);
     else this.reports.ensurePositionTimer();
+  }
+
+  /**
+   * Holds the sound at once, losing none of it (a voice started over the reply, and the barge-in
+   * guard has not decided yet): the audio thread fades out within a period and reads nothing more;
+   * positions stand still. It goes on by `resume()`, or by itself after `forMs` in case whoever
+   * paused it died; a flush ends it too. A pause while paused moves the deadline.
+   */
+  pause(forMs: number): void {
+    this.counters.pauses.inc();
+    this.pauseTimer?.cancel();
+    this.pauseTimer = this.deps.clock.setTimer('pause', forMs, () => {
+      this.counters.pausesExpired.inc();
+      this.deps.log.warn({ forMs }, 'a pause ran out without a resume or a flush: playing on');
+      this.endPause();
+    });
+    this.device.current?.pause(true);
+  }
+
+  /** The pause is over (the barge-in guard turned the voice down): the sound fades back in where it stopped. */
+  resume(): void {
+    this.endPause();
+  }
+
+  private endPause(): void {
+    if (this.pauseTimer === undefined) return;
+    this.pauseTimer.cancel();
+    this.pauseTimer = undefined;
+    this.device.current?.pause(false);
   }
 
   setVolume(volume: number): void {

@@ -140,6 +140,50 @@ describe('Speaker', () => {
     expect(events.at(-1)).toMatchObject({ kind: 'drained', itemId: 'item_d' });
   });
 
+  it('pauses without losing a sample: silent within a period and the device buffer, positions held, resumed where it stopped; a pause never resumed ends by itself, and a flush ends one too', async () => {
+    const { clock, events, speaker, heard, metrics, lines } = await rig({ jitterMs: 0 });
+    for (const frame of itemFrames('item_p', sine(24_000, 1.2, 1000, 0.5))) speaker.play(frame);
+    clock.advance(300);
+    const heardAtPause = heard().length;
+    speaker.pause(2000);
+    clock.advance(100);
+    const positionsWhileHeld = () => events.filter((e) => e.kind === 'position').map((e) => e.heardMs);
+    const heldFrom = positionsWhileHeld().length;
+    clock.advance(400);
+    const quietFrom = heardAtPause + 5 * 480 + 240;
+    const spansWhileHeld = loudSpans(heard().subarray(quietFrom), 0.02, 480);
+    expect(spansWhileHeld, `sound ${quietFrom} samples after the pause (a period, the device buffer and the fade allowed)`).toEqual([]);
+    const held = positionsWhileHeld().slice(heldFrom);
+    expect(new Set(held).size, `heardMs while held: ${held.join(', ')}`).toBeLessThanOrEqual(1);
+    speaker.resume();
+    clock.advance(300);
+    // Held again, and never resumed (whoever paused it died): it goes on after forMs by itself.
+    speaker.pause(200);
+    clock.advance(2000);
+    const drained = events.find((e) => e.kind === 'drained');
+    expect(drained, 'the item drained after the expired pause').toMatchObject({ itemId: 'item_p', receivedMs: 1200 });
+    expect(drained?.heardMs).toBeGreaterThanOrEqual(1198);
+    // Nothing was lost: 1.2 s of tone in three stretches (before, between and after the pauses).
+    const spans = loudSpans(heard(), 0.02, 480);
+    expect(spans).toHaveLength(3);
+    const loudFrames = spans.reduce((sum, [from, to]) => sum + (to - from), 0);
+    expect(Math.abs(loudFrames - 1.2 * 48_000), `loud frames ${loudFrames}`).toBeLessThan(3 * 480);
+    expect(metrics.snapshot()).toMatchObject({ pauses: 2, 'pauses.expired': 1 });
+    expect(lines.some((line) => line.msg === 'a pause ran out without a resume or a flush: playing on')).toBe(true);
+
+    // Paused, then flushed: the flush ends the pause, so the next reply plays.
+    for (const frame of itemFrames('item_q', sine(24_000, 1, 1000, 0.5), 480, 'resp_2')) speaker.play(frame);
+    clock.advance(300);
+    speaker.pause(5000);
+    clock.advance(100);
+    speaker.flush();
+    clock.advance(200);
+    expect(events.find((e) => e.kind === 'flushed' && e.itemId === 'item_q')).toBeDefined();
+    for (const frame of itemFrames('item_r', sine(24_000, 0.3, 700, 0.5), 480, 'resp_3')) speaker.play(frame);
+    clock.advance(800);
+    expect(events.at(-1), 'the reply after the flush plays, not held by the old pause').toMatchObject({ kind: 'drained', itemId: 'item_r' });
+  });
+
   it('counts an item that ran dry and went on (audio slower than real time) from its start: heardMs is where the model\'s item is', async () => {
     const { clock, events, speaker } = await rig({ jitterMs: 0 });
     const frames = itemFrames('item_s', sine(24_000, 1, 440, 0.5));

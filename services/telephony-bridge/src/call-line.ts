@@ -156,6 +156,9 @@ export class CallLine implements AudioBackend {
       granted: this.granted,
       write: (pcm) => (this.playback === open ? speaker.write(pcm) : 0),
       flush: () => speaker.flush(),
+      // The speaker holds the reply (its periods carry no content, so the caller gets none) and
+      // refuses a non-boolean, as the real backends do.
+      pause: (paused) => speaker.pause(paused),
       setGain: (gain) => {
         speaker.gain = gain;
       },

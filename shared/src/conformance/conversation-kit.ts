@@ -14,6 +14,8 @@ const REPLY_MS = 3000;
 /** How long after the states repeated the kit listens for commands that should not come. */
 const REPEAT_QUIET_MS = 600;
 /** The commands conversation-state gives the audio services. */
+/** A barge-in's pause must outlast the guard it covers: the contract's default minimum and confirmation. */
+const PAUSE_COVERS_MS = 300;
 const COMMANDS_TO_SERVICES = ['playback.cmd.mute', 'playback.cmd.unmute', 'audio-capture.cmd.mute', 'audio-capture.cmd.unmute', 'dsp.cmd.mute', 'dsp.cmd.unmute'] as const;
 
 /**
@@ -148,6 +150,30 @@ async function runScenarios(bus: BusObserver, verdicts: Verdicts, options: Conve
     turnNumber = report?.payload.turn ?? turnNumber + 1;
   }
 
+  /**
+   * Only the model's VAD hears a voice over a reply (the speaker's echo, as the dsp's echo-aware
+   * VAD tells): the reply is held while that is decided, then resumed, and plays to its end.
+   * Judges `barge-in.pauses` with how the barge-in before it (`cut`) paused.
+   */
+  const heldAndLetGo = async (cut: { ok: boolean; evidence: string }) => {
+    const { itemId, responseId } = await turnAndReply('held');
+    await sleep(300);
+    const voiceAt = bus.mark;
+    await bus.publish('realtime-gateway.event.vad', {}, { kind: 'speech_started', itemId: `in3_${itemId}`, audioMs: 4000 });
+    const resume = await bus.waitFor('playback.cmd.resume', () => true, 3000, voiceAt);
+    const pause = bus.select('playback.cmd.pause', voiceAt)[0];
+    const flushed = bus.select('playback.cmd.flush', voiceAt).length;
+    verdicts.judge(
+      'barge-in.pauses',
+      cut.ok && pause !== undefined && resume !== undefined && pause.atMs <= resume.atMs && flushed === 0,
+      `${cut.evidence}; the model's VAD alone over a reply (the dsp's heard nothing): ${pause ? 'paused' : 'no pause'}, ${resume ? `resumed ${resume.atMs - (pause?.atMs ?? resume.atMs)} ms later` : 'no resume within 3000 ms'}, ${flushed} flushes (0 wanted)`,
+    );
+    await bus.publish('realtime-gateway.event.vad', {}, { kind: 'speech_stopped', itemId: `in3_${itemId}`, audioMs: 4300 });
+    await bus.publish('realtime-gateway.event.response', {}, { kind: 'done', responseId, status: 'completed', reason: null, audioMs: 200 });
+    await bus.publish('playback.event.item', {}, { kind: 'drained', itemId, responseId, heardMs: 200, receivedMs: 200, enteredDeviceUs: null, timeUs: nowUs() });
+    await bus.waitFor('conversation.state', (s) => s.state === 'listening', 3000, bus.mark - 1);
+  };
+
   if (want.has('barge-in')) {
     await bus.waitFor('conversation.state', (s) => s.state === 'listening' && s.micOpen, 3000, 0);
     const from = bus.mark;
@@ -165,11 +191,20 @@ async function runScenarios(bus: BusObserver, verdicts: Verdicts, options: Conve
       await bus.publish('dsp.event.vad', {}, { kind: 'speech_started', timeUs: nowUs(), speechMs: 200 });
       const flush = await bus.waitFor('playback.cmd.flush', () => true, 2000, voiceAt);
       const cancel = await bus.waitFor('realtime-gateway.cmd.cancel', () => true, 2000, voiceAt);
+      const pause = bus.select('playback.cmd.pause', voiceAt)[0];
       verdicts.judge(
         'barge-in.stops',
         flush !== undefined && cancel !== undefined,
         `a voice over the reply (both VADs): ${flush ? `playback/cmd/flush ${flush.atMs - (bus.messages[voiceAt]?.atMs ?? flush.atMs)} ms after it` : 'no flush within 2000 ms'}, ${cancel ? 'realtime-gateway/cmd/cancel' : 'no cancel'}`,
       );
+      const sinceVoice = (atMs: number) => atMs - (bus.messages[voiceAt]?.atMs ?? atMs);
+      const pausedFirst = {
+        ok: pause !== undefined && (flush === undefined || pause.atMs <= flush.atMs) && pause.payload.forMs >= PAUSE_COVERS_MS,
+        evidence:
+          pause === undefined
+            ? 'a voice over the reply: no playback/cmd/pause before the flush'
+            : `a voice over the reply: playback/cmd/pause ${sinceVoice(pause.atMs)} ms after it, forMs ${pause.payload.forMs} (≥ ${PAUSE_COVERS_MS} wanted)${flush ? `, the flush ${sinceVoice(flush.atMs)} ms after it` : ''}`,
+      };
       clearInterval(positions);
       const cutMs = heardMs + 40;
       await bus.publish('playback.event.item', {}, { kind: 'flushed', itemId, responseId, heardMs: cutMs, receivedMs: REPLY_MS, enteredDeviceUs: null, timeUs: nowUs() });
@@ -193,6 +228,7 @@ async function runScenarios(bus: BusObserver, verdicts: Verdicts, options: Conve
       await sleep(200);
       await bus.publish('playback.event.item', {}, event('drained', 200));
       await bus.waitFor('conversation.state', (s) => s.state === 'listening', 3000, bus.mark - 1);
+      await heldAndLetGo(pausedFirst);
     } finally {
       clearInterval(positions);
     }

@@ -8,7 +8,7 @@ import type { Verdicts } from './report.js';
 import { itemFrames, levelDbfs, tone } from './signal.js';
 
 /** The playback kit's scenarios, in the order they run; `--only` picks some (the start-up checks always run). */
-export const PLAYBACK_SCENARIOS = ['startup', 'play', 'flush', 'earcon', 'volume', 'mute'] as const;
+export const PLAYBACK_SCENARIOS = ['startup', 'play', 'flush', 'pause', 'earcon', 'volume', 'mute'] as const;
 export type PlaybackScenario = (typeof PLAYBACK_SCENARIOS)[number];
 
 export type PlaybackKitOptions = KitOptions<PlaybackScenario>;
@@ -206,6 +206,44 @@ async function runScenarios(bus: BusObserver, verdicts: Verdicts, options: Playb
       'flush.late-frames',
       replayed.length === 0 && lateSound.loudMs === 0,
       `${longFrames.length - cut} frames of the flushed item sent after the flush: ${replayed.length} started/position events for it, ${lateSound.loudMs} ms of sound on the echo reference (none wanted)`,
+    );
+  }
+
+  if (want.has('pause')) {
+    // A 2 s tone, held 300 ms in and resumed after 500 ms; held again later with a short forMs
+    // and never resumed (its sender died): it must go on by itself, and the whole tone be heard.
+    const toneMs = 2000;
+    const { responseId, itemId } = ids('pause');
+    const from = bus.mark;
+    await send(itemFrames(responseId, itemId, tone(TONE_HZ, toneMs, TONE_AMPLITUDE)));
+    const started = await eventFor('started', itemId, 3000, from);
+    await sleep(300);
+    await bus.publish('playback.cmd.pause', {}, { forMs: 5000 });
+    await sleep(FLUSH_SILENT_AFTER_MS);
+    const heldFrom = bus.mark;
+    await sleep(300);
+    const held = loudness(heldFrom, bus.mark);
+    // Positions while held need not be said (nothing plays), but any that are must stand still.
+    const heardWhileHeld = itemEvents(heldFrom, itemId).map((e) => e.heardMs);
+    const moved = heardWhileHeld.length === 0 ? 0 : Math.max(...heardWhileHeld) - Math.min(...heardWhileHeld);
+    await bus.publish('playback.cmd.resume', {}, {});
+    await sleep(400);
+    await bus.publish('playback.cmd.pause', {}, { forMs: 300 });
+    const drained = await eventFor('drained', itemId, toneMs + 4000, from);
+    await sleep(100);
+    const whole = loudness(from, bus.mark);
+    verdicts.judge(
+      'pause.holds',
+      started !== undefined &&
+        held.frames > 0 &&
+        held.loudMs === 0 &&
+        moved <= 20 &&
+        drained !== undefined &&
+        Math.abs(drained.payload.heardMs - toneMs) <= HEARD_TOLERANCE_MS &&
+        Math.abs(whole.loudMs - toneMs) <= HEARD_TOLERANCE_MS + 40,
+      started === undefined
+        ? `no started for ${itemId}`
+        : `from ${FLUSH_SILENT_AFTER_MS} ms after a pause: ${held.loudMs} ms of the echo reference above ${SILENT_DBFS} dBFS in ${held.frames} frames (0 wanted), heardMs moved ${moved} ms over ${heardWhileHeld.length} events (≤ 20 wanted); ${drained ? `resumed, and after a pause of forMs 300 never resumed: drained at heardMs ${drained.payload.heardMs} (${toneMs} ± ${HEARD_TOLERANCE_MS} wanted)` : `not drained within ${toneMs + 4000} ms (a pause never ended?)`}, ${whole.loudMs} ms of it heard on the reference (${toneMs} ± ${HEARD_TOLERANCE_MS + 40} wanted: nothing lost)`,
     );
   }
 

@@ -53,6 +53,10 @@ export const PLAYBACK_DUTIES: readonly Duty[] = [
   { rule: 'flush.silent', text: 'Be silent within a period and a fade of the flush (the reference says so from 200 ms after it).' },
   { rule: 'flush.late-frames', text: 'Drop frames of a flushed item or response that arrive after the flush: no `started`, no sound.' },
   {
+    rule: 'pause.holds',
+    text: 'On `playback/cmd/pause`, be silent within a period and a fade, drop nothing, hold the positions; on `playback/cmd/resume`, or when `forMs` runs out, go on from the next sample (what was heard plus what remained is the whole item). A flush while paused ends the pause.',
+  },
+  {
     rule: 'earcon.plays',
     text: 'Play `playback/cmd/earcon` cues queued like items, with item id `earcon:<name>`, an empty `responseId`, and their documented length (listening: 160 ms).',
   },
@@ -141,6 +145,10 @@ export const CONVERSATION_DUTIES: readonly Duty[] = [
     text: 'In full duplex, when a voice over the reply lasts and the dsp\'s echo-aware VAD says it is a person, send `playback/cmd/flush` and `realtime-gateway/cmd/cancel` at once.',
   },
   { rule: 'barge-in.truncates', text: 'Then truncate the model\'s item to the `heardMs` of playback\'s `flushed`, and report the turn `interrupted`.' },
+  {
+    rule: 'barge-in.pauses',
+    text: 'In full duplex, when a voice starts over the reply, send `playback/cmd/pause` (with a `forMs` covering the guard) at once; `playback/cmd/resume` when the guard turns it down.',
+  },
   { rule: 'mute.user', text: 'On `conversation/cmd/mute` for the person, shut the microphone (`audio-capture/cmd/mute`) and say so in the state until `unmute`.' },
   metricsPublished('conversation-state'),
   MESSAGES_VALID,

@@ -375,6 +375,19 @@ export const EARCON_NAMES = ['listening', 'thinking', 'error'] as const;
 export type EarconName = (typeof EARCON_NAMES)[number];
 export const EarconCommand = Type.Object({ name: StringEnum([...EARCON_NAMES]) }, closed);
 
+/** The longest a pause may hold the speaker: a barge-in decides well within it. */
+export const PAUSE_MAX_MS = 5000;
+export const PauseCommand = Type.Object(
+  {
+    forMs: Type.Integer({
+      minimum: 1,
+      maximum: PAUSE_MAX_MS,
+      description: 'playback resumes by itself after this long unless resumed or flushed before: a sender that dies mid-pause must not leave the speaker silent',
+    }),
+  },
+  closed,
+);
+
 /** A level in dBFS: 0 is full scale; silence is floored at -120. */
 const Dbfs = Type.Number({ minimum: -120, maximum: 0 });
 
