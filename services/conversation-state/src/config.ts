@@ -12,6 +12,10 @@ export const ConversationConfigSchema = Type.Object(
     }),
     tailMs: Type.Integer({ minimum: 0, maximum: 5000, description: 'half-duplex: the microphone stays muted this long after the reply has really drained (room echo)' }),
     bargeInMinMs: Type.Integer({ minimum: 0, maximum: 3000, description: 'full-duplex: speech over the reply must last this long to interrupt it (a cough does not)' }),
+    bargeInPause: Type.Boolean({
+      description:
+        'full-duplex: pause the reply as soon as a voice starts over it, while the barge-in guard decides (the speaker is silent ~150 ms sooner; a cough the model hears costs a pause of up to ~450 ms, then the reply goes on where it stopped); false: it plays on until the guard decides',
+    }),
     responseTimeoutMs: Type.Integer({ minimum: 1000, description: 'a turn with no response after this is given up (error earcon)' }),
     idleTimeoutMs: Type.Integer({ minimum: 0, description: 'no one speaking for this long ends the conversation (0: never)' }),
     pttCommitDelayMs: Type.Integer({ minimum: 0, maximum: 1000, description: 'push-to-talk: after release, audio still on its way is waited for this long before the commit' }),
@@ -36,6 +40,7 @@ export const CONVERSATION_DEFAULTS: ConversationConfig = {
   vad: 'server',
   tailMs: 300,
   bargeInMinMs: 150,
+  bargeInPause: true,
   responseTimeoutMs: 15_000,
   idleTimeoutMs: 300_000,
   pttCommitDelayMs: 120,

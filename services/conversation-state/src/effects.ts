@@ -26,7 +26,9 @@ export function conversationEffects(port: ConversationPort, log: Logger): Action
       if (event.type === 'PLAYBACK_STATE' && event.muted !== context.assistantMuted) port.speakerMuted(context.assistantMuted, true);
     },
     flushPlayback: () => port.flushPlayback(),
-    pausePlayback: ({ context }) => port.pausePlayback(pauseForMs(context.settings.bargeInMinMs)),
+    pausePlayback: ({ context }) => {
+      if (context.settings.bargeInPause) port.pausePlayback(pauseForMs(context.settings.bargeInMinMs));
+    },
     resumePlayback: () => port.resumePlayback(),
     cancelResponse: () => port.cancelResponse(),
     truncate: (_, params) => port.truncate(params.itemId, params.audioEndMs),

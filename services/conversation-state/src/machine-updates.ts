@@ -122,8 +122,8 @@ export const contextUpdates = {
   clearError: { lastError: null },
   /** Where a cut reply stood (machine-setup.ts arms the deadline for playback's word with it). */
   holdCut: ({ context }) => ({ cut: context.position === null ? null : { position: context.position, drained: context.drained, heldAtUs: context.heldAtUs } }),
-  /** The reply is paused from the barge-in's start (markBargeIn set it, just before). */
-  holdReply: ({ context }) => ({ heldAtUs: context.timing.bargeInUs ?? null }),
+  /** The reply is paused from the barge-in's start (markBargeIn set it, just before), unless pausing is off. */
+  holdReply: ({ context }) => ({ heldAtUs: context.settings.bargeInPause ? (context.timing.bargeInUs ?? null) : null }),
   releaseReply: { heldAtUs: null },
   clearCut: { cut: null },
 } satisfies Record<string, Update | ((args: UpdateArgs, params: never) => Update)>;

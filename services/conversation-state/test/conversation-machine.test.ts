@@ -363,6 +363,22 @@ const TABLE: Row[] = [
     effects: [PAUSE, 'report:answered', 'mic:open', 'resume'],
   },
   {
+    name: 'assistantSpeaking (full), pausing off + a voice the guard turns down: the reply plays on, nothing paused or resumed',
+    settings: { bargeInPause: false },
+    given: (c) => replying(c.fullDuplex()),
+    when: (c) => c.speechStarted().advance(60).speechStopped().advance(500),
+    expected: 'assistantSpeaking.playing',
+    effects: [],
+  },
+  {
+    name: 'assistantSpeaking (full), pausing off + speech that lasts: cut at the guard, and what was heard runs on to the cut',
+    settings: { bargeInPause: false },
+    given: (c) => replying(c.fullDuplex()),
+    when: (c) => c.advance(100).voiceOverReply().advance(CONVERSATION_DEFAULTS.bargeInMinMs).advance(CUT_WAIT_MS).advance(1),
+    expected: 'userSpeaking',
+    effects: ['flush', 'cancel', 'report:interrupted', 'mic:open', `truncate:item_1:${400 + 100 + CONVERSATION_DEFAULTS.bargeInMinMs}`],
+  },
+  {
     name: 'assistantSpeaking (full) + barge-in past what was received: truncated to what was received',
     given: (c) => c.fullDuplex().connect().userTurn().replyStarts().position(900, 1000),
     when: (c) => c.advance(400).voiceOverReply().advance(CONVERSATION_DEFAULTS.bargeInMinMs).flushed(1200, 1000),
