@@ -27,6 +27,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
 
+/** Each item its own response, as the model's replies are: a flush drops the rest of the flushed item's response, late frames included. */
 function outputFrames(itemId: string, pcm: Buffer): Buffer[] {
   const frames: Buffer[] = [];
   for (let offset = 0; offset * 2 < pcm.length; offset += 480) {
@@ -37,7 +38,7 @@ function outputFrames(itemId: string, pcm: Buffer): Buffer[] {
         sampleFormat: 's16le',
         sequence: frames.length,
         captureTimeUs: nowUs(),
-        item: { responseId: 'bench', itemId, sampleOffset: offset },
+        item: { responseId: `resp_${itemId}`, itemId, sampleOffset: offset },
         pcm: pcm.subarray(offset * 2, (offset + 480) * 2),
       }),
     );
