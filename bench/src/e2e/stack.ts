@@ -167,13 +167,13 @@ export function silencedAtUs(speaker: Recording, reply: Int16Array, replyHeardFr
 }
 
 /**
- * The holds of replies in messages [from, to) (conversation-state pauses playback when a voice
- * starts over a reply): those that were let go (`resumed`, with how long each held the reply,
- * in ms; one never ended counts its `forMs`) and those that ended in a cut (a flush).
+ * The holds of replies in messages [from, to) that were let go (conversation-state pauses
+ * playback when a voice starts over a reply, and resumes it when the guard turns the voice down):
+ * how many, and how long each held the reply (one never ended counts its `forMs`). A hold ended by
+ * a flush was a barge-in, not counted.
  */
-export function holds(messages: readonly Message[], from: number, to = messages.length): { resumedMs: number[]; cut: number } {
+export function holdSummary(messages: readonly Message[], from: number, to = messages.length) {
   const resumedMs: number[] = [];
-  let cut = 0;
   let pausedAtUs: number | undefined;
   let forMs = 0;
   for (const m of messages.slice(from, to)) {
@@ -183,18 +183,11 @@ export function holds(messages: readonly Message[], from: number, to = messages.
     } else if (pausedAtUs !== undefined && m.topic === 'voxbus/playback/cmd/resume') {
       resumedMs.push((m.atUs - pausedAtUs) / 1000);
       pausedAtUs = undefined;
-    } else if (pausedAtUs !== undefined && m.topic === 'voxbus/playback/cmd/flush') {
-      cut++;
+    } else if (m.topic === 'voxbus/playback/cmd/flush') {
       pausedAtUs = undefined;
     }
   }
   if (pausedAtUs !== undefined) resumedMs.push(forMs);
-  return { resumedMs, cut };
-}
-
-/** Holds let go, for the results: how many, and how long they held the reply. */
-export function holdSummary(messages: readonly Message[], from: number, to = messages.length) {
-  const { resumedMs } = holds(messages, from, to);
   return { count: resumedMs.length, heldMs: resumedMs.length === 0 ? null : summary(resumedMs) };
 }
 

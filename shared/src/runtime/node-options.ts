@@ -48,6 +48,6 @@ export function serviceV8RuntimeFlags(services: readonly { readonly optimizeForS
   return services.some((service) => service.optimizeForSize !== false) ? SERVICE_V8_RUNTIME_FLAGS : [];
 }
 
-export function tuneV8ForService(flags: readonly string[] = SERVICE_V8_RUNTIME_FLAGS): void {
+export function tuneV8ForService(flags: readonly string[]): void {
   for (const flag of flags) setFlagsFromString(flag);
 }
