@@ -61,15 +61,27 @@ async function serviceStack(
   const runner = startRunner(services, { ...env, ...device(baseTopic), VOXBUS_BUS__BASE_TOPIC: baseTopic, ...extraEnv });
   onCleanup(() => runner.stop('SIGKILL'));
   await waitForPort(ports.tcpPort, 15_000);
-  /** Another instance of the service under its own base topic, beside the first (online when this resolves). */
-  const startTwin = async (base: string) => {
-    const twin = spawnNode(`services/${service}/dist/main.js`, [], { ...env, ...device(base), VOXBUS_BUS__BASE_TOPIC: base });
-    onCleanup(() => twin.stop('SIGKILL'));
+  /**
+   * Online, and the gateway connected to the simulator: the kit gives a service three seconds to
+   * say it is connected, which must measure the service, not six instances starting on two cores
+   * (a twin online but still connecting failed CI's state.connected once).
+   */
+  const ready = async (base: string) => {
     const probe = await Probe.connect(ports.url);
     onCleanup(() => probe.close());
     await probe.subscribe(`${base}/${service}/status`);
     await probe.waitForJson<{ status: string }>(`${base}/${service}/status`, (status) => status.status === 'online', 15_000);
+    if (service !== 'realtime-gateway') return;
+    await probe.subscribe(`${base}/realtime-gateway/state`);
+    await probe.waitForJson<{ state: string }>(`${base}/realtime-gateway/state`, (state) => state.state === 'connected', 15_000);
   };
+  /** Another instance of the service under its own base topic, beside the first (ready when this resolves). */
+  const startTwin = async (base: string) => {
+    const twin = spawnNode(`services/${service}/dist/main.js`, [], { ...env, ...device(base), VOXBUS_BUS__BASE_TOPIC: base });
+    onCleanup(() => twin.stop('SIGKILL'));
+    await ready(base);
+  };
+  await ready(baseTopic);
   return { url: ports.url, env, runner, startTwin };
 }
 
