@@ -99,7 +99,7 @@ export class DspChain {
     this.downmix = config.downmix === 'pick' ? { mode: 'pick', channel: config.pickChannel } : { mode: 'mix' };
     this.mic = new MonoStream(backend, MODEL_RATE_HZ, config.resampleQuality, this.downmix, true);
     this.framer = new OutputFramer(MODEL_RATE_HZ, config.frameMs / CHUNK_MS);
-    this.vad = new VoiceActivity(MODEL_RATE_HZ, config);
+    this.vad = new VoiceActivity(MODEL_RATE_HZ, CHUNK_MS, config);
     this.echo =
       this.processor !== undefined && config.echoCancellation
         ? new EchoPath(

@@ -17,6 +17,11 @@ export const VOWEL_MS = 40;
 const VOICED_GAP_MS = 10;
 /** The most voice before a vowel that still counts as the same word's consonants ("str…"). */
 const VOWEL_LEAD_MAX_MS = 300;
+/**
+ * The most a silence is dated back to where the quiet began: the longest hangover a voice
+ * decision is known to add (WebRTC's VAD: 14 frames of 10 ms), so nothing else is taken back.
+ */
+export const HANGOVER_MAX_MS = 150;
 
 /**
  * Per-chunk voice decisions made into speech turns with hysteresis: `minSpeechMs` of voice in a
@@ -70,9 +75,11 @@ export class VadTracker {
    * One chunk of `chunkMs` at `timeUs`: voice or not, and outside speech whether it was voiced;
    * `voiced` undefined where voicing is no evidence (the speaker's echo may be in the microphone,
    * and what the canceller leaves of it is voiced too) or is not measured: then the minimum of
-   * voice alone starts speech.
+   * voice alone starts speech. `quietSinceUs`: where the run of quiet chunks this one ends began
+   * (QuietTail); a silence inside speech counts from there, up to HANGOVER_MAX_MS back, as the
+   * voice decision says "no voice" only after its hangover.
    */
-  push(voice: boolean, timeUs: number, chunkMs: number, voiced?: boolean): VadTransition | undefined {
+  push(voice: boolean, timeUs: number, chunkMs: number, voiced?: boolean, quietSinceUs?: number): VadTransition | undefined {
     // Outside speech a run of voice counts up; inside it, a run of silence does.
     const countsToward = this.speaking ? !voice : voice;
     if (!countsToward) {
@@ -81,7 +88,12 @@ export class VadTracker {
     }
     if (this.runStartUs === undefined) {
       this.runStartUs = timeUs;
-      if (this.speaking) this.silenceNeededMs = this.silenceFor();
+      if (this.speaking) {
+        this.silenceNeededMs = this.silenceFor();
+        const quietBeforeMs = quietSinceUs === undefined ? 0 : Math.min(HANGOVER_MAX_MS, Math.max(0, (timeUs - quietSinceUs) / 1000));
+        this.runStartUs -= quietBeforeMs * 1000;
+        this.runMs = quietBeforeMs;
+      }
     }
     this.runMs += chunkMs;
     this.countVoiced(voiced === true, chunkMs);

@@ -1,4 +1,5 @@
 import type { DspConfig } from './config.js';
+import { QuietTail } from './quiet-tail.js';
 import { TurnEndJudge } from './turn-end.js';
 import { type VadTransition, VadTracker } from './vad-tracker.js';
 import { VoicingMeter } from './voicing.js';
@@ -34,8 +35,11 @@ export class VoiceActivity {
   /** The energy (mean square) of the latest chunks, circular. */
   private readonly energies = new Float64Array(SUSTAIN_CHUNKS);
   private chunks = 0;
+  /** Where the voice really went quiet: the voice decision's hangover is not counted as speech. */
+  private readonly quietTail: QuietTail;
 
-  constructor(rateHz: number, settings: VadSettings) {
+  constructor(rateHz: number, chunkMs: number, settings: VadSettings) {
+    this.quietTail = new QuietTail(chunkMs);
     this.voicing = new VoicingMeter(rateHz);
     this.turnEnd = new TurnEndJudge(settings.vadMinSilenceMs, settings.vadEndSilenceMs);
     this.tracker = new VadTracker(settings.vadMinSpeechMs, settings.vadMinSilenceMs, settings.vadVoicedSpeechMs, () => this.turnEnd.silenceMs());
@@ -51,13 +55,18 @@ export class VoiceActivity {
   push(samples: Int16Array, voice: boolean, timeUs: number, chunkMs: number, echoPossible: boolean): VadTransition | undefined {
     const measure = this.tracker.wantsVoicing || (this.tracker.isSpeaking && this.judgesEnds);
     if (measure) this.voicing.push(samples);
-    const sustained = this.sustained(samples);
+    const energy = meanSquare(samples);
+    const sustained = this.sustained(energy);
+    this.quietTail.push(energy, timeUs, this.tracker.isSpeaking, voice);
     const voiced = voice && measure && this.voicing.strength() >= VOICED_STRENGTH;
     if (voiced && this.tracker.isSpeaking) this.turnEnd.voiced(this.voicing.pitchHz());
     // Voicing is evidence only outside speech and where no echo can be in the microphone.
     const evidence = this.tracker.wantsVoicing && !echoPossible ? voiced && sustained : undefined;
-    const transition = this.tracker.push(voice, timeUs, chunkMs, evidence);
-    if (transition?.kind === 'speech_started') this.turnEnd.reset();
+    const transition = this.tracker.push(voice, timeUs, chunkMs, evidence, this.quietTail.sinceUs);
+    if (transition?.kind === 'speech_started') {
+      this.turnEnd.reset();
+      this.quietTail.startUtterance();
+    }
     return transition;
   }
 
@@ -68,14 +77,17 @@ export class VoiceActivity {
     return this.tracker.end(timeUs);
   }
 
-  /** Whether this chunk holds the loudness of the last few (see SUSTAIN_ENERGY_RATIO). */
-  private sustained(samples: Int16Array): boolean {
-    let sum = 0;
-    for (let i = 0; i < samples.length; i++) sum += (samples[i] as number) * (samples[i] as number);
-    const energy = samples.length === 0 ? 0 : sum / samples.length;
+  /** Whether a chunk of this energy holds the loudness of the last few (see SUSTAIN_ENERGY_RATIO). */
+  private sustained(energy: number): boolean {
     this.energies[this.chunks++ % SUSTAIN_CHUNKS] = energy;
     let loudest = 0;
     for (const value of this.energies) loudest = Math.max(loudest, value);
     return energy > 0 && energy >= loudest * SUSTAIN_ENERGY_RATIO;
   }
+}
+
+function meanSquare(samples: Int16Array): number {
+  let sum = 0;
+  for (let i = 0; i < samples.length; i++) sum += (samples[i] as number) * (samples[i] as number);
+  return samples.length === 0 ? 0 : sum / samples.length;
 }

@@ -146,6 +146,36 @@ describe('the dsp chain, stage by stage, on signals with known answers', () => {
     expect(harness.levels.some((l) => l.voice && l.input.rmsDbfs > -40)).toBe(true);
   });
 
+  it("ends a turn on the silence after the voice's last sound, not after the voice decision's hangover (every default stage on; quiet and noisy rooms)", async () => {
+    for (const text of ['What will the weather be like tomorrow?', 'Stop. Tell me about tomorrow instead.']) {
+      const voice = samples(await speech(text, 48_000));
+      for (const noiseAmplitude of [20, 3000]) {
+        // The last sound that stands out of the room: a weak final consonant under the noise is not heard.
+        const lastSound = voice.length - [...voice].reverse().findIndex((v) => Math.abs(v) > Math.max(300, noiseAmplitude / 2));
+        const noise = (length: number, seed: number) => {
+          let state = seed;
+          // A linear congruential generator: white noise, the same on every run.
+          return Int16Array.from({ length }, () => {
+            state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+            return Math.round((state / 2 ** 31 - 0.5) * noiseAmplitude);
+          });
+        };
+        const talk = add(voice, noise(voice.length, 1));
+        // Just the silence the turn needs after the last sound, and 60 ms: WebRTC's hangover alone (80–140 ms) would not fit.
+        const after = noise(((DSP_DEFAULTS.vadMinSilenceMs + 60) * 48_000) / 1000, 2);
+        const harness = new Harness({ ...DSP_DEFAULTS, echoCancellation: false });
+        harness.mic(toFrames(concat(noise(48_000, 3), talk, after), { sampleRateHz: 48_000 }));
+        const where = `"${text}", noise ±${noiseAmplitude / 2}`;
+        expect(harness.vad.map((e) => e.kind), where).toEqual(['speech_started', 'speech_stopped']);
+        const endUs = START_US + (1 + lastSound / 48_000) * 1e6;
+        const stoppedUs = harness.vad[1]?.timeUs ?? 0;
+        // A weak final consonant ("instead"'s d) can be under the noise suppressor's floor already.
+        expect(stoppedUs - endUs, `${where}: speech_stopped dated ${Math.round((stoppedUs - endUs) / 1000)} ms after the last sound`).toBeGreaterThanOrEqual(-80_000);
+        expect(stoppedUs - endUs, `${where}: speech_stopped dated ${Math.round((stoppedUs - endUs) / 1000)} ms after the last sound`).toBeLessThan(50_000);
+      }
+    }
+  });
+
   it('does not start speech for a click shorter than the minimum', () => {
     const click = samples(sine(48_000, 0.05, 800, 0.5));
     const harness = new Harness({ vad: true, vadMinSpeechMs: 150 });
