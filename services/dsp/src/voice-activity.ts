@@ -1,4 +1,5 @@
 import type { DspConfig } from './config.js';
+import { power } from './pcm.js';
 import { QuietTail } from './quiet-tail.js';
 import { TurnEndJudge } from './turn-end.js';
 import { type VadTransition, VadTracker } from './vad-tracker.js';
@@ -55,7 +56,7 @@ export class VoiceActivity {
   push(samples: Int16Array, voice: boolean, timeUs: number, chunkMs: number, echoPossible: boolean): VadTransition | undefined {
     const measure = this.tracker.wantsVoicing || (this.tracker.isSpeaking && this.judgesEnds);
     if (measure) this.voicing.push(samples);
-    const energy = meanSquare(samples);
+    const energy = power(samples);
     const sustained = this.sustained(energy);
     this.quietTail.push(energy, timeUs, this.tracker.isSpeaking, voice);
     const voiced = voice && measure && this.voicing.strength() >= VOICED_STRENGTH;
@@ -84,10 +85,4 @@ export class VoiceActivity {
     for (const value of this.energies) loudest = Math.max(loudest, value);
     return energy > 0 && energy >= loudest * SUSTAIN_ENERGY_RATIO;
   }
-}
-
-function meanSquare(samples: Int16Array): number {
-  let sum = 0;
-  for (let i = 0; i < samples.length; i++) sum += (samples[i] as number) * (samples[i] as number);
-  return samples.length === 0 ? 0 : sum / samples.length;
 }

@@ -1,5 +1,5 @@
 import { type AudioFrame, frameDurationMs } from '@voxbus/shared';
-import { ROOM_NOISES, rms, roomNoise, samples, sine, sineSnrDb, speech } from '@voxbus/shared/testing';
+import { lcg, ROOM_NOISES, rms, roomNoise, samples, sine, sineSnrDb, speech } from '@voxbus/shared/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DSP_DEFAULTS } from '../src/config.js';
 import { add, concat, constant, Harness, START_US, stereo, toFrames } from './dsp-harness.js';
@@ -153,12 +153,8 @@ describe('the dsp chain, stage by stage, on signals with known answers', () => {
         // The last sound that stands out of the room: a weak final consonant under the noise is not heard.
         const lastSound = voice.length - [...voice].reverse().findIndex((v) => Math.abs(v) > Math.max(300, noiseAmplitude / 2));
         const noise = (length: number, seed: number) => {
-          let state = seed;
-          // A linear congruential generator: white noise, the same on every run.
-          return Int16Array.from({ length }, () => {
-            state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-            return Math.round((state / 2 ** 31 - 0.5) * noiseAmplitude);
-          });
+          const random = lcg(seed);
+          return Int16Array.from({ length }, () => Math.round((random() * noiseAmplitude) / 2));
         };
         const talk = add(voice, noise(voice.length, 1));
         // Just the silence the turn needs after the last sound, and 60 ms: WebRTC's hangover alone (80–140 ms) would not fit.

@@ -13,6 +13,6 @@ export {
 export { align, type Alignment, bestMatch, correlationAt, endAbove, envelopeMismatches, firstAbove, loudSpans, playedUntil, rms, samples, sine, sineSnrDb } from './signals.js';
 export { type EchoOptions, sinkInputOf } from './echo-path.js';
 export { speech } from './speech.js';
-export { ROOM_NOISES, type RoomNoise, roomNoise } from './room-noises.js';
+export { lcg, ROOM_NOISES, type RoomNoise, roomNoise } from './room-noises.js';
 export { contractAccepts, type FuzzMessage, Fuzzer, FuzzTally } from './fuzz.js';
 export { AcsPeer, CallerPeer, FreeswitchPeer, type Received } from './telephony-peers.js';

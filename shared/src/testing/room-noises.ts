@@ -2,8 +2,8 @@
 export const ROOM_NOISES = ['cough', 'click', 'knock'] as const;
 export type RoomNoise = (typeof ROOM_NOISES)[number];
 
-/** Deterministic noise in [-1, 1). */
-function lcg(seed: number): () => number {
+/** Deterministic uniform white noise in [-1, 1), the same for the same seed on every run. */
+export function lcg(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
