@@ -111,6 +111,10 @@ export class DspChain {
                 log.info(estimate, 'echo delay found');
               },
               referenceGap: () => this.counters.referenceGaps.inc(),
+              referenceMoved: (jumpMs) => {
+                this.counters.referenceMoves.inc();
+                log.info({ jumpMs: Math.round(jumpMs * 10) / 10 }, 'echo reference moved by its timestamps');
+              },
               delayKept: (found) => {
                 this.counters.delayKept.inc();
                 log.debug(found, 'echo delay found, not followed: the canceller still removes the echo where it is');
@@ -129,6 +133,7 @@ export class DspChain {
       restarts: metrics.counter('input.restarts'),
       referenceFrames: metrics.counter('reference.frames'),
       referenceGaps: metrics.counter('reference.gaps'),
+      referenceMoves: metrics.counter('reference.moves'),
       // Times the microphone waited for its reference, and chunks processed without it after all.
       referenceWaits: metrics.counter('reference.waits'),
       referenceLate: metrics.counter('reference.lateChunks'),

@@ -33,16 +33,22 @@ export class EchoCoherence {
 
   /** The largest |correlation| (0–1) of the residual window with the reference at any lag up to `maxLagMs` (at most the constructor's). */
   correlation(maxLagMs?: number): number {
+    return this.peak(maxLagMs).correlation;
+  }
+
+  /** The largest |correlation| and the lag (ms after the reference) it is at. */
+  peak(maxLagMs?: number): { correlation: number; lagMs: number } {
     const { residual, reference, windowSamples } = this;
     const lagSamples = maxLagMs === undefined ? this.lagSamples : Math.min(this.lagSamples, Math.round((this.rate * maxLagMs) / 1000));
     let residualEnergy = 0;
     for (let i = 0; i < windowSamples; i++) residualEnergy += (residual[i] as number) ** 2;
-    if (residualEnergy === 0) return 0;
+    if (residualEnergy === 0) return { correlation: 0, lagMs: 0 };
     // Reference energy over a sliding window, updated as the lag moves back one sample.
     const newest = this.lagSamples;
     let referenceEnergy = 0;
     for (let i = newest; i < newest + windowSamples; i++) referenceEnergy += (reference[i] as number) ** 2;
     let best = 0;
+    let bestLag = 0;
     for (let lag = 0; lag <= lagSamples; lag++) {
       const offset = newest - lag;
       if (lag > 0) {
@@ -53,9 +59,12 @@ export class EchoCoherence {
       for (let i = 0; i < windowSamples; i++) dot += (residual[i] as number) * (reference[offset + i] as number);
       // At most 1: the sliding energy, added and taken away in floating point, can come out a little small.
       const correlation = Math.min(1, Math.abs(dot) / Math.sqrt(residualEnergy * referenceEnergy));
-      if (correlation > best) best = correlation;
+      if (correlation > best) {
+        best = correlation;
+        bestLag = lag;
+      }
     }
-    return best;
+    return { correlation: best, lagMs: Math.round((bestLag * 1000) / this.rate) };
   }
 }
 

@@ -17,16 +17,31 @@ import { ReferenceTrack } from './reference-track.js';
  */
 const LEAD_MS = 10;
 /**
+ * The echo gate's leak check looks for the speaker's sound in what the canceller left within
+ * this much (ms) of the reference's start: the echo's place (LEAD_MS) and 35 ms after it, where
+ * a room's strong early reflections are (the virtual board's room leaked at 33-44 ms with the
+ * reference placed right, and a check reaching 30 ms let that through as a voice, once in 20
+ * replies with a core busy). Further back a person's voice lines up with the reply's too often
+ * (the same synthetic voice on the virtual board: most barge-ins under 0.25 within 45 ms, but
+ * 0.3-0.5 at 100-150 ms).
+ */
+const LEAK_CHECK_REACH_MS = LEAD_MS + 35;
+/**
  * A found delay re-places the reference only when the echo would otherwise leave the canceller's
- * filter: arriving earlier than the reference it is given (less than a couple of ms of the lead
- * left), or so much later that the filter's length is spent on waiting. In between, the filter
+ * filter, arriving earlier than the reference it is given (less than a couple of ms of the lead
+ * left), or the gate's leak check (more than 20 ms later: its early reflections then lie beyond
+ * LEAK_CHECK_REACH_MS). In between, the filter
  * already holds the echo wherever it is, and re-placing only makes it learn the path again. A
  * room's early reflection, nearly as loud as the direct sound, made the estimate swing between
  * 40 and 50 ms every few replies on the virtual board; each swing, re-placed, left the canceller
- * leaking for about a second and the leaks were once in five replies taken for a voice.
+ * leaking for about a second and the leaks were once in five replies taken for a voice. (Up to
+ * 40 ms later was once left alone, as the filter still holds it: with a core busy an estimate
+ * 27 ms short placed the reference, the estimates of the echo's true delay after it were not
+ * followed, and for two minutes the room's reflections sat 50-70 ms after the reference's start,
+ * beyond the check: the canceller's leaks there opened the gate 7 times in 20 replies.)
  */
 const EARLIER_THAN_PLACED_MS = LEAD_MS - 2;
-const LATER_THAN_PLACED_MS = 40;
+const LATER_THAN_PLACED_MS = 20;
 /** How much of the signals (ms) each delay estimate correlates. */
 const ESTIMATOR_WINDOW_MS = 1000;
 /** With a voice over the speaker, a new delay moves the reference only when found this long (ms), within SAME_DELAY_MS. */
@@ -41,15 +56,24 @@ const RELEARN_AFTER_MOVE_MS = 20;
  */
 const RECENT_ERLE_MS = 1000;
 /**
- * Only a move this small (ms) is kept from happening by a working canceller: the gate's leak
- * check looks for the echo within LEAD_MS + 20 ms of the reference's start, so a placement
- * further off than that leaves it blind, however well the canceller's long filter copes (a first
- * estimate 45 ms off, kept so, made the assistant interrupt itself on the virtual board).
+ * Only a move this small (ms) is kept from happening by a working canceller: a placement
+ * further off leaves the echo's reflections beyond the leak check's reach and the gate blind, however well the canceller's
+ * long filter copes (a first estimate 45 ms off, kept so, made the assistant interrupt itself on
+ * the virtual board).
  */
-const KEPT_MOVE_MAX_MS = 20;
-/** The echo gate's leak check: the residual of the last this many ms, against the reference up to this much earlier. */
+const KEPT_MOVE_MAX_MS = LATER_THAN_PLACED_MS;
+/** The echo gate's leak check: the residual of the last this many ms, against the reference up to LEAK_CHECK_REACH_MS earlier. */
 const COHERENCE_WINDOW_MS = 30;
-const COHERENCE_LAG_MS = LEAD_MS + 20;
+/**
+ * After the microphone's timeline restarted (an overrun: frequent with a core busy) or jumped,
+ * its stamps may be tens of ms off for a while (the first period's stamp anchors it and is late
+ * on a busy machine; earlier ones move it back as they come): on the virtual board the reference
+ * read for a chunk 100 ms after a restart was silence while the microphone heard the reply's
+ * echo, and the gate took it for a voice. For this long (ms) a chunk is taken for echo alone
+ * whenever the speaker sounded within UNPLACED_SPAN_MS either side of where the stamps put it.
+ */
+const UNPLACED_MS = 500;
+const UNPLACED_SPAN_MS = 150;
 /**
  * Until the delay is found the echo may sit anywhere the timestamps did not account for: the
  * check looks further back then (it costs about 5 times more, and only on chunks the levels call
@@ -79,10 +103,17 @@ export interface EchoPathEvents {
   resynced(jumpMs: number): void;
   /** The reference stream restarted (a gap or a new format). */
   referenceGap(): void;
+  /** A played frame's timestamp moved it `jumpMs` from where the stream's last frame ended (the speaker's timeline moved). */
+  referenceMoved(jumpMs: number): void;
   /** A delay was found that would have moved the reference, but the canceller still removes the echo where it is. */
   delayKept(found: DelayEstimate & { keptMs: number; recentErleDb: number }): void;
-  /** The echo gate opened over the speaker's sound: a voice besides it, by these figures. */
-  gateOpened(opening: GateOpening & { delayMs: number | null; sinceMovedMs: number | null }): void;
+  /**
+   * The echo gate opened over the speaker's sound: a voice besides it, by these figures; and the
+   * lag (ms after the reference's start, up to the longest the echo may have) where what the
+   * canceller left looked most like the reference, and how much (a leak the check missed shows
+   * there at its own lag, well over 0.25; a voice, by chance, mostly under).
+   */
+  gateOpened(opening: GateOpening & { delayMs: number | null; sinceMovedMs: number | null; echoLikeLagMs: number; echoLikeCorrelation: number }): void;
 }
 
 /**
@@ -102,6 +133,12 @@ export class EchoPath {
   private readonly recentErle: RecentErle;
   private readonly aligned: Int16Array;
   private readonly unaligned: Int16Array;
+  /** The reference around a chunk whose placement is uncertain (UNPLACED_SPAN_MS either side). */
+  private readonly around: Int16Array;
+  /** How much longer (ms) the microphone's timeline may still be settling after a restart or a jump. */
+  private unplacedLeftMs = 0;
+  /** A microphone chunk has had its reference placed before (kept across the microphone's restarts). */
+  private micPlaced = false;
   private delayMs: number;
   private estimated = false;
   /** Microphone time of the last chunk the gate heard a voice in over the speaker's sound, µs. */
@@ -134,6 +171,7 @@ export class EchoPath {
     this.recentErle = new RecentErle(Math.round(RECENT_ERLE_MS / options.chunkMs));
     this.aligned = new Int16Array(chunkSamples);
     this.unaligned = new Int16Array(chunkSamples);
+    this.around = new Int16Array(chunkSamples + Math.round((2 * UNPLACED_SPAN_MS * options.rateHz) / 1000));
     this.delayMs = options.startDelayMs;
   }
 
@@ -142,11 +180,19 @@ export class EchoPath {
     const continuity = this.continuity.next(frame);
     if (continuity.kind === 'gap' || continuity.kind === 'restart') {
       this.stream.reset();
-      // The speaker's stream restarted (perhaps reopened with another buffer): the path may have moved.
-      this.recentErle.reset();
+      // The speaker's stream restarted: its frames are laid down from here by their own stamps,
+      // and the delay estimator's window, which straddles both placements, is refilled before it
+      // estimates again (with a core busy the played stream restarted every few seconds, 7-180 ms
+      // later each time, and one window across a burst of them "found" the echo 10 ms early).
+      // The canceller's recent ERLE is kept: the stamps carry the speaker's own delays (an
+      // underrun, a reopened device), so the echo stays where it was against them, and were the
+      // path to move, the canceller's leaks would bring that figure down within half a second.
+      // (Forgetting it let the first estimate after each restart move the reference unchecked.)
+      this.estimator.forgetWindow();
       this.events.referenceGap();
     }
-    this.track.write(this.stream.push(frame));
+    const jump = this.track.write(this.stream.push(frame));
+    if (jump !== 0 && continuity.kind !== 'gap' && continuity.kind !== 'restart') this.events.referenceMoved((jump * 1000) / this.options.rateHz);
   }
 
   /**
@@ -162,7 +208,8 @@ export class EchoPath {
     this.track.read(atTimestamp, this.unaligned);
     const estimate = this.estimator.push(samples, this.unaligned, !referenceMissing);
     if (this.sinceMovedMs !== null) this.sinceMovedMs += this.options.chunkMs;
-    if (estimate !== undefined && this.needsPlacing(estimate.delayMs) && !this.cancellingWhereItIs(estimate) && this.trusted(estimate.delayMs, chunk.timeUs)) {
+    const delayMoved = estimate !== undefined && this.needsPlacing(estimate.delayMs) && !this.cancellingWhereItIs(estimate) && this.trusted(estimate.delayMs, chunk.timeUs);
+    if (estimate !== undefined && delayMoved) {
       this.sinceMovedMs = 0;
       this.recentErle.reset();
       // The first estimate only places what was learnt on a guess; a later one far from it is the
@@ -182,18 +229,29 @@ export class EchoPath {
       this.gate.replaced();
       this.sinceMovedMs = 0;
     }
+    // The microphone's own timeline restarted or jumped (not the first chunk, not a delay found).
+    if (this.cursor.resyncs !== resyncs && this.micPlaced && !delayMoved) this.unplacedLeftMs = UNPLACED_MS;
+    else this.unplacedLeftMs = Math.max(0, this.unplacedLeftMs - this.options.chunkMs);
+    this.micPlaced = true;
     const referencePower = this.track.read(at, this.aligned);
     processor.reverse(this.aligned);
     processor.cancel(samples, 0);
     this.coherence.push(this.aligned, samples);
     const residualPower = power(samples);
-    const verdict = referenceMissing ? this.gate.judgeWithoutReference(this.options.chunkMs) : this.gate.judge({ referencePower, micPower, residualPower, chunkMs: this.options.chunkMs }, () => this.coherence.correlation(this.estimated ? COHERENCE_LAG_MS : COHERENCE_UNKNOWN_DELAY_LAG_MS));
+    // Nothing says what the speaker played where this chunk's echo came from: taken for echo.
+    const unknown = referenceMissing || this.referenceHole(at, chunk.timeUs) || this.speakerNearUnplaced(at);
+    const verdict = unknown ? this.gate.judgeWithoutReference(this.options.chunkMs, micPower) : this.gate.judge({ referencePower, micPower, residualPower, chunkMs: this.options.chunkMs }, () => this.coherence.correlation(this.estimated ? LEAK_CHECK_REACH_MS : COHERENCE_UNKNOWN_DELAY_LAG_MS));
     if (!referenceMissing && referencePower > FAR_ACTIVE_POWER && micPower > MIC_FLOOR_POWER) this.recentErle.add(micPower, residualPower);
     // A voice over the speaker: the estimator's window holds it for a while (see trusted).
     if (verdict.echo && verdict.nearEnd) this.lastDoubleTalkUs = chunk.timeUs;
     this.gate.apply(verdict, samples);
     const opening = this.gate.takeOpening();
-    if (opening !== undefined) this.events.gateOpened({ ...opening, delayMs: this.estimated ? this.delayMs : null, sinceMovedMs: this.sinceMovedMs });
+    if (opening !== undefined) {
+      // Where, up to the longest lag, the residual looks most like the reference: a leak the
+      // check missed shows here at the echo's true place.
+      const widest = this.coherence.peak();
+      this.events.gateOpened({ ...opening, delayMs: this.estimated ? this.delayMs : null, sinceMovedMs: this.sinceMovedMs, echoLikeLagMs: widest.lagMs, echoLikeCorrelation: Math.round(widest.correlation * 100) / 100 });
+    }
     return verdict;
   }
 
@@ -263,6 +321,25 @@ export class EchoPath {
     this.cursor.reset();
     this.recentErle.reset();
     this.estimator.forgetWindow();
+  }
+
+  /**
+   * Whether the reference placed for the chunk at `at` (microphone time `timeUs`) is mostly a hole
+   * although the speaker's stream has run on past it: what it played there came stamped
+   * elsewhere (its timeline jumped) or was lost, so nothing says whether it sounded. Its stream
+   * runs on while the speaker is open, silence included, so a hole is never the speaker quiet.
+   * (With a core busy, chunks read such holes as silence while the microphone heard the reply's
+   * echo, and the gate took it for a voice.)
+   */
+  private referenceHole(at: number, timeUs: number): boolean {
+    if (this.track.endUs < timeUs + this.options.chunkMs * 1000) return false;
+    return this.track.holesIn(at, this.aligned.length) * 2 > this.aligned.length;
+  }
+
+  /** While the microphone's timeline settles: whether the speaker sounded anywhere near where the chunk at `at` reads its reference. */
+  private speakerNearUnplaced(at: number): boolean {
+    if (this.unplacedLeftMs === 0) return false;
+    return this.track.read(at - Math.round((UNPLACED_SPAN_MS * this.options.rateHz) / 1000), this.around) > FAR_ACTIVE_POWER / 10;
   }
 
   /** Whether reference audio has reached the dsp within the last `withinMs`, at `nowUs`. */

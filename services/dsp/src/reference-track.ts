@@ -1,7 +1,5 @@
 import type { TimedSamples } from './mono-stream.js';
-
-/** Timestamps of one stream may wander this far (ms) from its samples without being a new placement. */
-const CONTINUOUS_WITHIN_MS = 2;
+import { ReferenceCursor } from './reference-cursor.js';
 
 /**
  * The echo reference on the capture clock: what the speaker played, each sample at the index of
@@ -9,10 +7,15 @@ const CONTINUOUS_WITHIN_MS = 2;
  * matched with what the speaker played then. A ring of `seconds`; a sample never written (or
  * overwritten since) reads as silence.
  *
- * A run of frames is laid down contiguously: a frame whose timestamp is within a couple of ms
- * of where the previous one ended goes right after it, so the timestamps' jitter never
- * duplicates or drops samples (a canceller cannot model a path that jumps by a few samples at
- * every frame). A larger jump places the frame by its own time.
+ * A run of frames is laid down contiguously, as the microphone's chunks are read (the same
+ * ReferenceCursor): a frame's timestamp a little off where the previous one ended goes right
+ * after it, so the timestamps' jitter never duplicates or drops samples (a canceller cannot
+ * model a path that jumps by a few samples at every frame); a lasting offset (the stamps
+ * drifting from the sample count, about half a millisecond a second on the virtual board) is
+ * walked off one sample at a time; a larger jump places the frame by its own time. (Keeping
+ * frames contiguous within 2 ms and placing them by their stamps beyond let the drift pile up
+ * and then moved the reference 2 ms at once, every 4 s: each move shifted the echo path the
+ * canceller had learnt by 2 ms.)
  */
 export class ReferenceTrack {
   private readonly samples: Int16Array;
@@ -20,6 +23,7 @@ export class ReferenceTrack {
   private readonly holds: Float64Array;
   /** The index just after the last sample written (-1 before any). */
   private writeEnd = -1;
+  private readonly placement: ReferenceCursor;
 
   constructor(
     readonly rateHz: number,
@@ -27,19 +31,28 @@ export class ReferenceTrack {
   ) {
     this.samples = new Int16Array(rateHz * seconds);
     this.holds = new Float64Array(rateHz * seconds).fill(-1);
+    this.placement = new ReferenceCursor(rateHz);
   }
 
-  write(timed: TimedSamples): void {
-    let start = this.indexAt(timed.firstSampleUs);
-    if (this.writeEnd >= 0 && Math.abs(start - this.writeEnd) <= (CONTINUOUS_WITHIN_MS * this.rateHz) / 1000) start = this.writeEnd;
-    const size = this.samples.length;
-    for (let i = 0; i < timed.samples.length; i++) {
-      const at = start + i;
-      const slot = at % size;
-      this.samples[slot] = timed.samples[i] as number;
-      this.holds[slot] = at;
-    }
+  /**
+   * Lays the samples down; returns how far (samples) their timestamp moved them from where the
+   * last ones ended (0 when laid down after them, a sample's step included, or the first).
+   */
+  write(timed: TimedSamples): number {
+    const resyncs = this.placement.resyncs;
+    const start = this.placement.place(this.indexAt(timed.firstSampleUs), timed.samples.length);
+    const jump = this.writeEnd >= 0 && this.placement.resyncs !== resyncs ? this.placement.lastJump : 0;
+    // A step a sample later leaves a slot between the runs: the last sample again, not a click of silence.
+    if (jump === 0 && start === this.writeEnd + 1) this.put(this.writeEnd, timed.samples[0] as number);
+    for (let i = 0; i < timed.samples.length; i++) this.put(start + i, timed.samples[i] as number);
     this.writeEnd = start + timed.samples.length;
+    return jump;
+  }
+
+  private put(at: number, value: number): void {
+    const slot = at % this.samples.length;
+    this.samples[slot] = value;
+    this.holds[slot] = at;
   }
 
   /** Fills `out` with the reference from sample index `start` on; returns its mean square (fraction of full scale²). */
@@ -54,6 +67,14 @@ export class ReferenceTrack {
       sum += value * value;
     }
     return sum / (out.length * 32768 * 32768);
+  }
+
+  /** How many of the `count` samples from index `start` on were never written (or were overwritten since). */
+  holesIn(start: number, count: number): number {
+    const size = this.samples.length;
+    let holes = 0;
+    for (let at = start; at < start + count; at++) if (this.holds[((at % size) + size) % size] !== at) holes++;
+    return holes;
   }
 
   /** The sample index of a moment on the capture clock. */

@@ -58,6 +58,13 @@ function board(played: Int16Array, heard: Int16Array): { mic: AudioFrame[]; refe
 
 let reply: Int16Array;
 let voice: Int16Array;
+
+/** The chain (canceller, gate, VAD) over the microphone's frames and the speaker's: the VAD's events. */
+function harnessRun(mic: AudioFrame[], reference: AudioFrame[]): unknown[] {
+  const harness = new Harness({ echoCancellation: true, noiseSuppression: true, gainControl: true, vad: true });
+  harness.mic(mic, reference);
+  return harness.vad;
+}
 beforeAll(async () => {
   reply = samples(await speech('You spoke for two seconds. Tomorrow will be mostly sunny in the morning, with clouds building in the afternoon.', RATE_HZ));
   voice = samples(await speech('Wait a moment please', RATE_HZ));
@@ -164,6 +171,26 @@ describe('the echo gate: a voice told from the echo of the speaker, in a room', 
     expect(Math.abs((delays[0] as number) - 50), said).toBeLessThan(4);
     expect(Math.abs((delays.at(-1) as number) - 40), said).toBeLessThan(4);
     expect(harness.vad, 'speech starts on echo alone').toEqual([]);
+  });
+
+  it("does not take the echo for a voice while the microphone's timeline settles after an overrun (its first stamps off, then right again)", () => {
+    const pause = new Int16Array(RATE_HZ);
+    const played = concat(reply, pause, reply, pause);
+    const heard = convolve(played, room(40, -6));
+    const { mic, reference } = board(played, heard);
+    const frameSamples = RATE_HZ / 50;
+    const speechStarts = harnessRun(mic, reference);
+    expect(speechStarts, 'speech starts on echo alone, stamps right').toEqual([]);
+    // Around each reply's start and end (where the reference's place matters most) two frames are
+    // lost (an overrun) and the stream's timeline starts again off by `offMs`: the next 300 ms
+    // are stamped so, then the stamps are right again.
+    for (const edge of [reply.length, reply.length + pause.length, 2 * reply.length + pause.length]) {
+      for (const offMs of [-120, 120]) {
+        const lostAt = Math.round(edge / frameSamples) - 3;
+        const restarted = mic.filter((_, n) => n !== lostAt && n !== lostAt + 1).map((frame, n) => (n >= lostAt && n < lostAt + 15 ? { ...frame, captureTimeUs: frame.captureTimeUs + offMs * 1000 } : frame));
+        expect(harnessRun(restarted, reference), `speech starts on echo alone, stamps ${offMs} ms off at ${Math.round((edge / RATE_HZ) * 1000)} ms`).toEqual([]);
+      }
+    }
   });
 
   it('does not move the reference on a delay found while a voice talked over the reply', () => {

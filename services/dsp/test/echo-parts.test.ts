@@ -2,6 +2,11 @@ import { samples, speech } from '@voxbus/shared/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DelayEstimator } from '../src/delay-estimator.js';
 import { EchoCoherence } from '../src/echo-coherence.js';
+import { NativeDspBackend } from '@voxbus/dsp';
+import { DSP_DEFAULTS } from '../src/config.js';
+import { echoPathOptions, voiceProcessorOptions } from '../src/dsp-options.js';
+import { EchoGate } from '../src/echo-gate.js';
+import { EchoPath } from '../src/echo-path.js';
 import { QuantileTracker } from '../src/quantile.js';
 import { ReferenceCursor } from '../src/reference-cursor.js';
 import { ReferenceTrack } from '../src/reference-track.js';
@@ -48,6 +53,35 @@ describe('the echo reference, placed on the capture clock', () => {
     track.read(track.indexAt(1_000_000 + 5 * 20_000), after);
     expect(after.subarray(0, 1200).every((v) => v === 0)).toBe(true);
     expect(after[1200]).toBe(1);
+  });
+
+  it('follows stamps drifting from the sample count a sample at a time, never moving the reference at once (the virtual board drifts about 0.5 ms a second)', () => {
+    const track = new ReferenceTrack(RATE_HZ);
+    const frameSamples = 480;
+    // Every sample numbered (1 to 32 000, never 0: silence) so the read-back says where each one went.
+    const numbered = (n: number) => Int16Array.from({ length: frameSamples }, (_, i) => ((n * frameSamples + i) % 32_000) + 1);
+    const driftPpm = -520;
+    const jumps: number[] = [];
+    const frames = 1500; // 30 s of 20 ms frames: 15.6 ms of drift in all.
+    for (let n = 0; n < frames; n++) {
+      const nominalUs = 1_000_000 + n * 20_000;
+      const jump = track.write({ samples: numbered(n), firstSampleUs: nominalUs + (n * 20_000 * driftPpm) / 1e6 });
+      if (jump !== 0) jumps.push(n);
+    }
+    expect(jumps, 'frames the stamps moved the reference at once').toEqual([]);
+    // Where the last frame's first sample lies against where its stamp puts it: within 2 ms (the
+    // walk follows a smoothed offset, so it lags a steady drift by a steady 1.5 ms, never more).
+    const lastStampUs = 1_000_000 + (frames - 1) * 20_000 + ((frames - 1) * 20_000 * driftPpm) / 1e6;
+    const around = new Int16Array(RATE_HZ / 20);
+    const from = track.indexAt(lastStampUs) - around.length / 2;
+    track.read(from, around);
+    const firstOfLast = (((frames - 1) * frameSamples) % 32_000) + 1;
+    const offsetSamples = around.indexOf(firstOfLast) - around.length / 2;
+    expect(Math.abs(offsetSamples), `last frame laid ${offsetSamples} samples from its stamp`).toBeLessThanOrEqual((2 * RATE_HZ) / 1000);
+    // No slot left unwritten along the way (a step later repeats a sample; it never reads as silence).
+    const whole = new Int16Array(RATE_HZ);
+    track.read(track.indexAt(lastStampUs) - RATE_HZ + frameSamples, whole);
+    expect(whole.indexOf(0), 'an unwritten slot').toBe(-1);
   });
 
   it('reads each microphone chunk contiguously after the last, whatever the jitter of its stamp; a jump moves it at once; a lasting offset is walked off a sample at a time', () => {
@@ -160,6 +194,60 @@ describe('echo coherence: is what the canceller left still the speaker?', () => 
     const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
     expect(median(high)).toBeGreaterThan(0.8);
     expect(median(low)).toBeLessThan(0.25);
+  });
+});
+
+describe('the echo gate, chunk by chunk', () => {
+  it("takes the microphone's level for the echo's while the reference is missing, so a silent reference right after does not make the echo a voice", () => {
+    const gate = new EchoGate({ tailMs: 700, doubleTalkMarginDb: 10, attenuationDb: 40, holdMs: 300, minVoiceMs: 50, leakCorrelation: 0.25, convergedErleDb: 20 });
+    const dbfs = (db: number) => 10 ** (db / 10);
+    const echoLeak = () => 0.9; // What the canceller leaves correlates with the reference: its leaks.
+    // Two seconds of a reply, echo only (-6 dB, the canceller removing 40 dB): learnt and converged.
+    for (let n = 0; n < 200; n++) gate.judge({ referencePower: dbfs(-20), micPower: dbfs(-26), residualPower: dbfs(-66), chunkMs: 10 }, echoLeak);
+    expect(gate.figures().converged).toBe(true);
+    // The speaker quiet for a second: the echo dies away and is forgotten.
+    for (let n = 0; n < 100; n++) gate.judge({ referencePower: 0, micPower: dbfs(-80), residualPower: dbfs(-80), chunkMs: 10 }, echoLeak);
+    // The next reply starts while playback stalls: 200 ms of echo with no reference at all.
+    const verdicts = [];
+    for (let n = 0; n < 20; n++) verdicts.push(gate.judgeWithoutReference(10, dbfs(-26)));
+    // Then the reference comes back, placed a little late (silence where the echo is), for 100 ms.
+    // (A silent reference correlates with nothing.)
+    for (let n = 0; n < 10; n++) verdicts.push(gate.judge({ referencePower: 0, micPower: dbfs(-26), residualPower: dbfs(-27), chunkMs: 10 }, () => 0));
+    expect(verdicts.map((v) => (v.nearEnd ? 'voice' : 'echo')).filter((v) => v === 'voice'), 'chunks taken for a voice').toEqual([]);
+    expect(gate.takeOpening()).toBeUndefined();
+  });
+});
+
+describe('the echo path, chunk by chunk', () => {
+  it("takes a chunk for echo where the speaker's stream left a hole in the reference while running on (its stamps jumped), not for a voice over a quiet speaker", () => {
+    const backend = new NativeDspBackend();
+    const config = { ...DSP_DEFAULTS, echoCancellation: true };
+    const path = new EchoPath(backend, echoPathOptions(RATE_HZ, 10, config), {
+      delayChanged: () => {},
+      resynced: () => {},
+      referenceGap: () => {},
+      referenceMoved: () => {},
+      delayKept: () => {},
+      gateOpened: () => {},
+    });
+    const processor = backend.createVoiceProcessor(voiceProcessorOptions('webrtc', RATE_HZ, config));
+    const frame = (n: number, level: number) => Int16Array.from({ length: 480 }, (_, i) => Math.round(level * Math.sin(n * 480 + i)));
+    const played = (n: number, atUs: number, level: number) =>
+      path.played({ sampleRateHz: RATE_HZ, channels: 1, sampleFormat: 's16le', sequence: n, captureTimeUs: atUs, pcm: Buffer.from(frame(n, level).buffer) });
+    // The speaker silent for two seconds, its stream running; then its stamps jump 300 ms later
+    // (it played on: nothing was lost) and its frames carry on from there, sounding.
+    const startUs = 1_000_000;
+    for (let n = 0; n < 100; n++) played(n, startUs + n * 20_000, 0);
+    for (let n = 100; n < 150; n++) played(n, startUs + n * 20_000 + 300_000, 8000);
+    // The microphone's chunks after the two silent seconds: loud (the speaker's echo, which the
+    // reference cannot show: its place holds nothing).
+    const verdicts: string[] = [];
+    for (let n = 0; n < 20; n++) {
+      const timeUs = startUs + 2_000_000 + n * 10_000;
+      const verdict = path.cancel({ timeUs, samples: frame(n, 4000).subarray(0, 240) }, processor);
+      verdicts.push(verdict.echo && !verdict.nearEnd ? 'echo' : 'voice');
+    }
+    expect(verdicts.filter((v) => v === 'voice'), 'chunks over the hole taken for a voice').toEqual([]);
   });
 });
 
