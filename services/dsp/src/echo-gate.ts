@@ -244,7 +244,7 @@ export class EchoGate {
    * is taken for echo (a voice may be missed for a stall; the assistant must not hear itself as
    * one), its level for the echo's own, and nothing else is learnt from it. (Without that level
    * the first chunk after, its reference silent, found the echo's expected level at nothing and
-   * the reply's echo "a voice" 100 dB over it: with a core busy, once in twenty replies.)
+   * the reply's echo "a voice" 100 dB over it, on the virtual board with a core busy.)
    */
   judgeWithoutReference(chunkMs: number, micPower: number): EchoVerdict {
     this.holdLeftMs = Math.max(0, this.holdLeftMs - chunkMs);

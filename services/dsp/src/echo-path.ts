@@ -38,7 +38,7 @@ const LEAK_CHECK_REACH_MS = LEAD_MS + 35;
  * 40 ms later was once left alone, as the filter still holds it: with a core busy an estimate
  * 27 ms short placed the reference, the estimates of the echo's true delay after it were not
  * followed, and for two minutes the room's reflections sat 50-70 ms after the reference's start,
- * beyond the check: the canceller's leaks there opened the gate 7 times in 20 replies.)
+ * beyond the check: the canceller's leaks there opened the gate 5 times over 20 replies.)
  */
 const EARLIER_THAN_PLACED_MS = LEAD_MS - 2;
 const LATER_THAN_PLACED_MS = 20;
