@@ -30,15 +30,15 @@ const LEAK_CHECK_REACH_MS = LEAD_MS + 35;
  * A found delay re-places the reference only when the echo would otherwise leave the canceller's
  * filter, arriving earlier than the reference it is given (less than a couple of ms of the lead
  * left), or the gate's leak check (more than 20 ms later: its early reflections then lie beyond
- * LEAK_CHECK_REACH_MS). In between, the filter
- * already holds the echo wherever it is, and re-placing only makes it learn the path again. A
- * room's early reflection, nearly as loud as the direct sound, made the estimate swing between
- * 40 and 50 ms every few replies on the virtual board; each swing, re-placed, left the canceller
- * leaking for about a second and the leaks were once in five replies taken for a voice. (Up to
- * 40 ms later was once left alone, as the filter still holds it: with a core busy an estimate
- * 27 ms short placed the reference, the estimates of the echo's true delay after it were not
- * followed, and for two minutes the room's reflections sat 50-70 ms after the reference's start,
- * beyond the check: the canceller's leaks there opened the gate 5 times over 20 replies.)
+ * LEAK_CHECK_REACH_MS). In between, the filter already holds the echo wherever it is, and
+ * re-placing only makes it learn the path again. A room's early reflection, nearly as loud as
+ * the direct sound, made the estimate swing between 40 and 50 ms every few replies on the
+ * virtual board; each swing, re-placed, left the canceller leaking for about a second and the
+ * leaks were once in five replies taken for a voice. (Up to 40 ms later was once left alone, as
+ * the filter still holds it: with a core busy an estimate 27 ms short placed the reference, the
+ * estimates of the echo's true delay after it were not followed, and for two minutes the room's
+ * reflections sat 50-70 ms after the reference's start, beyond the check: the canceller's leaks
+ * there opened the gate 5 times over 20 replies.)
  */
 const EARLIER_THAN_PLACED_MS = LEAD_MS - 2;
 const LATER_THAN_PLACED_MS = 20;
@@ -57,9 +57,9 @@ const RELEARN_AFTER_MOVE_MS = 20;
 const RECENT_ERLE_MS = 1000;
 /**
  * Only a move this small (ms) is kept from happening by a working canceller: a placement
- * further off leaves the echo's reflections beyond the leak check's reach and the gate blind, however well the canceller's
- * long filter copes (a first estimate 45 ms off, kept so, made the assistant interrupt itself on
- * the virtual board).
+ * further off leaves the echo's reflections beyond the leak check's reach and the gate blind,
+ * however well the canceller's long filter copes (a first estimate 45 ms off, kept so, made the
+ * assistant interrupt itself on the virtual board).
  */
 const KEPT_MOVE_MAX_MS = LATER_THAN_PLACED_MS;
 /** The echo gate's leak check: the residual of the last this many ms, against the reference up to LEAK_CHECK_REACH_MS earlier. */
