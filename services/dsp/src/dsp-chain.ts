@@ -111,10 +111,6 @@ export class DspChain {
                 log.info(estimate, 'echo delay found');
               },
               referenceGap: () => this.counters.referenceGaps.inc(),
-              referenceMoved: (jumpMs) => {
-                this.counters.referenceMoves.inc();
-                log.info({ jumpMs: Math.round(jumpMs * 10) / 10 }, 'echo reference moved by its timestamps');
-              },
               delayKept: (found) => {
                 this.counters.delayKept.inc();
                 log.debug(found, 'echo delay found, not followed: the canceller still removes the echo where it is');
@@ -133,7 +129,6 @@ export class DspChain {
       restarts: metrics.counter('input.restarts'),
       referenceFrames: metrics.counter('reference.frames'),
       referenceGaps: metrics.counter('reference.gaps'),
-      referenceMoves: metrics.counter('reference.moves'),
       // Times the microphone waited for its reference, and chunks processed without it after all.
       referenceWaits: metrics.counter('reference.waits'),
       referenceLate: metrics.counter('reference.lateChunks'),
@@ -147,6 +142,7 @@ export class DspChain {
     metrics.gauge('echo.erleDb', () => this.echo?.figures().erleDb ?? 0);
     metrics.gauge('echo.delayMs', () => this.echo?.figures().delayMs ?? 0);
     metrics.gauge('echo.placementResyncs', () => this.echo?.placement.resyncs ?? 0);
+    metrics.gauge('reference.moves', () => this.echo?.placement.referenceMoves ?? 0);
     log.info({ engine: this.engine, available: backend.engines }, 'voice processing engine');
   }
 

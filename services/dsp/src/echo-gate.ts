@@ -242,16 +242,17 @@ export class EchoGate {
    * A chunk whose reference never came in time (playback stalled), or may be misplaced (the
    * microphone's timeline settling): the speaker may be sounding, and nothing says how loud. It
    * is taken for echo (a voice may be missed for a stall; the assistant must not hear itself as
-   * one), its level for the echo's own, and nothing else is learnt from it. (Without that level
-   * the first chunk after, its reference silent, found the echo's expected level at nothing and
-   * the reply's echo "a voice" 100 dB over it, on the virtual board with a core busy.)
+   * one) and nothing is learnt from it, but `echoPower`, the echo's level as far as the caller can
+   * tell (0: not at all). (Without it the first chunk after a misplaced one, its reference
+   * silent, found the echo's expected level at nothing and the reply's echo "a voice" 100 dB over
+   * it, on the virtual board with a core busy.)
    */
-  judgeWithoutReference(chunkMs: number, micPower: number): EchoVerdict {
+  judgeWithoutReference(chunkMs: number, echoPower = 0): EchoVerdict {
     this.holdLeftMs = Math.max(0, this.holdLeftMs - chunkMs);
     if (this.noEcho) return { echo: false, nearEnd: true };
     this.echoLeftMs = this.options.tailMs;
     this.nearEndRunMs = 0;
-    if (this.holdLeftMs === 0) this.echoLevel = Math.max(this.echoLevel, micPower);
+    if (this.holdLeftMs === 0) this.echoLevel = Math.max(this.echoLevel, echoPower);
     return { echo: true, nearEnd: this.holdLeftMs > 0 };
   }
 

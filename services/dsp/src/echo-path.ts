@@ -7,6 +7,7 @@ import { DelayEstimator, type DelayEstimate } from './delay-estimator.js';
 import { EchoCoherence } from './echo-coherence.js';
 import { type EchoFigures, EchoGate, type EchoVerdict, FAR_ACTIVE_POWER, type GateOpening, MIC_FLOOR_POWER } from './echo-gate.js';
 import { MonoStream } from './mono-stream.js';
+import { PlacementDoubt } from './placement-doubt.js';
 import { RecentErle } from './recent-erle.js';
 import { ReferenceCursor } from './reference-cursor.js';
 import { ReferenceTrack } from './reference-track.js';
@@ -65,16 +66,6 @@ const KEPT_MOVE_MAX_MS = LATER_THAN_PLACED_MS;
 /** The echo gate's leak check: the residual of the last this many ms, against the reference up to LEAK_CHECK_REACH_MS earlier. */
 const COHERENCE_WINDOW_MS = 30;
 /**
- * After the microphone's timeline restarted (an overrun: frequent with a core busy) or jumped,
- * its stamps may be tens of ms off for a while (the first period's stamp anchors it and is late
- * on a busy machine; earlier ones move it back as they come): on the virtual board the reference
- * read for a chunk 100 ms after a restart was silence while the microphone heard the reply's
- * echo, and the gate took it for a voice. For this long (ms) a chunk is taken for echo alone
- * whenever the speaker sounded within UNPLACED_SPAN_MS either side of where the stamps put it.
- */
-const UNPLACED_MS = 500;
-const UNPLACED_SPAN_MS = 150;
-/**
  * Until the delay is found the echo may sit anywhere the timestamps did not account for: the
  * check looks further back then (it costs about 5 times more, and only on chunks the levels call
  * a voice).
@@ -103,8 +94,6 @@ export interface EchoPathEvents {
   resynced(jumpMs: number): void;
   /** The reference stream restarted (a gap or a new format). */
   referenceGap(): void;
-  /** A played frame's timestamp moved it `jumpMs` from where the stream's last frame ended (the speaker's timeline moved). */
-  referenceMoved(jumpMs: number): void;
   /** A delay was found that would have moved the reference, but the canceller still removes the echo where it is. */
   delayKept(found: DelayEstimate & { keptMs: number; recentErleDb: number }): void;
   /**
@@ -133,12 +122,8 @@ export class EchoPath {
   private readonly recentErle: RecentErle;
   private readonly aligned: Int16Array;
   private readonly unaligned: Int16Array;
-  /** The reference around a chunk whose placement is uncertain (UNPLACED_SPAN_MS either side). */
-  private readonly around: Int16Array;
-  /** How much longer (ms) the microphone's timeline may still be settling after a restart or a jump. */
-  private unplacedLeftMs = 0;
-  /** A microphone chunk has had its reference placed before (kept across the microphone's restarts). */
-  private micPlaced = false;
+  private readonly doubt: PlacementDoubt;
+  private referenceMoves = 0;
   private delayMs: number;
   private estimated = false;
   /** Microphone time of the last chunk the gate heard a voice in over the speaker's sound, µs. */
@@ -171,7 +156,7 @@ export class EchoPath {
     this.recentErle = new RecentErle(Math.round(RECENT_ERLE_MS / options.chunkMs));
     this.aligned = new Int16Array(chunkSamples);
     this.unaligned = new Int16Array(chunkSamples);
-    this.around = new Int16Array(chunkSamples + Math.round((2 * UNPLACED_SPAN_MS * options.rateHz) / 1000));
+    this.doubt = new PlacementDoubt(this.track, chunkSamples, options.chunkMs);
     this.delayMs = options.startDelayMs;
   }
 
@@ -191,8 +176,8 @@ export class EchoPath {
       this.estimator.forgetWindow();
       this.events.referenceGap();
     }
-    const jump = this.track.write(this.stream.push(frame));
-    if (jump !== 0 && continuity.kind !== 'gap' && continuity.kind !== 'restart') this.events.referenceMoved((jump * 1000) / this.options.rateHz);
+    // A frame its stamp moved from where the stream's last one ended (the speaker's timeline jumped).
+    if (this.track.write(this.stream.push(frame)) !== 0 && continuity.kind !== 'gap' && continuity.kind !== 'restart') this.referenceMoves++;
   }
 
   /**
@@ -229,18 +214,17 @@ export class EchoPath {
       this.gate.replaced();
       this.sinceMovedMs = 0;
     }
-    // The microphone's own timeline restarted or jumped (not the first chunk, not a delay found).
-    if (this.cursor.resyncs !== resyncs && this.micPlaced && !delayMoved) this.unplacedLeftMs = UNPLACED_MS;
-    else this.unplacedLeftMs = Math.max(0, this.unplacedLeftMs - this.options.chunkMs);
-    this.micPlaced = true;
+    // The microphone's own timeline restarted or jumped (not a delay found): its stamps may be off for a while.
+    this.doubt.placed(this.cursor.resyncs !== resyncs && !delayMoved);
     const referencePower = this.track.read(at, this.aligned);
     processor.reverse(this.aligned);
     processor.cancel(samples, 0);
     this.coherence.push(this.aligned, samples);
     const residualPower = power(samples);
-    // Nothing says what the speaker played where this chunk's echo came from: taken for echo.
-    const unknown = referenceMissing || this.referenceHole(at, chunk.timeUs) || this.speakerNearUnplaced(at);
-    const verdict = unknown ? this.gate.judgeWithoutReference(this.options.chunkMs, micPower) : this.gate.judge({ referencePower, micPower, residualPower, chunkMs: this.options.chunkMs }, () => this.coherence.correlation(this.estimated ? LEAK_CHECK_REACH_MS : COHERENCE_UNKNOWN_DELAY_LAG_MS));
+    // A reference in doubt near the speaker's sound: the microphone's level is taken for the echo's
+    // (one that never came may be a stall while a person talks: nothing is learnt from it).
+    const doubted = !referenceMissing && this.doubt.inDoubt(at);
+    const verdict = referenceMissing || doubted ? this.gate.judgeWithoutReference(this.options.chunkMs, doubted ? micPower : 0) : this.gate.judge({ referencePower, micPower, residualPower, chunkMs: this.options.chunkMs }, () => this.coherence.correlation(this.estimated ? LEAK_CHECK_REACH_MS : COHERENCE_UNKNOWN_DELAY_LAG_MS));
     if (!referenceMissing && referencePower > FAR_ACTIVE_POWER && micPower > MIC_FLOOR_POWER) this.recentErle.add(micPower, residualPower);
     // A voice over the speaker: the estimator's window holds it for a while (see trusted).
     if (verdict.echo && verdict.nearEnd) this.lastDoubleTalkUs = chunk.timeUs;
@@ -323,25 +307,6 @@ export class EchoPath {
     this.estimator.forgetWindow();
   }
 
-  /**
-   * Whether the reference placed for the chunk at `at` (microphone time `timeUs`) is mostly a hole
-   * although the speaker's stream has run on past it: what it played there came stamped
-   * elsewhere (its timeline jumped) or was lost, so nothing says whether it sounded. Its stream
-   * runs on while the speaker is open, silence included, so a hole is never the speaker quiet.
-   * (With a core busy, chunks read such holes as silence while the microphone heard the reply's
-   * echo, and the gate took it for a voice.)
-   */
-  private referenceHole(at: number, timeUs: number): boolean {
-    if (this.track.endUs < timeUs + this.options.chunkMs * 1000) return false;
-    return this.track.holesIn(at, this.aligned.length) * 2 > this.aligned.length;
-  }
-
-  /** While the microphone's timeline settles: whether the speaker sounded anywhere near where the chunk at `at` reads its reference. */
-  private speakerNearUnplaced(at: number): boolean {
-    if (this.unplacedLeftMs === 0) return false;
-    return this.track.read(at - Math.round((UNPLACED_SPAN_MS * this.options.rateHz) / 1000), this.around) > FAR_ACTIVE_POWER / 10;
-  }
-
   /** Whether reference audio has reached the dsp within the last `withinMs`, at `nowUs`. */
   arriving(nowUs: number, withinMs: number): boolean {
     return this.track.endUs > nowUs - withinMs * 1000;
@@ -352,7 +317,7 @@ export class EchoPath {
   }
 
   /** How the reference has been placed: for the dsp's metrics. */
-  get placement(): { resyncs: number; driftSteps: number } {
-    return { resyncs: this.cursor.resyncs, driftSteps: this.cursor.driftSteps };
+  get placement(): { resyncs: number; driftSteps: number; referenceMoves: number } {
+    return { resyncs: this.cursor.resyncs, driftSteps: this.cursor.driftSteps, referenceMoves: this.referenceMoves };
   }
 }

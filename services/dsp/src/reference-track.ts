@@ -69,14 +69,6 @@ export class ReferenceTrack {
     return sum / (out.length * 32768 * 32768);
   }
 
-  /** How many of the `count` samples from index `start` on were never written (or were overwritten since). */
-  holesIn(start: number, count: number): number {
-    const size = this.samples.length;
-    let holes = 0;
-    for (let at = start; at < start + count; at++) if (this.holds[((at % size) + size) % size] !== at) holes++;
-    return holes;
-  }
-
   /** The sample index of a moment on the capture clock. */
   indexAt(timeUs: number): number {
     return Math.round((timeUs * this.rateHz) / 1e6);

@@ -193,6 +193,20 @@ describe('the echo gate: a voice told from the echo of the speaker, in a room', 
     }
   });
 
+  it("hears a person talking while the speaker plays silence, through an overrun of the microphone (the doubt after it is only near the speaker's sound)", () => {
+    const played = new Int16Array(RATE_HZ * 4);
+    const heard = mix(new Int16Array(played.length), voice, RATE_HZ);
+    const { mic, reference } = board(played, heard);
+    // Two frames lost a quarter into the voice, and the timeline 120 ms late for 300 ms after.
+    const lostAt = Math.round((RATE_HZ + voice.length / 4) / (RATE_HZ / 50));
+    const restarted = mic.filter((_, n) => n !== lostAt && n !== lostAt + 1).map((frame, n) => (n >= lostAt && n < lostAt + 15 ? { ...frame, captureTimeUs: frame.captureTimeUs + 120_000 } : frame));
+    const harness = new Harness({ echoCancellation: true, noiseSuppression: true, vad: true });
+    harness.mic(restarted, reference);
+    const out = harness.output();
+    const after = (lostAt + 2) * (RATE_HZ / 50);
+    expect(powerDb(out.subarray(after, RATE_HZ + voice.length - 2 * (RATE_HZ / 50))) - powerDb(heard.subarray(after, RATE_HZ + voice.length)), 'the voice after the overrun, against what the microphone heard').toBeGreaterThan(-10);
+  });
+
   it('does not move the reference on a delay found while a voice talked over the reply', () => {
     // A reply played whole, then six cut by a voice over them (the person cutting in, louder than
     // the echo): the speaker falls silent 400 ms into the voice, which goes on.

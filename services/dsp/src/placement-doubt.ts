@@ -1,0 +1,55 @@
+import { FAR_ACTIVE_POWER } from './echo-gate.js';
+import type { ReferenceTrack } from './reference-track.js';
+
+/**
+ * After the microphone's timeline restarted (an overrun: frequent with a core busy) or jumped,
+ * its stamps may be tens of ms off for a while (the first period's stamp anchors it and is late
+ * on a busy machine; earlier ones move it back as they come): on the virtual board the reference
+ * read for a chunk 100 ms after a restart was silence while the microphone heard the reply's
+ * echo, and the gate took it for a voice. For this long (ms) a chunk is in doubt whenever the
+ * speaker sounded within SPAN_MS either side of where the stamps put it.
+ */
+const SETTLING_MS = 500;
+const SPAN_MS = 150;
+
+/**
+ * Whether the reference placed for a microphone chunk can be trusted to say what the speaker
+ * played when the chunk's echo left it. When it cannot, the echo path takes the chunk for echo:
+ * the assistant must not hear itself as a voice. Only near the speaker's sound: with it quiet, a
+ * person talking must be heard. (A chunk over a hole in a running reference was once doubted
+ * too, whatever was near: the Python playback's reference, its stamps slewing, left holes while
+ * it played silence, and a person's question was gated into two turns.)
+ */
+export class PlacementDoubt {
+  /** The reference around a chunk while the microphone's timeline settles (SPAN_MS either side). */
+  private readonly around: Int16Array;
+  private readonly spanSamples: number;
+  private settlingLeftMs = 0;
+  /** A chunk was placed before (kept across the microphone's restarts: the first placement is no jump). */
+  private placedBefore = false;
+
+  constructor(
+    private readonly track: ReferenceTrack,
+    chunkSamples: number,
+    private readonly chunkMs: number,
+  ) {
+    this.spanSamples = Math.round((SPAN_MS * track.rateHz) / 1000);
+    this.around = new Int16Array(chunkSamples + 2 * this.spanSamples);
+  }
+
+  /** Once per chunk, as it is placed: `timelineMoved`, the microphone's own timeline restarted or jumped (not a delay found). */
+  placed(timelineMoved: boolean): void {
+    if (timelineMoved && this.placedBefore) this.settlingLeftMs = SETTLING_MS;
+    else this.settlingLeftMs = Math.max(0, this.settlingLeftMs - this.chunkMs);
+    this.placedBefore = true;
+  }
+
+  /**
+   * Whether nothing says what the speaker played for the chunk whose reference is placed at `at`:
+   * the microphone's timeline is settling and the speaker sounded near.
+   */
+  inDoubt(at: number): boolean {
+    if (this.settlingLeftMs === 0) return false;
+    return this.track.read(at - this.spanSamples, this.around) > FAR_ACTIVE_POWER / 10;
+  }
+}
