@@ -17,8 +17,9 @@ const SPAN_MS = 150;
  * played when the chunk's echo left it. When it cannot, the echo path takes the chunk for echo:
  * the assistant must not hear itself as a voice. Only near the speaker's sound: with it quiet, a
  * person talking must be heard. (A chunk over a hole in a running reference was once doubted
- * too, whatever was near: the Python playback's reference, its stamps slewing, left holes while
- * it played silence, and a person's question was gated into two turns.)
+ * too, whatever was near: the Python playback's reference, its stamps slewing, can leave holes
+ * while it plays silence, and on a fresh clone's CI a person's question was split into two turns,
+ * the dsp's own VAD stopping mid-question: most likely that rule gating it.)
  */
 export class PlacementDoubt {
   /** The reference around a chunk while the microphone's timeline settles (SPAN_MS either side). */
