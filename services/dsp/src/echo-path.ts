@@ -222,8 +222,11 @@ export class EchoPath {
     this.coherence.push(this.aligned, samples);
     const residualPower = power(samples);
     // A reference in doubt near the speaker's sound: the microphone's level is taken for the echo's
-    // (one that never came may be a stall while a person talks: nothing is learnt from it).
-    const doubted = !referenceMissing && this.doubt.inDoubt(at);
+    // (one that never came may be a stall while a person talks: nothing is learnt from it). A
+    // silent microphone holds neither, wherever the reference is: judged as ever, the gate learns
+    // from it that the speaker is not heard (with a busy core's overruns, the doubt kept it from
+    // learning so through the first reply, and a voice over it was gated).
+    const doubted = !referenceMissing && micPower >= MIC_FLOOR_POWER && this.doubt.inDoubt(at);
     const verdict = referenceMissing || doubted ? this.gate.judgeWithoutReference(this.options.chunkMs, doubted ? micPower : 0) : this.gate.judge({ referencePower, micPower, residualPower, chunkMs: this.options.chunkMs }, () => this.coherence.correlation(this.estimated ? LEAK_CHECK_REACH_MS : COHERENCE_UNKNOWN_DELAY_LAG_MS));
     if (!referenceMissing && referencePower > FAR_ACTIVE_POWER && micPower > MIC_FLOOR_POWER) this.recentErle.add(micPower, residualPower);
     // A voice over the speaker: the estimator's window holds it for a while (see trusted).

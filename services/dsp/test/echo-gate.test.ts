@@ -207,6 +207,25 @@ describe('the echo gate: a voice told from the echo of the speaker, in a room', 
     expect(powerDb(out.subarray(after, RATE_HZ + voice.length - 2 * (RATE_HZ / 50))) - powerDb(heard.subarray(after, RATE_HZ + voice.length)), 'the voice after the overrun, against what the microphone heard').toBeGreaterThan(-10);
   });
 
+  it('with a microphone that does not hear the speaker and overruns every 250 ms (its stamps 60 ms off after each): no echo is still found within the first reply, and a voice 1.5 s into it passes', () => {
+    const played = concat(reply, reply);
+    const voiceAt = Math.round(1.5 * RATE_HZ);
+    const heard = mix(new Int16Array(played.length), voice, voiceAt);
+    const { mic, reference } = board(played, heard);
+    // A frame lost every 250 ms, the next 100 ms stamped 60 ms late (a busy core's overruns).
+    const restarted = mic.filter((_, n) => n % 12 !== 11).map((frame, n) => (n % 11 < 5 && n >= 11 ? { ...frame, captureTimeUs: frame.captureTimeUs + 60_000 } : frame));
+    const harness = new Harness({ echoCancellation: true, noiseSuppression: true, vad: true });
+    harness.mic(restarted, reference);
+    expect(harness.counter('input.lostMs'), 'frames lost (the microphone restarted)').toBeGreaterThan(100);
+    const said = JSON.stringify(harness.states.map((s) => ({ ...s.echo, sinceMs: s.sinceMs })));
+    const voiceStartUs = (mic[0]?.captureTimeUs ?? 0) + ((voiceAt + voice.findIndex((v) => Math.abs(v) > 300)) / RATE_HZ) * 1e6;
+    // The fake clock's ms are the capture clock's µs / 1000 (the harness keeps them in step).
+    expect(harness.states.find((s) => s.echo.converged)?.sinceMs ?? Number.POSITIVE_INFINITY, `no echo found before the voice: ${said}`).toBeLessThan(voiceStartUs / 1000);
+    const started = harness.vad.filter((e) => e.kind === 'speech_started');
+    expect(started.length, `the voice over the reply heard: ${said}`).toBe(1);
+    expect(Math.abs((started[0]?.timeUs ?? 0) - voiceStartUs) / 1000).toBeLessThan(500);
+  });
+
   it('does not move the reference on a delay found while a voice talked over the reply', () => {
     // A reply played whole, then six cut by a voice over them (the person cutting in, louder than
     // the echo): the speaker falls silent 400 ms into the voice, which goes on.

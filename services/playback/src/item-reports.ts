@@ -37,12 +37,21 @@ const DEVICE_CHECK_MS = 100;
 export class ItemReports {
   private positionTimer: TimerHandle | undefined;
   private flushesAsked = 0;
+  /** Flushes asked of each stream: its engine numbers them the same way (its `flushesDone` counts up to them). */
+  private readonly flushesOf = new WeakMap<PlaybackStream, number>();
 
   constructor(private readonly deps: ItemReportsDeps) {}
 
-  /** A flush was asked of the stream: its cut is known once the stream has done `flushesDone + 1`. */
-  flushAsked(flushesDone: number): void {
-    this.flushesAsked = flushesDone + 1;
+  /**
+   * A flush was asked of `stream`: its cut is known once the stream has done as many as were
+   * asked of it. Counted here, not read from the stream after asking: its audio thread may act on
+   * the flush before the next line runs (a busy core), and a count read then waited for one flush
+   * more, so the cut item was never reported flushed (once on a fresh clone's CI).
+   */
+  flushAsked(stream: PlaybackStream): void {
+    const asked = (this.flushesOf.get(stream) ?? 0) + 1;
+    this.flushesOf.set(stream, asked);
+    this.flushesAsked = asked;
   }
 
   stop(): void {

@@ -177,7 +177,7 @@ export class Speaker {
     // After the flush, never before: the audio thread sees the flush first (native/alsa's engine
     // orders the two), so nothing held by the pause sounds on the way out.
     this.endPause();
-    if (stream !== undefined) this.reports.flushAsked(stream.stats().flushesDone);
+    if (stream !== undefined) this.reports.flushAsked(stream);
     this.items.flushLive();
     if (stream === undefined) this.reports.finishFlush(0);
     else this.reports.ensurePositionTimer();

@@ -1,4 +1,4 @@
-import { FakeAudioBackend } from '@voxbus/alsa';
+import { type AudioBackend, FakeAudioBackend } from '@voxbus/alsa';
 import { type AudioFrame, MetricsRegistry } from '@voxbus/shared';
 import { FakeClock, loudSpans, samples, sine, sineSnrDb } from '@voxbus/shared/testing';
 import { describe, expect, it } from 'vitest';
@@ -25,9 +25,35 @@ function itemFrames(itemId: string, pcm: Buffer, frameFrames = 480, responseId =
   return frames;
 }
 
-async function rig(config: Partial<PlaybackConfig> = {}) {
+/**
+ * The fake's engine, as one whose audio thread acts on a flush before the call returns to JS (a
+ * busy core can run them so): `flushesDone` and the cut move within `flush()`.
+ */
+function actingOnFlushAtOnce(fake: FakeAudioBackend): AudioBackend {
+  return {
+    listDevices: () => fake.listDevices(),
+    openCapture: (request, handlers) => fake.openCapture(request, handlers),
+    openPlayback: async (request, handlers) => {
+      const stream = await fake.openPlayback(request, handlers);
+      let flushesDone = 0;
+      let lastCutFrames = 0;
+      return {
+        ...stream,
+        flush: () => {
+          stream.flush();
+          flushesDone += 1;
+          lastCutFrames = stream.stats().contentHeardFrames;
+        },
+        stats: () => ({ ...stream.stats(), flushesDone, lastCutFrames }),
+      };
+    },
+  };
+}
+
+async function rig(config: Partial<PlaybackConfig> = {}, engine: (fake: FakeAudioBackend) => AudioBackend = (fake) => fake) {
   const clock = new FakeClock();
-  const backend = new FakeAudioBackend(clock, [{ name: 'default', direction: 'playback' }]);
+  const fake = new FakeAudioBackend(clock, [{ name: 'default', direction: 'playback' }]);
+  const backend = engine(fake);
   const states: PlaybackStatePayload[] = [];
   const events: PlaybackItemPayload[] = [];
   const played: AudioFrame[] = [];
@@ -40,8 +66,8 @@ async function rig(config: Partial<PlaybackConfig> = {}) {
   speaker.start();
   await flush();
   /** What the speaker played, left channel, from `from` (48 kHz frames). */
-  const heard = () => samples(backend.heard('default')).filter((_, i) => i % 2 === 0);
-  return { clock, backend, states, events, played, lines, metrics, speaker, heard };
+  const heard = () => samples(fake.heard('default')).filter((_, i) => i % 2 === 0);
+  return { clock, backend: fake, states, events, played, lines, metrics, speaker, heard };
 }
 
 describe('Speaker', () => {
@@ -259,6 +285,15 @@ describe('Speaker', () => {
     expect(started?.itemId).toMatch(/^earcon:/);
     expect(((started?.enteredDeviceUs ?? Number.POSITIVE_INFINITY) - fromUs) / 1000).toBeLessThanOrEqual(10);
     expect(metrics.snapshot()['jitter.depthMs']).toBe(100);
+  });
+
+  it('reports the cut item flushed when the audio thread acts on the flush before the call returns', async () => {
+    const { clock, events, speaker } = await rig({ jitterMs: 0 }, actingOnFlushAtOnce);
+    for (const frame of itemFrames('item_g', sine(24_000, 2, 1000, 0.5)).slice(0, 50)) speaker.play(frame);
+    clock.advance(400);
+    speaker.flush();
+    clock.advance(300);
+    expect(events.filter((e) => e.kind !== 'position').map((e) => `${e.kind} ${e.itemId}`)).toEqual(['started item_g', 'flushed item_g']);
   });
 
   it('after a flush, drops the late frames of an item that had run dry, and of any other item of its response', async () => {
