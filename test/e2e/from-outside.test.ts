@@ -41,9 +41,22 @@ afterAll(async () => {
 });
 
 /** Runs `voxbus <args>` to its end; its exit code and every line it printed (stdout and stderr). */
-async function voxbus(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | string; lines: string[]; text: string }> {
+/** Runs the command line to its end; `started`, if given, is called once it has printed a line matching `when` (or ended). */
+async function voxbus(
+  args: string[],
+  extraEnv: Record<string, string> = {},
+  started?: { when: RegExp; then: () => void },
+): Promise<{ code: number | string; lines: string[]; text: string }> {
   const run = spawnNode('shared/dist/cli/voxbus.js', args, { ...stack.board.env, VOXBUS_BUS__URL: stack.url, ...extraEnv });
   const timer = setTimeout(() => void run.stop('SIGKILL'), 40_000);
+  if (started !== undefined) {
+    const watch = setInterval(() => {
+      if (!run.lines.some((line) => started.when.test(line))) return;
+      clearInterval(watch);
+      started.then();
+    }, 20);
+    void run.exited.then(() => clearInterval(watch));
+  }
   const code = await run.exited;
   clearTimeout(timer);
   return { code, lines: run.lines, text: run.lines.join('\n') };
@@ -123,11 +136,13 @@ describe('the voxbus command line, against a running assistant', () => {
 
   it('record mic: a WAV of what the virtual microphone heard, which matches what was spoken into it', async () => {
     const file = join(tempDir('cli-record'), 'mic.wav');
-    const recording = voxbus(['record', 'mic', file, '--seconds', '4']);
-    await new Promise((resolve) => setTimeout(resolve, 800));
     const phrase = await speech('Testing the recording', 48_000);
-    await stack.board.speak(phrase, 48_000);
-    const run = await recording;
+    // Spoken once the command says it records (its 4 s run from there): a fixed wait before
+    // speaking lost the phrase once on a fresh clone's CI (most likely the command slow to start, the machine busy).
+    let speaking: Promise<void> | undefined;
+    const run = await voxbus(['record', 'mic', file, '--seconds', '4'], {}, { when: /^voxbus record: recording /, then: () => (speaking = stack.board.speak(phrase, 48_000)) });
+    await speaking;
+    expect(speaking, `the command never said it was recording: ${said(run)}`).toBeDefined();
     expect(run.code, said(run)).toBe(0);
     expect(run.text).toMatch(/mic\.wav: [34]\.\d\d s, 48000 Hz/);
     const wav = new wavefile.WaveFile(readFileSync(file));
