@@ -102,7 +102,9 @@ export interface EchoPathEvents {
    * canceller left looked most like the reference, and how much (a leak the check missed shows
    * there at its own lag, well over 0.25; a voice, by chance, mostly under).
    */
-  gateOpened(opening: GateOpening & { delayMs: number | null; sinceMovedMs: number | null; echoLikeLagMs: number; echoLikeCorrelation: number }): void;
+  gateOpened(
+    opening: GateOpening & { delayMs: number | null; sinceMovedMs: number | null; echoLikeLagMs: number; echoLikeCorrelation: number; reference: { aheadMs: number; unwrittenPct: number } },
+  ): void;
 }
 
 /**
@@ -237,7 +239,10 @@ export class EchoPath {
       // Where, up to the longest lag, the residual looks most like the reference: a leak the
       // check missed shows here at the echo's true place.
       const widest = this.coherence.peak();
-      this.events.gateOpened({ ...opening, delayMs: this.estimated ? this.delayMs : null, sinceMovedMs: this.sinceMovedMs, echoLikeLagMs: widest.lagMs, echoLikeCorrelation: Math.round(widest.correlation * 100) / 100 });
+      // And what the reference held there: a reference that read as silence while the microphone
+      // heard the reply is told apart as never written (late, or a hole) or played silent.
+      const reference = { aheadMs: Math.round((this.track.endUs - chunk.timeUs) / 1000), unwrittenPct: Math.round((100 * this.track.unwritten(at, samples.length)) / samples.length) };
+      this.events.gateOpened({ ...opening, delayMs: this.estimated ? this.delayMs : null, sinceMovedMs: this.sinceMovedMs, echoLikeLagMs: widest.lagMs, echoLikeCorrelation: Math.round(widest.correlation * 100) / 100, reference });
     }
     return verdict;
   }

@@ -69,6 +69,13 @@ export class ReferenceTrack {
     return sum / (out.length * 32768 * 32768);
   }
 
+  /** How many of the `length` samples from index `start` were never written (or overwritten since): for the logs. */
+  unwritten(start: number, length: number): number {
+    let count = 0;
+    for (let at = start; at < start + length; at++) if (this.holds[((at % this.samples.length) + this.samples.length) % this.samples.length] !== at) count++;
+    return count;
+  }
+
   /** The sample index of a moment on the capture clock. */
   indexAt(timeUs: number): number {
     return Math.round((timeUs * this.rateHz) / 1e6);
