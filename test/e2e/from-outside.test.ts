@@ -41,11 +41,11 @@ afterAll(async () => {
 });
 
 /** Runs `voxbus <args>` to its end; its exit code and every line it printed (stdout and stderr). */
-/** Runs the command line to its end; `started`, if given, is called once it has printed a line matching `when` (or ended). */
+/** Runs the command line to its end; `started.act`, if given, is called once it has printed a line matching `when`. */
 async function voxbus(
   args: string[],
   extraEnv: Record<string, string> = {},
-  started?: { when: RegExp; then: () => void },
+  started?: { when: RegExp; act: () => void },
 ): Promise<{ code: number | string; lines: string[]; text: string }> {
   const run = spawnNode('shared/dist/cli/voxbus.js', args, { ...stack.board.env, VOXBUS_BUS__URL: stack.url, ...extraEnv });
   const timer = setTimeout(() => void run.stop('SIGKILL'), 40_000);
@@ -53,7 +53,7 @@ async function voxbus(
     const watch = setInterval(() => {
       if (!run.lines.some((line) => started.when.test(line))) return;
       clearInterval(watch);
-      started.then();
+      started.act();
     }, 20);
     void run.exited.then(() => clearInterval(watch));
   }
@@ -140,7 +140,7 @@ describe('the voxbus command line, against a running assistant', () => {
     // Spoken once the command says it records (its 4 s run from there): a fixed wait before
     // speaking lost the phrase once on a fresh clone's CI (most likely the command slow to start, the machine busy).
     let speaking: Promise<void> | undefined;
-    const run = await voxbus(['record', 'mic', file, '--seconds', '4'], {}, { when: /^voxbus record: recording /, then: () => (speaking = stack.board.speak(phrase, 48_000)) });
+    const run = await voxbus(['record', 'mic', file, '--seconds', '4'], {}, { when: /^voxbus record: recording /, act: () => (speaking = stack.board.speak(phrase, 48_000)) });
     await speaking;
     expect(speaking, `the command never said it was recording: ${said(run)}`).toBeDefined();
     expect(run.code, said(run)).toBe(0);
