@@ -1,4 +1,7 @@
+import type { EchoChunk, EchoFigures, EchoVerdict, GateOpening } from './echo-gate-types.js';
 import { QuantileTracker } from './quantile.js';
+
+export type { EchoChunk, EchoFigures, EchoVerdict, GateOpening } from './echo-gate-types.js';
 
 /** Reference louder than this (mean square; -50 dBFS) is the speaker sounding. */
 export const FAR_ACTIVE_POWER = 1e-5;
@@ -42,6 +45,13 @@ const ECHO_SPREAD_DB = 6;
  * estimator now and then "found" one in a voice over the reply, and a barge-in was gated.)
  */
 const NO_ECHO_ERL_DB = 40;
+/**
+ * No echo is decided on this many chunks of the speaker sounding, once the first one's echo would
+ * have come (the longest delay looked for, and this margin, ms). (A fixed second of sounding
+ * chunks, with a busy core's late references, came after a voice 1.5-2 s into the first reply.)
+ */
+const NO_ECHO_MIN_CHUNKS = 30;
+const NO_ECHO_MARGIN_MS = 100;
 const ECHO_AGAIN_ERL_DB = 30;
 const ERL_SMOOTHING = 0.01;
 const NO_ECHO_ERL_SMOOTHING = 0.002;
@@ -72,46 +82,8 @@ export interface EchoGateOptions {
   readonly leakCorrelation: number;
   /** ERLE (dB, the median over echo-only audio) for the canceller to count as converged. */
   readonly convergedErleDb: number;
-}
-
-/** One chunk's powers (mean square, fraction of full scale²). */
-export interface EchoChunk {
-  /** The reference as the canceller was given it (aligned with the microphone, a little ahead of the echo). */
-  readonly referencePower: number;
-  /** The microphone before cancellation. */
-  readonly micPower: number;
-  /** What the canceller left. */
-  readonly residualPower: number;
-  readonly chunkMs: number;
-}
-
-export interface EchoVerdict {
-  /** The speaker's sound may be in this chunk. */
-  readonly echo: boolean;
-  /** A voice other than the speaker's is in it (or no echo could be: the gate is open). */
-  readonly nearEnd: boolean;
-}
-
-/** Why the gate opened over the speaker's sound: the figures of the chunk that opened it, dB. */
-export interface GateOpening {
-  readonly speakerSounds: boolean;
-  /** What the canceller left over the echo's expected level, and the learnt worst of it. */
-  readonly leakDb: number;
-  readonly worstLeakDb: number | null;
-  readonly micDbfs: number;
-  readonly residualDbfs: number;
-  readonly referenceDbfs: number;
-  readonly erleDb: number | null;
-  readonly erlDb: number | null;
-}
-
-export interface EchoFigures {
-  /** The canceller removes at least `convergedErleDb` (lost again 6 dB below, after 2 s there), or there is no echo to remove. */
-  readonly converged: boolean;
-  /** Echo removed by the canceller, the median over echo-only audio, dB (null until learnt). */
-  readonly erleDb: number | null;
-  /** Speaker to microphone loss, dB (null until learnt). */
-  readonly erlDb: number | null;
+  /** The longest echo delay looked for, ms. */
+  readonly maxDelayMs: number;
 }
 
 /**
@@ -148,6 +120,8 @@ export class EchoGate {
   private readonly erle = new QuantileTracker(0.5, LEARN_CHUNKS);
   private erlDb: number | null = null;
   private erlChunks = 0;
+  /** Since the first chunk the ERL was learnt from, ms. */
+  private erlSinceMs: number | null = null;
   /**
    * The reference's and the microphone's mean power over the chunks the speaker sounded in
    * (cumulative at first, then over about the last second): their ratio is the ERL as power
@@ -172,6 +146,7 @@ export class EchoGate {
   judge(chunk: EchoChunk, coherence: () => number): EchoVerdict {
     const { options } = this;
     const speakerSounds = chunk.referencePower > FAR_ACTIVE_POWER;
+    if (this.erlSinceMs !== null) this.erlSinceMs += chunk.chunkMs;
     this.echoLeftMs = speakerSounds ? options.tailMs : Math.max(0, this.echoLeftMs - chunk.chunkMs);
     this.holdLeftMs = Math.max(0, this.holdLeftMs - chunk.chunkMs);
     if (this.echoLeftMs === 0) {
@@ -248,6 +223,7 @@ export class EchoGate {
    * it, on the virtual board with a core busy.)
    */
   judgeWithoutReference(chunkMs: number, echoPower = 0): EchoVerdict {
+    if (this.erlSinceMs !== null) this.erlSinceMs += chunkMs;
     this.holdLeftMs = Math.max(0, this.holdLeftMs - chunkMs);
     if (this.noEcho) return { echo: false, nearEnd: true };
     this.echoLeftMs = this.options.tailMs;
@@ -303,11 +279,12 @@ export class EchoGate {
     const erl = 10 * Math.log10((chunk.referencePower + TINY) / micPower);
     this.erlDb = this.erlDb === null ? erl : this.erlDb + (this.noEcho ? NO_ECHO_ERL_SMOOTHING : ERL_SMOOTHING) * (erl - this.erlDb);
     const weight = Math.max(1 / ++this.erlChunks, ERL_SMOOTHING);
+    this.erlSinceMs ??= 0;
     this.referenceMean += weight * (chunk.referencePower - this.referenceMean);
     this.micMean += weight * (micPower - this.micMean);
-    // Over at least a second of the speaker sounding, longer than any echo delay, so an echo that
-    // has not arrived yet is not taken for none.
-    if (this.erlChunks < LEARN_CHUNKS) return;
+    // Only once the echo of the first sound would have come, so an echo that has not arrived yet
+    // is not taken for none.
+    if (this.erlChunks < NO_ECHO_MIN_CHUNKS || this.erlSinceMs < this.options.maxDelayMs + NO_ECHO_MARGIN_MS) return;
     const was = this.noEcho;
     if (this.noEcho) {
       this.noEcho = this.erlDb >= ECHO_AGAIN_ERL_DB;

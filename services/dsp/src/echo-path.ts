@@ -153,6 +153,7 @@ export class EchoPath {
       minVoiceMs: options.minVoiceMs,
       leakCorrelation: options.leakCorrelation,
       convergedErleDb: options.convergedErleDb,
+      maxDelayMs: options.maxDelayMs,
     });
     this.coherence = new EchoCoherence(options.rateHz, COHERENCE_WINDOW_MS, COHERENCE_UNKNOWN_DELAY_LAG_MS);
     this.recentErle = new RecentErle(Math.round(RECENT_ERLE_MS / options.chunkMs));

@@ -193,9 +193,33 @@ describe('echo coherence: is what the canceller left still the speaker?', () => 
   });
 });
 
+const GATE_OPTIONS = { tailMs: 700, doubleTalkMarginDb: 10, attenuationDb: 40, holdMs: 300, minVoiceMs: 50, leakCorrelation: 0.25, convergedErleDb: 20, maxDelayMs: 500 };
+
 describe('the echo gate, chunk by chunk', () => {
+  it("finds a microphone that does not hear the speaker once the first sound's echo would have come, though every other reference came late, and a voice 1.2 s into the first reply is heard", () => {
+    const gate = new EchoGate(GATE_OPTIONS);
+    const dbfs = (db: number) => 10 ** (db / 10);
+    // The speaker sounding, the microphone silent; every other chunk's reference never came in time.
+    for (let n = 0; n < 120; n++) {
+      if (n % 2 === 0) gate.judge({ referencePower: dbfs(-20), micPower: dbfs(-90), residualPower: dbfs(-90), chunkMs: 10 }, () => 0);
+      else gate.judgeWithoutReference(10);
+    }
+    expect(gate.figures().converged, JSON.stringify(gate.figures())).toBe(true);
+    const voice = [];
+    for (let n = 0; n < 10; n++) voice.push(gate.judge({ referencePower: dbfs(-20), micPower: dbfs(-25), residualPower: dbfs(-27), chunkMs: 10 }, () => 0));
+    expect(voice.every((v) => v.nearEnd), 'the voice heard').toBe(true);
+  });
+
+  it('does not take an echo 500 ms late (the longest looked for) for none', () => {
+    const gate = new EchoGate(GATE_OPTIONS);
+    const dbfs = (db: number) => 10 ** (db / 10);
+    for (let n = 0; n < 50; n++) gate.judge({ referencePower: dbfs(-20), micPower: dbfs(-90), residualPower: dbfs(-90), chunkMs: 10 }, () => 0);
+    for (let n = 0; n < 100; n++) gate.judge({ referencePower: dbfs(-20), micPower: dbfs(-26), residualPower: dbfs(-30), chunkMs: 10 }, () => 0.9);
+    expect(gate.figures().converged, JSON.stringify(gate.figures())).toBe(false);
+  });
+
   it("takes the echo's level it is given while the reference is in doubt, so a silent reference right after does not make the echo a voice", () => {
-    const gate = new EchoGate({ tailMs: 700, doubleTalkMarginDb: 10, attenuationDb: 40, holdMs: 300, minVoiceMs: 50, leakCorrelation: 0.25, convergedErleDb: 20 });
+    const gate = new EchoGate(GATE_OPTIONS);
     const dbfs = (db: number) => 10 ** (db / 10);
     const echoLeak = () => 0.9; // What the canceller leaves correlates with the reference: its leaks.
     // Two seconds of a reply, echo only (-6 dB, the canceller removing 40 dB): learnt and converged.
