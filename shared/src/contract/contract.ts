@@ -92,7 +92,8 @@ export const CONTRACT = {
     schema: ServiceMetrics,
     retained: false,
     qos: 0,
-    summary: 'Periodic health: memory (RSS and PSS), CPU, event-loop delay, bus counters, service counters.',
+    summary:
+      'Periodic health: memory (RSS and PSS), CPU, event-loop delay, bus counters, service counters. The `process` figures are the process\'s: services run together in one process (all-in-one) report the same ones.',
     publishedBy: 'every service (about itself), every `metricsIntervalMs`',
     consumedBy: 'monitors',
   }),

@@ -78,7 +78,8 @@ export const ServiceMetrics = Type.Object(
         cpuUserUs: Type.Integer({ minimum: 0 }),
         cpuSystemUs: Type.Integer({ minimum: 0 }),
         eventLoopDelayP99Ms: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], {
-          description: 'how late the event loop ran its callbacks, 99th percentile since the previous sample (null for a service without an event loop)',
+          description:
+            'how late the event loop ran its callbacks, 99th percentile since the process was last sampled (probed every 50 ms: a shorter stall is seen in proportion to its length; null for a service without an event loop)',
         }),
       },
       closed,

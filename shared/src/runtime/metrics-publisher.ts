@@ -1,11 +1,14 @@
 import type { TObject } from '@sinclair/typebox';
-import { ProcessSampler } from './process-stats.js';
+import { acquireProcessSampler } from './process-stats.js';
 import type { ConnectedServiceContext, ServiceUnit } from './run-service.js';
 
-/** Publishes `voxbus/<service>/metrics` every `metricsIntervalMs`. */
+/**
+ * Publishes `voxbus/<service>/metrics` every `metricsIntervalMs`. Its `process` figures are the
+ * process's: services run in one process share them, taken at most half an interval before.
+ */
 export function startMetricsPublisher<S extends TObject>(context: ConnectedServiceContext<S>): ServiceUnit {
   const { bus, clock, service, metrics } = context;
-  const sampler = new ProcessSampler();
+  const sampler = acquireProcessSampler();
   const startedMs = clock.nowMs();
   const timer = clock.setRepeating('metrics', context.common.metricsIntervalMs, () => {
     if (!bus.connected) return;
@@ -14,7 +17,7 @@ export function startMetricsPublisher<S extends TObject>(context: ConnectedServi
       service,
       atMs,
       uptimeMs: atMs - startedMs,
-      process: sampler.sample(),
+      process: sampler.sample(atMs, context.common.metricsIntervalMs / 2),
       bus: bus.counters(),
       counters: metrics.snapshot(),
     });
@@ -22,7 +25,7 @@ export function startMetricsPublisher<S extends TObject>(context: ConnectedServi
   return {
     stop: () => {
       timer.cancel();
-      sampler.stop();
+      sampler.release();
     },
   };
 }
