@@ -50,18 +50,23 @@ export class ReferenceTrack {
   }
 
   private put(at: number, value: number): void {
-    const slot = at % this.samples.length;
+    const slot = this.slotOf(at);
     this.samples[slot] = value;
     this.holds[slot] = at;
   }
 
+  /** The ring slot of sample index `at` (a negative index included). */
+  private slotOf(at: number): number {
+    const size = this.samples.length;
+    return ((at % size) + size) % size;
+  }
+
   /** Fills `out` with the reference from sample index `start` on; returns its mean square (fraction of full scale²). */
   read(start: number, out: Int16Array): number {
-    const size = this.samples.length;
     let sum = 0;
     for (let i = 0; i < out.length; i++) {
       const at = start + i;
-      const slot = ((at % size) + size) % size;
+      const slot = this.slotOf(at);
       const value = this.holds[slot] === at ? (this.samples[slot] as number) : 0;
       out[i] = value;
       sum += value * value;
@@ -72,7 +77,7 @@ export class ReferenceTrack {
   /** How many of the `length` samples from index `start` were never written (or overwritten since): for the logs. */
   unwritten(start: number, length: number): number {
     let count = 0;
-    for (let at = start; at < start + length; at++) if (this.holds[((at % this.samples.length) + this.samples.length) % this.samples.length] !== at) count++;
+    for (let at = start; at < start + length; at++) if (this.holds[this.slotOf(at)] !== at) count++;
     return count;
   }
 
