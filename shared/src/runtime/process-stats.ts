@@ -27,9 +27,10 @@ export interface ProcessSample {
 
 /**
  * How often the event loop's lateness is probed, ms. Each probe wakes the process, and a wake-up
- * is what costs here (about 0.1 ms of CPU on the 2-core machine): probing every 10 ms took 1 % of
- * a core in each process, 8 % across the stack, for a figure read every 10 s. At 50 ms a stall of
- * 50 ms or more is always seen, a shorter one in proportion to its length.
+ * is what costs here (about 0.1 ms of CPU on the 2-core machine): an idle process probed every
+ * 10 ms took 1 % of a core (0.25 % at 50 ms), for a figure read every 10 s, in each of the eight
+ * processes. At 50 ms a stall of 50 ms or more is always seen, a shorter one in proportion to its
+ * length.
  */
 export const LOOP_PROBE_MS = 50;
 
@@ -81,7 +82,7 @@ let shared: { sampler: ProcessSampler; users: number; last?: { atMs: number; sam
 /**
  * The sampler of this process, shared by every service it runs. The event loop, the memory and
  * the CPU are the process's, so services run together (all-in-one) share one probe and one
- * reading of /proc instead of each paying its own (seven probes were 7 % of a core).
+ * reading of /proc instead of each paying its own.
  */
 export function acquireProcessSampler(makeSampler: () => ProcessSampler = () => new ProcessSampler()): ProcessSamplerHandle {
   shared ??= { sampler: makeSampler(), users: 0 };
