@@ -36,7 +36,6 @@ const DEVICE_CHECK_MS = 100;
  */
 export class ItemReports {
   private positionTimer: TimerHandle | undefined;
-  private flushesAsked = 0;
   /** Flushes asked of each stream: its engine numbers them the same way (its `flushesDone` counts up to them). */
   private readonly flushesOf = new WeakMap<PlaybackStream, number>();
 
@@ -51,7 +50,6 @@ export class ItemReports {
   flushAsked(stream: PlaybackStream): void {
     const asked = (this.flushesOf.get(stream) ?? 0) + 1;
     this.flushesOf.set(stream, asked);
-    this.flushesAsked = asked;
   }
 
   stop(): void {
@@ -68,7 +66,8 @@ export class ItemReports {
     const stream = this.deps.stream();
     if (stream === undefined) return;
     const stats = stream.stats();
-    if (stats.flushesDone >= this.flushesAsked) this.finishFlush(stats.lastCutFrames);
+    // A stream reopened after a device loss starts at none asked: the old one's were finished then.
+    if (stats.flushesDone >= (this.flushesOf.get(stream) ?? 0)) this.finishFlush(stats.lastCutFrames);
     const heard = stats.contentHeardFrames;
     const playing = [...this.deps.items.all()].filter((item) => item.startFrame !== undefined && !item.flushPending);
     for (const item of playing) {
