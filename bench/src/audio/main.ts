@@ -1,4 +1,5 @@
 import '../lib/no-leftovers.js';
+import { type ChildProcess, spawn } from 'node:child_process';
 import mqtt from 'mqtt';
 import { decodeAudioFrame, encodeAudioFrame } from '@voxbus/shared';
 import { loudSpans, samples, sine, speech, startVirtualBoard } from '@voxbus/shared/testing';
@@ -16,18 +17,24 @@ import { percentiles, round3 } from '../lib/stats.js';
  *    of the virtual speaker; bus → device: to when the audio thread wrote that sample into ALSA;
  *  - flush → silence: a flush command published mid-tone, to the end of the tone in the recording;
  *  - xruns, lost frames and the services' PSS at the end of the run.
+ * Then the same again with one of the two cores kept spinning by a load generator, as a board is
+ * never idle: the device buffer's headroom is what keeps the speaker from underrunning there.
+ * BENCH_AUDIO_LOADS=quiet (or busy) runs only one; BENCH_AUDIO_BUFFER_PERIODS compares a
+ * device buffer other than playback's default.
  */
 const SECONDS = Number(process.env.BENCH_AUDIO_SECONDS ?? 60);
+const LOADS = (process.env.BENCH_AUDIO_LOADS ?? 'quiet,busy').split(',');
 const CYCLE_MS = 2500;
 const RATE_HZ = 24_000;
 const PERIOD_MS = 10;
-const BUFFER_PERIODS = 4;
+/** playback's default (services/playback/src/config.ts). */
+const BUFFER_PERIODS = Number(process.env.BENCH_AUDIO_BUFFER_PERIODS ?? 3);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
 
-/** Each item its own response, as the model's replies are: a flush drops the rest of the flushed item's response, late frames included. */
+/** Each item its own response, as the model's replies are: a flush drops the rest of the flushed item's response, late frames included (so ids stay unique over every run of the benchmark). */
 function outputFrames(itemId: string, pcm: Buffer): Buffer[] {
   const frames: Buffer[] = [];
   for (let offset = 0; offset * 2 < pcm.length; offset += 480) {
@@ -114,59 +121,98 @@ const talker = (async () => {
   while (talking) await board.speak(talk, 48_000);
 })();
 
-process.stderr.write(`bench:audio ${SECONDS} s on the virtual board…\n`);
-const recorder = board.recordSpeaker(RATE_HZ);
-await sleep(300);
-const cpuBefore = { capture: cpuTimeMs(capture.pid as number), playback: cpuTimeMs(playback.pid as number) };
-const startedMs = Date.now();
-const bursts: number[] = [];
-const flushes: number[] = [];
-const tone = sine(RATE_HZ, 0.2, 660, 0.5);
-const longTone = sine(RATE_HZ, 3, 440, 0.5);
-for (let cycle = 0; (cycle + 1) * CYCLE_MS <= SECONDS * 1000; cycle++) {
-  const cycleStart = startedMs + cycle * CYCLE_MS;
-  await sleep(Math.max(0, cycleStart - Date.now()));
-  // A short reply arriving all at once (the realtime service sends faster than real time).
-  const burst = outputFrames(`burst_${cycle}`, tone);
-  bursts.push(nowUs());
-  for (const frame of burst) client.publish('voxbus/audio/output', frame, { qos: 0 });
-  await sleep(800);
-  for (const frame of outputFrames(`long_${cycle}`, longTone)) client.publish('voxbus/audio/output', frame, { qos: 0 });
-  await sleep(400 + (cycle % 5) * 37); // flush at varying points within a period
-  flushes.push(nowUs());
-  client.publish('voxbus/playback/cmd/flush', '{}', { qos: 0 });
+const counter = (service: string, name: string): number => metrics[service]?.counters[name] ?? 0;
+
+/** One run of SECONDS: bursts and flushes on the speaker while the microphone hears speech; counters as differences over the run. */
+async function measure(load: 'quiet' | 'one core busy', run: number) {
+  // The load generator spins, and looks up now and then whether the benchmark still lives.
+  let hog: ChildProcess | undefined;
+  if (load !== 'quiet') hog = spawn(process.execPath, ['-e', 'const parent = process.ppid; for (;;) { for (let i = 0; i < 1e7; i++); if (process.ppid !== parent) process.exit(0); }'], { stdio: 'ignore' });
+  try {
+    process.stderr.write(`bench:audio ${SECONDS} s on the virtual board, ${load}…\n`);
+    await sleep(500);
+    micLatenciesMs.length = 0;
+    micSequences.length = 0;
+    const xrunsBefore = { capture: counter('audio-capture', 'device.xruns'), playback: counter('playback', 'device.xruns') };
+    const lostBefore = counter('audio-capture', 'frames.lostFrames');
+    const recorder = board.recordSpeaker(RATE_HZ);
+    await sleep(300);
+    const cpuBefore = { capture: cpuTimeMs(capture.pid as number), playback: cpuTimeMs(playback.pid as number) };
+    const startedMs = Date.now();
+    const bursts: number[] = [];
+    const flushes: number[] = [];
+    const tone = sine(RATE_HZ, 0.2, 660, 0.5);
+    const longTone = sine(RATE_HZ, 3, 440, 0.5);
+    for (let cycle = 0; (cycle + 1) * CYCLE_MS <= SECONDS * 1000; cycle++) {
+      const cycleStart = startedMs + cycle * CYCLE_MS;
+      await sleep(Math.max(0, cycleStart - Date.now()));
+      // A short reply arriving all at once (the realtime service sends faster than real time).
+      const burst = outputFrames(`burst_${run}_${cycle}`, tone);
+      bursts.push(nowUs());
+      for (const frame of burst) client.publish('voxbus/audio/output', frame, { qos: 0 });
+      await sleep(800);
+      for (const frame of outputFrames(`long_${run}_${cycle}`, longTone)) client.publish('voxbus/audio/output', frame, { qos: 0 });
+      await sleep(400 + (cycle % 5) * 37); // flush at varying points within a period
+      flushes.push(nowUs());
+      client.publish('voxbus/playback/cmd/flush', '{}', { qos: 0 });
+    }
+    const elapsedMs = Date.now() - startedMs;
+    // Long enough for the next metrics of both services (their counters) to arrive.
+    await sleep(2500);
+    const cpu = {
+      capture: ((cpuTimeMs(capture.pid as number) - cpuBefore.capture) / elapsedMs) * 100,
+      playback: ((cpuTimeMs(playback.pid as number) - cpuBefore.playback) / elapsedMs) * 100,
+    };
+    const recording = await recorder.stop();
+
+    // The recording, as sound spans on the monotonic clock: each sample placed by the chunks that
+    // arrived soon after it (placing them all by the first chunk drifts ~0.06 %: 35 ms in a minute).
+    const spans = loudSpans(samples(recording.pcm), 0.01, RATE_HZ / 50).map(([start, end]) => ({
+      startUs: recording.sampleTimeUs(start),
+      endUs: recording.sampleTimeUs(end),
+    }));
+    const busToSpeakerMs = bursts.flatMap((sentUs) => {
+      const span = spans.find((s) => s.startUs >= sentUs - 5000);
+      return span === undefined ? [] : [(span.startUs - sentUs) / 1000];
+    });
+    const flushToSilenceMs = flushes.flatMap((flushUs) => {
+      const span = spans.find((s) => s.startUs < flushUs && s.endUs >= flushUs - 5000);
+      return span === undefined ? [] : [(span.endUs - flushUs) / 1000];
+    });
+    const busToDeviceMs = bursts.flatMap((sentUs, cycle) => {
+      const entered = enteredDeviceUs.get(`burst_${run}_${cycle}`);
+      return entered === undefined ? [] : [(entered - sentUs) / 1000];
+    });
+    if (process.env.BENCH_AUDIO_DEBUG) console.error(JSON.stringify({ busToSpeakerMs: busToSpeakerMs.map(Math.round), busToDeviceMs: busToDeviceMs.map(Math.round), flushToSilenceMs: flushToSilenceMs.map(Math.round) }));
+    const gaps = micSequences.slice(1).filter((sequence, i) => sequence !== ((micSequences[i] as number) + 1) % 2 ** 32).length;
+    return {
+      load,
+      secondsMeasured: round3(elapsedMs / 1000),
+      micToBus: { ...summary(micLatenciesMs), description: 'audio/mic frame received by a subscriber − capture time of its last sample' },
+      busToSpeaker: { ...summary(busToSpeakerMs), description: 'tone burst published on audio/output → its first sample in the recording of the speaker' },
+      busToDevice: {
+        ...summary(busToDeviceMs),
+        description: "tone burst published on audio/output → its first sample written into ALSA (the audio thread's timestamp, in playback's `started` event)",
+      },
+      deviceDelayReportedMs: {
+        value: round3((counter('playback', 'device.delayFrames') * 1000) / 48_000),
+        description: 'snd_pcm_delay as the ALSA pulse plugin reports it (device buffer plus the sound server)',
+      },
+      flushToSilence: { ...summary(flushToSilenceMs), description: 'flush command published → the end of the tone in the recording' },
+      xruns: { capture: counter('audio-capture', 'device.xruns') - xrunsBefore.capture, playback: counter('playback', 'device.xruns') - xrunsBefore.playback },
+      micFrames: { received: micSequences.length, sequenceGaps: gaps, lostFrames: counter('audio-capture', 'frames.lostFrames') - lostBefore },
+      cpuPercent: { capture: round3(cpu.capture), playback: round3(cpu.playback) },
+    };
+  } finally {
+    hog?.kill('SIGKILL');
+  }
 }
-const elapsedMs = Date.now() - startedMs;
-await sleep(1500);
-const cpu = {
-  capture: ((cpuTimeMs(capture.pid as number) - cpuBefore.capture) / elapsedMs) * 100,
-  playback: ((cpuTimeMs(playback.pid as number) - cpuBefore.playback) / elapsedMs) * 100,
-};
-const { pcm, firstSampleUs } = await recorder.stop();
+
+const runs = [];
+for (const load of (['quiet', 'one core busy'] as const).filter((l) => LOADS.includes(l === 'quiet' ? 'quiet' : 'busy'))) runs.push(await measure(load, runs.length));
 talking = false;
 await talker.catch(() => {});
 const memory = { capture: memoryOf(capture.pid as number), playback: memoryOf(playback.pid as number) };
-const finalMetrics = structuredClone(metrics);
-
-// The recording, as sound spans on the monotonic clock.
-const spans = loudSpans(samples(pcm), 0.01, RATE_HZ / 50).map(([start, end]) => ({
-  startUs: firstSampleUs + (start * 1e6) / RATE_HZ,
-  endUs: firstSampleUs + (end * 1e6) / RATE_HZ,
-}));
-const busToSpeakerMs = bursts.flatMap((sentUs) => {
-  const span = spans.find((s) => s.startUs >= sentUs - 5000);
-  return span === undefined ? [] : [(span.startUs - sentUs) / 1000];
-});
-const flushToSilenceMs = flushes.flatMap((flushUs) => {
-  const span = spans.find((s) => s.startUs < flushUs && s.endUs >= flushUs - 5000);
-  return span === undefined ? [] : [(span.endUs - flushUs) / 1000];
-});
-const deviceDelayMs = ((finalMetrics.playback?.counters['device.delayFrames'] ?? 0) * 1000) / 48_000;
-const busToDeviceMs = bursts.flatMap((sentUs, cycle) => {
-  const entered = enteredDeviceUs.get(`burst_${cycle}`);
-  return entered === undefined ? [] : [(entered - sentUs) / 1000];
-});
-const gaps = micSequences.slice(1).filter((sequence, i) => sequence !== ((micSequences[i] as number) + 1) % 2 ** 32).length;
 
 client.end(true);
 capture.kill('SIGTERM');
@@ -176,33 +222,26 @@ await broker.stop();
 await board.stop();
 
 const result = {
-  secondsMeasured: round3(elapsedMs / 1000),
   device: { periodMs: PERIOD_MS, bufferPeriods: BUFFER_PERIODS, playbackJitterMs: 0, captureRateHz: 48_000, frameMs: 20 },
-  micToBus: { ...summary(micLatenciesMs), description: 'audio/mic frame received by a subscriber − capture time of its last sample' },
-  busToSpeaker: { ...summary(busToSpeakerMs), description: 'tone burst published on audio/output → its first sample in the recording of the speaker' },
-  busToDevice: {
-    ...summary(busToDeviceMs),
-    description: "tone burst published on audio/output → its first sample written into ALSA (the audio thread's timestamp, in playback's `started` event)",
-  },
-  deviceDelayReportedMs: { value: round3(deviceDelayMs), description: 'snd_pcm_delay as the ALSA pulse plugin reports it (device buffer plus the sound server)' },
-  flushToSilence: { ...summary(flushToSilenceMs), description: 'flush command published → the end of the tone in the recording' },
-  xruns: { capture: finalMetrics['audio-capture']?.counters['device.xruns'] ?? null, playback: finalMetrics.playback?.counters['device.xruns'] ?? null },
-  micFrames: { received: micSequences.length, sequenceGaps: gaps, lostFrames: finalMetrics['audio-capture']?.counters['frames.lostFrames'] ?? null },
-  cpuPercent: { capture: round3(cpu.capture), playback: round3(cpu.playback) },
+  runs,
   pssBytes: { capture: memory.capture.pssBytes, playback: memory.playback.pssBytes },
   method:
-    'audio-capture and playback as separate processes on the virtual board (PulseAudio null sinks via the ALSA pulse plugin), Aedes broker; recording of the speaker by parec at 10 ms latency, placed on CLOCK_MONOTONIC by its earliest chunk',
+    'audio-capture and playback as separate processes on the virtual board (PulseAudio null sinks via the ALSA pulse plugin), Aedes broker; recording of the speaker by parec at 10 ms latency, each sample placed on CLOCK_MONOTONIC by the chunks that arrived within a second after it; once quiet and once with a load generator spinning on one of the two cores; counters are differences over each run',
 };
-console.log(`\naudio on the virtual board, ${result.secondsMeasured} s, period ${PERIOD_MS} ms, device buffer ${BUFFER_PERIODS} periods\n`);
-console.log('measure                 p50 ms   p99 ms   max ms     n');
-for (const [name, r] of [
-  ['microphone → bus', result.micToBus],
-  ['bus → speaker', result.busToSpeaker],
-  ['bus → device', result.busToDevice],
-  ['flush → silence', result.flushToSilence],
-] as const) {
-  console.log(`${name.padEnd(22)} ${r.p50_ms.toFixed(1).padStart(7)} ${r.p99_ms.toFixed(1).padStart(8)} ${r.max_ms.toFixed(1).padStart(8)} ${String(r.n).padStart(5)}`);
+for (const run of runs) {
+  console.log(`\naudio on the virtual board, ${run.load}, ${run.secondsMeasured} s, period ${PERIOD_MS} ms, device buffer ${BUFFER_PERIODS} periods\n`);
+  console.log('measure                 p50 ms   p99 ms   max ms     n');
+  for (const [name, r] of [
+    ['microphone → bus', run.micToBus],
+    ['bus → speaker', run.busToSpeaker],
+    ['bus → device', run.busToDevice],
+    ['flush → silence', run.flushToSilence],
+  ] as const) {
+    console.log(`${name.padEnd(22)} ${r.p50_ms.toFixed(1).padStart(7)} ${r.p99_ms.toFixed(1).padStart(8)} ${r.max_ms.toFixed(1).padStart(8)} ${String(r.n).padStart(5)}`);
+  }
+  console.log(`device delay reported ${run.deviceDelayReportedMs.value.toFixed(1)} ms`);
+  console.log(`xruns: capture ${run.xruns.capture}, playback ${run.xruns.playback}; mic frames ${run.micFrames.received}, sequence gaps ${run.micFrames.sequenceGaps}`);
+  console.log(`CPU: capture ${run.cpuPercent.capture.toFixed(1)} %, playback ${run.cpuPercent.playback.toFixed(1)} %`);
 }
-console.log(`xruns: capture ${result.xruns.capture}, playback ${result.xruns.playback}; mic frames ${result.micFrames.received}, sequence gaps ${gaps}`);
-console.log(`CPU: capture ${result.cpuPercent.capture.toFixed(1)} %, playback ${result.cpuPercent.playback.toFixed(1)} %; PSS: capture ${((result.pssBytes.capture ?? 0) / 2 ** 20).toFixed(1)} MiB, playback ${((result.pssBytes.playback ?? 0) / 2 ** 20).toFixed(1)} MiB`);
+console.log(`PSS: capture ${((result.pssBytes.capture ?? 0) / 2 ** 20).toFixed(1)} MiB, playback ${((result.pssBytes.playback ?? 0) / 2 ** 20).toFixed(1)} MiB`);
 console.log(`\nwrote ${writeResults('audio', result)}`);

@@ -32,7 +32,7 @@ export const PLAYBACK_DEFAULTS: PlaybackConfig = {
   sampleRateHz: 48_000,
   channels: 2,
   periodMs: 10,
-  bufferPeriods: 4,
+  bufferPeriods: 3,
   jitterMs: 0,
   jitterMaxMs: 300,
   jitterGrowMs: 40,

@@ -9,7 +9,7 @@ const onCleanup = cleanupAfterEach();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const RATE_HZ = 24_000;
 const PERIOD_MS = 10;
-const BUFFER_PERIODS = 4;
+const BUFFER_PERIODS = 3; // playback's default
 const FADE_MS = 5;
 
 interface ItemEvent {
