@@ -183,7 +183,6 @@ async function measure(load: 'quiet' | 'one core busy', run: number) {
       const entered = enteredDeviceUs.get(`burst_${run}_${cycle}`);
       return entered === undefined ? [] : [(entered - sentUs) / 1000];
     });
-    if (process.env.BENCH_AUDIO_DEBUG) console.error(JSON.stringify({ busToSpeakerMs: busToSpeakerMs.map(Math.round), busToDeviceMs: busToDeviceMs.map(Math.round), flushToSilenceMs: flushToSilenceMs.map(Math.round) }));
     const gaps = micSequences.slice(1).filter((sequence, i) => sequence !== ((micSequences[i] as number) + 1) % 2 ** 32).length;
     return {
       load,
