@@ -51,6 +51,8 @@ interface BargeInSample {
   vad: Vad;
   onsetToSilentMs: number;
   onsetToVadMs: number;
+  /** To conversation-state's playback/cmd/pause (the reply held); null where it was not held. */
+  onsetToPauseMs: number | null;
   onsetToFlushedMs: number;
 }
 
@@ -174,10 +176,12 @@ async function measureVad(board: VirtualBoard, stack: Stack, vad: Vad, question:
       const heardVad = after.find((m) => m.topic === vadTopic && m.json?.kind === 'speech_started');
       const flushed = after.find((m) => m.topic === 'voxbus/playback/event/item' && m.json?.kind === 'flushed' && m.json.itemId === cycle.itemId);
       if (heardVad === undefined || flushed === undefined) return;
+      const paused = after.find((m) => m.topic === 'voxbus/playback/cmd/pause' && m.atUs <= flushed.atUs);
       bargeIns.push({
         vad,
         onsetToSilentMs: (silentUs - onsetUs) / 1000,
         onsetToVadMs: (heardVad.atUs - onsetUs) / 1000,
+        onsetToPauseMs: paused === undefined ? null : (paused.atUs - onsetUs) / 1000,
         onsetToFlushedMs: (flushed.atUs - onsetUs) / 1000,
       });
     });
@@ -222,6 +226,7 @@ try {
       bargeIn: {
         onsetToSpeakerSilent: summary(bargeIns.map((b) => b.onsetToSilentMs)),
         onsetToVadEvent: summary(bargeIns.map((b) => b.onsetToVadMs)),
+        onsetToPause: summary(bargeIns.flatMap((b) => (b.onsetToPauseMs === null ? [] : [b.onsetToPauseMs]))),
         onsetToFlushed: summary(bargeIns.map((b) => b.onsetToFlushedMs)),
       },
       samples: { turns, bargeIns },
@@ -234,6 +239,7 @@ try {
       [`${vad}:     mic → model`, mode.endOfSpeechToFirstReplySample.pipelineMicToModel],
       [`${vad}:     model → speaker`, mode.endOfSpeechToFirstReplySample.pipelineModelToSpeaker],
       [`${vad}: end-of-turn wait`, mode.endOfTurn.wait],
+      [`${vad}: barge-in → held`, mode.bargeIn.onsetToPause],
       [`${vad}: barge-in → silent`, mode.bargeIn.onsetToSpeakerSilent],
     );
     console.log(`${vad} VAD: ${falseCuts} of ${utterances} utterances cut while still spoken (false cuts)`);

@@ -151,6 +151,7 @@ export const activeState = conversationSetup.createStateConfig({
           entry: 'releaseReply',
           on: {
             SPEECH_STARTED: { guard: and(['startCounts', 'fullDuplex']), target: 'bargeIn', actions: ['localVoice', 'markBargeIn'] },
+            VOICE_ONSET: { guard: and(['onsetCounts', 'fullDuplex']), target: 'bargeIn.onset', actions: 'markBargeIn' },
             PTT_START: { guard: 'pushToTalk', target: '#conversation.active.userSpeaking', actions: ['flushPlayback', 'cancelResponse', 'holdCut', 'armCutDeadline', { type: 'reportTurn', params: { outcome: 'interrupted' } }] },
           },
         },
@@ -160,7 +161,8 @@ export const activeState = conversationSetup.createStateConfig({
          * held (paused, nothing lost) while that is decided, so a voice silences it at once; one
          * turned down resumes it where it stopped. Every way out resumes it; where the way out
          * flushes (the cut, a pause or end of the conversation), the flush ends the pause and the
-         * port says no resume (port.ts).
+         * port says no resume (port.ts). With the dsp's VAD taking turns, the voice's onset already
+         * holds the reply (`onset`), well before the dsp's minimum of speech has confirmed it.
          */
         bargeIn: {
           initial: 'guarding',
@@ -173,6 +175,11 @@ export const activeState = conversationSetup.createStateConfig({
             PLAYBACK_POSITION: { guard: 'currentItem', actions: 'position' },
           },
           states: {
+            /** A voice began: held until the dsp says it is speech, and let go if it never does (a cough). */
+            onset: {
+              on: { SPEECH_STARTED: { guard: 'startCounts', target: 'guarding', actions: ['localVoice', 'markBargeIn'] } },
+              after: { onsetHold: '#conversation.active.assistantSpeaking.playing' },
+            },
             guarding: { after: { bargeInMin: 'confirming' } },
             confirming: {
               always: {

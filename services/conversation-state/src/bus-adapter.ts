@@ -17,14 +17,12 @@ export function busAdapter(bus: Bus, clock: Clock) {
     bus.subscribe(OWNER, 'realtime-gateway.event.vad', {}, ({ payload }) =>
       send(payload.kind === 'speech_started' ? { type: 'SPEECH_STARTED', source: 'server', atUs: now(), spokenMs: 0 } : { type: 'SPEECH_STOPPED', source: 'server', atUs: now() }),
     );
-    bus.subscribe(OWNER, 'dsp.event.vad', {}, ({ payload }) =>
+    bus.subscribe(OWNER, 'dsp.event.vad', {}, ({ payload }) => {
       // The dsp reports speech once it has lasted its minimum (speechMs): that counts toward barge-in.
-      send(
-        payload.kind === 'speech_started'
-          ? { type: 'SPEECH_STARTED', source: 'local', atUs: now(), spokenMs: payload.speechMs }
-          : { type: 'SPEECH_STOPPED', source: 'local', atUs: now() },
-      ),
-    );
+      if (payload.kind === 'speech_started') send({ type: 'SPEECH_STARTED', source: 'local', atUs: now(), spokenMs: payload.speechMs });
+      else if (payload.kind === 'speech_stopped') send({ type: 'SPEECH_STOPPED', source: 'local', atUs: now() });
+      else send({ type: 'VOICE_ONSET', atUs: now(), spokenMs: payload.speechMs });
+    });
     bus.subscribe(OWNER, 'realtime-gateway.event.response', {}, ({ payload }) => {
       const atUs = now();
       if (payload.kind === 'created') send({ type: 'RESPONSE_CREATED', responseId: payload.responseId, atUs });

@@ -35,6 +35,13 @@ export const conversationGuards = {
     if (event.type !== 'SPEECH_STARTED' || context.settings.mode === 'push-to-talk' || !context.micAllowed) return false;
     return context.settings.vad === 'both' || context.settings.vad === event.source;
   },
+  /**
+   * A voice beginning over the reply holds it while the dsp decides whether it is speech: where
+   * the dsp's VAD takes the turns (the model's VAD holds it on its own speech_started) and holding
+   * is on.
+   */
+  onsetCounts: ({ context, event }) =>
+    event.type === 'VOICE_ONSET' && context.settings.vad === 'local' && context.settings.mode !== 'push-to-talk' && context.micAllowed && context.settings.bargeInPause,
   localSource: ({ event }) => (event.type === 'SPEECH_STARTED' || event.type === 'SPEECH_STOPPED') && event.source === 'local',
   /**
    * A voice over the reply is a person's, not the speaker's echo: the dsp's echo-aware VAD heard

@@ -107,6 +107,8 @@ export const conversationSetup = setup({
     chimeMax: 1000,
     cutWait: CUT_WAIT_MS,
     bargeInConfirm: BARGE_IN_CONFIRM_MS,
+    /** A voice's onset holds the reply this long for the dsp's speech_started (its minimum, and the vowel it may wait for). */
+    onsetHold: BARGE_IN_CONFIRM_MS,
     /**
      * Everything received has played, yet the model's stream never said it ended (the event was
      * lost, a broker restarted): after this long in silence the reply is taken as over.

@@ -91,6 +91,8 @@ export type ConversationEvent =
   | { type: 'GATEWAY'; state: 'connecting' | 'connected' | 'reconnecting' | 'idle' | 'error' | 'stopped'; reason: string | null }
   /** `spokenMs`: how long the speech had already lasted when it was reported (the dsp VAD's minimum). */
   | { type: 'SPEECH_STARTED'; source: VadSource; atUs: number; spokenMs: number }
+  /** The dsp heard a voice begin (not yet speech: a cough is one too); `spokenMs` of it. */
+  | { type: 'VOICE_ONSET'; atUs: number; spokenMs: number }
   | { type: 'SPEECH_STOPPED'; source: VadSource; atUs: number }
   | { type: 'RESPONSE_CREATED'; responseId: string; atUs: number }
   | { type: 'RESPONSE_AUDIO'; responseId: string; atUs: number }

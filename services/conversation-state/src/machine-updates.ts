@@ -76,7 +76,7 @@ export const contextUpdates = {
   /** Playback says it has nothing left to play: as good as the item's drained event. */
   drainedByState: { drained: true },
   markBargeIn: ({ context, event }) => {
-    const e = event as E<'SPEECH_STARTED'>;
+    const e = event as E<'SPEECH_STARTED'> | E<'VOICE_ONSET'>;
     return { timing: { ...context.timing, bargeInUs: e.atUs, bargeInSpokenMs: e.spokenMs } };
   },
   forgetResponse: { responseId: null, responseDone: false, responseHadAudio: false, responseAudioMs: null, position: null, drained: false },

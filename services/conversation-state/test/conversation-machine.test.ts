@@ -342,6 +342,53 @@ const TABLE: Row[] = [
     effects: [],
   },
   {
+    name: 'local VAD, assistantSpeaking (full) + a voice begins: the reply is held at once, before the dsp has heard its minimum of speech',
+    settings: { vad: 'local' },
+    given: (c) => replying(c.fullDuplex()),
+    when: (c) => c.voiceOnset(),
+    expected: 'assistantSpeaking.bargeIn',
+    effects: [PAUSE],
+  },
+  {
+    name: 'local VAD, assistantSpeaking (full) + a voice begins and never becomes speech (a cough): let go after the hold, the reply plays on',
+    settings: { vad: 'local' },
+    given: (c) => replying(c.fullDuplex()),
+    when: (c) => c.voiceOnset().advance(BARGE_IN_CONFIRM_MS),
+    expected: 'assistantSpeaking.playing',
+    effects: [PAUSE, 'resume'],
+  },
+  {
+    name: 'local VAD, assistantSpeaking (full) + a voice begins, then the dsp says speech: cut at once (the dsp heard its minimum)',
+    settings: { vad: 'local' },
+    given: (c) => replying(c.fullDuplex()),
+    when: (c) => c.voiceOnset().advance(120).speechStarted('local', 150).advance(0),
+    expected: 'userSpeaking',
+    effects: [PAUSE, 'flush', 'cancel', 'report:interrupted', 'mic:open'],
+  },
+  {
+    name: 'server VAD, assistantSpeaking (full) + the dsp hears a voice begin: nothing (the model\'s own speech_started holds the reply)',
+    given: (c) => replying(c.fullDuplex()),
+    when: (c) => c.voiceOnset().advance(BARGE_IN_CONFIRM_MS),
+    expected: 'assistantSpeaking.playing',
+    effects: [],
+  },
+  {
+    name: 'local VAD, assistantSpeaking (full), pausing off + a voice begins: nothing held',
+    settings: { vad: 'local', bargeInPause: false },
+    given: (c) => replying(c.fullDuplex()),
+    when: (c) => c.voiceOnset(),
+    expected: 'assistantSpeaking.playing',
+    effects: [],
+  },
+  {
+    name: 'local VAD, assistantSpeaking (half) + a voice begins: nothing (the model hears nothing while the reply plays)',
+    settings: { vad: 'local' },
+    given: replying,
+    when: (c) => c.voiceOnset(),
+    expected: 'assistantSpeaking.playing',
+    effects: [],
+  },
+  {
     name: 'assistantSpeaking (full) + a blip shorter than the minimum: not a barge-in',
     given: (c) => replying(c.fullDuplex()),
     when: (c) => c.speechStarted().advance(60).speechStopped().advance(500),
@@ -594,6 +641,22 @@ describe('the conversation machine, beyond one step', () => {
     expect(c.where).toBe('assistantSpeaking.playing');
     c.position(420, 1500).advance(200).speechStarted('local', 150).speechStarted().advance(CONVERSATION_DEFAULTS.bargeInMinMs);
     expect(c.port.reports.at(-1)).toMatchObject({ outcome: 'interrupted', heardMs: 420 + 200 });
+  });
+
+  it('truncates a reply held at a voice\'s onset where the onset held it, not where the dsp confirmed speech', () => {
+    const c = new Conversation({ vad: 'local' });
+    replying(c.fullDuplex());
+    c.position(420, 1500).advance(200).voiceOnset().advance(120).speechStarted('local', 150).advance(0);
+    expect(c.where).toBe('userSpeaking');
+    expect(c.port.reports.at(-1)).toMatchObject({ outcome: 'interrupted', heardMs: 420 + 200 });
+  });
+
+  it('holds the reply again at the next onset once a cough\'s hold is let go', () => {
+    const c = new Conversation({ vad: 'local' });
+    replying(c.fullDuplex()).effects();
+    c.voiceOnset().advance(BARGE_IN_CONFIRM_MS).advance(500).voiceOnset();
+    expect(c.where).toBe('assistantSpeaking.bargeIn');
+    expect(c.effects()).toEqual([PAUSE, 'resume', PAUSE]);
   });
 
   it('counts speech the dsp had already heard toward the barge-in minimum, and waits only for the rest', () => {

@@ -121,6 +121,11 @@ export class Conversation {
     return this.send({ type: 'SPEECH_STARTED', source, atUs: this.nowUs, spokenMs });
   }
 
+  /** The dsp heard a voice begin (`spokenMs` of it): not yet speech. */
+  voiceOnset(spokenMs = 30): this {
+    return this.send({ type: 'VOICE_ONSET', atUs: this.nowUs, spokenMs });
+  }
+
   /** A voice over the reply, as both VADs report it: the model's, and the dsp's echo-aware one (which has heard 150 ms of it). */
   voiceOverReply(): this {
     return this.speechStarted('server').speechStarted('local', 150);

@@ -1,6 +1,8 @@
+import type { LOCAL_VAD_KINDS } from '@voxbus/shared';
+
 export interface VadTransition {
-  readonly kind: 'speech_started' | 'speech_stopped';
-  /** Where the speech started, or where the silence that stopped it began (capture clock, µs). */
+  readonly kind: (typeof LOCAL_VAD_KINDS)[number];
+  /** Where the voice or speech started, or where the silence that stopped it began (capture clock, µs). */
   readonly timeUs: number;
   readonly speechMs: number;
 }
@@ -31,7 +33,8 @@ export const HANGOVER_MAX_MS = 150;
  * voice in a row, a one-chunk gap forgiven): 150 ms of a cough's noise is not a person. Stronger evidence starts it sooner:
  * `voicedSpeechMs` of voiced voice in a row is enough, so a clear voice over the reply cuts in
  * sooner than the full minimum. The silence that ends speech may be shorter where the speech says
- * it has ended (`silenceFor`).
+ * it has ended (`silenceFor`). `onsetMs` of voice in a row, before that, is said as a `voice_onset`:
+ * not speech yet (it may still be a cough), but enough to hold a reply while the rest is heard.
  */
 export class VadTracker {
   private speaking = false;
@@ -45,19 +48,22 @@ export class VadTracker {
   /** Chunks not voiced since the last voiced one, inside a voiced stretch (ms). */
   private gapMs = 0;
   private speechStartUs = 0;
+  /** The current run of voice has been said as an onset. */
+  private onsetSaid = false;
 
   /** The silence that ends the speech, asked as each silence inside it begins. */
   private silenceNeededMs: number;
 
   /**
    * `voicedSpeechMs` 0: voicing is not used. `silenceFor`: the silence that ends the speech as it
-   * stands (asked as a silence begins; `minSilenceMs` without it).
+   * stands (asked as a silence begins; `minSilenceMs` without it). `onsetMs` 0: no onsets.
    */
   constructor(
     private readonly minSpeechMs: number,
     minSilenceMs: number,
     private readonly voicedSpeechMs = 0,
     private readonly silenceFor: () => number = () => minSilenceMs,
+    private readonly onsetMs = 0,
   ) {
     this.silenceNeededMs = minSilenceMs;
   }
@@ -116,6 +122,10 @@ export class VadTracker {
       this.resetRun();
       return started;
     }
+    if (!this.speaking && this.onsetMs > 0 && !this.onsetSaid && this.runMs >= this.onsetMs) {
+      this.onsetSaid = true;
+      return { kind: 'voice_onset', timeUs: this.runStartUs, speechMs: this.runMs };
+    }
     if (this.speaking && this.runMs >= this.silenceNeededMs) {
       return this.stop(this.runStartUs);
     }
@@ -151,6 +161,7 @@ export class VadTracker {
   }
 
   private resetRun(): void {
+    this.onsetSaid = false;
     this.runStartUs = undefined;
     this.runMs = 0;
     this.voicedMs = 0;

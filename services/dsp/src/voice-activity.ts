@@ -19,7 +19,7 @@ const VOICED_STRENGTH = 0.6;
 const SUSTAIN_ENERGY_RATIO = 0.4;
 const SUSTAIN_CHUNKS = 8;
 
-type VadSettings = Pick<DspConfig, 'vadMinSpeechMs' | 'vadMinSilenceMs' | 'vadVoicedSpeechMs' | 'vadEndSilenceMs'>;
+type VadSettings = Pick<DspConfig, 'vadMinSpeechMs' | 'vadMinSilenceMs' | 'vadVoicedSpeechMs' | 'vadEndSilenceMs' | 'vadOnsetMs'>;
 
 /**
  * The dsp's VAD on the cancelled audio: per-chunk voice decisions made into speech with
@@ -43,7 +43,7 @@ export class VoiceActivity {
     this.quietTail = new QuietTail(chunkMs);
     this.voicing = new VoicingMeter(rateHz);
     this.turnEnd = new TurnEndJudge(settings.vadMinSilenceMs, settings.vadEndSilenceMs);
-    this.tracker = new VadTracker(settings.vadMinSpeechMs, settings.vadMinSilenceMs, settings.vadVoicedSpeechMs, () => this.turnEnd.silenceMs());
+    this.tracker = new VadTracker(settings.vadMinSpeechMs, settings.vadMinSilenceMs, settings.vadVoicedSpeechMs, () => this.turnEnd.silenceMs(), settings.vadOnsetMs);
     this.judgesEnds = settings.vadEndSilenceMs < settings.vadMinSilenceMs;
   }
 

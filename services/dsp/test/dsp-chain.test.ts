@@ -158,6 +158,8 @@ describe('the dsp chain, stage by stage, on signals with known answers', () => {
     const [started, stopped] = harness.vad;
     if (!started || !stopped) throw new Error('two VAD events expected');
     expect(Math.abs(started.timeUs - speechStartUs)).toBeLessThan(100_000);
+    // The voice was said as it began (vadOnsetMs of it), dated where the speech then started.
+    expect(harness.onsets.map((o) => [o.timeUs, o.speechMs]), `speech started at ${started.timeUs}`).toContainEqual([started.timeUs, DSP_DEFAULTS.vadOnsetMs]);
     expect(Math.abs(stopped.timeUs - speechEndUs)).toBeLessThan(200_000);
     expect(stopped.speechMs).toBeGreaterThan(2000);
     expect(harness.levels.some((l) => l.voice && l.input.rmsDbfs > -40)).toBe(true);

@@ -22,7 +22,10 @@ export class Harness {
   readonly clock = new FakeClock(0, 0);
   readonly metrics = new MetricsRegistry();
   readonly frames: AudioFrame[] = [];
+  /** Speech: the VAD's speech_started and speech_stopped. */
   readonly vad: Payload<'dsp.event.vad'>[] = [];
+  /** The VAD's voice_onset events, apart: a voice begun is not speech. */
+  readonly onsets: Payload<'dsp.event.vad'>[] = [];
   readonly levels: Payload<'dsp.event.levels'>[] = [];
   readonly states: DspStatePayload[] = [];
   readonly chain: DspChain;
@@ -36,7 +39,7 @@ export class Harness {
         log: createLogger('dsp-test', 'silent'),
         metrics: this.metrics,
         publishFrame: (frame) => this.frames.push(frame),
-        publishVad: (event) => this.vad.push(event),
+        publishVad: (event) => (event.kind === 'voice_onset' ? this.onsets : this.vad).push(event),
         publishLevels: (levels) => this.levels.push(levels),
         publishState: (state) => this.states.push(state),
       },

@@ -78,6 +78,8 @@ describe('the echo gate: a voice told from the echo of the speaker, in a room', 
     const { mic, reference } = board(played, heard);
     harness.mic(mic, reference);
     expect(harness.vad, 'speech starts on echo alone').toEqual([]);
+    // Nor a voice begun: with the dsp's VAD taking turns, each would hold the reply for a moment.
+    expect(harness.onsets, 'voice onsets on echo alone').toEqual([]);
     const out = harness.output();
     // After the first second (learning), over the second reply and its tail.
     const from = reply.length;
@@ -98,6 +100,8 @@ describe('the echo gate: a voice told from the echo of the speaker, in a room', 
     const voiceStartUs = onsetUs + ((voiceAt + voice.findIndex((v) => Math.abs(v) > 300)) / RATE_HZ) * 1e6;
     const started = harness.vad.filter((e) => e.kind === 'speech_started');
     expect(started.length, JSON.stringify(harness.vad)).toBe(1);
+    // Said as it began, 120 ms of voice before the speech start: where a reply is held.
+    expect(harness.onsets.map((o) => o.timeUs), JSON.stringify(harness.onsets)).toContain(started[0]?.timeUs);
     // The VAD's start is where the speech began; it is published once 150 ms of it were heard.
     expect(Math.abs((started[0]?.timeUs ?? 0) - voiceStartUs) / 1000).toBeLessThan(500);
     // Most of the voice reaches the model: within 10 dB of what the microphone heard of it.

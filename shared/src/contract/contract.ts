@@ -448,7 +448,7 @@ export const CONTRACT = {
     schema: LocalVadEvent,
     retained: false,
     qos: 1,
-    summary: 'Local VAD: the person started or stopped speaking, with hysteresis, timed on the capture clock.',
+    summary: 'Local VAD: a voice began; the person started or stopped speaking, with hysteresis; timed on the capture clock.',
     publishedBy: 'dsp',
     consumedBy: 'conversation-state',
   }),

@@ -189,7 +189,7 @@ export const CHECKED_DUTIES: Readonly<Record<string, readonly Duty[]>> = {
 export const OTHER_DUTIES: Readonly<Record<string, readonly Duty[]>> = {
   dsp: [
     {
-      text: 'Remove the echo of `audio/played` from the microphone when echo cancellation is on, and say in `dsp/state` whether it is active and converged; `dsp/event/vad` at the start and end of speech, timed on the capture clock.',
+      text: 'Remove the echo of `audio/played` from the microphone when echo cancellation is on, and say in `dsp/state` whether it is active and converged; `dsp/event/vad` at the start and end of speech (and, if it can, as a voice begins: `voice_onset`), timed on the capture clock.',
     },
   ],
   'realtime-gateway': [

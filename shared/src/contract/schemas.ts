@@ -443,13 +443,22 @@ export const DspState = Type.Object(
   { ...closed, description: 'Retained: what the dsp does to the microphone audio, and whether echo cancellation can be relied on' },
 );
 
+/**
+ * `voice_onset`: a voice has begun (`vadOnsetMs` of it), not yet speech: a cough is one too. It
+ * is said at most once per run of voice, before the run's `speech_started` if that comes; nothing
+ * takes it back, so a consumer holds what it holds for a while and lets go if no start follows.
+ */
+export const LOCAL_VAD_KINDS = ['voice_onset', 'speech_started', 'speech_stopped'] as const;
+
 export const LocalVadEvent = Type.Object(
   {
-    kind: StringEnum(['speech_started', 'speech_stopped']),
-    timeUs: Type.Number({ description: 'CLOCK_MONOTONIC µs, on the capture clock, where the speech started or stopped in the audio' }),
-    speechMs: Type.Integer({ minimum: 0, description: '`speech_stopped`: how long the speech lasted; `speech_started`: how much speech confirmed it' }),
+    kind: StringEnum([...LOCAL_VAD_KINDS], {
+      description: '`voice_onset`: a voice began (it may still turn out a cough; a reply may be held on it, and let go unless speech_started follows); `speech_started`, `speech_stopped`: speech, with hysteresis',
+    }),
+    timeUs: Type.Number({ description: 'CLOCK_MONOTONIC µs, on the capture clock, where the voice or speech started, or stopped, in the audio' }),
+    speechMs: Type.Integer({ minimum: 0, description: '`speech_stopped`: how long the speech lasted; `speech_started` and `voice_onset`: how much voice said it' }),
   },
-  { ...closed, description: 'Local VAD, with hysteresis: speech must last `vadMinSpeechMs` to start and silence `vadMinSilenceMs` to stop' },
+  { ...closed, description: 'Local VAD, with hysteresis: speech must last `vadMinSpeechMs` to start and silence `vadMinSilenceMs` to stop; a voice is said as it begins (`vadOnsetMs`)' },
 );
 
 const Level = Type.Object({ rmsDbfs: Dbfs, peakDbfs: Dbfs }, closed);
