@@ -19,6 +19,8 @@ export interface EchoRun {
   readonly bargeInsTried: number;
   readonly bargeInsDetected: number;
   readonly bargeInOnsetToSilent: ReturnType<typeof summary>;
+  /** Each measured barge-in, in order (ms); one below 0 (the recording stopped following the reply before the voice began) is not in the summary. */
+  readonly bargeInOnsetToSilentEachMs: number[];
   /** The dsp's own figure on dsp/state (median over echo-only audio), after it converged: the median of what it said. */
   readonly erleReportedDb: number | null;
   /**
@@ -131,8 +133,12 @@ export async function runEcho(board: VirtualBoard, question: Buffer, interruptio
       const firstHeard = speakerSpans.find((s) => s.fromUs > cut.askedToUs);
       if (onsetUs === undefined || firstHeard === undefined) continue;
       const silentUs = silencedAtUs(speakerRecording, replyAudio(stack.messages, cut.start, cut.itemId), firstHeard.fromSample);
-      if (silentUs !== undefined) silentAfterMs.push((silentUs - onsetUs) / 1000);
-      else console.error(`bench:e2e echo: a cut reply not found in the speaker recording near ${firstHeard.fromUs} µs: its barge-in time is not counted`);
+      if (silentUs === undefined) {
+        console.error(`bench:e2e echo: a cut reply not found in the speaker recording near ${firstHeard.fromUs} µs: its barge-in time is not counted`);
+      } else {
+        silentAfterMs.push((silentUs - onsetUs) / 1000);
+        if (silentUs < onsetUs) console.error(`bench:e2e echo: the speaker recording stopped following a cut reply ${Math.round((onsetUs - silentUs) / 1000)} ms before the voice began (a stall or a gap, not the cut): not in the summary`);
+      }
     }
     // Echo figures after the canceller converged.
     const convergedAt = stack.messages.find((m) => m.topic === 'voxbus/dsp/state' && (m.json?.echo as { converged?: boolean } | undefined)?.converged === true)?.atUs;
@@ -155,7 +161,8 @@ export async function runEcho(board: VirtualBoard, question: Buffer, interruptio
       selfInterruptions: selfTest.filter((outcome) => outcome !== 'answered').length,
       bargeInsTried: bargeIn.length,
       bargeInsDetected: bargeIn.filter((outcome) => outcome === 'interrupted').length,
-      bargeInOnsetToSilent: summary(silentAfterMs),
+      bargeInOnsetToSilent: summary(silentAfterMs.filter((ms) => ms >= 0)),
+      bargeInOnsetToSilentEachMs: silentAfterMs.map(Math.round),
       erleReportedDb: median(reported),
       echoRemovedEndToEndDb: median(endToEnd),
       outcomes: { selfTest, bargeIn },

@@ -273,7 +273,7 @@ if (echoRuns.length > 0) {
     definitions: {
       selfInterruption: "a reply, with nobody talking over it, that did not play to its end (the conversation's turn report is not `answered`)",
       bargeInDetected: 'a second voice (espeak-ng, "Wait a moment please") over the reply, a second into it, cut it: the turn report is `interrupted`',
-      bargeInOnsetToSilent: 'the first sound of that voice in the microphone recording → where the speaker recording stops following the reply',
+      bargeInOnsetToSilent: 'the first sound of that voice in the microphone recording → where the speaker recording stops following the reply; a time below 0 (the recording stopped following the reply before the voice began: a stall or a gap, not the cut) is listed in bargeInOnsetToSilentEachMs but not summed up',
       erleReportedDb: "dsp/state's echo.erleDb (the median of microphone over what the canceller left, over echo-only audio) after the dsp first said converged: the median of the values it published",
       echoRemovedEndToEndDb: 'audio/mic over audio/input (what the model heard) while the replies with nobody talking played, after convergence: the canceller and the echo gate together; the median over replies',
     },
