@@ -132,8 +132,7 @@ export class DspChain {
       // Times the microphone waited for its reference, and chunks processed without it after all.
       referenceWaits: metrics.counter('reference.waits'),
       referenceLate: metrics.counter('reference.lateChunks'),
-      speechStarts: metrics.counter('vad.speechStarts'),
-      voiceOnsets: metrics.counter('vad.voiceOnsets'),
+      speechStarts: metrics.counter('vad.speechStarts'), voiceOnsets: metrics.counter('vad.voiceOnsets'),
       delayChanges: metrics.counter('echo.delayChanges'),
       // Delays found that would have moved the reference while the canceller still removed the echo.
       delayKept: metrics.counter('echo.delaysKept'),
@@ -300,8 +299,7 @@ export class DspChain {
 
   private publishVad(transition: ReturnType<VoiceActivity['push']>): void {
     if (transition === undefined) return;
-    if (transition.kind === 'speech_started') this.counters.speechStarts.inc();
-    else if (transition.kind === 'voice_onset') this.counters.voiceOnsets.inc();
+    if (transition.kind !== 'speech_stopped') (transition.kind === 'speech_started' ? this.counters.speechStarts : this.counters.voiceOnsets).inc();
     this.deps.publishVad({ kind: transition.kind, timeUs: Math.round(transition.timeUs), speechMs: transition.speechMs });
   }
 
