@@ -217,18 +217,21 @@ export class EchoGate {
    * A chunk whose reference never came in time (playback stalled), or may be misplaced (the
    * microphone's timeline settling): the speaker may be sounding, and nothing says how loud. It
    * is taken for echo (a voice may be missed for a stall; the assistant must not hear itself as
-   * one) and nothing is learnt from it, but `echoPower`, the echo's level as far as the caller can
-   * tell (0: not at all). (Without it the first chunk after a misplaced one, its reference
-   * silent, found the echo's expected level at nothing and the reply's echo "a voice" 100 dB over
-   * it, on the virtual board with a core busy.)
+   * one) and nothing is learnt from it, but the echo's level: the microphone's (`doubted`: the
+   * speaker sounded near; a missing one: within the echo's window). (Without it the first chunk
+   * after a misplaced one, its reference silent, found the echo's expected level at nothing and
+   * the reply's echo "a voice" 100 dB over it, on the virtual board with a core busy.)
    */
-  judgeWithoutReference(chunkMs: number, echoPower = 0): EchoVerdict {
+  judgeWithoutReference(chunkMs: number, micPower: number, doubted: boolean): EchoVerdict {
     if (this.erlSinceMs !== null) this.erlSinceMs += chunkMs;
     this.holdLeftMs = Math.max(0, this.holdLeftMs - chunkMs);
     if (this.noEcho) return { echo: false, nearEnd: true };
+    // A reference that never came while the speaker's echo may still be heard keeps the echo's
+    // level too (the next chunks' reference may be silence where the microphone hears the reply).
+    const inEchoWindow = doubted || this.echoLeftMs > 0;
     this.echoLeftMs = this.options.tailMs;
     this.nearEndRunMs = 0;
-    if (this.holdLeftMs === 0) this.echoLevel = Math.max(this.echoLevel, echoPower);
+    if (this.holdLeftMs === 0 && inEchoWindow) this.echoLevel = Math.max(this.echoLevel, micPower);
     return { echo: true, nearEnd: this.holdLeftMs > 0 };
   }
 

@@ -230,7 +230,7 @@ export class EchoPath {
     // from it that the speaker is not heard (with a busy core's overruns, the doubt kept it from
     // learning so through the first reply, and a voice over it was gated).
     const doubted = !referenceMissing && micPower >= MIC_FLOOR_POWER && this.doubt.inDoubt(at);
-    const verdict = referenceMissing || doubted ? this.gate.judgeWithoutReference(this.options.chunkMs, doubted ? micPower : 0) : this.gate.judge({ referencePower, micPower, residualPower, chunkMs: this.options.chunkMs }, () => this.coherence.correlation(this.estimated ? LEAK_CHECK_REACH_MS : COHERENCE_UNKNOWN_DELAY_LAG_MS));
+    const verdict = referenceMissing || doubted ? this.gate.judgeWithoutReference(this.options.chunkMs, micPower, doubted) : this.gate.judge({ referencePower, micPower, residualPower, chunkMs: this.options.chunkMs }, () => this.coherence.correlation(this.estimated ? LEAK_CHECK_REACH_MS : COHERENCE_UNKNOWN_DELAY_LAG_MS));
     if (!referenceMissing && referencePower > FAR_ACTIVE_POWER && micPower > MIC_FLOOR_POWER) this.recentErle.add(micPower, residualPower);
     // A voice over the speaker: the estimator's window holds it for a while (see trusted).
     if (verdict.echo && verdict.nearEnd) this.lastDoubleTalkUs = chunk.timeUs;
@@ -256,8 +256,10 @@ export class EchoPath {
    */
   referenceReady(timeUs: number, nowUs: number, freshMs: number): boolean {
     if (!this.arriving(nowUs, freshMs)) return true;
-    // The chunk's own span: the delay estimator reads it (the canceller's span ends earlier).
-    return this.track.endUs >= timeUs + this.options.chunkMs * 1000;
+    // The chunk's own span: the delay estimator reads it (the canceller's span ends earlier);
+    // while the microphone's timeline settles, all the doubt looks at past the placed reference.
+    const placedEndMs = this.options.chunkMs - Math.max(0, this.delayMs - LEAD_MS);
+    return this.track.endUs >= timeUs + Math.max(this.options.chunkMs, placedEndMs + this.doubt.aheadMs) * 1000;
   }
 
   /**
@@ -312,6 +314,7 @@ export class EchoPath {
    */
   microphoneRestarted(): void {
     this.cursor.reset();
+    this.doubt.restarted();
     this.recentErle.reset();
     this.estimator.forgetWindow();
   }

@@ -28,6 +28,8 @@ export class PlacementDoubt {
   private settlingLeftMs = 0;
   /** A chunk was placed before (kept across the microphone's restarts: the first placement is no jump). */
   private placedBefore = false;
+  /** The microphone's stream restarted and no chunk has been placed since. */
+  private restartPending = false;
 
   constructor(
     private readonly track: ReferenceTrack,
@@ -43,6 +45,24 @@ export class PlacementDoubt {
     if (timelineMoved && this.placedBefore) this.settlingLeftMs = SETTLING_MS;
     else this.settlingLeftMs = Math.max(0, this.settlingLeftMs - this.chunkMs);
     this.placedBefore = true;
+    this.restartPending = false;
+  }
+
+  /** The microphone's stream restarted: its next chunk starts the settling (see `aheadMs`). */
+  restarted(): void {
+    this.restartPending = this.placedBefore;
+  }
+
+  /**
+   * How much of the reference (ms) past the end of a chunk's placed reference must have arrived
+   * before the chunk is judged. While the timeline settles, all that the doubt looks at: a
+   * reference that has not arrived reads as silence, and on the virtual board with a core busy
+   * the reference reached only 12 ms past a chunk whose echo was the reply's first sound, placed
+   * beyond it: the doubt saw silence, and the echo was taken for a voice. It costs that chunk's
+   * wait (about 100 ms more latency, after an overrun only).
+   */
+  get aheadMs(): number {
+    return this.settlingLeftMs > 0 || this.restartPending ? SPAN_MS : 0;
   }
 
   /**

@@ -51,13 +51,16 @@ export class Harness {
     return new Harness(config, new FakeDspBackend());
   }
 
-  /** Feeds microphone frames, keeping the fake clock in step with their timestamps. */
-  mic(frames: AudioFrame[], played: AudioFrame[] = []): void {
+  /**
+   * Feeds microphone frames, keeping the fake clock in step with their timestamps; `played`
+   * reaches `referenceLeadMs` past the end of each microphone frame as it arrives.
+   */
+  mic(frames: AudioFrame[], played: AudioFrame[] = [], referenceLeadMs = 20): void {
     // The speaker's frames for a moment arrive before the microphone's (they are stamped
     // ahead, with when they will be heard), so each is given before the mic frame it overlaps.
     let next = 0;
     for (const frame of frames) {
-      while (next < played.length && (played[next] as AudioFrame).captureTimeUs <= frame.captureTimeUs + 20_000) this.chain.played(played[next++] as AudioFrame);
+      while (next < played.length && (played[next] as AudioFrame).captureTimeUs + frameDurationMs(played[next] as AudioFrame) * 1000 <= frame.captureTimeUs + frameDurationMs(frame) * 1000 + referenceLeadMs * 1000) this.chain.played(played[next++] as AudioFrame);
       // A frame arrives once its last sample has been captured.
       const arrivalUs = frame.captureTimeUs + frameDurationMs(frame) * 1000;
       this.clock.advance(Math.max(0, (arrivalUs - this.clock.monotonicUs()) / 1000));

@@ -60,9 +60,9 @@ let reply: Int16Array;
 let voice: Int16Array;
 
 /** The chain (canceller, gate, VAD) over the microphone's frames and the speaker's: the VAD's events. */
-function harnessRun(mic: AudioFrame[], reference: AudioFrame[]): unknown[] {
+function harnessRun(mic: AudioFrame[], reference: AudioFrame[], referenceLeadMs?: number): unknown[] {
   const harness = new Harness({ echoCancellation: true, noiseSuppression: true, gainControl: true, vad: true });
-  harness.mic(mic, reference);
+  harness.mic(mic, reference, referenceLeadMs);
   return harness.vad;
 }
 beforeAll(async () => {
@@ -195,6 +195,37 @@ describe('the echo gate: a voice told from the echo of the speaker, in a room', 
         expect(harnessRun(restarted, reference), `speech starts on echo alone, stamps ${offMs} ms off at ${Math.round((edge / RATE_HZ) * 1000)} ms`).toEqual([]);
       }
     }
+  });
+
+  it("waits, while the microphone's timeline settles, for the reference the doubt looks at: a reply starting just after an overrun, its reference late, is not a voice", () => {
+    const pause = new Int16Array(RATE_HZ);
+    const played = concat(reply, pause, reply, pause);
+    const heard = convolve(played, room(40, -6));
+    const { mic, reference } = board(played, heard);
+    const frameSamples = RATE_HZ / 50;
+    // A busy core: the reference reaches only 12 ms past each microphone frame as it comes. Two
+    // frames lost just before the second reply's echo begins, and the timeline restarting 80 ms
+    // early for 300 ms: the chunk that hears the reply's first sound has its reference placed
+    // before the reply, and the reply has not arrived where the doubt looks.
+    const lostAt = Math.round((reply.length + pause.length) / frameSamples) - 3;
+    const restarted = mic.filter((_, n) => n !== lostAt && n !== lostAt + 1).map((frame, n) => (n >= lostAt && n < lostAt + 15 ? { ...frame, captureTimeUs: frame.captureTimeUs - 80_000 } : frame));
+    expect(harnessRun(mic, reference, 12), 'speech starts on echo alone, stamps right').toEqual([]);
+    const harness = new Harness({ echoCancellation: true, noiseSuppression: true, gainControl: true, vad: true });
+    harness.mic(restarted, reference, 12);
+    // What the model hears of the reply's first 400 ms after the overrun (the output has no samples
+    // for the two lost frames): every 20 ms of the echo at least 25 dB down (a doubt that saw only
+    // silence let two frames through at the microphone's level).
+    const out = harness.output();
+    const first = (lostAt + 2) * frameSamples;
+    const leaks = [];
+    for (let k = 0; k < 20; k++) {
+      const micDb = powerDb(heard.subarray(first + k * frameSamples, first + (k + 1) * frameSamples));
+      const outDb = powerDb(out.subarray(first - 2 * frameSamples + k * frameSamples, first - 2 * frameSamples + (k + 1) * frameSamples));
+      if (micDb > -50 && outDb > micDb - 25) leaks.push(`frame ${k}: microphone ${micDb.toFixed(1)} dBFS, model ${outDb.toFixed(1)} dBFS`);
+    }
+    expect(leaks, 'echo let through after the overrun').toEqual([]);
+    expect(harness.counter('reference.waits'), 'chunks that waited for their reference').toBeGreaterThan(0);
+    expect(harness.vad, 'speech starts on echo alone, the reply after an overrun').toEqual([]);
   });
 
   it("hears a person talking while the speaker plays silence, through an overrun of the microphone (the doubt after it is only near the speaker's sound)", () => {

@@ -202,7 +202,7 @@ describe('the echo gate, chunk by chunk', () => {
     // The speaker sounding, the microphone silent; every other chunk's reference never came in time.
     for (let n = 0; n < 120; n++) {
       if (n % 2 === 0) gate.judge({ referencePower: dbfs(-20), micPower: dbfs(-90), residualPower: dbfs(-90), chunkMs: 10 }, () => 0);
-      else gate.judgeWithoutReference(10);
+      else gate.judgeWithoutReference(10, dbfs(-90), false);
     }
     expect(gate.figures().converged, JSON.stringify(gate.figures())).toBe(true);
     const voice = [];
@@ -229,12 +229,32 @@ describe('the echo gate, chunk by chunk', () => {
     for (let n = 0; n < 100; n++) gate.judge({ referencePower: 0, micPower: dbfs(-80), residualPower: dbfs(-80), chunkMs: 10 }, echoLeak);
     // The next reply starts while the microphone's timeline settles: 200 ms of echo whose reference is in doubt.
     const verdicts = [];
-    for (let n = 0; n < 20; n++) verdicts.push(gate.judgeWithoutReference(10, dbfs(-26)));
+    for (let n = 0; n < 20; n++) verdicts.push(gate.judgeWithoutReference(10, dbfs(-26), true));
     // Then the reference comes back, placed a little late (silence where the echo is), for 100 ms.
     // (A silent reference correlates with nothing.)
     for (let n = 0; n < 10; n++) verdicts.push(gate.judge({ referencePower: 0, micPower: dbfs(-26), residualPower: dbfs(-27), chunkMs: 10 }, () => 0));
     expect(verdicts.map((v) => (v.nearEnd ? 'voice' : 'echo')).filter((v) => v === 'voice'), 'chunks taken for a voice').toEqual([]);
     expect(gate.takeOpening()).toBeUndefined();
+  });
+});
+
+describe('the echo gate after a stall', () => {
+  const dbfs = (db: number) => 10 ** (db / 10);
+  /** Echo only (the reference at -20 dBFS, the microphone 6 dB under it), the canceller leaving -20 to -10 dB of it. */
+  function echoOnly(gate: EchoGate, chunks: number, random: () => number): void {
+    for (let n = 0; n < chunks; n++) gate.judge({ referencePower: dbfs(-20), micPower: dbfs(-26), residualPower: dbfs(-46 + random() * 10), chunkMs: 10 }, () => 0.9);
+  }
+  it("keeps the microphone's level for the echo's while the reference never came within the echo's window, so a silent reference after a stall does not make the echo a voice", () => {
+    const gate = new EchoGate(GATE_OPTIONS);
+    echoOnly(gate, 300, lcg(7));
+    // The speaker quiet for a second: the echo dies away and is forgotten.
+    for (let n = 0; n < 100; n++) gate.judge({ referencePower: 0, micPower: dbfs(-80), residualPower: dbfs(-80), chunkMs: 10 }, () => 0);
+    // The next reply starts while playback stalls: 200 ms of its echo, the reference not come in time.
+    const verdicts = [];
+    for (let n = 0; n < 20; n++) verdicts.push(gate.judgeWithoutReference(10, dbfs(-26), false));
+    // Then references come, silent where the echo is (misplaced), for 100 ms.
+    for (let n = 0; n < 10; n++) verdicts.push(gate.judge({ referencePower: 0, micPower: dbfs(-26), residualPower: dbfs(-27), chunkMs: 10 }, () => 0));
+    expect(verdicts.map((v) => (v.nearEnd ? 'voice' : 'echo')).filter((v) => v === 'voice'), 'chunks taken for a voice').toEqual([]);
   });
 });
 
