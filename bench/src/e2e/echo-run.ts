@@ -33,7 +33,23 @@ export interface EchoRun {
   readonly echoHeldAndResumed: ReturnType<typeof holdSummary>;
   /** The dsp's counters at the end (reference waits and late chunks, delay changes, speech starts). */
   readonly dspCounters: unknown;
+  /**
+   * Each barge-in that did not cut the reply, and where the voice was lost: the dsp's VAD and the
+   * model's (`speech_started` in its cycle), the reply held and let go (the false-barge-in guard).
+   */
+  readonly missedBargeIns: MissedBargeIn[];
 }
+
+export interface MissedBargeIn {
+  /** Which of the barge-in cycles (0-based), and the turn's outcome. */
+  readonly cycle: number;
+  readonly outcome: string;
+  readonly dspSpeechStarts: number;
+  readonly modelSpeechStarts: number;
+  readonly heldAndResumed: number;
+}
+
+const speechStarts = (messages: readonly Message[], topic: string) => messages.filter((m) => m.topic === topic && m.json?.kind === 'speech_started').length;
 
 const isTurn = (m: Message) => m.topic === 'voxbus/conversation/event/turn';
 const isReplyItem = (kind: string) => (m: Message) => m.topic === 'voxbus/playback/event/item' && m.json?.kind === kind && !String(m.json.itemId).startsWith('earcon:');
@@ -110,6 +126,7 @@ export async function runEcho(board: VirtualBoard, question: Buffer, interruptio
     }
     const selfTestTo = stack.messages.length;
     const bargeIn: string[] = [];
+    const missedBargeIns: MissedBargeIn[] = [];
     const cutIns: { start: number; itemId: string; spokenFromUs: number; askedToUs: number }[] = [];
     for (let n = 0; n < cycles; n++) {
       const start = stack.messages.length;
@@ -122,6 +139,17 @@ export async function runEcho(board: VirtualBoard, question: Buffer, interruptio
       bargeIn.push(String(report.json?.outcome));
       if (report.json?.outcome === 'interrupted') cutIns.push({ start, itemId: String(playing.json?.itemId), spokenFromUs, askedToUs });
       await settled(stack);
+      if (report.json?.outcome !== 'interrupted') {
+        // From the reply a second in (the question's own speech starts before it) to the turn's end.
+        const cycle = stack.messages.slice(stack.messages.indexOf(playing), stack.messages.indexOf(report) + 1);
+        missedBargeIns.push({
+          cycle: n,
+          outcome: String(report.json?.outcome),
+          dspSpeechStarts: speechStarts(cycle, 'voxbus/dsp/event/vad'),
+          modelSpeechStarts: speechStarts(cycle, 'voxbus/realtime-gateway/event/vad'),
+          heldAndResumed: holdSummary(cycle, 0).count,
+        });
+      }
     }
     await sleep(500);
     recorded = true;
@@ -168,6 +196,7 @@ export async function runEcho(board: VirtualBoard, question: Buffer, interruptio
       outcomes: { selfTest, bargeIn },
       echoHeldAndResumed: holdSummary(stack.messages, selfTestFrom, selfTestTo),
       dspCounters: stack.messages.findLast((m) => m.topic === 'voxbus/dsp/metrics')?.json?.counters ?? null,
+      missedBargeIns,
     };
   } finally {
     // BENCH_E2E_TRACE=<file>: every JSON message of the run, for finding what went wrong.

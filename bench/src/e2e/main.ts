@@ -287,6 +287,8 @@ if (echoRuns.length > 0) {
       `${run.load.padEnd(18)}${`${run.selfInterruptions}/${run.replies}`.padStart(12)}${`${run.bargeInsDetected}/${run.bargeInsTried}`.padStart(16)}${`${run.bargeInOnsetToSilent.p50_ms.toFixed(0)} / ${run.bargeInOnsetToSilent.p99_ms.toFixed(0)}`.padStart(20)}${String(run.erleReportedDb).padStart(13)}${String(run.echoRemovedEndToEndDb?.toFixed(1)).padStart(15)}`,
     );
     console.log(`  ${run.load}: the echo alone, over the ${run.replies} replies: ${heldText(run.echoHeldAndResumed)}`);
+    for (const miss of run.missedBargeIns)
+      console.log(`  ${run.load}: barge-in ${miss.cycle + 1} not cut (${miss.outcome}): the dsp's VAD started speech ${miss.dspSpeechStarts}×, the model's ${miss.modelSpeechStarts}×, the reply held and let go ${miss.heldAndResumed}×`);
   }
   console.log(`\nwritten to ${echoPath}`);
 }

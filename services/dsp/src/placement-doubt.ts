@@ -11,6 +11,16 @@ import type { ReferenceTrack } from './reference-track.js';
  */
 const SETTLING_MS = 500;
 const SPAN_MS = 150;
+/**
+ * A reply's first sound may reach the microphone up to this much (ms) before its stamps and the
+ * delay found say, with the speaker quiet at least QUIET_BEFORE_MS before it: such a chunk, its
+ * placed reference silent and the speaker sounding just after, is in doubt too. (On the virtual
+ * board, forced full-duplex, once in 40 turns: the gate opened on the first 30 ms of a reply's
+ * echo, at -39 dBFS, its reference read as written silence 98 ms short of its end, the delay
+ * found 9 s before and never moved, no overrun; the model's VAD took it for speech.)
+ */
+const EARLY_ONSET_MS = 30;
+const QUIET_BEFORE_MS = 100;
 
 /**
  * Whether the reference placed for a microphone chunk can be trusted to say what the speaker
@@ -30,14 +40,18 @@ export class PlacementDoubt {
   private placedBefore = false;
   /** The microphone's stream restarted and no chunk has been placed since. */
   private restartPending = false;
+  /** The reference just after a chunk's (EARLY_ONSET_MS), and how long the placed reference has been silent, ms. */
+  private readonly justAfter: Int16Array;
+  private quietMs = 0;
 
   constructor(
     private readonly track: ReferenceTrack,
-    chunkSamples: number,
+    private readonly chunkSamples: number,
     private readonly chunkMs: number,
   ) {
     this.spanSamples = Math.round((SPAN_MS * track.rateHz) / 1000);
     this.around = new Int16Array(chunkSamples + 2 * this.spanSamples);
+    this.justAfter = new Int16Array(Math.round((EARLY_ONSET_MS * track.rateHz) / 1000));
   }
 
   /** Once per chunk, as it is placed: `timelineMoved`, the microphone's own timeline restarted or jumped (not a delay found). */
@@ -59,18 +73,22 @@ export class PlacementDoubt {
    * reference that has not arrived reads as silence, and on the virtual board with a core busy
    * the reference reached only 12 ms past a chunk whose echo was the reply's first sound, placed
    * beyond it: the doubt saw silence, and the echo was taken for a voice. It costs that chunk's
-   * wait (about 100 ms more latency, after an overrun only).
+   * wait (about 100 ms more latency, after an overrun only). Otherwise the look for a reply's
+   * early onset (the reference normally reaches 50-60 ms past the chunk: no wait).
    */
   get aheadMs(): number {
-    return this.settlingLeftMs > 0 || this.restartPending ? SPAN_MS : 0;
+    return this.settlingLeftMs > 0 || this.restartPending ? SPAN_MS : EARLY_ONSET_MS;
   }
 
   /**
-   * Whether nothing says what the speaker played for the chunk whose reference is placed at `at`:
-   * the microphone's timeline is settling and the speaker sounded near.
+   * Whether nothing says what the speaker played for the chunk whose reference is placed at `at`
+   * (`referencePower`, what it read there): the microphone's timeline is settling and the speaker
+   * sounded near, or the speaker starts to sound just after it after a quiet. Once per chunk.
    */
-  inDoubt(at: number): boolean {
-    if (this.settlingLeftMs === 0) return false;
-    return this.track.read(at - this.spanSamples, this.around) > FAR_ACTIVE_POWER / 10;
+  inDoubt(at: number, referencePower: number): boolean {
+    const quietMs = this.quietMs;
+    this.quietMs = referencePower > FAR_ACTIVE_POWER ? 0 : quietMs + this.chunkMs;
+    if (this.settlingLeftMs > 0) return this.track.read(at - this.spanSamples, this.around) > FAR_ACTIVE_POWER / 10;
+    return quietMs >= QUIET_BEFORE_MS && referencePower <= FAR_ACTIVE_POWER && this.track.read(at + this.chunkSamples, this.justAfter) > FAR_ACTIVE_POWER;
   }
 }

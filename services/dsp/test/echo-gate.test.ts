@@ -11,6 +11,8 @@ import { concat, Harness, toFrames } from './dsp-harness.js';
  */
 const RATE_HZ = 24_000;
 const CHUNK = RATE_HZ / 100;
+/** How much earlier than its stamps a reply sounds in the early-onset case, ms. */
+const EARLY_MS = 35;
 const powerDb = (values: Int16Array) => {
   let sum = 0;
   for (const value of values) sum += (value / 32768) ** 2;
@@ -226,6 +228,29 @@ describe('the echo gate: a voice told from the echo of the speaker, in a room', 
     expect(leaks, 'echo let through after the overrun').toEqual([]);
     expect(harness.counter('reference.waits'), 'chunks that waited for their reference').toBeGreaterThan(0);
     expect(harness.vad, 'speech starts on echo alone, the reply after an overrun').toEqual([]);
+  });
+
+  it("takes the first sound of a reply heard before its stamps say (the speaker quiet before it) for echo, not a voice", () => {
+    const pause = new Int16Array(RATE_HZ);
+    const earlySamples = (EARLY_MS * RATE_HZ) / 1000;
+    // What the speaker played, by its stamps; the second reply sounded EARLY_MS before they say.
+    const played = concat(reply, pause, reply, pause);
+    const heard = convolve(concat(reply, pause.subarray(earlySamples), reply, pause, new Int16Array(earlySamples)), room(40, -6));
+    const { mic, reference } = board(played, heard);
+    const harness = new Harness({ echoCancellation: true, noiseSuppression: true, gainControl: true, vad: true });
+    harness.mic(mic, reference);
+    // The second reply's echo as the microphone heard it (40 ms after it sounded), 20 ms at a time, over its first 200 ms.
+    const first = reply.length + pause.length - earlySamples + (40 * RATE_HZ) / 1000;
+    const out = harness.output();
+    const frameSamples = RATE_HZ / 50;
+    const leaks = [];
+    for (let k = 0; k < 10; k++) {
+      const micDb = powerDb(heard.subarray(first + k * frameSamples, first + (k + 1) * frameSamples));
+      const outDb = powerDb(out.subarray(first + k * frameSamples, first + (k + 1) * frameSamples));
+      if (micDb > -50 && outDb > micDb - 25) leaks.push(`${k * 20} ms: microphone ${micDb.toFixed(1)} dBFS, model ${outDb.toFixed(1)} dBFS`);
+    }
+    expect(leaks, 'the early echo let through').toEqual([]);
+    expect(harness.vad, 'speech starts on echo alone').toEqual([]);
   });
 
   it("hears a person talking while the speaker plays silence, through an overrun of the microphone (the doubt after it is only near the speaker's sound)", () => {
