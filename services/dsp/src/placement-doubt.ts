@@ -13,14 +13,16 @@ const SETTLING_MS = 500;
 const SPAN_MS = 150;
 /**
  * A reply's first sound may reach the microphone up to this much (ms) before its stamps and the
- * delay found say, with the speaker quiet at least QUIET_BEFORE_MS before it: such a chunk, its
- * placed reference silent and the speaker sounding just after, is in doubt too. (On the virtual
+ * delay found say, with the speaker quiet at least QUIET_BEFORE_MS before it (a reply starting,
+ * not the pause between two sentences of one: a voice over the reply there must not be taken for
+ * echo): such a chunk, its placed reference silent and the speaker sounding just after, is in
+ * doubt too. (On the virtual
  * board, forced full-duplex, once in 40 turns: the gate opened on the first 30 ms of a reply's
  * echo, at -39 dBFS, its reference read as written silence 98 ms short of its end, the delay
  * found 9 s before and never moved, no overrun; the model's VAD took it for speech.)
  */
 const EARLY_ONSET_MS = 30;
-const QUIET_BEFORE_MS = 100;
+const QUIET_BEFORE_MS = 400;
 
 /**
  * Whether the reference placed for a microphone chunk can be trusted to say what the speaker
