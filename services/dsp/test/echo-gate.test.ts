@@ -58,6 +58,21 @@ function board(played: Int16Array, heard: Int16Array): { mic: AudioFrame[]; refe
   return { mic: toFrames(heard, { sampleRateHz: RATE_HZ }), reference: toFrames(played, { sampleRateHz: RATE_HZ }) };
 }
 
+/**
+ * The 20 ms frames, from `heardAt` in what the microphone heard and `outAt` in what the model
+ * heard, where the echo came through less than 25 dB down: each said with both levels.
+ */
+function echoLetThrough(heard: Int16Array, heardAt: number, out: Int16Array, outAt: number, frames: number): string[] {
+  const frameSamples = RATE_HZ / 50;
+  const leaks = [];
+  for (let k = 0; k < frames; k++) {
+    const micDb = powerDb(heard.subarray(heardAt + k * frameSamples, heardAt + (k + 1) * frameSamples));
+    const outDb = powerDb(out.subarray(outAt + k * frameSamples, outAt + (k + 1) * frameSamples));
+    if (micDb > -50 && outDb > micDb - 25) leaks.push(`${k * 20} ms: microphone ${micDb.toFixed(1)} dBFS, model ${outDb.toFixed(1)} dBFS`);
+  }
+  return leaks;
+}
+
 let reply: Int16Array;
 let voice: Int16Array;
 
@@ -217,14 +232,8 @@ describe('the echo gate: a voice told from the echo of the speaker, in a room', 
     // What the model hears of the reply's first 400 ms after the overrun (the output has no samples
     // for the two lost frames): every 20 ms of the echo at least 25 dB down (a doubt that saw only
     // silence let two frames through at the microphone's level).
-    const out = harness.output();
     const first = (lostAt + 2) * frameSamples;
-    const leaks = [];
-    for (let k = 0; k < 20; k++) {
-      const micDb = powerDb(heard.subarray(first + k * frameSamples, first + (k + 1) * frameSamples));
-      const outDb = powerDb(out.subarray(first - 2 * frameSamples + k * frameSamples, first - 2 * frameSamples + (k + 1) * frameSamples));
-      if (micDb > -50 && outDb > micDb - 25) leaks.push(`frame ${k}: microphone ${micDb.toFixed(1)} dBFS, model ${outDb.toFixed(1)} dBFS`);
-    }
+    const leaks = echoLetThrough(heard, first, harness.output(), first - 2 * frameSamples, 20);
     expect(leaks, 'echo let through after the overrun').toEqual([]);
     expect(harness.counter('reference.waits'), 'chunks that waited for their reference').toBeGreaterThan(0);
     expect(harness.vad, 'speech starts on echo alone, the reply after an overrun').toEqual([]);
@@ -241,14 +250,7 @@ describe('the echo gate: a voice told from the echo of the speaker, in a room', 
     harness.mic(mic, reference);
     // The second reply's echo as the microphone heard it (40 ms after it sounded), 20 ms at a time, over its first 200 ms.
     const first = reply.length + pause.length - earlySamples + (40 * RATE_HZ) / 1000;
-    const out = harness.output();
-    const frameSamples = RATE_HZ / 50;
-    const leaks = [];
-    for (let k = 0; k < 10; k++) {
-      const micDb = powerDb(heard.subarray(first + k * frameSamples, first + (k + 1) * frameSamples));
-      const outDb = powerDb(out.subarray(first + k * frameSamples, first + (k + 1) * frameSamples));
-      if (micDb > -50 && outDb > micDb - 25) leaks.push(`${k * 20} ms: microphone ${micDb.toFixed(1)} dBFS, model ${outDb.toFixed(1)} dBFS`);
-    }
+    const leaks = echoLetThrough(heard, first, harness.output(), first, 10);
     expect(leaks, 'the early echo let through').toEqual([]);
     expect(harness.vad, 'speech starts on echo alone').toEqual([]);
   });
