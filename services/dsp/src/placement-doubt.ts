@@ -16,10 +16,10 @@ const SPAN_MS = 150;
  * delay found say, with the speaker quiet at least QUIET_BEFORE_MS before it (a reply starting,
  * not the pause between two sentences of one: a voice over the reply there must not be taken for
  * echo): such a chunk, its placed reference silent and the speaker sounding just after, is in
- * doubt too. (On the virtual
- * board, forced full-duplex, once in 40 turns: the gate opened on the first 30 ms of a reply's
- * echo, at -39 dBFS, its reference read as written silence 98 ms short of its end, the delay
- * found 9 s before and never moved, no overrun; the model's VAD took it for speech.)
+ * doubt too. (On the virtual board, forced full-duplex, once in 40 turns: the gate opened on the
+ * first 30 ms of a reply's echo, at -39 dBFS, its reference read as written silence 98 ms short
+ * of its end, the delay found 9 s before and never moved, no overrun; the model's VAD took it
+ * for speech.)
  */
 const EARLY_ONSET_MS = 30;
 const QUIET_BEFORE_MS = 400;
@@ -42,8 +42,9 @@ export class PlacementDoubt {
   private placedBefore = false;
   /** The microphone's stream restarted and no chunk has been placed since. */
   private restartPending = false;
-  /** The reference just after a chunk's (EARLY_ONSET_MS), and how long the placed reference has been silent, ms. */
+  /** The reference just after a chunk's (EARLY_ONSET_MS), and how long the placed reference has been silent, ms (up to the chunk, and through it). */
   private readonly justAfter: Int16Array;
+  private quietBeforeMs = 0;
   private quietMs = 0;
 
   constructor(
@@ -82,15 +83,20 @@ export class PlacementDoubt {
     return this.settlingLeftMs > 0 || this.restartPending ? SPAN_MS : EARLY_ONSET_MS;
   }
 
+  /** Once per chunk, whether or not it is asked about: what its placed reference read (`referencePower`), for how long the speaker has been quiet. */
+  follow(referencePower: number): void {
+    this.quietBeforeMs = this.quietMs;
+    this.quietMs = referencePower > FAR_ACTIVE_POWER ? 0 : this.quietMs + this.chunkMs;
+  }
+
   /**
    * Whether nothing says what the speaker played for the chunk whose reference is placed at `at`
-   * (`referencePower`, what it read there): the microphone's timeline is settling and the speaker
-   * sounded near, or the speaker starts to sound just after it after a quiet. Once per chunk.
+   * (`referencePower`, what it read there, given to `follow` first): the microphone's timeline is
+   * settling and the speaker sounded near, or the speaker starts to sound just after it after a
+   * quiet. Asked only of chunks it matters for: it reads up to 310 ms of reference.
    */
   inDoubt(at: number, referencePower: number): boolean {
-    const quietMs = this.quietMs;
-    this.quietMs = referencePower > FAR_ACTIVE_POWER ? 0 : quietMs + this.chunkMs;
     if (this.settlingLeftMs > 0) return this.track.read(at - this.spanSamples, this.around) > FAR_ACTIVE_POWER / 10;
-    return quietMs >= QUIET_BEFORE_MS && referencePower <= FAR_ACTIVE_POWER && this.track.read(at + this.chunkSamples, this.justAfter) > FAR_ACTIVE_POWER;
+    return this.quietBeforeMs >= QUIET_BEFORE_MS && referencePower <= FAR_ACTIVE_POWER && this.track.read(at + this.chunkSamples, this.justAfter) > FAR_ACTIVE_POWER;
   }
 }
