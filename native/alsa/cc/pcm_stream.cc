@@ -229,10 +229,10 @@ Napi::Value PcmStream::ReadPeriod(const Napi::CallbackInfo& info) {
   period.Set("pcm", Napi::Buffer<uint8_t>::Copy(env, slot->data.get(), bytes));
   period.Set("timeUs", Napi::Number::New(env, slot->timeUs));
   period.Set("frames", Napi::Number::New(env, slot->frames));
-  if (capture_) {
-    period.Set("lostFramesBefore", Napi::Number::New(env, slot->lostFramesBefore));
-  } else {
-    period.Set("lostFramesBefore", Napi::Number::New(env, 0));
+  // Capture: frames dropped before it (the ring was full). Playback: frames played that the
+  // reference never got, or 1 after an xrun (see PlaybackEngine::writePeriod).
+  period.Set("lostFramesBefore", Napi::Number::New(env, slot->lostFramesBefore));
+  if (!capture_) {
     period.Set("writtenUs", Napi::Number::New(env, slot->writtenUs));
     period.Set("contentStart", Napi::Number::New(env, slot->contentStart));
     period.Set("contentFrames", Napi::Number::New(env, slot->contentFrames));

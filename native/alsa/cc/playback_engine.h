@@ -77,6 +77,10 @@ class PlaybackEngine : public Engine {
   bool lastWasSilent_ = true;
   float gain_ = 1.0f;
   uint64_t deviceFrames_ = 0;
+  // Frames played that the echo reference will not carry (its ring was full), and the xruns
+  // counted when it last got a period: both break the reference's timeline (see writePeriod).
+  uint32_t referenceLostFrames_ = 0;
+  uint64_t referenceXruns_ = 0;
   HistoryEntry history_[kHistory];
   size_t historyNext_ = 0;
 };

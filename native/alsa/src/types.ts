@@ -49,7 +49,12 @@ export interface AudioPeriod {
    * reaches the speaker (playback's record of what it played).
    */
   readonly timeUs: number;
-  /** Capture: frames lost just before this period because JS had not taken them in time. */
+  /**
+   * Capture: frames lost just before this period because JS had not taken them in time.
+   * Playback: frames played that this record never got (JS had not taken them in time), or 1
+   * after an xrun (the device played silence of its own, for an unknown time): either way, the
+   * record's timeline breaks there.
+   */
   readonly lostFramesBefore: number;
 }
 

@@ -50,10 +50,10 @@ function actingOnFlushAtOnce(fake: FakeAudioBackend): AudioBackend {
   };
 }
 
-async function rig(config: Partial<PlaybackConfig> = {}, engine: (fake: FakeAudioBackend) => AudioBackend = (fake) => fake) {
+async function rig(config: Partial<PlaybackConfig> = {}, engine: (fake: FakeAudioBackend, clock: FakeClock) => AudioBackend = (fake) => fake) {
   const clock = new FakeClock();
   const fake = new FakeAudioBackend(clock, [{ name: 'default', direction: 'playback' }]);
-  const backend = engine(fake);
+  const backend = engine(fake, clock);
   const states: PlaybackStatePayload[] = [];
   const events: PlaybackItemPayload[] = [];
   const played: AudioFrame[] = [];
@@ -68,6 +68,25 @@ async function rig(config: Partial<PlaybackConfig> = {}, engine: (fake: FakeAudi
   /** What the speaker played, left channel, from `from` (48 kHz frames). */
   const heard = () => samples(fake.heard('default')).filter((_, i) => i % 2 === 0);
   return { clock, backend: fake, states, events, played, lines, metrics, speaker, heard };
+}
+
+/** The fake's engine, saying an xrun at 2 s (the device played 20 ms of silence of its own: what follows is heard that much later). */
+function xrunAtTwoSeconds(fake: FakeAudioBackend, clock: FakeClock): AudioBackend {
+  const startUs = clock.monotonicUs();
+  let xrunUs = 0;
+  return {
+    listDevices: () => fake.listDevices(),
+    openCapture: (request, handlers) => fake.openCapture(request, handlers),
+    openPlayback: (request, handlers) =>
+      fake.openPlayback(request, {
+        ...handlers,
+        onPlayed: (period) => {
+          const xrun = xrunUs === 0 && clock.monotonicUs() - startUs >= 2_000_000;
+          if (xrun) xrunUs = 20_000;
+          handlers.onPlayed?.({ ...period, timeUs: period.timeUs + xrunUs, lostFramesBefore: xrun ? 1 : 0 });
+        },
+      }),
+  };
 }
 
 describe('Speaker', () => {
@@ -102,6 +121,19 @@ describe('Speaker', () => {
     expect(played.every((f) => f.sampleRateHz === 48_000 && f.channels === 2 && f.pcm.length === 960 * 4)).toBe(true);
     expect(played.map((f) => f.sequence)).toEqual(played.map((_, i) => i));
     for (let i = 1; i < played.length; i++) expect((played[i] as AudioFrame).captureTimeUs - (played[i - 1] as AudioFrame).captureTimeUs).toBeCloseTo(20_000, -3);
+  });
+
+  it('starts the echo reference again where the device says an xrun broke it: a sequence gap, and the frames after it where they are heard', async () => {
+    const { clock, played } = await rig({}, xrunAtTwoSeconds);
+    clock.advance(3000);
+    const gapAt = played.findIndex((f, i) => i > 0 && f.sequence !== (played[i - 1] as AudioFrame).sequence + 1);
+    expect(gapAt, 'a sequence gap at the xrun').toBeGreaterThan(90);
+    const before = played[gapAt - 1] as AudioFrame;
+    const after = played[gapAt] as AudioFrame;
+    // Not glued on after the last frame before it: 20 ms later, as the device played it.
+    expect(after.captureTimeUs - before.captureTimeUs - 20_000).toBeGreaterThan(15_000);
+    // And steady again from there.
+    for (let i = gapAt + 1; i < played.length; i++) expect((played[i] as AudioFrame).captureTimeUs - (played[i - 1] as AudioFrame).captureTimeUs).toBeCloseTo(20_000, -3);
   });
 
   it.each(['f32le', 's32le'] as const)('plays %s assistant audio as the same tone at the same level as s16le (never its bytes read as s16)', async (sampleFormat) => {
