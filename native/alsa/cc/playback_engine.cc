@@ -162,9 +162,10 @@ bool PlaybackEngine::writePeriod(size_t contentFrames, uint64_t contentStart) {
       slot->writtenUs = nowUs;
       slot->contentStart = static_cast<double>(contentStart);
       slot->contentFrames = static_cast<uint32_t>(contentFrames);
-      // The reference is placed by its sample count (JS's PlayedTimeline): a period it never got,
-      // or an xrun (the device played silence of its own for as long as it took to recover), is
-      // said as a loss so that it starts a new timeline there. An xrun's length is unknown: 1.
+      // JS lays the reference's periods one after the other by their sample count: a period it
+      // never got, or an xrun (the device played silence of its own for as long as it took to
+      // recover), is said as a loss so that it starts a new timeline there. An xrun's length is
+      // unknown: 1.
       const uint64_t xruns = stats_.xruns.load(std::memory_order_relaxed);
       slot->lostFramesBefore = referenceLostFrames_ + (xruns != referenceXruns_ && referenceLostFrames_ == 0 ? 1 : 0);
       referenceLostFrames_ = 0;
