@@ -27,6 +27,8 @@ const LOADS = (process.env.BENCH_AUDIO_LOADS ?? 'quiet,busy').split(',');
 const CYCLE_MS = 2500;
 const RATE_HZ = 24_000;
 const PERIOD_MS = 10;
+/** Playback's ALSA period (capture keeps `PERIOD_MS`): a shorter one asks PulseAudio for a shorter queue. */
+const PLAYBACK_PERIOD_MS = Number(process.env.BENCH_AUDIO_PLAYBACK_PERIOD_MS ?? PERIOD_MS);
 /** playback's default (services/playback/src/config.ts). */
 const BUFFER_PERIODS = Number(process.env.BENCH_AUDIO_BUFFER_PERIODS ?? 3);
 
@@ -73,7 +75,7 @@ const capture = startService('audio-capture', {
 const playback = startService('playback', {
   ...deviceEnv,
   VOXBUS_PLAYBACK__DEVICE: board.speakerDevice,
-  VOXBUS_PLAYBACK__PERIOD_MS: String(PERIOD_MS),
+  VOXBUS_PLAYBACK__PERIOD_MS: String(PLAYBACK_PERIOD_MS),
   VOXBUS_PLAYBACK__BUFFER_PERIODS: String(BUFFER_PERIODS),
   // The jitter buffer is a chosen delay, reported separately; without it the pipeline is measured.
   VOXBUS_PLAYBACK__JITTER_MS: '0',
@@ -221,14 +223,14 @@ await broker.stop();
 await board.stop();
 
 const result = {
-  device: { periodMs: PERIOD_MS, bufferPeriods: BUFFER_PERIODS, playbackJitterMs: 0, captureRateHz: 48_000, frameMs: 20 },
+  device: { periodMs: PERIOD_MS, playbackPeriodMs: PLAYBACK_PERIOD_MS, bufferPeriods: BUFFER_PERIODS, playbackJitterMs: 0, captureRateHz: 48_000, frameMs: 20 },
   runs,
   pssBytes: { capture: memory.capture.pssBytes, playback: memory.playback.pssBytes },
   method:
     'audio-capture and playback as separate processes on the virtual board (PulseAudio null sinks via the ALSA pulse plugin), Aedes broker; recording of the speaker by parec at 10 ms latency, each sample placed on CLOCK_MONOTONIC by the chunks that arrived within a second after it; once quiet and once with a load generator spinning on one of the two cores; counters are differences over each run',
 };
 for (const run of runs) {
-  console.log(`\naudio on the virtual board, ${run.load}, ${run.secondsMeasured} s, period ${PERIOD_MS} ms, device buffer ${BUFFER_PERIODS} periods\n`);
+  console.log(`\naudio on the virtual board, ${run.load}, ${run.secondsMeasured} s, period ${PERIOD_MS} ms (playback ${PLAYBACK_PERIOD_MS} ms), device buffer ${BUFFER_PERIODS} periods\n`);
   console.log('measure                 p50 ms   p99 ms   max ms     n');
   for (const [name, r] of [
     ['microphone → bus', run.micToBus],

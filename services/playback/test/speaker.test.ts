@@ -30,23 +30,28 @@ function itemFrames(itemId: string, pcm: Buffer, frameFrames = 480, responseId =
  * busy core can run them so): `flushesDone` and the cut move within `flush()`.
  */
 function actingOnFlushAtOnce(fake: FakeAudioBackend): AudioBackend {
+  return withPlayback(fake, async (request, handlers) => {
+    const stream = await fake.openPlayback(request, handlers);
+    let flushesDone = 0;
+    let lastCutFrames = 0;
+    return {
+      ...stream,
+      flush: () => {
+        stream.flush();
+        flushesDone += 1;
+        lastCutFrames = stream.stats().contentHeardFrames;
+      },
+      stats: () => ({ ...stream.stats(), flushesDone, lastCutFrames }),
+    };
+  });
+}
+
+/** The fake backend with its playback opened another way (devices and capture as the fake's). */
+function withPlayback(fake: FakeAudioBackend, openPlayback: AudioBackend['openPlayback']): AudioBackend {
   return {
     listDevices: () => fake.listDevices(),
     openCapture: (request, handlers) => fake.openCapture(request, handlers),
-    openPlayback: async (request, handlers) => {
-      const stream = await fake.openPlayback(request, handlers);
-      let flushesDone = 0;
-      let lastCutFrames = 0;
-      return {
-        ...stream,
-        flush: () => {
-          stream.flush();
-          flushesDone += 1;
-          lastCutFrames = stream.stats().contentHeardFrames;
-        },
-        stats: () => ({ ...stream.stats(), flushesDone, lastCutFrames }),
-      };
-    },
+    openPlayback,
   };
 }
 
@@ -74,19 +79,16 @@ async function rig(config: Partial<PlaybackConfig> = {}, engine: (fake: FakeAudi
 function xrunAtTwoSeconds(fake: FakeAudioBackend, clock: FakeClock): AudioBackend {
   const startUs = clock.monotonicUs();
   let xrunUs = 0;
-  return {
-    listDevices: () => fake.listDevices(),
-    openCapture: (request, handlers) => fake.openCapture(request, handlers),
-    openPlayback: (request, handlers) =>
-      fake.openPlayback(request, {
-        ...handlers,
-        onPlayed: (period) => {
-          const xrun = xrunUs === 0 && clock.monotonicUs() - startUs >= 2_000_000;
-          if (xrun) xrunUs = 20_000;
-          handlers.onPlayed?.({ ...period, timeUs: period.timeUs + xrunUs, lostFramesBefore: xrun ? 1 : 0 });
-        },
-      }),
-  };
+  return withPlayback(fake, (request, handlers) =>
+    fake.openPlayback(request, {
+      ...handlers,
+      onPlayed: (period) => {
+        const xrun = xrunUs === 0 && clock.monotonicUs() - startUs >= 2_000_000;
+        if (xrun) xrunUs = 20_000;
+        handlers.onPlayed?.({ ...period, timeUs: period.timeUs + xrunUs, lostFramesBefore: xrun ? 1 : 0 });
+      },
+    }),
+  );
 }
 
 describe('Speaker', () => {
