@@ -18,6 +18,7 @@ export { BoundedQueue } from './bus/bounded-queue.js';
 export { RateLimitedLog } from './bus/rate-limited-log.js';
 export { BusCore, type BusCoreOptions, type SendOptions } from './bus/bus-core.js';
 export { MqttBus, type MqttBusOptions, type StatusIdentity, redactUrl } from './bus/mqtt-bus.js';
+export { LocalBus, type LocalBroker, type LocalBusOptions, type RoutedMessage } from './bus/local-bus.js';
 export * from './runtime/clock.js';
 export * from './runtime/common-config.js';
 export * from './runtime/config.js';

@@ -3,9 +3,11 @@ import type { Duplex } from 'node:stream';
 import { createRequire } from 'node:module';
 import { Aedes } from 'aedes';
 import { filterMatches, type Logger, type MetricsRegistry, RateLimitedLog } from '@voxbus/shared';
+import type { LocalBroker } from '@voxbus/shared';
 import { type AccessMode, BusAccess } from './bus-access.js';
 import type { BrokerConfig } from './config.js';
 import { Listeners, type TlsPair } from './listeners.js';
+import { localBroker } from './local-broker.js';
 import { boardHosts, originAllowed } from './origin-check.js';
 import { guardPacketLengths } from './packet-guard.js';
 import { monitorPage } from './monitor-page.js';
@@ -36,6 +38,8 @@ export interface BrokerServer {
   readonly tlsPort: number | undefined;
   readonly tlsWsPort: number | undefined;
   readonly connectedClients: () => number;
+  /** The same broker for the services in this process: no socket between them (local-broker.ts). */
+  readonly local: LocalBroker;
   close(): Promise<void>;
 }
 
@@ -187,6 +191,7 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<B
     tlsPort,
     tlsWsPort,
     connectedClients: () => aedes.connectedClients,
+    local: localBroker(aedes),
     async close() {
       // Services stopping at the same time (Ctrl-C, compose down) publish `offline` on their way
       // out: keep routing until they have left, for at most shutdownGraceMs.

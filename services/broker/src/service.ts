@@ -29,9 +29,10 @@ export const service = defineService({
         ? { cert: readSettingFile(config.tlsCertFile, 'TLS certificate (broker.tlsCertFile)'), key: readSettingFile(config.tlsKeyFile, 'TLS key (broker.tlsKeyFile)') }
         : undefined;
     const server = await startBrokerServer({ config, access, tls, baseTopic, version, log: log.child({ module: 'aedes' }), metrics, statusFilter });
-    // The broker's own status and metrics go through its own TCP port, like any client's.
+    // The services in this process (the broker's own status and metrics; all of them in
+    // all-in-one mode) reach it without a socket; `busUrl` is where the others connect.
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-    return { busUrl: `mqtt://${host.includes(':') ? `[${host}]` : host}:${server.tcpPort}`, stop: () => server.close() };
+    return { busUrl: `mqtt://${host.includes(':') ? `[${host}]` : host}:${server.tcpPort}`, localBroker: server.local, stop: () => server.close() };
   },
   async start() {
     // Everything runs from prepare: the broker has no bus subscriptions of its own.

@@ -1,16 +1,13 @@
 import net from 'node:net';
-import type { Static } from '@sinclair/typebox';
 import mqtt, { type IClientOptions, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { CONTRACT, type TopicKey } from '../contract/contract.js';
-import { encodeMessage } from '../contract/message-codec.js';
-import type { ServiceStatus } from '../contract/schemas.js';
-import { buildTopic } from '../contract/topic-path.js';
+import type { TopicKey } from '../contract/contract.js';
 import { TimeoutError, errorMessage } from '../errors.js';
 import { BoundedQueue } from './bounded-queue.js';
 import { BusCore, type SendOptions } from './bus-core.js';
+import { type StatusIdentity, type StatusReason, statusBytes, statusTopic } from './status-message.js';
 
-export type StatusIdentity = Omit<Static<typeof ServiceStatus>, 'status' | 'reason'>;
+export type { StatusIdentity } from './status-message.js';
 
 export interface MqttBusOptions {
   /** `mqtt://host:port` (TCP, with TCP_NODELAY), `ws://host:port/path` (MQTT over WebSocket), or `mqtts://`, `wss://` over TLS. */
@@ -42,8 +39,6 @@ interface PendingMessage {
   readonly qos: 0 | 1;
 }
 
-const STATUS = CONTRACT['service.status'];
-
 /**
  * The bus over MQTT 3.1.1 (Aedes, Mosquitto or any broker). Every socket has TCP_NODELAY:
  * with Nagle's algorithm a 20 ms audio frame waits for the previous one's ACK (measured here:
@@ -61,9 +56,7 @@ export class MqttBus extends BusCore {
     super(options);
     this.offlineQueue = new BoundedQueue(options.offlineQueueCapacity ?? 256);
     this.socketHighWaterBytes = options.socketHighWaterBytes ?? 256 * 1024;
-    this.statusTopic = options.status
-      ? buildTopic(this.baseTopic, STATUS, { service: options.status.service })
-      : undefined;
+    this.statusTopic = options.status ? statusTopic(this.baseTopic, options.status) : undefined;
   }
 
   /** Starts connecting (and reconnecting) in the background; resolves at once. */
@@ -219,10 +212,10 @@ export class MqttBus extends BusCore {
     });
   }
 
-  private statusBytes(status: 'online' | 'offline', reason: 'running' | 'stopped' | 'connection_lost'): Buffer {
+  private statusBytes(status: 'online' | 'offline', reason: StatusReason): Buffer {
     const identity = this.options.status;
     if (!identity) throw new Error('statusBytes called without a status identity');
-    return encodeMessage(STATUS, { status, reason, ...identity });
+    return statusBytes(identity, status, reason);
   }
 }
 

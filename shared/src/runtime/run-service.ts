@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Static, TObject } from '@sinclair/typebox';
 import type { Bus } from '../bus/bus.js';
+import { type LocalBroker, LocalBus } from '../bus/local-bus.js';
 import { MqttBus } from '../bus/mqtt-bus.js';
 import { ConfigError, errorMessage } from '../errors.js';
 import { type Clock, systemClock } from './clock.js';
@@ -51,6 +52,8 @@ export interface ServiceUnit {
 export interface PreparedUnit extends ServiceUnit {
   /** Overrides `bus.url` for this process (the broker connects to the port it actually bound). */
   readonly busUrl?: string;
+  /** A broker in this process: the services in it (this one and those started after) reach it without a socket. */
+  readonly localBroker?: LocalBroker;
 }
 
 export interface ServiceDefinition<S extends TObject> {
@@ -102,17 +105,18 @@ interface Running {
   readonly abort: AbortController;
   readonly units: ServiceUnit[];
   readonly preparedUnits: ServiceUnit[];
-  bus: MqttBus | undefined;
+  bus: MqttBus | LocalBus | undefined;
   readonly shutdownTimeoutMs: number;
 }
 
 /**
  * Runs several services in this one process (all-in-one mode, for the smallest boards), each
- * exactly as `runService` runs it alone: its own config section, logger, metrics and MQTT
- * client (so the broker, outside subscribers and the contract see the same services), started
- * in the order given. A broker among them (its `prepare` says where it listens) is what the
- * ones after it connect to. Stopped in reverse; a bug in any stops them all (exit 70) for the
- * supervisor to restart a clean process.
+ * exactly as `runService` runs it alone: its own config section, logger, metrics and bus (so
+ * the broker, outside subscribers and the contract see the same services), started in the
+ * order given. A broker among them is what the ones after it use: through its `localBroker`,
+ * without a socket (local-bus.ts says what that saves), else at the `busUrl` it listens on.
+ * Stopped in reverse; a bug in any stops them all (exit 70) for the supervisor to restart a
+ * clean process.
  */
 /** The service's configuration, or a fatal log line and exit 78 (a restart cannot fix it). */
 function loadOrExit(definition: AnyServiceDefinition): ReturnType<typeof loadConfig> {
@@ -195,6 +199,7 @@ export async function runServices(definitions: readonly AnyServiceDefinition[]):
   });
 
   let busUrlOverride: string | undefined;
+  let localBroker: LocalBroker | undefined;
   for (const [index, definition] of definitions.entries()) {
     const { common, own } = loaded[index] as LoadedConfig<TObject>;
     const log = createLogger(definition.name, common.log.level, [...secretPaths(definition.configSchema, 'config')]);
@@ -217,16 +222,20 @@ export async function runServices(definitions: readonly AnyServiceDefinition[]):
       const prepared = await definition.prepare?.(context);
       if (prepared) service.preparedUnits.push(prepared);
       busUrlOverride = prepared?.busUrl ?? busUrlOverride;
-      service.bus = new MqttBus({
-        url: busUrlOverride ?? common.bus.url,
-        ...busLogin(common.bus),
-        baseTopic: common.bus.baseTopic,
-        keepaliveS: common.bus.keepaliveS,
-        maxPayloadBytes: common.bus.maxPayloadBytes,
-        clientId: `${definition.login === undefined ? '' : `${definition.login}-`}${definition.name}-${randomBytes(4).toString('hex')}`,
-        log: log.child({ module: 'bus' }),
-        status: { service: definition.name, version: definition.version, startedAt, pid: process.pid, host: hostname() },
-      });
+      localBroker = prepared?.localBroker ?? localBroker;
+      const status = { service: definition.name, version: definition.version, startedAt, pid: process.pid, host: hostname() };
+      service.bus = localBroker
+        ? new LocalBus({ broker: localBroker, baseTopic: common.bus.baseTopic, maxPayloadBytes: common.bus.maxPayloadBytes, log: log.child({ module: 'bus' }), status })
+        : new MqttBus({
+            url: busUrlOverride ?? common.bus.url,
+            ...busLogin(common.bus),
+            baseTopic: common.bus.baseTopic,
+            keepaliveS: common.bus.keepaliveS,
+            maxPayloadBytes: common.bus.maxPayloadBytes,
+            clientId: `${definition.login === undefined ? '' : `${definition.login}-`}${definition.name}-${randomBytes(4).toString('hex')}`,
+            log: log.child({ module: 'bus' }),
+            status,
+          });
       const connected = { ...context, bus: service.bus };
       service.units.push(serveDescribe(connected, definition.configSchema, startedAt));
       service.units.push(startMetricsPublisher(connected));
