@@ -2,7 +2,8 @@
 // Bundles each service's compiled entry point (services/<name>/dist/main.js) into one file,
 // dist/bundle.mjs beside it, which the runner starts when it is there: one module to load
 // instead of hundreds (TypeBox's alone cost 133 ms of a start here), and only what the service
-// uses. The sources and the unbundled build stay as they are (tests, all-in-one mode).
+// uses. The sources and the unbundled build stay as they are (tests). All-in-one mode has its
+// own build, the services split into chunks they share (bundle-all-in-one.mjs).
 //
 // Left outside the bundle, loaded from node_modules as before: the native addons (their .node
 // files are found relative to their own modules), pino (its transports are files of its own),
@@ -12,6 +13,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { bundleAllInOne } from './bundle-all-in-one.mjs';
 import { EXTERNAL } from './bundle-externals.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -54,4 +56,5 @@ const results = await Promise.all(
     return `${name} ${(bytes / 1024).toFixed(0)} KiB`;
   }),
 );
+results.push(await bundleAllInOne(root, services, BANNER));
 console.error(`[bundle] ${results.join(', ')}`);

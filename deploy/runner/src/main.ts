@@ -80,7 +80,7 @@ console.error(`[runner] starting ${names.join(', ')}${withoutSimulator ? ` (not 
 
 if (mode === 'all-in-one') {
   const { runAllInOne } = await import('./all-in-one.js');
-  await runAllInOne(ours, extra);
+  await runAllInOne(ours, repoRoot, extra);
 } else {
   const { runMultiProcess } = await import('./multi-process.js');
   await runMultiProcess(ours, repoRoot, restartDelayMs, extra);
