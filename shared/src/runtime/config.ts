@@ -36,7 +36,7 @@ type Json = Record<string, unknown>;
  */
 export function loadConfig<S extends TObject>(options: LoadConfigOptions<S>): LoadedConfig<S> {
   const env = options.env ?? process.env;
-  const fullSchema = Type.Object({ ...CommonConfigSchema.properties, [options.service]: options.schema }, { additionalProperties: false });
+  const fullSchema = configSchemaFor(options.service, options.schema);
   const merged: Json = structuredClone({ ...COMMON_DEFAULTS, [options.service]: options.defaults }) as Json;
 
   const file = env.VOXBUS_CONFIG;
@@ -47,6 +47,11 @@ export function loadConfig<S extends TObject>(options: LoadConfigOptions<S>): Lo
   if (errors) throw new ConfigError(`invalid configuration for ${options.service}: ${errors}`);
   const { [options.service]: own, ...common } = merged;
   return { common: deepFreeze(withOwnLogin(common as CommonConfig, options.login ?? options.service)), own: deepFreeze(own) as Static<S> };
+}
+
+/** The whole configuration a service reads: the common sections and its own (the build compiles its validator). */
+export function configSchemaFor(service: string, schema: TObject): TObject {
+  return Type.Object({ ...CommonConfigSchema.properties, [service]: schema }, { additionalProperties: false });
 }
 
 function readConfigFile(path: string, service: string): Json {
