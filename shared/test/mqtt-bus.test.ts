@@ -117,6 +117,18 @@ describe.each(brokers)('MqttBus against %s', (_, startBroker) => {
     expect(watcher.on('voxbus/audio/input')).toHaveLength(0);
   });
 
+  it('connects to a broker that comes up after it without waiting out its reconnect period, then keeps that period', async () => {
+    const port = await freePort();
+    const bus = makeBus(`mqtt://127.0.0.1:${port}`, { reconnectPeriodMs: 30_000 });
+    bus.connect();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(bus.connected).toBe(false);
+    await broker(port);
+    // Tried again every 100 ms at first (services start beside the broker): not 30 s later.
+    await bus.waitConnected(5000);
+    expect(bus['client']?.options.reconnectPeriod).toBe(30_000);
+  });
+
   it('re-publishes its retained status after the broker restarts and forgets it', async () => {
     const port = await freePort();
     const first = await startBroker(port);

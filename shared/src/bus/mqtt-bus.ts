@@ -40,6 +40,16 @@ interface PendingMessage {
 }
 
 /**
+ * Until the first connection, and for at most FIRST_RETRIES_FOR_MS, retries come this often:
+ * services start beside the broker, and with the whole reconnect period (1 s) between tries a
+ * service ready before the broker waited up to a second after the broker was listening
+ * (multi-process start-up, where the broker itself takes 2-3 s). After that window, a broker
+ * that is really away is tried once a period.
+ */
+const FIRST_RETRY_MS = 100;
+const FIRST_RETRIES_FOR_MS = 5000;
+
+/**
  * The bus over MQTT 3.1.1 (Aedes, Mosquitto or any broker). Every socket has TCP_NODELAY:
  * with Nagle's algorithm a 20 ms audio frame waits for the previous one's ACK (measured here:
  * 19 ms median per hop with it, 0.22 ms without). Retained messages are re-published on every
@@ -63,12 +73,14 @@ export class MqttBus extends BusCore {
   connect(): void {
     if (this.client) return;
     const o = this.options;
+    const reconnectPeriodMs = o.reconnectPeriodMs ?? 1000;
     const clientOptions: IClientOptions = {
       protocolVersion: 4,
       clientId: o.clientId,
       clean: true,
       keepalive: o.keepaliveS ?? 10,
-      reconnectPeriod: o.reconnectPeriodMs ?? 1000,
+      // Before the first connection, retries start sooner (below).
+      reconnectPeriod: Math.min(FIRST_RETRY_MS, reconnectPeriodMs),
       connectTimeout: o.connectTimeoutMs ?? 5000,
       // Queuing is ours: bounded, with audio dropped rather than delivered late.
       queueQoSZero: false,
@@ -91,7 +103,17 @@ export class MqttBus extends BusCore {
       this.client = mqtt.connect(o.url, clientOptions);
     }
     const client = this.client;
-    client.on('connect', () => this.onConnect());
+    let everConnected = false;
+    const startedAtMs = Date.now();
+    client.on('close', () => {
+      // mqtt.js reads the period as it schedules each retry.
+      if (!everConnected && Date.now() - startedAtMs >= FIRST_RETRIES_FOR_MS) client.options.reconnectPeriod = reconnectPeriodMs;
+    });
+    client.on('connect', () => {
+      everConnected = true;
+      client.options.reconnectPeriod = reconnectPeriodMs;
+      this.onConnect();
+    });
     client.on('close', () => this.setConnected(false));
     client.on('offline', () => this.setConnected(false));
     client.on('error', (error) => this.problems.warn(`mqtt-error ${error.message}`, { url: redactUrl(o.url), err: error.message }, 'MQTT connection error'));
