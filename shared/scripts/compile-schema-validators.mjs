@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Ajv } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
+import { asEsModule, withoutProse } from './ajv-standalone.mjs';
 
 const shared = join(dirname(fileURLToPath(import.meta.url)), '..');
 const root = join(shared, '..');
@@ -52,20 +53,6 @@ for (const name of readdirSync(join(root, 'services'))) {
   if (service?.configSchema) schemas.set(schemaKey(configSchemaFor(service.name, service.configSchema)), configSchemaFor(service.name, service.configSchema));
 }
 
-/** Drops the prose (descriptions, titles, examples): it validates nothing, and the code keeps each schema whole. */
-function withoutProse(node, parentKey) {
-  if (Array.isArray(node)) return node.map((entry) => withoutProse(entry, undefined));
-  if (!node || typeof node !== 'object') return node;
-  // In these maps the keys are names (a setting may well be called "description"), not keywords.
-  const namesAreKeys = parentKey === 'properties' || parentKey === 'patternProperties' || parentKey === '$defs';
-  const out = {};
-  for (const [key, value] of Object.entries(node)) {
-    if (!namesAreKeys && (key === 'title' || key === 'examples' || (key === 'description' && typeof value === 'string'))) continue;
-    out[key] = withoutProse(value, key);
-  }
-  return out;
-}
-
 const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true, esm: true } });
 const mapping = {};
 for (const schema of schemas.values()) {
@@ -73,14 +60,7 @@ for (const schema of schemas.values()) {
   ajv.addSchema(withoutProse(schema, undefined), id);
   mapping[id] = id;
 }
-let code = standaloneCode(ajv, mapping);
-// As in compile-realtime-validators.mjs: Ajv's ESM output still require()s its runtime helpers.
-const helpers = [];
-code = code.replace(/require\("(ajv\/dist\/runtime\/[a-z0-9]+)"\)(\.default)?/g, (_, module) => {
-  const local = `ajvRuntime${helpers.length}`;
-  helpers.push(`import ${local} from "${module}.js";`);
-  return `(typeof ${local} === "function" ? ${local} : ${local}.default)`;
-});
+const code = asEsModule(standaloneCode(ajv, mapping));
 const table = [...schemas.keys()].map((key, index) => `  ${JSON.stringify(key)}: v${index},`).join('\n');
-writeFileSync(outJs, `${HEADER}${helpers.join('\n')}\n${code}\nexport const PRECOMPILED = {\n${table}\n};\n`);
+writeFileSync(outJs, `${HEADER}${code}\nexport const PRECOMPILED = {\n${table}\n};\n`);
 console.log(`schema validators: ${schemas.size} compiled, ${Math.round(code.length / 1024)} KiB`);
