@@ -30,6 +30,10 @@ export function schemaKey(schema: TSchema): string {
  */
 let ajv: Ajv | undefined;
 export const AJV_OPTIONS: Options = { allErrors: true, strict: true, keywords: ['secret'] };
+function runTimeAjv(): Ajv {
+  ajv ??= new Ajv(AJV_OPTIONS);
+  return ajv;
+}
 const compiled = new WeakMap<TSchema, Precompiled>();
 
 /**
@@ -40,7 +44,7 @@ function validatorFor(schema: TSchema): Precompiled {
   let validate = compiled.get(schema);
   if (!validate) {
     const key = schemaKey(schema);
-    validate = Object.hasOwn(PRECOMPILED, key) ? (PRECOMPILED[key] as Precompiled) : (ajv ??= new Ajv(AJV_OPTIONS)).compile(schema);
+    validate = Object.hasOwn(PRECOMPILED, key) ? (PRECOMPILED[key] as Precompiled) : runTimeAjv().compile(schema);
     compiled.set(schema, validate);
   }
   return validate;
