@@ -52,7 +52,7 @@ describe('the whole conversation with the broker enforcing access rules (a login
     monitor.client.publish('voxbus/conversation/cmd/end', '{}');
     await closed;
     await sleep(500);
-    const last = probe.messages.filter((m) => m.topic === 'voxbus/conversation/state').at(-1)?.json as { state: string };
+    const last = probe.latest('voxbus/conversation/state')?.json as { state: string };
     expect(last.state, 'the conversation after a monitor tried to end it').toBe('listening');
 
     // Every service did its job within its rights: the broker refused nothing but the monitor's command.

@@ -22,7 +22,7 @@ function pidOf(probe: Probe, service: string): number {
 }
 
 function latestState(probe: Probe): ConversationView | undefined {
-  return probe.on('voxbus/conversation/state').at(-1)?.json as ConversationView | undefined;
+  return probe.latest('voxbus/conversation/state')?.json as ConversationView | undefined;
 }
 
 const isListening = (state: ConversationView | undefined) => state?.state === 'listening' && state.micOpen;

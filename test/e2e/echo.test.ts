@@ -71,7 +71,7 @@ function dspEchoLog(lines: readonly string[], sinceMs: number): string {
 }
 
 function latest(probe: Probe): ConversationView | undefined {
-  return probe.on('voxbus/conversation/state').at(-1)?.json as ConversationView | undefined;
+  return probe.latest('voxbus/conversation/state')?.json as ConversationView | undefined;
 }
 
 describe("the whole conversation with the speaker's echo in the microphone, every service its own process", () => {
@@ -125,7 +125,7 @@ describe("the whole conversation with the speaker's echo in the microphone, ever
       await board.speak(question, MIC_RATE_HZ);
       // Two seconds in: in auto mode the first reply is still half-duplex for about 1.5 s.
       const playing = await probe.waitForJson<ItemEvent>('voxbus/playback/event/item', (e) => isItem(e) && e.kind === 'position' && e.heardMs > 2000, 20_000, at);
-      const mode = (probe.messages.filter((m) => m.topic === 'voxbus/conversation/state').at(-1)?.json as ConversationView | undefined)?.mode ?? 'no state yet';
+      const mode = (probe.latest('voxbus/conversation/state')?.json as ConversationView | undefined)?.mode ?? 'no state yet';
       // Replies cut before the person spoke over this one: the assistant heard itself.
       const selfInterrupted = probe.messages
         .slice(at)

@@ -171,6 +171,6 @@ describe.each(PLATFORMS)('a phone call through the telephony bridge: %s', (_name
     await probe.waitForJson<{ state: string }>('voxbus/telephony-bridge/state', (s) => s.state === 'waiting', 5000, hangUpAt);
     const reports: TurnReport[] = probe.messages.slice(callAt).filter((m) => m.topic === 'voxbus/conversation/event/turn').map((m) => m.json as TurnReport);
     expect(reports.map((r) => r.outcome).slice(0, 2)).toEqual(['answered', 'interrupted']);
-    expect(probe.on('voxbus/telephony-bridge/status').at(-1)?.json).toMatchObject({ status: 'online' });
+    expect(probe.latest('voxbus/telephony-bridge/status')?.json).toMatchObject({ status: 'online' });
   }, 60_000);
 });

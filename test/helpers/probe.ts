@@ -59,6 +59,23 @@ export class Probe {
     return this.messages.filter((message) => message.topic === topic);
   }
 
+  /**
+   * The newest news on `topic`: its last message, except that a retained one arriving after a
+   * live one is left out. The broker sends the retained snapshot of a new subscription while live
+   * messages already flow, so the snapshot (older) can land after a live update (seen: a dsp's
+   * retained `waiting` 4 ms after its live `running`).
+   */
+  latest(topic: string): ProbeMessage | undefined {
+    let latest: ProbeMessage | undefined;
+    let liveSeen = false;
+    for (const message of this.on(topic)) {
+      if (message.retained && liveSeen) continue;
+      liveSeen ||= !message.retained;
+      latest = message;
+    }
+    return latest;
+  }
+
   /** Waits for a message on `topic` (after index `after`) whose JSON satisfies `match`. */
   waitForJson<T>(topic: string, match: (json: T) => boolean, timeoutMs = 10_000, after = 0): Promise<T> {
     return waitFor(`a message on ${topic}`, () => {

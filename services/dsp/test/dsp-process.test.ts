@@ -69,7 +69,7 @@ describe('dsp as its own process', () => {
     expect(vad[startedAt - 1], JSON.stringify(vad)).toMatchObject({ kind: 'voice_onset', timeUs: (spoken[0] as VadEvent).timeUs });
     const levels = probe.messages.slice(start).filter((m) => m.topic === 'voxbus/dsp/event/levels');
     expect(levels.length).toBeGreaterThan(8); // about five a second while someone speaks
-    const state = probe.on('voxbus/dsp/state').at(-1)?.json;
+    const state = probe.latest('voxbus/dsp/state')?.json;
     expect(state).toMatchObject({ input: { sampleRateHz: 48_000, channels: 2, sampleFormat: 's16le' }, engine: 'webrtc' });
   });
 

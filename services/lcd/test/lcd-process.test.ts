@@ -85,7 +85,7 @@ describe('lcd as its own process', () => {
     // Killed outright: the run command restarts it, and it draws the present again from what the
     // broker retained (the panel blanked meanwhile, so the picture is really redrawn). The
     // transcript was not retained: a restarted screen starts without it.
-    const pid = (probe.on('voxbus/lcd/status').at(-1)?.json as { pid: number } | undefined)?.pid;
+    const pid = (probe.latest('voxbus/lcd/status')?.json as { pid: number } | undefined)?.pid;
     if (pid === undefined) throw new Error('no voxbus/lcd/status with a pid before the kill');
     const before = probe.messages.length;
     process.kill(pid, 'SIGKILL');
@@ -119,6 +119,6 @@ describe('lcd as its own process', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toContain(`drawing to ${pngPath} instead`);
     expect(errors[0]).toContain("no such device: is the panel's driver loaded");
-    expect(probe.on('voxbus/lcd/status').at(-1)?.json).toMatchObject({ status: 'online' });
+    expect(probe.latest('voxbus/lcd/status')?.json).toMatchObject({ status: 'online' });
   });
 });
