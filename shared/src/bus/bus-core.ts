@@ -22,6 +22,17 @@ interface TopicRoutes {
 }
 const DEFAULT_JSON_QUEUE = 256;
 
+interface Snapshot {
+  /** The latest valid bytes; none once the topic was cleared live (an empty retained message). */
+  readonly bytes: Buffer | undefined;
+  /**
+   * It came live, on a subscription active since before: every later message will come live too.
+   * A broker sends a new subscription's retained messages while live ones already flow, so a
+   * retained copy arriving after this is older news (seen: `waiting` 4 ms after `running`).
+   */
+  readonly live: boolean;
+}
+
 export interface BusCoreOptions {
   readonly baseTopic: string;
   readonly log: Logger;
@@ -60,7 +71,7 @@ export abstract class BusCore implements Bus {
    * already subscribed (the broker sends retained messages only on SUBSCRIBE) still gets the
    * snapshot. Bounded by the number of retained topics, which the contract keeps small.
    */
-  private readonly retainedSnapshots = new Map<string, Buffer>();
+  private readonly snapshots = new Map<string, Snapshot>();
   private readonly connectionListeners = new Set<(connected: boolean) => void>();
   private isConnected = false;
   private everConnected = false;
@@ -146,9 +157,12 @@ export abstract class BusCore implements Bus {
     const onFilter = this.filters.get(filter);
     if (onFilter) {
       onFilter.add(subscription);
-      this.replaySnapshots(filter, subscription);
+      this.replaySnapshots(filter, subscription, false);
       return;
     }
+    // The broker's retained copy of a topic this bus already follows live will be skipped as older
+    // news (receive): the subscription gets the bus's own, newer, snapshot instead.
+    this.replaySnapshots(filter, subscription, true);
     // Registered before the transport subscribes: it may deliver retained messages at once.
     this.filters.set(filter, new Set([subscription]));
     this.addFilter(filter);
@@ -167,6 +181,10 @@ export abstract class BusCore implements Bus {
         this.filters.delete(subscription.filter);
         this.removeFilter(subscription.filter);
       }
+    }
+    // A topic no filter covers any more stops coming: its snapshot would only go stale.
+    for (const topic of this.snapshots.keys()) {
+      if (!this.covered(topic)) this.snapshots.delete(topic);
     }
   }
 
@@ -203,6 +221,8 @@ export abstract class BusCore implements Bus {
 
   protected setConnected(connected: boolean): void {
     if (connected === this.isConnected) return;
+    // Offline, live news is missed: the retained copies sent on the next SUBSCRIBEs are the newest.
+    if (!connected) this.forgetLiveness();
     if (connected && this.everConnected) this.stats.reconnects++;
     if (connected) this.everConnected = true;
     this.isConnected = connected;
@@ -219,6 +239,8 @@ export abstract class BusCore implements Bus {
   protected receive(topic: string, bytes: Buffer, retained: boolean): void {
     this.stats.received++;
     const { routes, keepsSnapshot } = this.routesFor(topic);
+    // Older than the live news every subscription of this topic already had (see Snapshot.live).
+    if (retained && keepsSnapshot && this.snapshots.get(topic)?.live === true) return;
     let decodedKey: TopicKey | undefined;
     let decoded: { payload: unknown } | { error: string } | undefined;
     let valid = false;
@@ -235,8 +257,8 @@ export abstract class BusCore implements Bus {
     }
     if (keepsSnapshot) {
       // An empty payload clears a retained topic; an invalid one is not kept (it was counted once).
-      if (bytes.length === 0) this.retainedSnapshots.delete(topic);
-      else if (valid) this.retainedSnapshots.set(topic, bytes);
+      if (bytes.length === 0) this.snapshots.set(topic, { bytes: undefined, live: !retained });
+      else if (valid) this.snapshots.set(topic, { bytes, live: !retained });
     }
   }
 
@@ -267,14 +289,32 @@ export abstract class BusCore implements Bus {
     return entry;
   }
 
-  private replaySnapshots(filter: string, subscription: AnySubscription): void {
-    for (const [topic, bytes] of this.retainedSnapshots) {
-      if (!filterMatches(filter, topic)) continue;
+  /**
+   * Hands a subscription the snapshots its filter covers: all of them when it joins a filter the
+   * broker will not send again, only those the broker's copy would be skipped for on a new one.
+   */
+  private replaySnapshots(filter: string, subscription: AnySubscription, liveOnly: boolean): void {
+    for (const [topic, { bytes, live }] of this.snapshots) {
+      if (bytes === undefined || (liveOnly && !live) || !filterMatches(filter, topic)) continue;
       const params = matchTopic(this.baseTopic, CONTRACT[subscription.key], topic);
       const decoded = params ? this.decode(subscription.key, topic, bytes) : undefined;
       if (params && decoded && 'payload' in decoded) {
         subscription.deliver({ key: subscription.key, topic, params, payload: decoded.payload, retained: true } as BusMessage<TopicKey>);
       }
+    }
+  }
+
+  private covered(topic: string): boolean {
+    for (const filter of this.filters.keys()) {
+      if (filterMatches(filter, topic)) return true;
+    }
+    return false;
+  }
+
+  private forgetLiveness(): void {
+    for (const [topic, snapshot] of this.snapshots) {
+      if (snapshot.bytes === undefined) this.snapshots.delete(topic);
+      else if (snapshot.live) this.snapshots.set(topic, { bytes: snapshot.bytes, live: false });
     }
   }
 

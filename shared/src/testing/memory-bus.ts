@@ -12,6 +12,8 @@ export class MemoryBroker {
   private readonly retained = new Map<string, Buffer>();
   /** Every message that went through, in order (topic and bytes), for assertions. */
   readonly log: { topic: string; bytes: Buffer; retain: boolean }[] = [];
+  /** Retained messages owed to new subscriptions, while held (holdRetained). */
+  private owed: (() => void)[] | undefined;
 
   attach(client: MemoryBus): void {
     this.clients.add(client);
@@ -34,6 +36,30 @@ export class MemoryBroker {
 
   retainedMatching(filter: string): [string, Buffer][] {
     return [...this.retained].filter(([topic]) => filterMatches(filter, topic));
+  }
+
+  /**
+   * Sends a new subscription the filter's retained messages as they are now: at once, or when
+   * released while held (a real broker streams them from its store while live messages flow).
+   */
+  sendRetained(filter: string, deliver: (topic: string, bytes: Buffer) => void): void {
+    const due = this.retainedMatching(filter);
+    const send = (): void => {
+      for (const [topic, bytes] of due) deliver(topic, bytes);
+    };
+    if (this.owed) this.owed.push(send);
+    else send();
+  }
+
+  /** From now on, retained messages owed to new subscriptions wait for releaseRetained. */
+  holdRetained(): void {
+    this.owed ??= [];
+  }
+
+  releaseRetained(): void {
+    const owed = this.owed ?? [];
+    this.owed = undefined;
+    for (const send of owed) send();
   }
 }
 
@@ -60,11 +86,13 @@ export class MemoryBus extends BusCore {
     this.setConnected(true);
   }
 
-  /** Simulates losing and regaining the broker. */
+  /** Simulates losing and regaining the broker: back online, it subscribes again, as MqttBus does. */
   setOnline(online: boolean): void {
+    if (online === this.connected) return;
     if (online) this.broker.attach(this);
     else this.broker.detach(this);
     this.setConnected(online);
+    if (online) for (const filter of this.filterSet) this.sendRetainedOf(filter);
   }
 
   deliverIfSubscribed(topic: string, bytes: Buffer, retained: boolean): void {
@@ -87,7 +115,13 @@ export class MemoryBus extends BusCore {
 
   protected addFilter(filter: string): void {
     this.filterSet.add(filter);
-    for (const [topic, bytes] of this.broker.retainedMatching(filter)) this.receive(topic, bytes, true);
+    this.sendRetainedOf(filter);
+  }
+
+  private sendRetainedOf(filter: string): void {
+    this.broker.sendRetained(filter, (topic, bytes) => {
+      if (this.filterSet.has(filter) && this.connected) this.receive(topic, bytes, true);
+    });
   }
 
   protected removeFilter(filter: string): void {
