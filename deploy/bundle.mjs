@@ -34,11 +34,22 @@ const entries = services.flatMap((dir) => {
   ];
 });
 
+/** `@voxbus/shared` itself left outside a bundle, its subpaths (`@voxbus/shared/process`) not. */
+const sharedHostOutside = {
+  name: 'shared-host-outside',
+  setup(build) {
+    build.onResolve({ filter: /^@voxbus\/shared$/ }, ({ path }) => ({ path, external: true }));
+  },
+};
+
 // The voxbus command line (shared/dist/cli/voxbus.js), for the image's `voxbus`.
 entries.push({ dir: join(root, 'shared'), name: 'voxbus (command line)', entry: join(root, 'shared', 'dist', 'cli', 'voxbus.js'), outfile: join(root, 'shared', 'dist', 'cli', 'voxbus.mjs') });
+// The runner, for the image's all-in-one container: it runs the all-in-one build, so the shared
+// library it would import without one stays outside (its small `process` part is inside).
+entries.push({ dir: join(root, 'deploy', 'runner'), name: 'runner', entry: join(root, 'deploy', 'runner', 'dist', 'main.js'), outfile: join(root, 'deploy', 'runner', 'dist', 'bundle.mjs'), plugins: [sharedHostOutside] });
 
 const results = await Promise.all(
-  entries.map(async ({ name, entry, outfile }) => {
+  entries.map(async ({ name, entry, outfile, plugins = [] }) => {
     if (!existsSync(entry)) throw new Error(`bundle: ${entry} is missing (run tsc --build first)`);
     const result = await build({
       entryPoints: [entry],
@@ -51,6 +62,7 @@ const results = await Promise.all(
       banner: { js: BANNER },
       logLevel: 'warning',
       metafile: true,
+      plugins,
     });
     const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
     return `${name} ${(bytes / 1024).toFixed(0)} KiB`;

@@ -2,8 +2,9 @@
 # `docker compose up`, for real: builds the image from this checkout and runs compose.yaml on a
 # virtual sound card, then checks what a user would: every service online on its status topic
 # and healthy in the engine, a spoken question answered through the speaker, each service back
-# after `docker compose restart` and after its process is killed, and `down` leaving nothing;
-# then the systemd units under systemd (deploy/containers/systemd-test.sh).
+# after `docker compose restart` and after its process is killed, and `down` leaving nothing; the
+# Python playback in the project's; the all-in-one profile (every service in one container); then
+# the systemd units under systemd (deploy/containers/systemd-test.sh).
 # Installs the engine from the distribution when it is missing and makes the base image offline
 # when no registry answers. Bounded in time (VOXBUS_CONTAINER_TEST_TIMEOUT_S, default 2400 s for
 # a cold build); stops everything it started on every exit path. Ends with one summary line.
@@ -40,7 +41,8 @@ cleanup() {
   local status=$?
   trap - EXIT INT TERM
   if [ -f "$work/test.env" ] && docker info > /dev/null 2>&1; then
-    compose down --timeout 10 --remove-orphans > "$work/down-on-exit.log" 2>&1 || true
+    # With the all-in-one profile: down leaves a profile's containers alone unless it is named.
+    compose --profile all-in-one down --timeout 10 --remove-orphans > "$work/down-on-exit.log" 2>&1 || true
   fi
   for pid in $pulse_pid $transcripts $recorder; do kill "$pid" 2> /dev/null || true; done
   $had_snd || as_root rmdir /dev/snd 2> /dev/null || true
@@ -126,10 +128,11 @@ sub() { mosquitto_sub -h 127.0.0.1 -p "$mqtt_port" -u admin -P "$password" -I ad
 status_of() { sub -t "voxbus/$1/status" -C 1 -W 3 2> /dev/null | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["status"], s.get("startedAt", "-"))' 2> /dev/null || echo none; }
 # JSON may be written with or without spaces (a service in another language): match either.
 online_count() { sub -t 'voxbus/+/status' -v -W 2 2> /dev/null | grep -cE '"status": *"online"' || true; }
-wait_all_online() { # $1: seconds
+wait_all_online() { # $1: seconds, $2: a container whose log says why (optional)
   for _ in $(seq "$1"); do [ "$(online_count)" -ge "$count" ] && return 0; sleep 1; done
   sub -t 'voxbus/+/status' -v -W 2 >&2 || true
-  fail "fewer than $count services online after $1 s"
+  [ -z "${2:-}" ] || compose --profile "$2" logs --tail 30 "$2" >&2 || true
+  fail "fewer than $count services online after $1 s${2:+ (in the $2 container)}"
 }
 # Waits until $1 says online with a start time other than $2 (it really restarted).
 wait_restarted() { # $1 service, $2 old startedAt, $3 seconds
@@ -237,7 +240,34 @@ python_answer=$answer
 compose -f examples/playback-python/compose.yaml down --timeout 15 > "$work/down-python.log" 2>&1 || { cat "$work/down-python.log" >&2; fail "compose down failed"; }
 step "the Python playback in the project's place: online, healthy, answered \"$python_answer\" (speaker peak $peak)"
 
-# 11. The systemd units, under systemd in a container (deploy/containers/systemd-test.sh).
+# 11. All-in-one: the same services in one container and one Node process (the compose profile),
+# on the same board: every status online, healthy, a question answered, the command line served.
+aio() { compose --profile all-in-one "$@"; }
+step "compose up the all-in-one container"
+aio up -d all-in-one > "$work/up-aio.log" 2>&1 || { cat "$work/up-aio.log" >&2; fail "compose up all-in-one failed"; }
+up_start=$SECONDS
+wait_all_online 120 all-in-one
+aio_online_s=$((SECONDS - up_start))
+running=$(aio ps --services --status running | sort | tr '\n' ' ')
+[ "$running" = "all-in-one " ] || fail "all-in-one: the running containers are \"$running\", not the all-in-one container alone"
+aio_nodes=$(docker top "$(aio ps -q all-in-one)" -eo pid,args | awk '$2 == "node"' | wc -l)
+[ "$aio_nodes" = 1 ] || fail "all-in-one: $aio_nodes node processes in the container, not one: $(docker top "$(aio ps -q all-in-one)" -eo pid,args)"
+for _ in $(seq 90); do [ "$(docker inspect -f '{{.State.Health.Status}}' "$(aio ps -q all-in-one)")" = healthy ] && break; sleep 1; done
+aio_health=$(docker inspect -f '{{.State.Health.Status}}' "$(aio ps -q all-in-one)")
+[ "$aio_health" = healthy ] || { aio logs --tail 30 all-in-one >&2; fail "all-in-one: not healthy after 90 s ($aio_health)"; }
+ask_question
+aio_answer=$answer
+# The command line finds the broker under its usual name (--no-deps: compose would start `broker`).
+cli_status=$(aio run --rm --no-deps -T voxbus status --wait-ms 15000 2>&1) || fail "all-in-one: docker compose run voxbus status failed: $cli_status"
+cli_online=$(grep -cE '^[a-z-]+ +online ' <<< "$cli_status" || true)
+[ "$cli_online" -ge "$count" ] || fail "all-in-one: voxbus status shows $cli_online of $count services online: $cli_status"
+aio_memory=$(docker stats --no-stream --format '{{.MemUsage}}' "$(aio ps -q all-in-one)" | sed 's| / .*||')
+aio down --timeout 15 > "$work/down-aio.log" 2>&1 || { cat "$work/down-aio.log" >&2; fail "compose down (all-in-one) failed"; }
+left=$(docker ps -aq --filter "label=com.docker.compose.project=$project"; docker network ls -q --filter "label=com.docker.compose.project=$project")
+[ -z "$left" ] || fail "down (all-in-one) left containers or networks: $left"
+step "all-in-one: $count services online in ${aio_online_s} s from one container (one node process), healthy, answered \"$aio_answer\" (speaker peak $peak), voxbus status $cli_online online; memory $aio_memory; down: nothing left"
+
+# 12. The systemd units, under systemd in a container (deploy/containers/systemd-test.sh).
 deploy/containers/systemd-test.sh
 
-echo "containers: PASS: $count/$count online in ${online_s} s and healthy; answered \"$answer\" (and with the Python playback swapped in); restart/kill -9 → online: ${restarts%, }; image $image_mb MB (built in $build_s s); memory: $memory"
+echo "containers: PASS: $count/$count online in ${online_s} s and healthy; answered \"$answer\" (and with the Python playback swapped in); restart/kill -9 → online: ${restarts%, }; image $image_mb MB (built in $build_s s); memory: $memory; all-in-one: $count online in ${aio_online_s} s from one process, healthy, answered, $aio_memory"

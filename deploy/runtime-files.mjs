@@ -30,6 +30,8 @@ const services = readdirSync(join(root, 'services')).filter((name) => existsSync
 for (const name of services) {
   copy(`services/${name}/package.json`);
   copy(`services/${name}/dist/bundle.mjs`);
+  // Its part of the all-in-one build (the compose profile `all-in-one`).
+  copy(`services/${name}/dist/all-in-one.mjs`);
   // Its command-line tools, bundled the same way (voxbus-credentials).
   const tools = Object.values(JSON.parse(readFileSync(join(root, 'services', name, 'package.json'), 'utf8')).voxbus?.tools ?? {});
   for (const tool of tools) copy(`services/${name}/dist/${tool}.mjs`);
@@ -39,6 +41,9 @@ for (const name of services) {
 copy('services/broker/monitor');
 copy('node_modules/mqtt/package.json');
 copy('node_modules/mqtt/dist/mqtt.esm.js');
+// All-in-one mode: the runner (bundled) and what the services' all-in-one entries share.
+copy('deploy/runner/dist/bundle.mjs');
+copy('deploy/runner/dist/all-in-one');
 // The command line (bundled like a service), which the image runs as `voxbus`.
 copy('shared/dist/cli/voxbus.mjs');
 // The realtime protocol's schemas, found through @voxbus/shared's package.json.

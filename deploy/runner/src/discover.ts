@@ -48,15 +48,18 @@ export function discoverServices(dirs: readonly string[]): { services: ServiceEn
       const name = pkg.voxbus?.service;
       if (!name) continue;
       const main = join(root, entry.name, pkg.main ?? 'dist/main.js');
-      if (!existsSync(main)) {
+      const distDir = dirname(main);
+      // The image holds only the bundles: the service's, and its all-in-one build (its definition too).
+      const bundle = freshBundle(distDir);
+      if (!existsSync(main) && bundle === undefined) {
         problems.push(`service ${name} has no build at ${main} (run npm run build)`);
         continue;
       }
-      const definition = join(dirname(main), 'service.js');
+      const definition = [join(distDir, 'service.js'), join(distDir, 'all-in-one.mjs')].find((path) => existsSync(path));
       services.push({
         name,
-        main: freshBundle(dirname(main)) ?? main,
-        definition: existsSync(definition) ? definition : undefined,
+        main: bundle ?? main,
+        definition,
         startOrder: pkg.voxbus?.startOrder ?? 10,
         optIn: pkg.voxbus?.optIn,
         replaces: pkg.voxbus?.replaces ?? [],

@@ -31,7 +31,9 @@ const { values } = parseArgs({
   },
 });
 const dirs = values.dir ?? [join(repoRoot, 'services')];
-const only = (values.only ?? process.env.VOXBUS_SERVICES)?.split(',').map((name) => name.trim()).filter(Boolean);
+// An empty list names none (compose passes VOXBUS_SERVICES="" when .env leaves it unset).
+const named = (values.only ?? process.env.VOXBUS_SERVICES)?.split(',').map((name) => name.trim()).filter(Boolean);
+const only = named !== undefined && named.length > 0 ? named : undefined;
 const restartDelayMs = Number(values['restart-delay-ms'] ?? process.env.VOXBUS_RUNNER_RESTART_DELAY_MS ?? 1000);
 const mode = values['all-in-one'] === true ? 'all-in-one' : (process.env.VOXBUS_MODE ?? 'multi-process');
 if (mode !== 'all-in-one' && mode !== 'multi-process') {

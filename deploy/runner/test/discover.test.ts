@@ -5,7 +5,7 @@ import { discoverServices, type ServiceEntry, selectServices } from '../src/disc
 import { tempDir } from '../../../test/helpers/temp-dir.js';
 
 /** A services folder with one built service, `echo`, whose files carry the given ages (s). */
-function servicesFolder(files: Record<'main.js' | '.tsbuildinfo' | 'bundle.mjs', number | undefined>): string {
+function servicesFolder(files: Partial<Record<'main.js' | '.tsbuildinfo' | 'bundle.mjs' | 'service.js' | 'all-in-one.mjs', number | undefined>>): string {
   const root = tempDir('discover');
   const dist = join(root, 'echo', 'dist');
   mkdirSync(dist, { recursive: true });
@@ -33,6 +33,21 @@ describe('the runner starts a service from its bundle only when the bundle is cu
   it('takes the entry point when there is no bundle, and the bundle when no compile record is kept (an image)', () => {
     expect(discoverServices([servicesFolder({ 'main.js': 10, '.tsbuildinfo': 10, 'bundle.mjs': undefined })]).services[0]?.main).toMatch(/main\.js$/);
     expect(discoverServices([servicesFolder({ 'main.js': 10, '.tsbuildinfo': undefined, 'bundle.mjs': 60 })]).services[0]?.main).toMatch(/bundle\.mjs$/);
+  });
+
+  it('finds a service from its bundles alone, as the image holds it: the all-in-one build is its definition', () => {
+    const root = servicesFolder({ 'bundle.mjs': 60, 'all-in-one.mjs': 60 });
+    const found = discoverServices([root]);
+    expect(found.problems).toEqual([]);
+    expect(found.services[0]).toMatchObject({ main: join(root, 'echo', 'dist', 'bundle.mjs'), definition: join(root, 'echo', 'dist', 'all-in-one.mjs') });
+    // In a checkout the compiled definition is the one (the all-in-one build may be stale).
+    expect(discoverServices([servicesFolder({ 'main.js': 10, 'service.js': 10, 'all-in-one.mjs': 60 })]).services[0]?.definition).toMatch(/service\.js$/);
+  });
+
+  it('reports a service with neither a compiled entry point nor a bundle', () => {
+    const found = discoverServices([servicesFolder({ 'all-in-one.mjs': 60 })]);
+    expect(found.services).toEqual([]);
+    expect(found.problems).toEqual([expect.stringMatching(/service echo has no build at .*main\.js/)]);
   });
 });
 

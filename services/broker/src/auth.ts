@@ -37,18 +37,16 @@ export function credentialsMatch(expected: Credentials, username: string | undef
 }
 
 /**
- * How the broker lets clients in: with `usersFile`, logins with roles (the broker's own login,
- * `bus.username`, must be in it); otherwise, on loopback only, one shared login or none. Beyond
+ * How the broker lets clients in: with `usersFile`, logins with roles (the broker's own status
+ * and metrics reach it in its process, without a login: none of its own is needed there, which
+ * lets the all-in-one container run with the users file alone); otherwise, on loopback only,
+ * one shared login or none. Beyond
  * loopback a shared login would let every LAN client that has it do anything (hear the
  * microphone, speak as any service): the broker refuses to start without the users file.
  */
 export function accessModeFor(host: string, usersFile: string | undefined, bus: { username?: string | undefined; password: string | undefined }, log: Logger): AccessMode {
   if (usersFile !== undefined) {
-    const users = readUsersFile(usersFile);
-    if (bus.username === undefined || !users.has(bus.username)) {
-      throw new ConfigError(`the broker's own login (bus.username ${bus.username ?? 'unset'}) is not in the users file ${usersFile}: set VOXBUS_BUS__USERNAME=broker and its password file`);
-    }
-    return { kind: 'users', users };
+    return { kind: 'users', users: readUsersFile(usersFile) };
   }
   if (!isLoopback(host)) {
     throw new ConfigError(

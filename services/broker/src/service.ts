@@ -19,7 +19,7 @@ export const service = defineService({
   // It costs memory: 40.8 MiB PSS after bench:bus against 36.7 with the flag (docs/benchmarks.md).
   optimizeForSize: false,
   async prepare({ config, common, log, metrics }) {
-    // Its own login only (its own clients connect in plain MQTT on the board: no CA to read).
+    // The shared login on loopback (services in other processes connect in plain MQTT on the board: no CA to read).
     const access = accessModeFor(config.host, config.usersFile, { username: common.bus.username, password: busPassword(common.bus) }, log);
     const { baseTopic } = common.bus;
     const statusFilter = `${baseTopic}/+/status`;
