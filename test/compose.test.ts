@@ -48,7 +48,9 @@ describe('compose.yaml', () => {
 
   /** The command line's container (`docker compose run --rm voxbus …`), not a service. */
   const CLI = 'voxbus';
-  const services = () => Object.entries(compose.services).filter(([name]) => name !== CLI);
+  /** Every service in one container (a profile of its own), not a service either. */
+  const ALL_IN_ONE = 'all-in-one';
+  const services = () => Object.entries(compose.services).filter(([name]) => name !== CLI && name !== ALL_IN_ONE);
 
   it('is accepted by docker-compose and runs one container per service present, from one image', () => {
     const folders = serviceFolders();
@@ -105,10 +107,34 @@ describe('compose.yaml', () => {
     expect(compose.services.broker?.environment.VOXBUS_BROKER__HOST).toBe('0.0.0.0');
   });
 
+  it('runs every service in one container only when asked (a profile), with the settings their containers have', () => {
+    const aio = compose.services[ALL_IN_ONE] as ComposeService & { profiles: string[]; networks: Record<string, { aliases?: string[] }>; device_cgroup_rules: string[] };
+    expect(aio.profiles).toEqual(['all-in-one']);
+    expect(aio.command).toEqual(['node', 'deploy/runner/dist/bundle.mjs', '--all-in-one']);
+    expect(aio.restart).toBe('unless-stopped');
+    expect(aio.environment.VOXBUS_HEALTH_FILE).toBe('/tmp/voxbus.health');
+    // The services inside reach the broker among them by a function call: no login, no password.
+    expect(aio.environment.VOXBUS_BUS__USERNAME).toBeUndefined();
+    expect(aio.environment.VOXBUS_BUS__PASSWORD_FILE).toBeUndefined();
+    expect((aio.secrets ?? []).map((secret) => secret.source)).toEqual(['bus-users']);
+    // Found as `broker` by the command line's container; the same ports as the broker's.
+    expect(aio.networks.default?.aliases).toEqual(['broker']);
+    expect(aio.ports).toEqual(compose.services.broker?.ports);
+    expect([...aio.device_cgroup_rules].sort()).toEqual(['c 116:* rmw', 'c 29:* rmw']);
+    // Every setting of a service's own container (but its bus login and where it finds the others) is the same inside.
+    const perContainer = ['broker', 'audio-capture', 'playback', 'dsp', 'conversation-state', 'lcd', 'realtime-gateway'];
+    for (const name of perContainer) {
+      for (const [key, value] of Object.entries(compose.services[name]?.environment ?? {})) {
+        if (key.startsWith('VOXBUS_BUS__') || key === 'VOXBUS_REALTIME_GATEWAY__SIM_URL') continue;
+        expect(aio.environment[key], `${name}: ${key}`).toBe(value);
+      }
+    }
+  });
+
   it('gives the broker the users file and makes it enforce access rules; no other service sees it', () => {
     expect(compose.services.broker?.environment.VOXBUS_BROKER__USERS_FILE).toBe('/run/secrets/bus-users.json');
     const holders = Object.entries(compose.services).filter(([, service]) => (service.secrets ?? []).some((secret) => secret.source === 'bus-users'));
-    expect(holders.map(([name]) => name)).toEqual(['broker']);
+    expect(holders.map(([name]) => name).sort()).toEqual(['all-in-one', 'broker']);
     expect(compose.secrets['bus-users']?.file).toBe('/srv/voxbus-credentials-for-this-test/users.json');
   });
 });
