@@ -37,12 +37,11 @@ export function credentialsMatch(expected: Credentials, username: string | undef
 }
 
 /**
- * How the broker lets clients in: with `usersFile`, logins with roles (the broker's own status
- * and metrics reach it in its process, without a login: none of its own is needed there, which
- * lets the all-in-one container run with the users file alone); otherwise, on loopback only,
- * one shared login or none. Beyond
- * loopback a shared login would let every LAN client that has it do anything (hear the
- * microphone, speak as any service): the broker refuses to start without the users file.
+ * How the broker lets clients in: with `usersFile`, logins with roles; otherwise, on loopback
+ * only, one shared login or none. Beyond loopback a shared login would let every LAN client that
+ * has it do anything (hear the microphone, speak as any service): the broker refuses to start
+ * without the users file. The broker needs no login of its own in that file: its status and
+ * metrics reach it inside its process (so the all-in-one container has the users file alone).
  */
 export function accessModeFor(host: string, usersFile: string | undefined, bus: { username?: string | undefined; password: string | undefined }, log: Logger): AccessMode {
   if (usersFile !== undefined) {
