@@ -50,7 +50,10 @@ for (const name of readdirSync(join(root, 'services'))) {
     console.warn(`schema validators: ${definition} did not load (${error.message}); its configuration is left to run time`);
     continue;
   }
-  if (service?.configSchema) schemas.set(schemaKey(configSchemaFor(service.name, service.configSchema)), configSchemaFor(service.name, service.configSchema));
+  if (service?.configSchema) {
+    const schema = configSchemaFor(service.name, service.configSchema);
+    schemas.set(schemaKey(schema), schema);
+  }
 }
 
 const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true, esm: true } });
