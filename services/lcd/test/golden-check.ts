@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { arch } from 'node:os';
-import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { DEFAULT_FONT_FILES, LCD_DEFAULTS } from '../src/config.js';
+import { DEFAULT_FONT_FILES } from '../src/config.js';
 import { loadFonts } from '../src/fonts.js';
-import { ScreenRenderer } from '../src/renderer.js';
+import { drawGolden, GOLDEN_SIZES, goldenFile } from './golden-screens.js';
 import { imageDifference, MAX_DIFFERENT_FRACTION } from './image-diff.js';
-import { modelOf, SCENARIOS } from './scenarios.js';
+import { SCENARIOS } from './scenarios.js';
 
 // The golden screens drawn on another machine (deploy/containers/armhf-lcd-check.sh bundles this
 // and runs it under QEMU with that architecture's Node and drawing library), held against the
@@ -21,15 +20,10 @@ const fonts = loadFonts(DEFAULT_FONT_FILES);
 let drawn = 0;
 let worst = 0;
 const differing: string[] = [];
-for (const size of [
-  { widthPx: 240, heightPx: 280 },
-  { widthPx: 320, heightPx: 240 },
-]) {
+for (const size of GOLDEN_SIZES) {
   for (const scenario of SCENARIOS) {
-    const renderer = new ScreenRenderer({ ...LCD_DEFAULTS, ...LCD_DEFAULTS.fonts, ...size, fontFamily: fonts.family });
-    renderer.render(modelOf(scenario));
-    const actual = PNG.sync.read(await renderer.png());
-    const expected = PNG.sync.read(readFileSync(join(goldenDir, `${size.widthPx}x${size.heightPx}`, `${scenario.name}.png`)));
+    const actual = PNG.sync.read(await drawGolden(size, scenario, fonts.family));
+    const expected = PNG.sync.read(readFileSync(goldenFile(goldenDir, size, scenario)));
     const { fraction } = imageDifference(actual, expected);
     drawn++;
     worst = Math.max(worst, fraction);

@@ -1,22 +1,18 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FONT_FILES, LCD_DEFAULTS } from '../src/config.js';
+import { DEFAULT_FONT_FILES } from '../src/config.js';
 import { loadFonts } from '../src/fonts.js';
-import { ScreenRenderer } from '../src/renderer.js';
+import { drawGolden, GOLDEN_SIZES, goldenFile } from './golden-screens.js';
 import { imageDifference, MAX_DIFFERENT_FRACTION } from './image-diff.js';
-import { modelOf, SCENARIOS } from './scenarios.js';
+import { SCENARIOS } from './scenarios.js';
 
 // UPDATE_GOLDEN=1 rewrites the images (look at them before committing).
 const GOLDEN_DIR = fileURLToPath(new URL('./golden', import.meta.url));
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
-const SIZES = [
-  { widthPx: 240, heightPx: 280 },
-  { widthPx: 320, heightPx: 240 },
-];
 
 describe('the screen, against the golden images', () => {
   const fonts = loadFonts(DEFAULT_FONT_FILES);
@@ -25,16 +21,13 @@ describe('the screen, against the golden images', () => {
     expect(fonts.missing).toEqual([]);
   });
 
-  for (const size of SIZES) {
-    const folder = join(GOLDEN_DIR, `${size.widthPx}x${size.heightPx}`);
+  for (const size of GOLDEN_SIZES) {
     for (const scenario of SCENARIOS) {
       it(`${size.widthPx}×${size.heightPx}: ${scenario.name}`, async () => {
-        const renderer = new ScreenRenderer({ ...LCD_DEFAULTS, ...LCD_DEFAULTS.fonts, ...size, fontFamily: fonts.family });
-        renderer.render(modelOf(scenario));
-        const png = await renderer.png();
-        const file = join(folder, `${scenario.name}.png`);
+        const png = await drawGolden(size, scenario, fonts.family);
+        const file = goldenFile(GOLDEN_DIR, size, scenario);
         if (UPDATE || !existsSync(file)) {
-          mkdirSync(folder, { recursive: true });
+          mkdirSync(dirname(file), { recursive: true });
           writeFileSync(file, png);
           if (!UPDATE) throw new Error(`no golden image ${file}: written now, look at it and commit it`);
         }
