@@ -13,6 +13,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { build } from 'esbuild';
 import { EXTERNAL } from './bundle-externals.mjs';
+import { assertAsciiOutputs, SOURCE_FORM } from './bundle-source.mjs';
 
 /** Where the chunks and the manifest go (the runner reads the manifest: deploy/runner/src/all-in-one-bundle.ts). */
 export const ALL_IN_ONE_DIR = join('deploy', 'runner', 'dist', 'all-in-one');
@@ -42,12 +43,15 @@ export async function bundleAllInOne(root, serviceDirs, banner) {
     banner: { js: banner },
     logLevel: 'warning',
     metafile: true,
+    ...SOURCE_FORM,
   });
+  assertAsciiOutputs(root, Object.keys(result.metafile.outputs));
   // A module that finds files beside itself, placed in a chunk, would look in the wrong folder.
+  // (Finding a package, `createRequire(import.meta.url)`, finds the same node_modules from there.)
   for (const [output, { inputs }] of Object.entries(result.metafile.outputs)) {
     if (!output.startsWith(ALL_IN_ONE_DIR)) continue;
     for (const input of Object.keys(inputs)) {
-      const source = readFileSync(join(root, input), 'utf8');
+      const source = readFileSync(join(root, input), 'utf8').replaceAll('createRequire(import.meta.url)', '');
       if (/import\.meta\.url/.test(source) && !input.includes('node_modules')) {
         throw new Error(`bundle (all-in-one): ${input} uses import.meta.url but landed in the shared chunk ${output}; keep it in one service`);
       }

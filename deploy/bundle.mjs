@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { bundleAllInOne } from './bundle-all-in-one.mjs';
 import { EXTERNAL } from './bundle-externals.mjs';
+import { assertAsciiOutputs, SOURCE_FORM } from './bundle-source.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // CommonJS packages inside an ES module bundle still call require() for Node's own modules.
@@ -29,10 +30,25 @@ const services = readdirSync(join(root, 'services'), { withFileTypes: true })
 const entries = services.flatMap((dir) => {
   const tools = Object.values(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).voxbus?.tools ?? {});
   return [
-    { dir, name: dir.split('/').pop(), entry: join(dir, 'dist', 'main.js'), outfile: join(dir, 'dist', 'bundle.mjs') },
+    { dir, name: dir.split('/').pop(), entry: join(dir, 'dist', 'main.js'), outfile: join(dir, 'dist', 'bundle.mjs'), plugins: [ownValidators(dir)] },
     ...tools.map((tool) => ({ dir, name: `${dir.split('/').pop()}/${tool}`, entry: join(dir, 'dist', `${tool}.js`), outfile: join(dir, 'dist', `${tool}.mjs`) })),
   ];
 });
+
+/**
+ * A service's bundle takes the validators of the contract and of its own configuration only
+ * (shared/generated/by-service/<name>.js, when the build wrote one), not every service's.
+ */
+function ownValidators(serviceDir) {
+  const own = join(root, 'shared', 'generated', 'by-service', `${serviceDir.split('/').pop()}.js`);
+  return {
+    name: 'own-validators',
+    setup(build) {
+      if (!existsSync(own)) return;
+      build.onResolve({ filter: /\/generated\/schema-validators\.js$/ }, () => ({ path: own }));
+    },
+  };
+}
 
 /** `@voxbus/shared` itself left outside a bundle, its subpaths (`@voxbus/shared/process`) not. */
 const sharedHostOutside = {
@@ -63,7 +79,9 @@ const results = await Promise.all(
       logLevel: 'warning',
       metafile: true,
       plugins,
+      ...SOURCE_FORM,
     });
+    assertAsciiOutputs(root, Object.keys(result.metafile.outputs));
     const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
     return `${name} ${(bytes / 1024).toFixed(0)} KiB`;
   }),

@@ -23,11 +23,17 @@ export function withoutProse(node, parentKey) {
  * Returns the code with the imports it needs in front.
  */
 export function asEsModule(code) {
+  const { imports, body } = esModuleParts(code);
+  return `${imports}\n${body}`;
+}
+
+/** The imports of the helpers, and the code that uses them (which may then be wrapped in a function). */
+export function esModuleParts(code) {
   const helpers = [];
   const body = code.replace(/require\("(ajv\/dist\/runtime\/[a-z0-9]+)"\)(\.default)?/g, (_, module) => {
     const local = `ajvRuntime${helpers.length}`;
     helpers.push(`import ${local} from "${module}.js";`);
     return `(typeof ${local} === "function" ? ${local} : ${local}.default)`;
   });
-  return `${helpers.join('\n')}\n${body}`;
+  return { imports: helpers.join('\n'), body };
 }

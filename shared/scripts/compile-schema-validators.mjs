@@ -4,13 +4,16 @@
 // was 25–30 % of its start-up CPU here (its configuration's alone), and several times that on a
 // Cortex-A7. Writes shared/generated/schema-validators.js, the validators keyed by schemaKey()
 // (shared/src/contract/validate.ts), which uses them and compiles at run time only what is not
-// there (a schema changed since the last full build, a test's own).
+// there (a schema changed since the last full build, a test's own). Beside it, one file per
+// service, by-service/<name>.js, with the contract's validators and that service's configuration
+// only: its bundle takes that one (deploy/bundle.mjs). Every bundle carried every service's
+// configuration, 0.4 MB of source held in each process's heap for nothing.
 //
 // The schemas are TypeBox declarations in TypeScript, so this runs after `tsc --build`, from the
 // compiled library and services. Before it, `--stub` writes an empty table when there is none,
 // for the library to compile against.
 //   node shared/scripts/compile-schema-validators.mjs [--stub]
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Ajv } from 'ajv';
@@ -38,6 +41,9 @@ const { configSchemaFor } = await load('runtime/config.js');
 
 const schemas = new Map();
 for (const spec of Object.values(CONTRACT)) if (spec.kind === 'json') schemas.set(schemaKey(spec.schema), spec.schema);
+const contractSchemas = new Map(schemas);
+/** Each service's configuration schema, by the service's folder name. */
+const configs = new Map();
 // Every service with a definition module: its configuration as loadConfig builds it.
 for (const name of readdirSync(join(root, 'services'))) {
   const definition = join(root, 'services', name, 'dist', 'service.js');
@@ -53,17 +59,30 @@ for (const name of readdirSync(join(root, 'services'))) {
   if (service?.configSchema) {
     const schema = configSchemaFor(service.name, service.configSchema);
     schemas.set(schemaKey(schema), schema);
+    configs.set(name, schema);
   }
 }
 
-const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true, esm: true } });
-const mapping = {};
-for (const schema of schemas.values()) {
-  const id = `v${Object.keys(mapping).length}`;
-  ajv.addSchema(withoutProse(schema, undefined), id);
-  mapping[id] = id;
+/** The module of these schemas' validators, as `PRECOMPILED` keyed by schemaKey(). */
+function validatorsModule(set) {
+  const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true, esm: true } });
+  const mapping = {};
+  for (const schema of set.values()) {
+    const id = `v${Object.keys(mapping).length}`;
+    ajv.addSchema(withoutProse(schema, undefined), id);
+    mapping[id] = id;
+  }
+  const code = asEsModule(standaloneCode(ajv, mapping));
+  const table = [...set.keys()].map((key, index) => `  ${JSON.stringify(key)}: v${index},`).join('\n');
+  return `${HEADER}${code}\nexport const PRECOMPILED = {\n${table}\n};\n`;
 }
-const code = asEsModule(standaloneCode(ajv, mapping));
-const table = [...schemas.keys()].map((key, index) => `  ${JSON.stringify(key)}: v${index},`).join('\n');
-writeFileSync(outJs, `${HEADER}${code}\nexport const PRECOMPILED = {\n${table}\n};\n`);
-console.log(`schema validators: ${schemas.size} compiled, ${Math.round(code.length / 1024)} KiB`);
+
+const all = validatorsModule(schemas);
+writeFileSync(outJs, all);
+const byServiceDir = join(outDir, 'by-service');
+rmSync(byServiceDir, { recursive: true, force: true });
+mkdirSync(byServiceDir, { recursive: true });
+for (const [name, schema] of configs) {
+  writeFileSync(join(byServiceDir, `${name}.js`), validatorsModule(new Map([...contractSchemas, [schemaKey(schema), schema]])));
+}
+console.log(`schema validators: ${schemas.size} compiled, ${Math.round(all.length / 1024)} KiB; ${configs.size} services' own, ${Math.round(validatorsModule(contractSchemas).length / 1024)} KiB of the contract's in each`);

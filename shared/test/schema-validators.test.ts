@@ -14,13 +14,13 @@ import { COMMON_DEFAULTS } from '../src/runtime/common-config.js';
 
 const jsonSpecs = Object.entries(CONTRACT).filter(([, spec]) => spec.kind === 'json') as [string, { schema: Parameters<typeof schemaKey>[0] }][];
 
-async function serviceDefinitions(): Promise<{ name: string; configSchema: Parameters<typeof configSchemaFor>[1]; configDefaults: unknown }[]> {
+async function serviceDefinitions(): Promise<{ folder: string; name: string; configSchema: Parameters<typeof configSchemaFor>[1]; configDefaults: unknown }[]> {
   const root = join(import.meta.dirname, '..', '..', 'services');
   const found = [];
   for (const folder of readdirSync(root)) {
     try {
       const module = (await import(pathToFileURL(join(root, folder, 'src', 'service.ts')).href)) as { service?: { name: string; configSchema: never; configDefaults: unknown } };
-      if (module.service) found.push(module.service);
+      if (module.service) found.push({ folder, ...module.service });
     } catch {
       // no definition module: a service that cannot run inside another process (telephony-bridge)
     }
@@ -39,6 +39,16 @@ describe('validators compiled at build time', () => {
     expect(services.length).toBeGreaterThanOrEqual(8);
     const missing = services.filter((service) => !Object.hasOwn(PRECOMPILED, schemaKey(configSchemaFor(service.name, service.configSchema)))).map((service) => service.name);
     expect(missing, 'services whose configuration has no build-time validator').toEqual([]);
+  });
+
+  it("come for each service's bundle as the contract's and its own configuration's, no other service's", async () => {
+    const services = await serviceDefinitions();
+    const contractKeys = jsonSpecs.map(([, spec]) => schemaKey(spec.schema));
+    for (const service of services) {
+      const own = ((await import(pathToFileURL(join(import.meta.dirname, '..', 'generated', 'by-service', `${service.folder}.js`)).href)) as { PRECOMPILED: Record<string, unknown> }).PRECOMPILED;
+      const ownConfig = schemaKey(configSchemaFor(service.name, service.configSchema));
+      expect(Object.keys(own).sort(), `shared/generated/by-service/${service.folder}.js`).toEqual([...new Set([...contractKeys, ownConfig])].sort());
+    }
   });
 
   it('find exactly what Ajv compiled at run time finds, on good and bad values', async () => {

@@ -9,8 +9,10 @@ const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 // Closing punctuation stays at the end of the line before it, never opens one (、。，！？ too);
 // opening punctuation stays with the word after it, never ends a line.
-const NO_LINE_START = /^[\s.,;:!?)\]}»”’、。，．：；！？）」』】〉》]+$/u;
-const NO_LINE_END = /^[([{«“‘（「『【〈《]+$/u;
+// Written as escapes, so the bundles stay ASCII (deploy/bundle-source.mjs): NO_LINE_START is
+// » ” ’ 、 。 ， ． ： ； ！ ？ ） 」 』 】 〉 》 besides ASCII's; NO_LINE_END is « “ ‘ （ 「 『 【 〈 《.
+const NO_LINE_START = /^[\s.,;:!?)\]}\u00bb\u201d\u2019\u3001\u3002\uff0c\uff0e\uff1a\uff1b\uff01\uff1f\uff09\u300d\u300f\u3011\u3009\u300b]+$/u;
+const NO_LINE_END = /^[([{\u00ab\u201c\u2018\uff08\u300c\u300e\u3010\u3008\u300a]+$/u;
 
 /**
  * Greedy line wrapping to `maxWidthPx`: at word boundaries (ICU's, which cover CJK), a word

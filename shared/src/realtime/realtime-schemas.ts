@@ -13,7 +13,14 @@ import type { GeneratedValidator } from '../../generated/realtime-ga.js';
 export type RealtimeDialect = 'ga' | 'beta';
 export type EventSide = 'client' | 'server';
 
-const VALIDATORS: Readonly<Record<RealtimeDialect, Readonly<Record<EventSide, Readonly<Record<string, GeneratedValidator>>>>>> = { ga, beta };
+type DialectValidators = Readonly<Record<EventSide, Readonly<Record<string, GeneratedValidator>>>>;
+const LOADERS: Readonly<Record<RealtimeDialect, () => DialectValidators>> = { ga: ga.load, beta: beta.load };
+const loaded: Partial<Record<RealtimeDialect, DialectValidators>> = {};
+/** A dialect's validators, made when first asked for: a gateway speaks one of the two. */
+function validatorsOf(dialect: RealtimeDialect): DialectValidators {
+  loaded[dialect] ??= LOADERS[dialect]();
+  return loaded[dialect];
+}
 
 /**
  * The beta schema (OpenAI's April 2025 specification) lags the real beta traffic on six points,
@@ -63,7 +70,7 @@ function betaSchemaForm(event: Record<string, unknown>): Record<string, unknown>
 
 /** Event types the official schema defines for this dialect and side. */
 export function realtimeEventTypes(dialect: RealtimeDialect, side: EventSide): string[] {
-  return Object.keys(VALIDATORS[dialect][side]);
+  return Object.keys(validatorsOf(dialect)[side]);
 }
 
 /**
@@ -73,7 +80,7 @@ export function realtimeEventTypes(dialect: RealtimeDialect, side: EventSide): s
 export function realtimeEventErrors(dialect: RealtimeDialect, side: EventSide, event: unknown): string | undefined {
   const type = (event as { type?: unknown } | null)?.type;
   if (typeof type !== 'string') return 'event has no string "type"';
-  const validators = VALIDATORS[dialect][side];
+  const validators = validatorsOf(dialect)[side];
   const validate = Object.hasOwn(validators, type) ? validators[type] : undefined;
   if (!validate) return `"${type}" is not a ${dialect} ${side} event`;
   if (validate(dialect === 'beta' ? betaSchemaForm(event as Record<string, unknown>) : event)) return undefined;
