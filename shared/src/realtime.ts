@@ -1,2 +1,2 @@
 // The official realtime event schemas' validators (compiled at build time): `@voxbus/shared/realtime`.
-export { type EventSide, type RealtimeDialect, realtimeEventErrors, realtimeEventTypes } from './realtime/realtime-schemas.js';
+export { type EventSide, prepareRealtimeValidators, type RealtimeDialect, realtimeEventErrors, realtimeEventTypes } from './realtime/realtime-schemas.js';

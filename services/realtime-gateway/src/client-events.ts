@@ -1,5 +1,5 @@
 import { type Logger, type MetricsRegistry, RateLimitedLog, type RealtimeDialect } from '@voxbus/shared';
-import { realtimeEventErrors } from '@voxbus/shared/realtime';
+import { prepareRealtimeValidators, realtimeEventErrors } from '@voxbus/shared/realtime';
 
 type Json = Record<string, unknown>;
 
@@ -18,6 +18,7 @@ export class ClientEvents {
     /** The clock the log's rate limit runs on, ms. */
     nowMs?: () => number,
   ) {
+    prepareRealtimeValidators(dialect);
     this.problems = new RateLimitedLog(log, 10_000, nowMs);
     this.counters = { sent: metrics.counter('events.sent'), bytes: metrics.counter('bytes.sent'), refused: metrics.counter('events.refusedBySchema'), notConnected: metrics.counter('events.notSentOffline') };
   }

@@ -68,6 +68,11 @@ function betaSchemaForm(event: Record<string, unknown>): Record<string, unknown>
   return copy;
 }
 
+/** Makes a dialect's validators now (a gateway as it starts), so that its first event does not pay for it (~4 ms here). */
+export function prepareRealtimeValidators(dialect: RealtimeDialect): void {
+  validatorsOf(dialect);
+}
+
 /** Event types the official schema defines for this dialect and side. */
 export function realtimeEventTypes(dialect: RealtimeDialect, side: EventSide): string[] {
   return Object.keys(validatorsOf(dialect)[side]);
