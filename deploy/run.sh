@@ -20,5 +20,7 @@ case " ${NODE_OPTIONS:-} " in
 esac
 # Two malloc arenas, not one per allocating thread (shared/src/runtime/node-options.ts).
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
+# Blocks of 32 KiB and more on pages of their own, returned when freed (same file).
+export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-32768}"
 # The runner itself, not `npm start`: npm would stay resident above it (40-50 MiB on a board).
 exec node deploy/runner/dist/main.js "$@"

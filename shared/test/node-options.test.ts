@@ -9,9 +9,13 @@ describe('the V8 options the runner gives every service', () => {
     expect(serviceNodeOptions('--max-semi-space-size=8')).toBe('--max-semi-space-size=8');
   });
 
-  it('gives two malloc arenas unless the user chose a number, and the V8 options', () => {
-    expect(serviceEnv({})).toEqual({ NODE_OPTIONS: SERVICE_V8_OPTIONS, MALLOC_ARENA_MAX: '2' });
-    expect(serviceEnv({ MALLOC_ARENA_MAX: '8', NODE_OPTIONS: '--max-semi-space-size=4' })).toEqual({ NODE_OPTIONS: '--max-semi-space-size=4', MALLOC_ARENA_MAX: '8' });
+  it('gives two malloc arenas and a fixed 32 KiB threshold for blocks of their own unless the user chose, and the V8 options', () => {
+    expect(serviceEnv({})).toEqual({ NODE_OPTIONS: SERVICE_V8_OPTIONS, MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '32768' });
+    expect(serviceEnv({ MALLOC_ARENA_MAX: '8', NODE_OPTIONS: '--max-semi-space-size=4', MALLOC_MMAP_THRESHOLD_: '131072' })).toEqual({
+      NODE_OPTIONS: '--max-semi-space-size=4',
+      MALLOC_ARENA_MAX: '8',
+      MALLOC_MMAP_THRESHOLD_: '131072',
+    });
   });
 
   it('sets --optimize-for-size in a process unless every service in it opted out (the broker does)', () => {

@@ -36,6 +36,7 @@ describe('the run command (every service its own process)', () => {
     const environment = readFileSync(`/proc/${first.pid}/environ`, 'utf8').split('\0');
     expect(environment.find((entry) => entry.startsWith('NODE_OPTIONS='))).toMatch(/--max-semi-space-size=\d/);
     expect(environment, 'the malloc arenas a service may use').toContain('MALLOC_ARENA_MAX=2');
+    expect(environment, 'the size from which malloc gives a block pages of its own').toContain('MALLOC_MMAP_THRESHOLD_=32768');
     // Retained: a subscriber arriving now is handed both statuses at once.
     const late = await Probe.connect(ports.url);
     onCleanup(() => late.close());
