@@ -4,8 +4,8 @@
 // of CPU before its first session.update on an x86 core, and about ten times that on a Cortex-A7.
 // Writes shared/generated/realtime-<dialect>.js (a validator per event type, keyed by type, for
 // each side, made by its `load()` on first need: the gateway speaks one dialect, and the other's
-// validators, evaluated, held 0.6-1 MiB of its heap) and its declaration. Run by `npm run build`; does nothing when the output is newer
-// than the schemas and this script.
+// validators, evaluated, held 0.6-1 MiB of its heap) and its declaration. Run by `npm run build`;
+// does nothing when the output is newer than the schemas and this script.
 //   node shared/scripts/compile-realtime-validators.mjs [--force]
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
