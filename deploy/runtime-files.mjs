@@ -43,7 +43,8 @@ copy('node_modules/mqtt/package.json');
 copy('node_modules/mqtt/dist/mqtt.esm.js');
 // All-in-one mode: the runner (bundled) and what the services' all-in-one entries share.
 copy('deploy/runner/dist/bundle.mjs');
-copy('deploy/runner/dist/all-in-one');
+// (Without the source maps beside it: only bench:footprint reads them.)
+copy('deploy/runner/dist/all-in-one', { filter: (source) => !source.endsWith('.map') });
 // The command line (bundled like a service), which the image runs as `voxbus`.
 copy('shared/dist/cli/voxbus.mjs');
 // The realtime protocol's schemas, found through @voxbus/shared's package.json.

@@ -1,6 +1,6 @@
 import '../lib/no-leftovers.js';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFakeFramebuffer } from '@voxbus/lcd/lib';
@@ -10,6 +10,8 @@ import mqtt from 'mqtt';
 import { cpuTimeMs, startService } from '../lib/processes.js';
 import { BENCH_ROOT, writeResults } from '../lib/results.js';
 import { mappingBreakdown, processMemory, unionResidentBytes } from '../lib/resident-pages.js';
+import { type ThreadKind, threadCpuMs, threadCpuPercent } from '../lib/thread-cpu.js';
+import { type CpuProfile, cpuStages } from './cpu-stages.js';
 import { processName } from './process-tree.js';
 
 /**
@@ -50,11 +52,11 @@ function sample(runnerPid: number): Sample {
   return { unionBytes: unionResidentBytes(pids), byProcess };
 }
 
-function cpuByProcess(runnerPid: number): Map<number, { name: string; cpuMs: number }> {
-  const cpu = new Map<number, { name: string; cpuMs: number }>();
+function cpuByProcess(runnerPid: number): Map<number, { name: string; cpuMs: number; threads: Map<ThreadKind, number> }> {
+  const cpu = new Map<number, { name: string; cpuMs: number; threads: Map<ThreadKind, number> }>();
   for (const pid of processTree(runnerPid)) {
     try {
-      cpu.set(pid, { name: processName(pid, runnerPid), cpuMs: cpuTimeMs(pid) });
+      cpu.set(pid, { name: processName(pid, runnerPid), cpuMs: cpuTimeMs(pid), threads: threadCpuMs(pid) });
     } catch {
       // gone meanwhile
     }
@@ -84,7 +86,14 @@ async function measure(runnerPid: number, until: Promise<unknown>) {
     const per = samples.map((s) => s.byProcess.filter((p) => p.name === name));
     const total = (key: 'pssBytes' | 'rssBytes' | 'ussBytes') => per.map((list) => list.reduce((sum, p) => sum + p[key], 0));
     let cpuMs = 0;
-    for (const [pid, after] of cpuAfter) if (after.name === name) cpuMs += after.cpuMs - (cpuBefore.get(pid)?.cpuMs ?? 0);
+    const threadsBefore = new Map<ThreadKind, number>();
+    const threadsAfter = new Map<ThreadKind, number>();
+    for (const [pid, after] of cpuAfter) {
+      if (after.name !== name) continue;
+      cpuMs += after.cpuMs - (cpuBefore.get(pid)?.cpuMs ?? 0);
+      for (const [kind, ms] of after.threads) threadsAfter.set(kind, (threadsAfter.get(kind) ?? 0) + ms);
+      for (const [kind, ms] of cpuBefore.get(pid)?.threads ?? []) threadsBefore.set(kind, (threadsBefore.get(kind) ?? 0) + ms);
+    }
     return {
       name,
       processes: Math.max(...per.map((list) => list.length)),
@@ -92,6 +101,8 @@ async function measure(runnerPid: number, until: Promise<unknown>) {
       rssMiB: round1(mean(total('rssBytes')) / MIB),
       ussMiB: round1(mean(total('ussBytes')) / MIB),
       cpuPercentOfOneCore: round1((cpuMs / (seconds * 1000)) * 100),
+      // Which threads that CPU went to (the JS thread, the audio devices' threads, PulseAudio's client, ...).
+      cpuPercentByThread: threadCpuPercent(threadsBefore, threadsAfter, seconds),
     };
   });
   const pssTotals = samples.map((s) => s.byProcess.reduce((sum, p) => sum + p.pssBytes, 0));
@@ -125,7 +136,7 @@ type Mode = 'multi-process' | 'all-in-one' | 'multi-process+mosquitto' | 'all-in
  * The stack as `deploy/run.sh` starts it once set up: the runner, which starts every board
  * service as its own process, or (all-in-one) runs them all inside itself.
  */
-async function runStack(board: VirtualBoard, question: Buffer, mode: Mode) {
+async function runStack(board: VirtualBoard, question: Buffer, mode: Mode, profileDir?: string) {
   const simPort = await freePort();
   const brokerPort = await freePort();
   const wsPort = await freePort();
@@ -140,6 +151,7 @@ async function runStack(board: VirtualBoard, question: Buffer, mode: Mode) {
   try {
     // BENCH_FOOTPRINT_NODE_ARGS: V8 options for the runner (all-in-one: for the services), to try them.
     const nodeArgs = (process.env.BENCH_FOOTPRINT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    if (profileDir !== undefined) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
     runner = spawn(process.execPath, [...nodeArgs, join(BENCH_ROOT, '..', 'deploy', 'runner', 'dist', 'main.js'), ...(mode.startsWith('all-in-one') ? ['--all-in-one'] : []), ...(mode.endsWith('+mosquitto') ? ['--broker', 'mosquitto'] : [])], {
       env: {
         ...process.env,
@@ -202,7 +214,9 @@ async function runStack(board: VirtualBoard, question: Buffer, mode: Mode) {
     await sleep(IDLE_SETTLE_MS);
     process.stderr.write(`bench:footprint (${mode}): idle for ${IDLE_WINDOW_MS / 1000} s…\n`);
     const idle = await measure(runnerPid, sleep(IDLE_WINDOW_MS));
-    process.stderr.write(`bench:footprint (${mode}): ${TURNS} spoken turns…\n`);
+    process.stderr.write(`bench:footprint (${mode}${profileDir === undefined ? '' : ', profiled'}): ${TURNS} spoken turns…\n`);
+    const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+    const conversationFromUs = monotonicUs();
     const conversation = await measure(
       runnerPid,
       (async () => {
@@ -214,9 +228,10 @@ async function runStack(board: VirtualBoard, question: Buffer, mode: Mode) {
         }
       })(),
     );
+    const conversationWindowUs = [conversationFromUs, monotonicUs()] as const;
     // Where the memory of each process is, at the end of the conversation.
     const mappings = Object.fromEntries(processTree(runnerPid).map((pid) => [`${processName(pid, runnerPid)} (${pid})`, mappingBreakdown(pid, 8)]));
-    return { startup, idle, conversation, mappings };
+    return { startup, idle, conversation, mappings, conversationWindowUs };
   } finally {
     client?.end(true);
     await stopChild(runner);
@@ -241,11 +256,38 @@ const interrupted = new Promise<never>((_, reject) => {
 void interrupted.catch(() => undefined);
 
 const board = await startVirtualBoard();
-const results: Record<string, Awaited<ReturnType<typeof runStack>>> = {};
+const results: Record<string, Omit<Awaited<ReturnType<typeof runStack>>, 'conversationWindowUs'>> = {};
+let stages: Awaited<ReturnType<typeof profiledStages>> | undefined;
+
+/**
+ * Where the CPU goes, by stage: the all-in-one stack once more, under V8's profiler (so its own
+ * figures are not the mode's), the conversation's samples charged to the stages of the stack.
+ */
+async function profiledStages(question: Buffer) {
+  const profileDir = mkdtempSync(join(tmpdir(), 'voxbus-footprint-profile-'));
+  try {
+    const run = await Promise.race([runStack(board, question, 'all-in-one', profileDir), interrupted]);
+    const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
+    if (file === undefined) throw new Error(`bench:footprint: the profiled all-in-one process wrote no CPU profile into ${profileDir}`);
+    const profile = JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as CpuProfile;
+    const [fromUs, toUs] = run.conversationWindowUs;
+    return {
+      mode: 'all-in-one' as const,
+      threadsPercentOfOneCore: run.conversation.services.find((s) => s.name === 'runner')?.cpuPercentByThread ?? {},
+      jsThread: cpuStages(profile, fromUs, toUs, join(BENCH_ROOT, '..')),
+    };
+  } finally {
+    rmSync(profileDir, { recursive: true, force: true });
+  }
+}
 try {
   const question = await speech('What will the weather be like tomorrow?', MIC_RATE_HZ);
   const modes = (process.env.BENCH_FOOTPRINT_MODES ?? 'multi-process,all-in-one,multi-process+mosquitto,all-in-one+mosquitto').split(',') as Mode[];
-  for (const mode of modes) results[mode] = await Promise.race([runStack(board, question, mode), interrupted]);
+  for (const mode of modes) {
+    const { conversationWindowUs: _, ...figures } = await Promise.race([runStack(board, question, mode), interrupted]);
+    results[mode] = figures;
+  }
+  if (process.env.BENCH_FOOTPRINT_STAGES !== '0') stages = await profiledStages(question);
 } finally {
   await Promise.all(started.map(stopChild));
   await board.stop();
@@ -256,6 +298,7 @@ const path = writeResults('footprint', {
     'the run command\'s runner (deploy/runner) starting the 7 board services on the virtual board (multi-process: each its own process; all-in-one: inside the runner; +mosquitto: Mosquitto in place of the broker service), the simulator apart (not counted); memory sampled every second from /proc (smaps_rollup for PSS/RSS/USS, pagemap for the union of resident pages), CPU from /proc/PID/stat over the window; idle: after the conversation first listens and 5 s more; conversation: spoken questions answered one after the other',
   goals: { multiProcessUnionMiB: 150, allInOneUnionMiB: 70, conversationCpuPercentOfOneCore: 10 },
   modes: results,
+  cpuStages: stages ?? null,
 });
 for (const [mode, { startup }] of Object.entries(results)) {
   const said = startup.map((s) => `${s.name} ${s.onlineAfterStartMs}${s.retained ? ' (retained: at most)' : ''}`).join(', ');
@@ -269,5 +312,11 @@ for (const [mode, { idle, conversation }] of Object.entries(results)) {
       console.log(`  ${s.name.padEnd(20)}${String(s.processes).padStart(2)}${s.pssMiB.mean.toFixed(1).padStart(10)}${s.rssMiB.toFixed(1).padStart(10)}${s.ussMiB.toFixed(1).padStart(10)}${s.cpuPercentOfOneCore.toFixed(1).padStart(8)}`);
     }
   }
+}
+if (stages !== undefined) {
+  const { jsThread, threadsPercentOfOneCore } = stages;
+  console.log(`\nall-in-one under the profiler, conversation (${jsThread.seconds} s), % of one core by thread: ${Object.entries(threadsPercentOfOneCore).map(([kind, percent]) => `${kind} ${percent}`).join(', ')}`);
+  console.log(`the JS thread's ${jsThread.busyPercentOfOneCore} % by stage (% of one core, % of its busy time):`);
+  for (const s of jsThread.stages) console.log(`  ${s.stage.padEnd(48)}${s.percentOfOneCore.toFixed(2).padStart(7)}${s.percentOfBusy.toFixed(1).padStart(8)}`);
 }
 console.log(`\nwritten to ${path}`);

@@ -12,6 +12,7 @@ class CaptureEngine : public Engine {
 
  protected:
   void run() override;
+  const char* threadName() const override { return "voxbus-capture"; }
 
  private:
   // Where a period goes when JS has not emptied the ring: read and counted, never blocking.

@@ -34,6 +34,7 @@ void Engine::start(int realtimePriority) {
   realtimePriority_ = realtimePriority;
   running_.store(true, std::memory_order_release);
   thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), threadName());
     // Realtime scheduling only when asked for: under SCHED_FIFO a plugin that polls (the
     // PulseAudio one does) starves its own normal-priority thread and the stream stalls.
     // Without the privilege (most containers) the request fails and the thread stays normal.

@@ -51,6 +51,8 @@ class Engine {
 
  protected:
   virtual void run() = 0;
+  // The audio thread's name (15 characters at most), so that `top -H` and bench:footprint tell it apart.
+  virtual const char* threadName() const = 0;
   bool running() const { return running_.load(std::memory_order_acquire); }
   // Recovers from an xrun or suspend; returns false (after fail()) when the device is gone.
   bool recover(int alsaError);

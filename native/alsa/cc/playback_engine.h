@@ -39,6 +39,7 @@ class PlaybackEngine : public Engine {
 
  protected:
   void run() override;
+  const char* threadName() const override { return "voxbus-playback"; }
 
  private:
   struct HistoryEntry {
