@@ -315,7 +315,7 @@ for (const [mode, { idle, conversation }] of Object.entries(results)) {
 }
 if (stages !== undefined) {
   const { jsThread, threadsPercentOfOneCore } = stages;
-  console.log(`\nall-in-one under the profiler, conversation (${jsThread.seconds} s), % of one core by thread: ${Object.entries(threadsPercentOfOneCore).map(([kind, percent]) => `${kind} ${percent}`).join(', ')}`);
+  console.log(`\nall-in-one under the profiler (its sampling thread is one of Node's workers), conversation (${jsThread.seconds} s), % of one core by thread: ${Object.entries(threadsPercentOfOneCore).map(([kind, percent]) => `${kind} ${percent}`).join(', ')}`);
   console.log(`the JS thread's ${jsThread.busyPercentOfOneCore} % by stage (% of one core, % of its busy time):`);
   for (const s of jsThread.stages) console.log(`  ${s.stage.padEnd(48)}${s.percentOfOneCore.toFixed(2).padStart(7)}${s.percentOfBusy.toFixed(1).padStart(8)}`);
 }
