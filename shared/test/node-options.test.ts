@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SERVICE_V8_OPTIONS, SERVICE_V8_RUNTIME_FLAGS, serviceEnv, serviceNodeOptions, serviceV8RuntimeFlags } from '../src/runtime/node-options.js';
+import { SERVICE_V8_CODE_FLAGS, SERVICE_V8_OPTIONS, SERVICE_V8_RUNTIME_FLAGS, serviceEnv, serviceNodeOptions, serviceV8RuntimeFlags } from '../src/runtime/node-options.js';
 
 describe('the V8 options the runner gives every service', () => {
   it('adds the small young generation to whatever NODE_OPTIONS holds, and leaves a setting of the user alone', () => {
@@ -18,10 +18,11 @@ describe('the V8 options the runner gives every service', () => {
     });
   });
 
-  it('sets --optimize-for-size in a process unless every service in it opted out (the broker does)', () => {
-    expect(serviceV8RuntimeFlags([{}])).toEqual(SERVICE_V8_RUNTIME_FLAGS);
-    expect(serviceV8RuntimeFlags([{ optimizeForSize: false }])).toEqual([]);
+  it('sets --optimize-for-size in a process unless every service in it opted out (the broker does), and --no-sparkplug in every one', () => {
+    expect(SERVICE_V8_CODE_FLAGS).toEqual(['--no-sparkplug']);
+    expect(serviceV8RuntimeFlags([{}])).toEqual([...SERVICE_V8_CODE_FLAGS, ...SERVICE_V8_RUNTIME_FLAGS]);
+    expect(serviceV8RuntimeFlags([{ optimizeForSize: false }])).toEqual(SERVICE_V8_CODE_FLAGS);
     // All-in-one: the broker with services that keep it.
-    expect(serviceV8RuntimeFlags([{ optimizeForSize: false }, {}, { optimizeForSize: true }])).toEqual(SERVICE_V8_RUNTIME_FLAGS);
+    expect(serviceV8RuntimeFlags([{ optimizeForSize: false }, {}, { optimizeForSize: true }])).toEqual([...SERVICE_V8_CODE_FLAGS, ...SERVICE_V8_RUNTIME_FLAGS]);
   });
 });
