@@ -114,6 +114,7 @@ Napi::Function PcmStream::Define(Napi::Env env) {
                          InstanceMethod<&PcmStream::SetGain>("setGain"),
                          InstanceMethod<&PcmStream::Pause>("pause"),
                          InstanceMethod<&PcmStream::Status>("status"),
+                         InstanceMethod<&PcmStream::Failed>("failed"),
                          InstanceMethod<&PcmStream::Close>("close"),
                      });
 }
@@ -317,6 +318,12 @@ Napi::Value PcmStream::Status(const Napi::CallbackInfo& info) {
     status.Set("ringCapacityFrames", Napi::Number::New(env, static_cast<double>(engine->ringCapacityFrames())));
   }
   return status;
+}
+
+// Whether the stream has failed: asked on every wake-up, so it builds no object (status() builds
+// one of up to 15 fields, which every wake-up paid before).
+Napi::Value PcmStream::Failed(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), engine_ && engine_->state() == StreamState::Failed);
 }
 
 Napi::Value PcmStream::Close(const Napi::CallbackInfo& info) {

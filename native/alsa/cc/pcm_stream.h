@@ -35,6 +35,7 @@ class PcmStream : public Napi::ObjectWrap<PcmStream> {
   Napi::Value SetGain(const Napi::CallbackInfo& info);
   Napi::Value Pause(const Napi::CallbackInfo& info);
   Napi::Value Status(const Napi::CallbackInfo& info);
+  Napi::Value Failed(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
   PlaybackEngine* playback(const Napi::CallbackInfo& info);

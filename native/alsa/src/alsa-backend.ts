@@ -38,6 +38,7 @@ interface NativePcmStream {
   setGain(gain: number): void;
   pause(paused: boolean): void;
   status(): NativeStatus;
+  failed(): boolean;
   close(): Promise<void>;
 }
 interface NativeAddon {
@@ -127,8 +128,8 @@ class NativeStreamDriver {
     } catch (error) {
       this.handlers.onError(new AudioDeviceError('device_error', this.device, `a stream handler threw: ${(error as Error).message}`));
     }
-    const status = this.native.status();
-    if (status.state === 'failed' && !this.failed) {
+    if (!this.failed && this.native.failed()) {
+      const status = this.native.status();
       this.failed = true;
       this.handlers.onError(
         new AudioDeviceError(errorCode(status.errorCode), this.device, `${this.device}: ${status.errorMessage ?? 'stream failed'}`),
