@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { GlobalFonts } from '@napi-rs/canvas';
+import { skia } from './skia.js';
 
 export interface LoadedFonts {
   /** A CSS font-family list: the configured files in order, so Skia falls back along it per character. */
@@ -21,7 +21,7 @@ export function loadFonts(files: readonly string[]): LoadedFonts {
     let alias = loaded.get(file);
     if (!alias && existsSync(file)) {
       const candidate = `voxbus-font-${loaded.size}`;
-      if (GlobalFonts.registerFromPath(file, candidate)) {
+      if (skia().GlobalFonts.registerFromPath(file, candidate)) {
         alias = candidate;
         loaded.set(file, alias);
       }

@@ -6,6 +6,7 @@ import { loadFonts } from './fonts.js';
 import { openOutputs } from './open-outputs.js';
 import { ScreenRenderer } from './renderer.js';
 import { EMPTY_SCREEN, followsService, reduceScreen } from './screen-model.js';
+import { chooseSystemFonts, systemFontsNeeded } from './skia.js';
 
 export interface LcdDeps {
   readonly bus: Bus;
@@ -22,6 +23,7 @@ export interface LcdDeps {
  */
 export async function startLcd(config: LcdConfig, deps: LcdDeps): Promise<{ stop(): Promise<void> }> {
   const { bus, clock, log, metrics } = deps;
+  chooseSystemFonts(systemFontsNeeded(config.fonts.files));
   const fonts = loadFonts(config.fonts.files);
   if (fonts.missing.length > 0) {
     log.error({ missing: fonts.missing }, 'font files not found: text falls back to the system font (Debian: apt install fonts-dejavu-core fonts-droid-fallback)');

@@ -1,9 +1,10 @@
-import { type Canvas, createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
+import type { Canvas, SKRSContext2D } from '@napi-rs/canvas';
 import type { Colours } from './config.js';
 import { type Layout, layoutScreen, type LayoutInput, type RegionName } from './layout.js';
 import type { Rect } from './pixel-format.js';
 import type { ScreenModel } from './screen-model.js';
 import { type HealthView, type MeterView, type ScreenView, screenView, type StatusView, type TranscriptView } from './screen-view.js';
+import { skia } from './skia.js';
 import { wrapText } from './text-wrap.js';
 
 export interface RendererOptions extends LayoutInput {
@@ -33,7 +34,7 @@ export class ScreenRenderer {
 
   constructor(private readonly options: RendererOptions) {
     this.layout = layoutScreen(options);
-    this.canvas = createCanvas(options.widthPx, options.heightPx);
+    this.canvas = skia().createCanvas(options.widthPx, options.heightPx);
     this.ctx = this.canvas.getContext('2d');
     this.textFont = `${options.textSizePx}px ${options.fontFamily}`;
     this.smallFont = `${Math.max(6, Math.round(options.textSizePx * 0.75))}px ${options.fontFamily}`;

@@ -8,8 +8,9 @@ export const service = defineService({
   configSchema: LcdConfigSchema,
   configDefaults: LCD_DEFAULTS,
   async start({ config, log, bus, clock, metrics }) {
-    // Loaded here, not at the top: without a Skia build for this machine (@napi-rs/canvas ships
-    // one per platform) the service says which and stops, instead of dying on an import.
+    // Loaded here, not at the top: the screen's code only where it runs. Skia itself is loaded
+    // on first use (skia.ts): without a build for this machine (@napi-rs/canvas ships one per
+    // platform) the service says which and stops, instead of dying on an import.
     let startLcd: typeof import('./lcd.js').startLcd;
     try {
       ({ startLcd } = await import('./lcd.js'));
