@@ -57,9 +57,10 @@ export const SERVICE_V8_RUNTIME_FLAGS = ['--optimize-for-size'] as const;
  * V8 options every service process sets on itself as it starts, the broker's too. Without
  * Sparkplug (V8's baseline compiler, which turns every warm function's bytecode into machine code
  * several times its size) a function runs interpreted until it is hot enough for the optimising
- * compiler: the all-in-one process held 1.8-2.0 MiB less (union, A/B twice, idle and in
- * conversation) at the same CPU within the runs' noise (docs/benchmarks.md). The compiler reads
- * the flag as it decides, so setting it before the services run does what the command line would.
+ * compiler: set here, the stack held 1.0-2.8 MiB less in multi-process and 0.5-1.0 MiB less in
+ * all-in-one (union, A/B twice, idle and in conversation) at the same CPU within the runs' noise
+ * (docs/benchmarks.md). The compiler reads the flag as it decides; on the command line instead it
+ * saved 1.8-2.0 MiB in all-in-one (most likely the code that ran before this point).
  */
 export const SERVICE_V8_CODE_FLAGS = ['--no-sparkplug'] as const;
 
