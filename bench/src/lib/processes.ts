@@ -98,7 +98,14 @@ export function forkWorker(script: string, args: string[]): Worker {
 
 /** CPU time (user + system) of a process, in ms, from /proc/<pid>/stat. */
 export function cpuTimeMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return statCpuMs(`/proc/${pid}/stat`);
+}
+
+/** CPU time (user + system), in ms, from a stat file of /proc (a process's or one of its threads'). */
+export function statCpuMs(path: string): number {
+  const stat = readFileSync(path, 'utf8');
+  // The fields after the command's name, which may itself hold spaces and parentheses.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]);
   return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
 }

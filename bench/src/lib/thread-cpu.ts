@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { statCpuMs } from './processes.js';
 
 /**
  * What kind of thread of a voxbus process a thread is, by its name: the JS thread, the audio
@@ -28,9 +29,7 @@ export function threadCpuMs(pid: number): Map<ThreadKind, number> {
   for (const tid of tids) {
     try {
       const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
+      const ms = statCpuMs(`/proc/${pid}/task/${tid}/stat`);
       const kind = kindOf(pid, Number(tid), name);
       byKind.set(kind, (byKind.get(kind) ?? 0) + ms);
     } catch {
