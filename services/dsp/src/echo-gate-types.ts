@@ -1,4 +1,5 @@
 /** What the echo gate judges and says: one chunk's powers, its verdict, and its figures. */
+import type { RecentChunksSaid } from './recent-chunks.js';
 
 /** One chunk's powers (mean square, fraction of full scale²). */
 export interface EchoChunk {
@@ -30,6 +31,23 @@ export interface GateOpening {
   readonly erleDb: number | null;
   readonly erlDb: number | null;
 }
+
+/**
+ * A gate opening as the echo path tells it: the gate's figures, the delay in use and how long
+ * since the reference was re-placed; the lag (ms after the reference's start, up to the longest
+ * the echo may have) where what the canceller left looked most like the reference, and how much
+ * (a leak the check missed shows there at its own lag, well over 0.25; a voice, by chance, mostly
+ * under); how far the reference reached past the chunk, how much of it was never written and how
+ * far it was laid from its stamps; and the chunks that led to it.
+ */
+export type GateOpeningSaid = GateOpening & {
+  readonly delayMs: number | null;
+  readonly sinceMovedMs: number | null;
+  readonly echoLikeLagMs: number;
+  readonly echoLikeCorrelation: number;
+  readonly reference: { readonly aheadMs: number; readonly unwrittenPct: number; readonly writtenOffMs: number };
+  readonly before: RecentChunksSaid;
+};
 
 export interface EchoFigures {
   /** The canceller removes at least `convergedErleDb` (lost again 6 dB below, after 2 s there), or there is no echo to remove. */

@@ -5,9 +5,11 @@ import type { TimedChunk } from './chunk-assembler.js';
 import { ContinuityTracker } from './continuity.js';
 import { DelayEstimator, type DelayEstimate } from './delay-estimator.js';
 import { EchoCoherence } from './echo-coherence.js';
-import { type EchoFigures, EchoGate, type EchoVerdict, FAR_ACTIVE_POWER, type GateOpening, MIC_FLOOR_POWER } from './echo-gate.js';
+import { type EchoFigures, EchoGate, type EchoVerdict, FAR_ACTIVE_POWER, MIC_FLOOR_POWER } from './echo-gate.js';
+import type { GateOpeningSaid } from './echo-gate-types.js';
 import { MonoStream } from './mono-stream.js';
 import { PlacementDoubt } from './placement-doubt.js';
+import { RecentChunks } from './recent-chunks.js';
 import { RecentErle } from './recent-erle.js';
 import { ReferenceCursor } from './reference-cursor.js';
 import { ReferenceTrack } from './reference-track.js';
@@ -71,6 +73,8 @@ const COHERENCE_WINDOW_MS = 30;
  * a voice).
  */
 const COHERENCE_UNKNOWN_DELAY_LAG_MS = 150;
+/** How many chunks before a gate opening its log line gives. */
+const RECENT_CHUNKS_SAID = 12;
 
 export interface EchoPathOptions {
   readonly rateHz: number;
@@ -96,15 +100,8 @@ export interface EchoPathEvents {
   referenceGap(): void;
   /** A delay was found that would have moved the reference, but the canceller still removes the echo where it is. */
   delayKept(found: DelayEstimate & { keptMs: number; recentErleDb: number }): void;
-  /**
-   * The echo gate opened over the speaker's sound: a voice besides it, by these figures; and the
-   * lag (ms after the reference's start, up to the longest the echo may have) where what the
-   * canceller left looked most like the reference, and how much (a leak the check missed shows
-   * there at its own lag, well over 0.25; a voice, by chance, mostly under).
-   */
-  gateOpened(
-    opening: GateOpening & { delayMs: number | null; sinceMovedMs: number | null; echoLikeLagMs: number; echoLikeCorrelation: number; reference: { aheadMs: number; unwrittenPct: number } },
-  ): void;
+  /** The echo gate opened over the speaker's sound: a voice besides it, by these figures. */
+  gateOpened(opening: GateOpeningSaid): void;
 }
 
 /**
@@ -122,6 +119,7 @@ export class EchoPath {
   private readonly gate: EchoGate;
   private readonly coherence: EchoCoherence;
   private readonly recentErle: RecentErle;
+  private readonly recentChunks: RecentChunks;
   private readonly aligned: Int16Array;
   private readonly unaligned: Int16Array;
   private readonly doubt: PlacementDoubt;
@@ -157,6 +155,7 @@ export class EchoPath {
     });
     this.coherence = new EchoCoherence(options.rateHz, COHERENCE_WINDOW_MS, COHERENCE_UNKNOWN_DELAY_LAG_MS);
     this.recentErle = new RecentErle(Math.round(RECENT_ERLE_MS / options.chunkMs));
+    this.recentChunks = new RecentChunks(RECENT_CHUNKS_SAID, options.rateHz);
     this.aligned = new Int16Array(chunkSamples);
     this.unaligned = new Int16Array(chunkSamples);
     this.doubt = new PlacementDoubt(this.track, chunkSamples, options.chunkMs);
@@ -166,7 +165,8 @@ export class EchoPath {
   /** A frame of audio/played: what the speaker played, stamped with when it was heard. */
   played(frame: AudioFrame): void {
     const continuity = this.continuity.next(frame);
-    if (continuity.kind === 'gap' || continuity.kind === 'restart') {
+    const restarted = continuity.kind === 'gap' || continuity.kind === 'restart';
+    if (restarted) {
       this.stream.reset();
       // The speaker's stream restarted: its frames are laid down from here by their own stamps,
       // and the delay estimator's window, which straddles both placements, is refilled before it
@@ -180,7 +180,10 @@ export class EchoPath {
       this.events.referenceGap();
     }
     // A frame its stamp moved from where the stream's last one ended (the speaker's timeline jumped).
-    if (this.track.write(this.stream.push(frame)) !== 0 && continuity.kind !== 'gap' && continuity.kind !== 'restart') this.referenceMoves++;
+    const jumped = this.track.write(this.stream.push(frame)) !== 0 && !restarted;
+    if (jumped) this.referenceMoves++;
+    // Either way the reference laid from here may be off the sound for a while.
+    if (restarted || jumped) this.doubt.speakerMoved();
   }
 
   /**
@@ -210,7 +213,9 @@ export class EchoPath {
     }
     const leadMs = Math.max(0, this.delayMs - LEAD_MS);
     const resyncs = this.cursor.resyncs;
-    const at = this.cursor.place(atTimestamp - Math.round((leadMs * this.options.rateHz) / 1000), samples.length);
+    // Where the stamp and the delay put the chunk's reference, and where the cursor reads it.
+    const ideal = atTimestamp - Math.round((leadMs * this.options.rateHz) / 1000);
+    const at = this.cursor.place(ideal, samples.length);
     // The reference jumped (the timestamps moved more than the cursor follows): the canceller settles.
     if (placedBefore && this.cursor.resyncs !== resyncs) {
       this.events.resynced((this.cursor.lastJump * 1000) / this.options.rateHz);
@@ -224,6 +229,7 @@ export class EchoPath {
     processor.cancel(samples, 0);
     this.coherence.push(this.aligned, samples);
     const residualPower = power(samples);
+    this.recentChunks.add(micPower, residualPower, referencePower, at - ideal);
     // A reference in doubt near the speaker's sound: the microphone's level is taken for the echo's
     // (one that never came may be a stall while a person talks: nothing is learnt from it). A
     // silent microphone holds neither, wherever the reference is: judged as ever, the gate learns
@@ -243,8 +249,12 @@ export class EchoPath {
       const widest = this.coherence.peak();
       // And what the reference held there: a reference that read as silence while the microphone
       // heard the reply is told apart as never written (late, or a hole) or played silent.
-      const reference = { aheadMs: Math.round((this.track.endUs - chunk.timeUs) / 1000), unwrittenPct: Math.round((100 * this.track.unwritten(at, samples.length)) / samples.length) };
-      this.events.gateOpened({ ...opening, delayMs: this.estimated ? this.delayMs : null, sinceMovedMs: this.sinceMovedMs, echoLikeLagMs: widest.lagMs, echoLikeCorrelation: Math.round(widest.correlation * 100) / 100, reference });
+      const reference = {
+        aheadMs: Math.round((this.track.endUs - chunk.timeUs) / 1000),
+        unwrittenPct: Math.round((100 * this.track.unwritten(at, samples.length)) / samples.length),
+        writtenOffMs: Math.round((10_000 * this.track.lastOffSamples) / this.options.rateHz) / 10,
+      };
+      this.events.gateOpened({ ...opening, delayMs: this.estimated ? this.delayMs : null, sinceMovedMs: this.sinceMovedMs, echoLikeLagMs: widest.lagMs, echoLikeCorrelation: Math.round(widest.correlation * 100) / 100, reference, before: this.recentChunks.said() });
     }
     return verdict;
   }

@@ -6,8 +6,12 @@ import type { ReferenceTrack } from './reference-track.js';
  * its stamps may be tens of ms off for a while (the first period's stamp anchors it and is late
  * on a busy machine; earlier ones move it back as they come): on the virtual board the reference
  * read for a chunk 100 ms after a restart was silence while the microphone heard the reply's
- * echo, and the gate took it for a voice. For this long (ms) a chunk is in doubt whenever the
- * speaker sounded within SPAN_MS either side of where the stamps put it.
+ * echo, and the gate took it for a voice. The speaker's timeline likewise: its stamps jump (the
+ * pulse plugin's delay report) while the sound goes on where it was. For this long (ms) after
+ * either a chunk is in doubt whenever the speaker sounded within SPAN_MS either side of where
+ * the stamps put it. (On a fresh clone's CI the speaker's timeline restarted 12 times in the
+ * first 10 s, and a reply's first echo passed to the model at the microphone's level, its
+ * reference read as silence: a chain test with the stamps 60 ms late at a reply's start does.)
  */
 const SETTLING_MS = 500;
 const SPAN_MS = 150;
@@ -63,6 +67,11 @@ export class PlacementDoubt {
     else this.settlingLeftMs = Math.max(0, this.settlingLeftMs - this.chunkMs);
     this.placedBefore = true;
     this.restartPending = false;
+  }
+
+  /** The speaker's timeline restarted or jumped (not its first frame): the reference laid from here on may be off the sound. */
+  speakerMoved(): void {
+    if (this.placedBefore) this.settlingLeftMs = SETTLING_MS;
   }
 
   /** The microphone's stream restarted: its next chunk starts the settling (see `aheadMs`). */

@@ -24,6 +24,8 @@ export class ReferenceTrack {
   /** The index just after the last sample written (-1 before any). */
   private writeEnd = -1;
   private readonly placement: ReferenceCursor;
+  /** Where the last samples were laid down against where their stamp put them (samples): the write cursor's drift, for the logs. */
+  lastOffSamples = 0;
 
   constructor(
     readonly rateHz: number,
@@ -40,7 +42,9 @@ export class ReferenceTrack {
    */
   write(timed: TimedSamples): number {
     const resyncs = this.placement.resyncs;
-    const start = this.placement.place(this.indexAt(timed.firstSampleUs), timed.samples.length);
+    const stamped = this.indexAt(timed.firstSampleUs);
+    const start = this.placement.place(stamped, timed.samples.length);
+    this.lastOffSamples = start - stamped;
     const jump = this.writeEnd >= 0 && this.placement.resyncs !== resyncs ? this.placement.lastJump : 0;
     // A step a sample later leaves a slot between the runs: the last sample again, not a click of silence.
     if (jump === 0 && start === this.writeEnd + 1) this.put(this.writeEnd, timed.samples[0] as number);

@@ -239,6 +239,25 @@ describe('the echo gate: a voice told from the echo of the speaker, in a room', 
     expect(harness.vad, 'speech starts on echo alone, the reply after an overrun').toEqual([]);
   });
 
+  it("does not take the echo for a voice while the speaker's timeline settles after its stamps jumped (a reply starting with them 30-120 ms off, then right again)", () => {
+    const pause = new Int16Array(RATE_HZ);
+    const played = concat(reply, pause, reply, pause);
+    const heard = convolve(played, room(40, -6));
+    const { mic, reference } = board(played, heard);
+    const frameSamples = RATE_HZ / 50;
+    // From 60 ms before the second reply's first sound, the reference's stamps are `offMs` off for
+    // 300 ms (the sound itself where it was), then right again.
+    const from = Math.round((reply.length + pause.length) / frameSamples) - 3;
+    for (const offMs of [30, 60, 120, -60]) {
+      const jumped = reference.map((frame, n) => (n >= from && n < from + 15 ? { ...frame, captureTimeUs: frame.captureTimeUs + offMs * 1000 } : frame));
+      const harness = new Harness({ echoCancellation: true, noiseSuppression: true, gainControl: true, vad: true });
+      harness.mic(mic, jumped);
+      const first = from * frameSamples;
+      expect(echoLetThrough(heard, first, harness.output(), first, 25), `echo let through, the reference's stamps ${offMs} ms off`).toEqual([]);
+      expect(harness.vad, `speech starts on echo alone, the reference's stamps ${offMs} ms off`).toEqual([]);
+    }
+  });
+
   it("takes the first sound of a reply heard before its stamps say (the speaker quiet before it) for echo, not a voice", () => {
     const pause = new Int16Array(RATE_HZ);
     const earlySamples = (EARLY_MS * RATE_HZ) / 1000;

@@ -4,6 +4,7 @@ import { DelayEstimator } from '../src/delay-estimator.js';
 import { EchoCoherence } from '../src/echo-coherence.js';
 import { EchoGate } from '../src/echo-gate.js';
 import { QuantileTracker } from '../src/quantile.js';
+import { RecentChunks } from '../src/recent-chunks.js';
 import { ReferenceCursor } from '../src/reference-cursor.js';
 import { ReferenceTrack } from '../src/reference-track.js';
 
@@ -238,6 +239,29 @@ describe('the echo gate, chunk by chunk', () => {
   });
 });
 
+describe("the echo gate over a canceller that removes nearly all of the echo (the virtual board's exactly linear path)", () => {
+  const dbfs = (db: number) => 10 ** (db / 10);
+  /** Echo only: the reference at -18 dBFS, the microphone 6 dB under it, the canceller leaving -110 dBFS (its worst usual leak learnt near -86 dB). */
+  function learnt(): EchoGate {
+    const gate = new EchoGate(GATE_OPTIONS);
+    for (let n = 0; n < 500; n++) gate.judge({ referencePower: dbfs(-18), micPower: dbfs(-24), residualPower: dbfs(-110), chunkMs: 10 }, () => 0);
+    return gate;
+  }
+  it("does not take 200 ms of a reply cancelled only 30 dB for a voice (its residual at -54 dBFS, 30 dB under the echo: a reply's start on CI)", () => {
+    const gate = learnt();
+    expect(gate.figures().converged).toBe(true);
+    const verdicts = [];
+    for (let n = 0; n < 20; n++) verdicts.push(gate.judge({ referencePower: dbfs(-18), micPower: dbfs(-24), residualPower: dbfs(-54), chunkMs: 10 }, () => 0.1));
+    expect(verdicts.filter((v) => v.nearEnd).length, `chunks taken for a voice; opened on ${JSON.stringify(gate.takeOpening())}`).toBe(0);
+  });
+  it('lets through a voice over the reply 15 dB under its echo once it lasts the 50 ms asked of it', () => {
+    const gate = learnt();
+    const verdicts = [];
+    for (let n = 0; n < 10; n++) verdicts.push(gate.judge({ referencePower: dbfs(-18), micPower: dbfs(-23.9), residualPower: dbfs(-39), chunkMs: 10 }, () => 0.05));
+    expect(verdicts.map((v) => v.nearEnd)).toEqual([false, false, false, false, true, true, true, true, true, true]);
+  });
+});
+
 describe('the echo gate after a stall', () => {
   const dbfs = (db: number) => 10 ** (db / 10);
   /** Echo only (the reference at -20 dBFS, the microphone 6 dB under it), the canceller leaving -20 to -10 dB of it. */
@@ -255,6 +279,15 @@ describe('the echo gate after a stall', () => {
     // Then references come, silent where the echo is (misplaced), for 100 ms.
     for (let n = 0; n < 10; n++) verdicts.push(gate.judge({ referencePower: 0, micPower: dbfs(-26), residualPower: dbfs(-27), chunkMs: 10 }, () => 0));
     expect(verdicts.map((v) => (v.nearEnd ? 'voice' : 'echo')).filter((v) => v === 'voice'), 'chunks taken for a voice').toEqual([]);
+  });
+});
+
+describe("the chunks a gate opening's log line gives", () => {
+  it('are the last ones, oldest first, in dBFS and ms, however many came before', () => {
+    const recent = new RecentChunks(3, RATE_HZ);
+    expect(recent.said().micDbfs).toEqual([]);
+    for (let n = 1; n <= 5; n++) recent.add(10 ** (-n), 10 ** (-n - 3), 10 ** (-n - 1), n * 24);
+    expect(recent.said()).toEqual({ micDbfs: [-30, -40, -50], residualDbfs: [-60, -70, -80], referenceDbfs: [-40, -50, -60], placedOffMs: [3, 4, 5] });
   });
 });
 
