@@ -1,9 +1,3 @@
-/**
- * The last few microphone chunks as the echo path saw them, for the log line of a gate opening:
- * what led to it. (One chunk's figures cannot tell a canceller leaking since the reply began from
- * a voice that began just then, nor a reference drifted from its stamps from one placed right.)
- * Kept in typed columns: it is written for every chunk, 100 a second, and read once an opening.
- */
 /** The chunks' figures, oldest first: levels in dBFS, offsets in ms, each rounded. */
 export interface RecentChunksSaid {
   readonly micDbfs: number[];
@@ -12,6 +6,12 @@ export interface RecentChunksSaid {
   readonly placedOffMs: number[];
 }
 
+/**
+ * The last few microphone chunks as the echo path saw them, for the log line of a gate opening:
+ * what led to it. (One chunk's figures cannot tell a canceller leaking since the reply began from
+ * a voice that began just then, nor a reference drifted from its stamps from one placed right.)
+ * Kept in typed columns: it is written for every chunk, 100 a second, and read once an opening.
+ */
 export class RecentChunks {
   private readonly mic: Float64Array;
   private readonly residual: Float64Array;

@@ -239,7 +239,7 @@ describe('the echo gate: a voice told from the echo of the speaker, in a room', 
     expect(harness.vad, 'speech starts on echo alone, the reply after an overrun').toEqual([]);
   });
 
-  it("does not take the echo for a voice while the speaker's timeline settles after its stamps jumped (a reply starting with them 30-120 ms off, then right again)", () => {
+  it("does not take the echo for a voice while the speaker's timeline settles after its stamps jumped (a reply starting with them 30 to 120 ms late or 60 ms early, then right again)", () => {
     const pause = new Int16Array(RATE_HZ);
     const played = concat(reply, pause, reply, pause);
     const heard = convolve(played, room(40, -6));
