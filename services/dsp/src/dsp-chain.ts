@@ -141,8 +141,8 @@ export class DspChain {
     metrics.gauge('echo.converged', () => (this.echo?.figures().converged ? 1 : 0));
     metrics.gauge('echo.erleDb', () => this.echo?.figures().erleDb ?? 0);
     metrics.gauge('echo.delayMs', () => this.echo?.figures().delayMs ?? 0);
-    metrics.gauge('echo.placementResyncs', () => this.echo?.placement.resyncs ?? 0);
-    metrics.gauge('reference.moves', () => this.echo?.placement.referenceMoves ?? 0);
+    // How the reference was placed: its re-placements, the speaker's timeline jumps, and chunks judged with their reference in doubt.
+    for (const [name, key] of [['echo.placementResyncs', 'resyncs'], ['reference.moves', 'referenceMoves'], ['echo.doubtedChunks', 'doubtedChunks']] as const) metrics.gauge(name, () => this.echo?.placement[key] ?? 0);
     log.info({ engine: this.engine, available: backend.engines }, 'voice processing engine');
   }
 

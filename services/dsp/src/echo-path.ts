@@ -124,6 +124,7 @@ export class EchoPath {
   private readonly unaligned: Int16Array;
   private readonly doubt: PlacementDoubt;
   private referenceMoves = 0;
+  private doubtedChunks = 0;
   private delayMs: number;
   private estimated = false;
   /** Microphone time of the last chunk the gate heard a voice in over the speaker's sound, µs. */
@@ -237,6 +238,7 @@ export class EchoPath {
     // learning so through the first reply, and a voice over it was gated).
     this.doubt.follow(referencePower);
     const doubted = !referenceMissing && micPower >= MIC_FLOOR_POWER && this.doubt.inDoubt(at, referencePower);
+    if (doubted) this.doubtedChunks++;
     const verdict = referenceMissing || doubted ? this.gate.judgeWithoutReference(this.options.chunkMs, micPower, doubted) : this.gate.judge({ referencePower, micPower, residualPower, chunkMs: this.options.chunkMs }, () => this.coherence.correlation(this.estimated ? LEAK_CHECK_REACH_MS : COHERENCE_UNKNOWN_DELAY_LAG_MS));
     if (!referenceMissing && referencePower > FAR_ACTIVE_POWER && micPower > MIC_FLOOR_POWER) this.recentErle.add(micPower, residualPower);
     // A voice over the speaker: the estimator's window holds it for a while (see trusted).
@@ -340,7 +342,7 @@ export class EchoPath {
   }
 
   /** How the reference has been placed: for the dsp's metrics. */
-  get placement(): { resyncs: number; driftSteps: number; referenceMoves: number } {
-    return { resyncs: this.cursor.resyncs, driftSteps: this.cursor.driftSteps, referenceMoves: this.referenceMoves };
+  get placement(): { resyncs: number; driftSteps: number; referenceMoves: number; doubtedChunks: number } {
+    return { resyncs: this.cursor.resyncs, driftSteps: this.cursor.driftSteps, referenceMoves: this.referenceMoves, doubtedChunks: this.doubtedChunks };
   }
 }

@@ -248,6 +248,9 @@ describe('the echo gate: a voice told from the echo of the speaker, in a room', 
     // From 60 ms before the second reply's first sound, the reference's stamps are `offMs` off for
     // 300 ms (the sound itself where it was), then right again.
     const from = Math.round((reply.length + pause.length) / frameSamples) - 3;
+    const right = new Harness({ echoCancellation: true, noiseSuppression: true, gainControl: true, vad: true });
+    right.mic(mic, reference);
+    expect(right.counter('echo.doubtedChunks'), 'chunks in doubt, the stamps right').toBe(0);
     for (const offMs of [30, 60, 120, -60]) {
       const jumped = reference.map((frame, n) => (n >= from && n < from + 15 ? { ...frame, captureTimeUs: frame.captureTimeUs + offMs * 1000 } : frame));
       const harness = new Harness({ echoCancellation: true, noiseSuppression: true, gainControl: true, vad: true });
@@ -255,6 +258,8 @@ describe('the echo gate: a voice told from the echo of the speaker, in a room', 
       const first = from * frameSamples;
       expect(echoLetThrough(heard, first, harness.output(), first, 25), `echo let through, the reference's stamps ${offMs} ms off`).toEqual([]);
       expect(harness.vad, `speech starts on echo alone, the reference's stamps ${offMs} ms off`).toEqual([]);
+      // Said on the dsp's metrics: chunks judged with their reference in doubt.
+      expect(harness.counter('echo.doubtedChunks'), `chunks in doubt, the reference's stamps ${offMs} ms off`).toBeGreaterThan(0);
     }
   });
 
