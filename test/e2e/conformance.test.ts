@@ -29,6 +29,13 @@ type KitService = RelayedService;
  * the others' kits stand in for the audio, and a board's daemon would only take start-up time and
  * CPU); the service under `baseTopic`.
  */
+/** The states in which a service is ready for its kit (connected, its device open), where it has such a state. */
+const READY_STATES: Partial<Record<KitService, readonly string[]>> = {
+  'realtime-gateway': ['connected'],
+  'audio-capture': ['capturing', 'muted'],
+  playback: ['idle', 'playing'],
+};
+
 async function serviceStack(
   service: KitService,
   baseTopic: string,
@@ -62,18 +69,20 @@ async function serviceStack(
   onCleanup(() => runner.stop('SIGKILL'));
   await waitForPort(ports.tcpPort, 15_000);
   /**
-   * Online, and the gateway connected to the simulator: the kit gives a service three seconds to
-   * say it is connected, which must measure the service, not six instances starting on two cores
-   * (a twin online but still connecting failed CI's state.connected once).
+   * Online, the gateway connected to the simulator and a device's service with its device open:
+   * the kit gives a service three seconds to say it is connected or open, which must measure the
+   * service, not six instances starting on two cores (a twin online but still connecting failed
+   * CI's state.connected once; one still opening the virtual microphone, state.capturing once).
    */
   const ready = async (base: string) => {
     const probe = await Probe.connect(ports.url);
     onCleanup(() => probe.close());
     await probe.subscribe(`${base}/${service}/status`);
     await probe.waitForJson<{ status: string }>(`${base}/${service}/status`, (status) => status.status === 'online', 15_000);
-    if (service !== 'realtime-gateway') return;
-    await probe.subscribe(`${base}/realtime-gateway/state`);
-    await probe.waitForJson<{ state: string }>(`${base}/realtime-gateway/state`, (state) => state.state === 'connected', 15_000);
+    const readyStates = READY_STATES[service];
+    if (readyStates === undefined) return;
+    await probe.subscribe(`${base}/${service}/state`);
+    await probe.waitForJson<{ state: string }>(`${base}/${service}/state`, (state) => readyStates.includes(state.state), 15_000);
   };
   /** Another instance of the service under its own base topic, beside the first (ready when this resolves). */
   const startTwin = async (base: string) => {
