@@ -24,11 +24,6 @@ const rulesOf = (duties: readonly Duty[]) => duties.flatMap((duty) => (duty.rule
 
 type KitService = RelayedService;
 
-/**
- * Broker and the service, on a virtual board when it opens a sound device (playback, audio-capture;
- * the others' kits stand in for the audio, and a board's daemon would only take start-up time and
- * CPU); the service under `baseTopic`.
- */
 /** The states in which a service is ready for its kit (connected, its device open), where it has such a state. */
 const READY_STATES: Partial<Record<KitService, readonly string[]>> = {
   'realtime-gateway': ['connected'],
@@ -36,6 +31,11 @@ const READY_STATES: Partial<Record<KitService, readonly string[]>> = {
   playback: ['idle', 'playing'],
 };
 
+/**
+ * Broker and the service, on a virtual board when it opens a sound device (playback, audio-capture;
+ * the others' kits stand in for the audio, and a board's daemon would only take start-up time and
+ * CPU); the service under `baseTopic`.
+ */
 async function serviceStack(
   service: KitService,
   baseTopic: string,
