@@ -163,7 +163,9 @@ describe("the whole conversation with the speaker's echo in the microphone, ever
   }, 300_000);
 
   it('auto mode reaches full-duplex within 3 s of the first reply on every echo path (20, 40, 120 ms × 0, -6, -12 dB), from a stereo microphone, and says so on dsp/state', async () => {
-    const { board, probe } = await startBoardStack(onCleanup, {
+    const { board, probe, runner } = await startBoardStack(onCleanup, {
+      // At info, the dsp logs what its echo path does: a path that never converged says why.
+      VOXBUS_LOG__LEVEL: 'info',
       // A stereo capture (as a board's codec that records only stereo gives): the dsp downmixes.
       VOXBUS_AUDIO_CAPTURE__CHANNELS: '2',
       VOXBUS_CONVERSATION_STATE__EARCONS__LISTENING: 'false',
@@ -196,7 +198,10 @@ describe("the whole conversation with the speaker's echo in the microphone, ever
           .catch(() => undefined);
         const dspState = probe.messages.slice(asked).filter((m) => m.topic === 'voxbus/dsp/state').map((m) => (m.json as DspState).echo);
         const convergedAfterMs = full === undefined ? null : full.receivedAtMs - heardAtMs;
-        results.push(`${delayMs} ms ${gainDb} dB: ${convergedAfterMs === null ? 'never full-duplex' : `full-duplex after ${convergedAfterMs} ms`}, dsp ${JSON.stringify(dspState.at(-1))}`);
+        // Never full-duplex: what kept the canceller from converging (its reference doubted, missing, moved).
+        const metrics = probe.messages.slice(asked).findLast((m) => m.topic === 'voxbus/dsp/metrics')?.json as { counters?: object; gauges?: object } | undefined;
+        const why = convergedAfterMs === null ? `; dsp counters ${JSON.stringify(metrics?.counters)}, gauges ${JSON.stringify(metrics?.gauges)}; ${dspEchoLog(runner.lines, heardAtMs)}` : '';
+        results.push(`${delayMs} ms ${gainDb} dB: ${convergedAfterMs === null ? 'never full-duplex' : `full-duplex after ${convergedAfterMs} ms`}, dsp ${JSON.stringify(dspState.at(-1))}${why}`);
         await listening(probe, asked, 30_000);
       }
     }

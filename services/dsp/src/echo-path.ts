@@ -184,7 +184,7 @@ export class EchoPath {
     const jumped = this.track.write(this.stream.push(frame)) !== 0 && !restarted;
     if (jumped) this.referenceMoves++;
     // Either way the reference laid from here may be off the sound for a while.
-    if (restarted || jumped) this.doubt.speakerMoved();
+    if (restarted || jumped) this.doubt.speakerMoved(this.track.lastStart);
   }
 
   /**
@@ -231,6 +231,7 @@ export class EchoPath {
     this.coherence.push(this.aligned, samples);
     const residualPower = power(samples);
     this.recentChunks.add(micPower, residualPower, referencePower, at - ideal);
+    this.doubt.cancelled(at, referencePower, micPower, residualPower);
     // A reference in doubt near the speaker's sound: the microphone's level is taken for the echo's
     // (one that never came may be a stall while a person talks: nothing is learnt from it). A
     // silent microphone holds neither, wherever the reference is: judged as ever, the gate learns

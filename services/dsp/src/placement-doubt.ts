@@ -1,4 +1,4 @@
-import { FAR_ACTIVE_POWER } from './echo-gate.js';
+import { FAR_ACTIVE_POWER, MIC_FLOOR_POWER } from './echo-gate.js';
 import type { ReferenceTrack } from './reference-track.js';
 
 /**
@@ -15,6 +15,18 @@ import type { ReferenceTrack } from './reference-track.js';
  */
 const SETTLING_MS = 500;
 const SPAN_MS = 150;
+/**
+ * The speaker's timeline settling is over as soon as the reference laid since it moved proves
+ * right: the canceller removes at least CONFIRM_CANCEL_DB of the microphone in CONFIRM_CHUNKS
+ * chunks in a row with the speaker sounding (a misplaced reference removes next to nothing). A
+ * playback underrunning every 200 ms restarts the timeline as often, and a doubt waiting out its
+ * 500 ms after each learnt nothing: on CI, the canceller fresh after the dsp restarted, auto mode
+ * never went full-duplex over a 120 ms, -12 dB path (the speaker's timeline restarted 20 times in
+ * 4 s on this machine, 303 chunks doubted). Not the microphone's: its stamps go on moving back
+ * while it settles.
+ */
+const CONFIRM_CANCEL_DB = 20;
+const CONFIRM_CHUNKS = 3;
 /**
  * A reply's first sound may reach the microphone up to this much (ms) before its stamps and the
  * delay found say, with the speaker quiet at least QUIET_BEFORE_MS before it (a reply starting,
@@ -41,7 +53,13 @@ export class PlacementDoubt {
   /** The reference around a chunk while the microphone's timeline settles (SPAN_MS either side). */
   private readonly around: Int16Array;
   private readonly spanSamples: number;
-  private settlingLeftMs = 0;
+  /** How long the microphone's timeline, and the speaker's, are still settling, ms. */
+  private micSettlingLeftMs = 0;
+  private speakerSettlingLeftMs = 0;
+  /** The reference's sample index from which it was laid since the speaker's timeline last moved. */
+  private speakerMovedAt = 0;
+  /** Chunks in a row, their reference all laid since it moved, that the canceller proved right. */
+  private confirmedChunks = 0;
   /** A chunk was placed before (kept across the microphone's restarts: the first placement is no jump). */
   private placedBefore = false;
   /** The microphone's stream restarted and no chunk has been placed since. */
@@ -63,15 +81,38 @@ export class PlacementDoubt {
 
   /** Once per chunk, as it is placed: `timelineMoved`, the microphone's own timeline restarted or jumped (not a delay found). */
   placed(timelineMoved: boolean): void {
-    if (timelineMoved && this.placedBefore) this.settlingLeftMs = SETTLING_MS;
-    else this.settlingLeftMs = Math.max(0, this.settlingLeftMs - this.chunkMs);
+    if (timelineMoved && this.placedBefore) this.micSettlingLeftMs = SETTLING_MS;
+    else this.micSettlingLeftMs = Math.max(0, this.micSettlingLeftMs - this.chunkMs);
+    this.speakerSettlingLeftMs = Math.max(0, this.speakerSettlingLeftMs - this.chunkMs);
     this.placedBefore = true;
     this.restartPending = false;
   }
 
-  /** The speaker's timeline restarted or jumped (not its first frame): the reference laid from here on may be off the sound. */
-  speakerMoved(): void {
-    if (this.placedBefore) this.settlingLeftMs = SETTLING_MS;
+  /**
+   * The speaker's timeline restarted or jumped (not its first frame): the reference laid from
+   * sample index `fromIndex` on may be off the sound.
+   */
+  speakerMoved(fromIndex: number): void {
+    if (!this.placedBefore) return;
+    this.speakerSettlingLeftMs = SETTLING_MS;
+    this.speakerMovedAt = fromIndex;
+    this.confirmedChunks = 0;
+  }
+
+  /**
+   * Once per chunk, after the canceller: what it removed of the microphone (`micPower` to
+   * `residualPower`) with the chunk's reference placed at `at` reading `referencePower`. Enough
+   * of it, on the reference laid since the speaker's timeline moved, ends that settling.
+   */
+  cancelled(at: number, referencePower: number, micPower: number, residualPower: number): void {
+    if (this.speakerSettlingLeftMs === 0 || at < this.speakerMovedAt || referencePower <= FAR_ACTIVE_POWER || micPower < MIC_FLOOR_POWER) return;
+    const removedDb = 10 * Math.log10(micPower / Math.max(residualPower, Number.MIN_VALUE));
+    this.confirmedChunks = removedDb >= CONFIRM_CANCEL_DB ? this.confirmedChunks + 1 : 0;
+    if (this.confirmedChunks >= CONFIRM_CHUNKS) this.speakerSettlingLeftMs = 0;
+  }
+
+  private get settling(): boolean {
+    return this.micSettlingLeftMs > 0 || this.speakerSettlingLeftMs > 0;
   }
 
   /** The microphone's stream restarted: its next chunk starts the settling (see `aheadMs`). */
@@ -89,7 +130,7 @@ export class PlacementDoubt {
    * early onset (the reference normally reaches 50-60 ms past the chunk: no wait).
    */
   get aheadMs(): number {
-    return this.settlingLeftMs > 0 || this.restartPending ? SPAN_MS : EARLY_ONSET_MS;
+    return this.settling || this.restartPending ? SPAN_MS : EARLY_ONSET_MS;
   }
 
   /** Once per chunk, whether or not it is asked about: what its placed reference read (`referencePower`), for how long the speaker has been quiet. */
@@ -105,7 +146,7 @@ export class PlacementDoubt {
    * quiet. Asked only of chunks it matters for: it reads up to 310 ms of reference.
    */
   inDoubt(at: number, referencePower: number): boolean {
-    if (this.settlingLeftMs > 0) return this.track.read(at - this.spanSamples, this.around) > FAR_ACTIVE_POWER / 10;
+    if (this.settling) return this.track.read(at - this.spanSamples, this.around) > FAR_ACTIVE_POWER / 10;
     return this.quietBeforeMs >= QUIET_BEFORE_MS && referencePower <= FAR_ACTIVE_POWER && this.track.read(at + this.chunkSamples, this.justAfter) > FAR_ACTIVE_POWER;
   }
 }

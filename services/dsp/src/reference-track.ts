@@ -26,6 +26,8 @@ export class ReferenceTrack {
   private readonly placement: ReferenceCursor;
   /** Where the last samples were laid down against where their stamp put them (samples): the write cursor's drift, for the logs. */
   lastOffSamples = 0;
+  /** The sample index the last samples were laid down from. */
+  lastStart = 0;
 
   constructor(
     readonly rateHz: number,
@@ -45,6 +47,7 @@ export class ReferenceTrack {
     const stamped = this.indexAt(timed.firstSampleUs);
     const start = this.placement.place(stamped, timed.samples.length);
     this.lastOffSamples = start - stamped;
+    this.lastStart = start;
     const jump = this.writeEnd >= 0 && this.placement.resyncs !== resyncs ? this.placement.lastJump : 0;
     // A step a sample later leaves a slot between the runs: the last sample again, not a click of silence.
     if (jump === 0 && start === this.writeEnd + 1) this.put(this.writeEnd, timed.samples[0] as number);

@@ -1,7 +1,7 @@
 import type { AudioFrame } from '@voxbus/shared';
 import { samples, speech } from '@voxbus/shared/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { concat, Harness, toFrames } from './dsp-harness.js';
+import { concat, Harness, START_US, toFrames } from './dsp-harness.js';
 
 /**
  * The echo gate in the chain (the native canceller, the gate, the VAD), on a synthetic room:
@@ -261,6 +261,30 @@ describe('the echo gate: a voice told from the echo of the speaker, in a room', 
       // Said on the dsp's metrics: chunks judged with their reference in doubt.
       expect(harness.counter('echo.doubtedChunks'), `chunks in doubt, the reference's stamps ${offMs} ms off`).toBeGreaterThan(0);
     }
+  });
+
+  it("converges while the speaker's timeline restarts every 200 ms (the playback underrunning: a frame of silence, a gap in the reference), the doubt after each lifted once the canceller removes the echo, and a voice over the reply is heard", () => {
+    // Two replies; every tenth 20 ms frame the speaker underran (played silence) and the
+    // reference lost that frame: each gap restarts the speaker's timeline. The stamps stay right.
+    const frameSamples = RATE_HZ / 50;
+    const played = concat(reply, reply);
+    for (let n = 9; (n + 1) * frameSamples <= played.length; n += 10) played.fill(0, n * frameSamples, (n + 1) * frameSamples);
+    const voiceAt = reply.length + Math.round(1.5 * RATE_HZ);
+    const heard = mix(convolve(played, room(40, -6)), voice, voiceAt);
+    const { mic, reference } = board(played, heard);
+    const harness = new Harness({ echoCancellation: true, noiseSuppression: true, gainControl: true, vad: true });
+    harness.mic(mic, reference.filter((_, n) => n % 10 !== 9));
+    expect(harness.counter('reference.gaps'), "the speaker's timeline restarts").toBeGreaterThan(20);
+    const said = JSON.stringify({ doubted: harness.counter('echo.doubtedChunks'), echo: harness.states.at(-1)?.echo });
+    // Converged within the first reply (it did in 2.2 s with the stamps right), as auto mode needs to
+    // go full-duplex: a doubt that waited out its 500 ms after every restart learnt nothing.
+    const convergedAtMs = (harness.states.find((s) => s.echo.converged)?.sinceMs ?? Number.POSITIVE_INFINITY) - START_US / 1000;
+    expect(convergedAtMs, `converged, ms into the first reply: ${said}`).toBeLessThan((reply.length / RATE_HZ) * 1000);
+    expect(harness.counter('echo.doubtedChunks'), 'chunks in doubt after the restarts').toBeGreaterThan(0);
+    const voiceStartUs = START_US + ((voiceAt + voice.findIndex((v) => Math.abs(v) > 300)) / RATE_HZ) * 1e6;
+    const started = harness.vad.filter((e) => e.kind === 'speech_started');
+    expect(started.map((e) => Math.round((e.timeUs - voiceStartUs) / 1000)), `speech starts, ms from the voice's: ${said}`).toHaveLength(1);
+    expect(Math.abs((started[0]?.timeUs ?? 0) - voiceStartUs) / 1000).toBeLessThan(500);
   });
 
   it("takes the first sound of a reply heard before its stamps say (the speaker quiet before it) for echo, not a voice", () => {

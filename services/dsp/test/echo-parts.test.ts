@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DelayEstimator } from '../src/delay-estimator.js';
 import { EchoCoherence } from '../src/echo-coherence.js';
 import { EchoGate } from '../src/echo-gate.js';
+import { PlacementDoubt } from '../src/placement-doubt.js';
 import { QuantileTracker } from '../src/quantile.js';
 import { RecentChunks } from '../src/recent-chunks.js';
 import { ReferenceCursor } from '../src/reference-cursor.js';
@@ -299,5 +300,51 @@ describe('a running quantile', () => {
     expect(Math.abs((tracker.value ?? 0) - 90)).toBeLessThan(5);
     for (let n = 0; n < 5000; n++) tracker.add(-50 + random() * 10, 0.5);
     expect(Math.abs((tracker.value ?? 0) - -41)).toBeLessThan(3);
+  });
+});
+
+describe("the doubt after the speaker's timeline moved", () => {
+  /** A track with the speaker sounding (-20 dBFS) for two seconds, its timeline moved at 1 s, and a doubt that has placed a chunk. */
+  function moved(): { doubt: PlacementDoubt; movedAt: number } {
+    const track = new ReferenceTrack(RATE_HZ);
+    const loud = Int16Array.from({ length: RATE_HZ * 2 }, (_, i) => (i % 2 === 0 ? 3277 : -3277));
+    track.write({ samples: loud, firstSampleUs: 0 });
+    const doubt = new PlacementDoubt(track, CHUNK, 10);
+    doubt.placed(false);
+    doubt.speakerMoved(RATE_HZ);
+    return { doubt, movedAt: RATE_HZ };
+  }
+  const mic = 1e-3;
+  const inDoubt = (doubt: PlacementDoubt, at: number) => {
+    doubt.follow(1e-2);
+    return doubt.inDoubt(at, 1e-2);
+  };
+
+  it('ends once the canceller removes 20 dB in 3 chunks in a row on the reference laid since the move, not on the reference before it', () => {
+    const { doubt, movedAt } = moved();
+    expect(inDoubt(doubt, movedAt), 'just after the move').toBe(true);
+    // Cancelled well, but on the reference laid before the move: proves nothing of the new one.
+    for (let n = 1; n <= 3; n++) doubt.cancelled(movedAt - n * CHUNK, 1e-2, mic, mic / 1000);
+    expect(inDoubt(doubt, movedAt), 'after chunks cancelled before the move').toBe(true);
+    // Two well cancelled, then one cancelled 5 dB (the reference off the sound): counted again.
+    doubt.cancelled(movedAt, 1e-2, mic, mic / 1000);
+    doubt.cancelled(movedAt + CHUNK, 1e-2, mic, mic / 1000);
+    doubt.cancelled(movedAt + 2 * CHUNK, 1e-2, mic, mic / 10 ** 0.5);
+    doubt.cancelled(movedAt + 3 * CHUNK, 1e-2, mic, mic / 1000);
+    doubt.cancelled(movedAt + 4 * CHUNK, 1e-2, mic, mic / 1000);
+    expect(inDoubt(doubt, movedAt + 5 * CHUNK), 'after two in a row').toBe(true);
+    doubt.cancelled(movedAt + 5 * CHUNK, 1e-2, mic, mic / 1000);
+    expect(inDoubt(doubt, movedAt + 6 * CHUNK), 'after three in a row').toBe(false);
+  });
+
+  it('is not ended by chunks with the speaker quiet or the microphone silent, and not at all after a move of the microphone', () => {
+    const { doubt, movedAt } = moved();
+    for (let n = 0; n < 3; n++) doubt.cancelled(movedAt + n * CHUNK, 1e-7, mic, mic / 1000);
+    for (let n = 3; n < 6; n++) doubt.cancelled(movedAt + n * CHUNK, 1e-2, 1e-8, 1e-11);
+    expect(inDoubt(doubt, movedAt + 6 * CHUNK), 'the speaker quiet, then the microphone silent').toBe(true);
+    // The microphone's timeline moved too: its settling is not the canceller's to end.
+    doubt.placed(true);
+    for (let n = 6; n < 9; n++) doubt.cancelled(movedAt + n * CHUNK, 1e-2, mic, mic / 1000);
+    expect(inDoubt(doubt, movedAt + 9 * CHUNK), "the microphone's timeline settling").toBe(true);
   });
 });
