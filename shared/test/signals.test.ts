@@ -62,9 +62,24 @@ describe('test signal measures', () => {
     };
 
     it('finds the cut of a straight copy', () => {
-      const { playedMs, cutAt } = playedUntil(reply, recording((p) => p), lead, rateHz);
+      const { playedMs, soundedMs, cutAt } = playedUntil(reply, recording((p) => p), lead, rateHz);
       expect(playedMs).toBe(cutMs);
+      expect(soundedMs, 'cut mid-syllable: sounded to the cut').toBe(cutMs);
       expect(cutAt).toBe(lead + cutSample);
+    });
+
+    it("says a cut at a pause of the reply's own (between sentences) could be anywhere in it, after a hold of 300 ms let go", () => {
+      // The reply quiet from 2300 to 2660 ms (a sentence's end); the recording holds it to 2300 ms,
+      // with the 300 ms of a pause (held, then resumed) 1.9 s in.
+      const withPause = Int16Array.from(reply);
+      withPause.fill(0, (2300 * rateHz) / 1000, (2660 * rateHz) / 1000);
+      const heldAt = (1900 * rateHz) / 1000;
+      const played = withPause.subarray(0, (2300 * rateHz) / 1000);
+      const heard = new Int16Array(lead + played.length + (300 * rateHz) / 1000 + rateHz * 2);
+      heard.set(played.subarray(0, heldAt), lead);
+      heard.set(played.subarray(heldAt), lead + heldAt + (300 * rateHz) / 1000);
+      const { playedMs, soundedMs } = playedUntil(withPause, heard, lead, rateHz);
+      expect({ playedMs, soundedMs }).toEqual({ playedMs: 2660, soundedMs: 2300 });
     });
 
     it('follows the reply past an underrun of 925 ms', () => {

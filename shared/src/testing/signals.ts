@@ -240,6 +240,11 @@ export function envelopeMismatches(reference: Int16Array, recording: Int16Array,
  * where in the recording nothing of this reply can be any more (`searchEndSample`: the next reply,
  * which may say the same words, starts there), anywhere before that: a loaded machine has stalled
  * a reply for longer than 1.5 s. `cutAt` is where in the recording the reply stopped (in samples).
+ * `soundedMs` is where the last of the reply's sound the recording followed ended: a cut inside a
+ * quiet stretch of the reply (a pause between sentences) cannot be told apart from anywhere in it,
+ * so the reply was cut somewhere from `soundedMs` to `playedMs`. (A barge-in's cut once fell at a
+ * sentence's end: the walk went through the reply's 360 ms pause and said 2660 ms, the truncation
+ * 2298.)
  */
 export function playedUntil(
   reply: Int16Array,
@@ -247,13 +252,14 @@ export function playedUntil(
   lag: number,
   rateHz: number,
   options: { searchEndSample?: number } = {},
-): { playedMs: number; cutAt: number } {
+): { playedMs: number; soundedMs: number; cutAt: number } {
   const block = rateHz / 100;
   // 200 ms of a reply is enough sound to find it again and too little to match anything else.
   const span = rateHz / 5;
   const defaultReach = (rateHz * 3) / 2;
   const searchEnd = options.searchEndSample;
   let at = 0;
+  let soundedTo = 0;
   let walked = 0;
   while (at + block <= reply.length && lag + at + block <= heard.length) {
     const expected = rms(reply.subarray(at, at + block));
@@ -269,6 +275,7 @@ export function playedUntil(
     const strayed = strayedAt === 0;
     if (!silent && !strayed) {
       at += block;
+      if (expected > 0.02) soundedTo = at;
       continue;
     }
     // An underrun: this part of the reply plays later in the recording.
@@ -288,7 +295,7 @@ export function playedUntil(
     if (silent) break;
     at += block;
   }
-  return { playedMs: (at * 1000) / rateHz, cutAt: lag + at };
+  return { playedMs: (at * 1000) / rateHz, soundedMs: (soundedTo * 1000) / rateHz, cutAt: lag + at };
 }
 
 /**
