@@ -47,6 +47,20 @@ export interface MissedBargeIn {
   readonly dspSpeechStarts: number;
   readonly modelSpeechStarts: number;
   readonly heldAndResumed: number;
+  /**
+   * What the dsp's metrics counted over the cycle: the speaker's timeline restarting
+   * (`reference.gaps`), and chunks judged with their reference in doubt (the doubt after each
+   * restart holds a voice over the reply as echo until the canceller proves the reference right).
+   */
+  readonly dspCounted: Record<string, number | null>;
+}
+
+/** How much the dsp's metrics counted of each of `names` between two points of the run (null without a metrics message on both sides). */
+function dspCounted(messages: readonly Message[], from: number, to: number, names: readonly string[]): Record<string, number | null> {
+  const counters = (index: number) => messages.slice(0, index).findLast((m) => m.topic === 'voxbus/dsp/metrics')?.json?.counters as Record<string, number> | undefined;
+  const before = counters(from);
+  const after = counters(to);
+  return Object.fromEntries(names.map((name) => [name, before?.[name] !== undefined && after?.[name] !== undefined ? after[name] - before[name] : null]));
 }
 
 const speechStarts = (messages: readonly Message[], topic: string) => messages.filter((m) => m.topic === topic && m.json?.kind === 'speech_started').length;
@@ -148,6 +162,7 @@ export async function runEcho(board: VirtualBoard, question: Buffer, interruptio
           dspSpeechStarts: speechStarts(cycle, 'voxbus/dsp/event/vad'),
           modelSpeechStarts: speechStarts(cycle, 'voxbus/realtime-gateway/event/vad'),
           heldAndResumed: holdSummary(cycle, 0).count,
+          dspCounted: dspCounted(stack.messages, stack.messages.indexOf(playing), stack.messages.length, ['reference.gaps', 'reference.moves', 'echo.doubtedChunks']),
         });
       }
     }

@@ -288,7 +288,7 @@ if (echoRuns.length > 0) {
     );
     console.log(`  ${run.load}: the echo alone, over the ${run.replies} replies: ${heldText(run.echoHeldAndResumed)}`);
     for (const miss of run.missedBargeIns)
-      console.log(`  ${run.load}: barge-in ${miss.cycle + 1} not cut (${miss.outcome}): the dsp's VAD started speech ${miss.dspSpeechStarts}×, the model's ${miss.modelSpeechStarts}×, the reply held and let go ${miss.heldAndResumed}×`);
+      console.log(`  ${run.load}: barge-in ${miss.cycle + 1} not cut (${miss.outcome}): the dsp's VAD started speech ${miss.dspSpeechStarts}×, the model's ${miss.modelSpeechStarts}×, the reply held and let go ${miss.heldAndResumed}×; the dsp counted ${JSON.stringify(miss.dspCounted)}`);
   }
   console.log(`\nwritten to ${echoPath}`);
 }
