@@ -1,4 +1,4 @@
-import { AUDIO_CAPTURE_DUTIES, CONVERSATION_DUTIES, DSP_DUTIES, decodeAudioFrame, type Duty, encodeAudioFrame, GATEWAY_DUTIES, LCD_DUTIES, PLAYBACK_DUTIES } from '@voxbus/shared';
+import { AUDIO_CAPTURE_DUTIES, CONVERSATION_DUTIES, DSP_DUTIES, decodeAudioFrame, type Duty, encodeAudioFrame, GATEWAY_DUTIES, LCD_DUTIES, type Payload, PLAYBACK_DUTIES } from '@voxbus/shared';
 import { freePort, speech, waitForPort } from '@voxbus/shared/testing';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,8 +24,8 @@ const rulesOf = (duties: readonly Duty[]) => duties.flatMap((duty) => (duty.rule
 
 type KitService = RelayedService;
 
-/** The states in which a service is ready for its kit (connected, its device open), where it has such a state. */
-const READY_STATES: Partial<Record<KitService, readonly string[]>> = {
+/** The states in which a service is ready for its kit (connected, its device open), where it has such a state: the contract's names, checked by the compiler. */
+const READY_STATES: Partial<Record<KitService, readonly string[]>> & { readonly [S in 'realtime-gateway' | 'audio-capture' | 'playback']: readonly Payload<`${S}.state`>['state'][] } = {
   'realtime-gateway': ['connected'],
   'audio-capture': ['capturing', 'muted'],
   playback: ['idle', 'playing'],
