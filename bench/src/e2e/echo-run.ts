@@ -53,6 +53,13 @@ export interface MissedBargeIn {
    * restart holds a voice over the reply as echo until the canceller proves the reference right).
    */
   readonly dspCounted: Record<string, number | null>;
+  /**
+   * The voice as the microphone carried it (audio/mic) and as the dsp sent it on (audio/input),
+   * dBFS over its first 600 ms from its onset in the microphone recording: a voice the board never
+   * heard (the bench's own player) is told from one the dsp gated. Null when the recording does
+   * not hold it.
+   */
+  voiceLevels: { micDbfs: number | null; inputDbfs: number | null } | null;
 }
 
 /** How much the dsp's metrics counted of each of `names` between two points of the run (null without a metrics message on both sides). */
@@ -77,6 +84,11 @@ async function settled(stack: Stack): Promise<void> {
   }
   throw new Error('bench:e2e (echo): the conversation never settled to listening');
 }
+
+/** How much of a missed barge-in's voice (ms from its onset) its levels are taken over. */
+export const VOICE_LEVELS_MS = 600;
+
+const dbfs = (power: number | undefined) => (power === undefined ? null : Math.round(10 * Math.log10(Math.max(power, 1e-12)) * 10) / 10);
 
 /** Mean power (fraction of full scale²) of the s16 frames of `topic` whose first sample lies in [fromUs, toUs). */
 function framePower(messages: readonly Message[], topic: string, fromUs: number, toUs: number): number | undefined {
@@ -141,6 +153,7 @@ export async function runEcho(board: VirtualBoard, question: Buffer, interruptio
     const selfTestTo = stack.messages.length;
     const bargeIn: string[] = [];
     const missedBargeIns: MissedBargeIn[] = [];
+    const missedSpokenFromUs: number[] = [];
     const cutIns: { start: number; itemId: string; spokenFromUs: number; askedToUs: number }[] = [];
     for (let n = 0; n < cycles; n++) {
       const start = stack.messages.length;
@@ -163,13 +176,19 @@ export async function runEcho(board: VirtualBoard, question: Buffer, interruptio
           modelSpeechStarts: speechStarts(cycle, 'voxbus/realtime-gateway/event/vad'),
           heldAndResumed: holdSummary(cycle, 0).count,
           dspCounted: dspCounted(stack.messages, stack.messages.indexOf(playing), stack.messages.length, ['reference.gaps', 'reference.moves', 'echo.doubtedChunks']),
+          voiceLevels: null,
         });
+        missedSpokenFromUs.push(spokenFromUs);
       }
     }
     await sleep(500);
     recorded = true;
     const [micRecording, speakerRecording] = await Promise.all([mic.stop(), speaker.stop()]);
     const speakerSpans = spansUs(speakerRecording, 20);
+    for (const [n, miss] of missedBargeIns.entries()) {
+      const onsetUs = voiceOnsetUs(micRecording, voice, missedSpokenFromUs[n] as number);
+      if (onsetUs !== undefined) miss.voiceLevels = { micDbfs: dbfs(framePower(stack.messages, 'voxbus/audio/mic', onsetUs, onsetUs + VOICE_LEVELS_MS * 1000)), inputDbfs: dbfs(framePower(stack.messages, 'voxbus/audio/input', onsetUs, onsetUs + VOICE_LEVELS_MS * 1000)) };
+    }
     const silentAfterMs: number[] = [];
     for (const cut of cutIns) {
       const onsetUs = voiceOnsetUs(micRecording, voice, cut.spokenFromUs);

@@ -1,7 +1,7 @@
 import '../lib/no-leftovers.js';
 import { speech, startVirtualBoard, type VirtualBoard } from '@voxbus/shared/testing';
 import { writeResults } from '../lib/results.js';
-import { ECHO_PATH, type EchoRun, runEcho } from './echo-run.js';
+import { ECHO_PATH, type EchoRun, runEcho, VOICE_LEVELS_MS } from './echo-run.js';
 import { type NoiseRun, runNoises } from './noise-run.js';
 import { type Message, MIC_RATE_HZ, nowUs, RATE_HZ, replyAudio, silencedAtUs, sleep, spansUs, type Stack, startStack, summary } from './stack.js';
 
@@ -288,7 +288,7 @@ if (echoRuns.length > 0) {
     );
     console.log(`  ${run.load}: the echo alone, over the ${run.replies} replies: ${heldText(run.echoHeldAndResumed)}`);
     for (const miss of run.missedBargeIns)
-      console.log(`  ${run.load}: barge-in ${miss.cycle + 1} not cut (${miss.outcome}): the dsp's VAD started speech ${miss.dspSpeechStarts}×, the model's ${miss.modelSpeechStarts}×, the reply held and let go ${miss.heldAndResumed}×; the dsp counted ${JSON.stringify(miss.dspCounted)}`);
+      console.log(`  ${run.load}: barge-in ${miss.cycle + 1} not cut (${miss.outcome}): the dsp's VAD started speech ${miss.dspSpeechStarts}×, the model's ${miss.modelSpeechStarts}×, the reply held and let go ${miss.heldAndResumed}×; the dsp counted ${JSON.stringify(miss.dspCounted)}; the voice's first ${VOICE_LEVELS_MS} ms ${miss.voiceLevels === null ? 'not found in the microphone recording' : `at ${miss.voiceLevels.micDbfs} dBFS on audio/mic, ${miss.voiceLevels.inputDbfs} dBFS on audio/input`}`);
   }
   console.log(`\nwritten to ${echoPath}`);
 }

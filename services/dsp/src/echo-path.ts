@@ -237,7 +237,7 @@ export class EchoPath {
     // silent microphone holds neither, wherever the reference is: judged as ever, the gate learns
     // from it that the speaker is not heard (with a busy core's overruns, the doubt kept it from
     // learning so through the first reply, and a voice over it was gated).
-    this.doubt.follow(referencePower);
+    this.doubt.follow(referencePower, at, this.estimated);
     const doubted = !referenceMissing && micPower >= MIC_FLOOR_POWER && this.doubt.inDoubt(at, referencePower);
     if (doubted) this.doubtedChunks++;
     const verdict = referenceMissing || doubted ? this.gate.judgeWithoutReference(this.options.chunkMs, micPower, doubted) : this.gate.judge({ referencePower, micPower, residualPower, chunkMs: this.options.chunkMs }, () => this.coherence.correlation(this.estimated ? LEAK_CHECK_REACH_MS : COHERENCE_UNKNOWN_DELAY_LAG_MS));

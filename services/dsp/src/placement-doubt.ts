@@ -39,6 +39,17 @@ const CONFIRM_CHUNKS = 3;
  */
 const EARLY_ONSET_MS = 30;
 const QUIET_BEFORE_MS = 400;
+/**
+ * A reply starting after the speaker was quiet this long (ms; a turn, not a pause between two
+ * sentences) is in doubt as after a move of the speaker's timeline: until the canceller proves
+ * its placement (CONFIRM_CHUNKS chunks, CONFIRM_CANCEL_DB removed) or for SETTLING_MS at most.
+ * The speaker's stamps may be off at a reply's start with nothing moved: on the virtual board
+ * with a core busy, a reply's echo came 20 ms before its reference 77 s after the delay was
+ * found, no restart near; the canceller removed 9 dB of its first chunk and added to the next
+ * two (residual -33 dBFS over a microphone of -38), and the gate took that for a voice: the
+ * assistant interrupted itself. A well placed reply is proved within its first 30-40 ms.
+ */
+const REPLY_QUIET_MS = 1000;
 
 /**
  * Whether the reference placed for a microphone chunk can be trusted to say what the speaker
@@ -60,6 +71,8 @@ export class PlacementDoubt {
   private speakerMovedAt = 0;
   /** Chunks in a row, their reference all laid since it moved, that the canceller proved right. */
   private confirmedChunks = 0;
+  /** The speaker's settling is a reply's start, not its timeline moved: nothing need be waited for (see aheadMs). */
+  private replyStart = false;
   /** A chunk was placed before (kept across the microphone's restarts: the first placement is no jump). */
   private placedBefore = false;
   /** The microphone's stream restarted and no chunk has been placed since. */
@@ -94,9 +107,14 @@ export class PlacementDoubt {
    */
   speakerMoved(fromIndex: number): void {
     if (!this.placedBefore) return;
+    this.settleSpeaker(fromIndex, false);
+  }
+
+  private settleSpeaker(fromIndex: number, replyStart: boolean): void {
     this.speakerSettlingLeftMs = SETTLING_MS;
     this.speakerMovedAt = fromIndex;
     this.confirmedChunks = 0;
+    this.replyStart = replyStart;
   }
 
   /**
@@ -130,13 +148,21 @@ export class PlacementDoubt {
    * early onset (the reference normally reaches 50-60 ms past the chunk: no wait).
    */
   get aheadMs(): number {
-    return this.settling || this.restartPending ? SPAN_MS : EARLY_ONSET_MS;
+    // A reply's start is in doubt by the sound at the chunk itself: the reference ahead adds nothing.
+    const speakerMoved = this.speakerSettlingLeftMs > 0 && !this.replyStart;
+    return this.micSettlingLeftMs > 0 || speakerMoved || this.restartPending ? SPAN_MS : EARLY_ONSET_MS;
   }
 
-  /** Once per chunk, whether or not it is asked about: what its placed reference read (`referencePower`), for how long the speaker has been quiet. */
-  follow(referencePower: number): void {
+  /**
+   * Once per chunk, whether or not it is asked about: what its reference placed at `at` read
+   * (`referencePower`), for how long the speaker has been quiet. `replyStarts`: a reply's start
+   * is doubted (once the echo's delay was found: before, nothing could prove its placement).
+   */
+  follow(referencePower: number, at: number, replyStarts: boolean): void {
+    const sounds = referencePower > FAR_ACTIVE_POWER;
+    if (sounds && replyStarts && this.placedBefore && this.quietMs >= REPLY_QUIET_MS && this.speakerSettlingLeftMs === 0) this.settleSpeaker(at, true);
     this.quietBeforeMs = this.quietMs;
-    this.quietMs = referencePower > FAR_ACTIVE_POWER ? 0 : this.quietMs + this.chunkMs;
+    this.quietMs = sounds ? 0 : this.quietMs + this.chunkMs;
   }
 
   /**

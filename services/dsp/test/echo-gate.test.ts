@@ -250,7 +250,9 @@ describe('the echo gate: a voice told from the echo of the speaker, in a room', 
     const from = Math.round((reply.length + pause.length) / frameSamples) - 3;
     const right = new Harness({ echoCancellation: true, noiseSuppression: true, gainControl: true, vad: true });
     right.mic(mic, reference);
-    expect(right.counter('echo.doubtedChunks'), 'chunks in doubt, the stamps right').toBe(0);
+    // The stamps right, only the second reply's start is in doubt, until the canceller proves it (3 chunks).
+    const rightDoubted = right.counter('echo.doubtedChunks');
+    expect(rightDoubted, 'chunks in doubt, the stamps right').toBeLessThanOrEqual(4);
     for (const offMs of [30, 60, 120, -60]) {
       const jumped = reference.map((frame, n) => (n >= from && n < from + 15 ? { ...frame, captureTimeUs: frame.captureTimeUs + offMs * 1000 } : frame));
       const harness = new Harness({ echoCancellation: true, noiseSuppression: true, gainControl: true, vad: true });
@@ -259,7 +261,7 @@ describe('the echo gate: a voice told from the echo of the speaker, in a room', 
       expect(echoLetThrough(heard, first, harness.output(), first, 25), `echo let through, the reference's stamps ${offMs} ms off`).toEqual([]);
       expect(harness.vad, `speech starts on echo alone, the reference's stamps ${offMs} ms off`).toEqual([]);
       // Said on the dsp's metrics: chunks judged with their reference in doubt.
-      expect(harness.counter('echo.doubtedChunks'), `chunks in doubt, the reference's stamps ${offMs} ms off`).toBeGreaterThan(0);
+      expect(harness.counter('echo.doubtedChunks'), `chunks in doubt, the reference's stamps ${offMs} ms off`).toBeGreaterThan(rightDoubted);
     }
   });
 

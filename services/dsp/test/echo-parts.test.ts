@@ -316,7 +316,7 @@ describe("the doubt after the speaker's timeline moved", () => {
   }
   const mic = 1e-3;
   const inDoubt = (doubt: PlacementDoubt, at: number) => {
-    doubt.follow(1e-2);
+    doubt.follow(1e-2, at, true);
     return doubt.inDoubt(at, 1e-2);
   };
 
@@ -346,5 +346,55 @@ describe("the doubt after the speaker's timeline moved", () => {
     doubt.placed(true);
     for (let n = 6; n < 9; n++) doubt.cancelled(movedAt + n * CHUNK, 1e-2, mic, mic / 1000);
     expect(inDoubt(doubt, movedAt + 9 * CHUNK), "the microphone's timeline settling").toBe(true);
+  });
+});
+
+describe('the doubt at the start of a reply', () => {
+  /** A track with a second of silence, then the speaker sounding (-20 dBFS) for a second; a doubt that has followed the silence (`quietMs` of it). */
+  function quietThenReply(quietMs: number): { doubt: PlacementDoubt; track: ReferenceTrack; replyAt: number } {
+    const track = new ReferenceTrack(RATE_HZ, 4);
+    const reply = Int16Array.from({ length: RATE_HZ }, (_, i) => (i % 2 === 0 ? 3277 : -3277));
+    const replyAt = 2 * RATE_HZ;
+    track.write({ samples: new Int16Array(replyAt), firstSampleUs: 0 });
+    track.write({ samples: reply, firstSampleUs: 2_000_000 });
+    const doubt = new PlacementDoubt(track, CHUNK, 10);
+    for (let at = replyAt - (quietMs / 10) * CHUNK; at < replyAt; at += CHUNK) {
+      doubt.placed(false);
+      doubt.follow(0, at, true);
+    }
+    return { doubt, track, replyAt };
+  }
+  const mic = 1e-3;
+  /** One chunk of the reply at `at`: placed, cancelled (`removedDb`), followed; whether it is in doubt. */
+  const chunk = (doubt: PlacementDoubt, at: number, removedDb: number, replyStarts = true) => {
+    doubt.placed(false);
+    doubt.cancelled(at, 1e-2, mic, mic / 10 ** (removedDb / 10));
+    doubt.follow(1e-2, at, replyStarts);
+    return doubt.inDoubt(at, 1e-2);
+  };
+
+  it('holds a reply started after a second of quiet until the canceller removes 20 dB in 3 chunks in a row, without waiting for more reference', () => {
+    const { doubt, replyAt } = quietThenReply(1000);
+    expect(chunk(doubt, replyAt, 40), 'its first chunk').toBe(true);
+    expect(doubt.aheadMs, 'the reference asked for past a chunk').toBe(30);
+    expect(chunk(doubt, replyAt + CHUNK, 40), 'one cancelled').toBe(true);
+    expect(chunk(doubt, replyAt + 2 * CHUNK, 40), 'two cancelled').toBe(true);
+    expect(chunk(doubt, replyAt + 3 * CHUNK, 40), 'three cancelled').toBe(false);
+  });
+
+  it('holds a reply whose echo the canceller does not remove (misplaced: it removed 9 dB, then added) for half a second at most', () => {
+    const { doubt, replyAt } = quietThenReply(1000);
+    const removed = [9, -4, -5, 3, 1];
+    const doubted = [];
+    for (let n = 0; n < 60; n++) doubted.push(chunk(doubt, replyAt + n * CHUNK, removed[n % removed.length] as number));
+    expect(doubted.filter(Boolean).length, 'chunks in doubt').toBe(50);
+    expect(doubted.slice(50).some(Boolean), 'in doubt after 500 ms').toBe(false);
+  });
+
+  it('is no reply start after a pause shorter than a second (between two sentences), or before the echo delay was found', () => {
+    const short = quietThenReply(600);
+    expect(chunk(short.doubt, short.replyAt, 0), 'after 600 ms of quiet').toBe(false);
+    const early = quietThenReply(1000);
+    expect(chunk(early.doubt, early.replyAt, 0, false), 'the delay not found yet').toBe(false);
   });
 });
