@@ -351,7 +351,7 @@ describe("the doubt after the speaker's timeline moved", () => {
 
 describe('the doubt at the start of a reply', () => {
   /** A track with a second of silence, then the speaker sounding (-20 dBFS) for a second; a doubt that has followed the silence (`quietMs` of it). */
-  function quietThenReply(quietMs: number): { doubt: PlacementDoubt; track: ReferenceTrack; replyAt: number } {
+  function quietThenReply(quietMs: number): { doubt: PlacementDoubt; replyAt: number } {
     const track = new ReferenceTrack(RATE_HZ, 4);
     const reply = Int16Array.from({ length: RATE_HZ }, (_, i) => (i % 2 === 0 ? 3277 : -3277));
     const replyAt = 2 * RATE_HZ;
@@ -362,7 +362,7 @@ describe('the doubt at the start of a reply', () => {
       doubt.placed(false);
       doubt.follow(0, at, true);
     }
-    return { doubt, track, replyAt };
+    return { doubt, replyAt };
   }
   const mic = 1e-3;
   /** One chunk of the reply at `at`: placed, cancelled (`removedDb`), followed; whether it is in doubt. */
