@@ -59,7 +59,7 @@ export interface MissedBargeIn {
    * heard (the bench's own player) is told from one the dsp gated. Null when the recording does
    * not hold it.
    */
-  voiceLevels: { micDbfs: number | null; inputDbfs: number | null } | null;
+  readonly voiceLevels: { readonly micDbfs: number | null; readonly inputDbfs: number | null } | null;
 }
 
 /** How much the dsp's metrics counted of each of `names` between two points of the run (null without a metrics message on both sides). */
@@ -152,8 +152,8 @@ export async function runEcho(board: VirtualBoard, question: Buffer, interruptio
     }
     const selfTestTo = stack.messages.length;
     const bargeIn: string[] = [];
-    const missedBargeIns: MissedBargeIn[] = [];
-    const missedSpokenFromUs: number[] = [];
+    // Each missed barge-in's voice is looked for in the microphone recording once it is stopped.
+    const misses: { spokenFromUs: number; counted: Omit<MissedBargeIn, 'voiceLevels'> }[] = [];
     const cutIns: { start: number; itemId: string; spokenFromUs: number; askedToUs: number }[] = [];
     for (let n = 0; n < cycles; n++) {
       const start = stack.messages.length;
@@ -169,26 +169,28 @@ export async function runEcho(board: VirtualBoard, question: Buffer, interruptio
       if (report.json?.outcome !== 'interrupted') {
         // From the reply a second in (the question's own speech starts before it) to the turn's end.
         const cycle = stack.messages.slice(stack.messages.indexOf(playing), stack.messages.indexOf(report) + 1);
-        missedBargeIns.push({
-          cycle: n,
-          outcome: String(report.json?.outcome),
-          dspSpeechStarts: speechStarts(cycle, 'voxbus/dsp/event/vad'),
-          modelSpeechStarts: speechStarts(cycle, 'voxbus/realtime-gateway/event/vad'),
-          heldAndResumed: holdSummary(cycle, 0).count,
-          dspCounted: dspCounted(stack.messages, stack.messages.indexOf(playing), stack.messages.length, ['reference.gaps', 'reference.moves', 'echo.doubtedChunks']),
-          voiceLevels: null,
+        misses.push({
+          spokenFromUs,
+          counted: {
+            cycle: n,
+            outcome: String(report.json?.outcome),
+            dspSpeechStarts: speechStarts(cycle, 'voxbus/dsp/event/vad'),
+            modelSpeechStarts: speechStarts(cycle, 'voxbus/realtime-gateway/event/vad'),
+            heldAndResumed: holdSummary(cycle, 0).count,
+            dspCounted: dspCounted(stack.messages, stack.messages.indexOf(playing), stack.messages.length, ['reference.gaps', 'reference.moves', 'echo.doubtedChunks']),
+          },
         });
-        missedSpokenFromUs.push(spokenFromUs);
       }
     }
     await sleep(500);
     recorded = true;
     const [micRecording, speakerRecording] = await Promise.all([mic.stop(), speaker.stop()]);
     const speakerSpans = spansUs(speakerRecording, 20);
-    for (const [n, miss] of missedBargeIns.entries()) {
-      const onsetUs = voiceOnsetUs(micRecording, voice, missedSpokenFromUs[n] as number);
-      if (onsetUs !== undefined) miss.voiceLevels = { micDbfs: dbfs(framePower(stack.messages, 'voxbus/audio/mic', onsetUs, onsetUs + VOICE_LEVELS_MS * 1000)), inputDbfs: dbfs(framePower(stack.messages, 'voxbus/audio/input', onsetUs, onsetUs + VOICE_LEVELS_MS * 1000)) };
-    }
+    const missedBargeIns: MissedBargeIn[] = misses.map(({ spokenFromUs, counted }) => {
+      const onsetUs = voiceOnsetUs(micRecording, voice, spokenFromUs);
+      const levelOn = (topic: string) => (onsetUs === undefined ? null : dbfs(framePower(stack.messages, topic, onsetUs, onsetUs + VOICE_LEVELS_MS * 1000)));
+      return { ...counted, voiceLevels: onsetUs === undefined ? null : { micDbfs: levelOn('voxbus/audio/mic'), inputDbfs: levelOn('voxbus/audio/input') } };
+    });
     const silentAfterMs: number[] = [];
     for (const cut of cutIns) {
       const onsetUs = voiceOnsetUs(micRecording, voice, cut.spokenFromUs);

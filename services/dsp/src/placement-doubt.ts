@@ -160,7 +160,7 @@ export class PlacementDoubt {
    */
   follow(referencePower: number, at: number, replyStarts: boolean): void {
     const sounds = referencePower > FAR_ACTIVE_POWER;
-    if (sounds && replyStarts && this.placedBefore && this.quietMs >= REPLY_QUIET_MS && this.speakerSettlingLeftMs === 0) this.settleSpeaker(at, true);
+    if (sounds && replyStarts && this.quietMs >= REPLY_QUIET_MS && this.speakerSettlingLeftMs === 0) this.settleSpeaker(at, true);
     this.quietBeforeMs = this.quietMs;
     this.quietMs = sounds ? 0 : this.quietMs + this.chunkMs;
   }
