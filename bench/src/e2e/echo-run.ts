@@ -33,6 +33,8 @@ export interface EchoRun {
   readonly echoHeldAndResumed: ReturnType<typeof holdSummary>;
   /** The dsp's counters at the end (reference waits and late chunks, delay changes, speech starts). */
   readonly dspCounters: unknown;
+  /** The playback's counters at the end of the run: its device's xruns (each restarts the echo reference's timeline). */
+  readonly playbackCounters: unknown;
   /**
    * Each barge-in that did not cut the reply, and where the voice was lost: the dsp's VAD and the
    * model's (`speech_started` in its cycle), the reply held and let go (the false-barge-in guard).
@@ -48,8 +50,8 @@ export interface MissedBargeIn {
   readonly modelSpeechStarts: number;
   readonly heldAndResumed: number;
   /**
-   * What the dsp's metrics counted over the cycle: the speaker's timeline restarting
-   * (`reference.gaps`), and chunks judged with their reference in doubt (the doubt after each
+   * What the dsp's metrics counted over the cycle: the speaker's timeline restarting, frames of
+   * it lost (`reference.gaps`) or its stamps jumping (`reference.restarts`), and chunks judged with their reference in doubt (the doubt after each
    * restart holds a voice over the reply as echo until the canceller proves the reference right).
    */
   readonly dspCounted: Record<string, number | null>;
@@ -127,7 +129,7 @@ export async function runEcho(board: VirtualBoard, question: Buffer, interruptio
     name: `echo, ${load}`,
     env: { VOXBUS_REALTIME_SIM__REALTIME_FACTOR: '2' },
     reply: REPLY,
-    extraTopics: ['voxbus/audio/mic', 'voxbus/audio/input', 'voxbus/dsp/metrics'],
+    extraTopics: ['voxbus/audio/mic', 'voxbus/audio/input', 'voxbus/dsp/metrics', 'voxbus/playback/metrics'],
   }).catch((error: unknown) => {
     hog?.kill('SIGKILL');
     throw error;
@@ -177,7 +179,7 @@ export async function runEcho(board: VirtualBoard, question: Buffer, interruptio
             dspSpeechStarts: speechStarts(cycle, 'voxbus/dsp/event/vad'),
             modelSpeechStarts: speechStarts(cycle, 'voxbus/realtime-gateway/event/vad'),
             heldAndResumed: holdSummary(cycle, 0).count,
-            dspCounted: dspCounted(stack.messages, stack.messages.indexOf(playing), stack.messages.length, ['reference.gaps', 'reference.moves', 'echo.doubtedChunks']),
+            dspCounted: dspCounted(stack.messages, stack.messages.indexOf(playing), stack.messages.length, ['reference.gaps', 'reference.restarts', 'reference.moves', 'echo.doubtedChunks']),
           },
         });
       }
@@ -232,6 +234,7 @@ export async function runEcho(board: VirtualBoard, question: Buffer, interruptio
       outcomes: { selfTest, bargeIn },
       echoHeldAndResumed: holdSummary(stack.messages, selfTestFrom, selfTestTo),
       dspCounters: stack.messages.findLast((m) => m.topic === 'voxbus/dsp/metrics')?.json?.counters ?? null,
+      playbackCounters: stack.messages.findLast((m) => m.topic === 'voxbus/playback/metrics')?.json?.counters ?? null,
       missedBargeIns,
     };
   } finally {

@@ -45,7 +45,7 @@ export async function startStack(board: VirtualBoard, options: StackOptions) {
     startService('realtime-sim', { ...env, VOXBUS_REALTIME_SIM__PORT: String(simPort), VOXBUS_REALTIME_SIM__REPLY_TEMPLATE: options.reply }),
     startService('realtime-gateway', { ...env, VOXBUS_REALTIME_GATEWAY__SIM_URL: `ws://127.0.0.1:${simPort}`, VOXBUS_REALTIME_GATEWAY__TRANSCRIPTION_MODEL: 'whisper-1' }),
     startService('audio-capture', { ...env, VOXBUS_AUDIO_CAPTURE__DEVICE: board.micDevice }),
-    startService('dsp', { ...env, ...(process.env.BENCH_LOG_DIR !== undefined ? { VOXBUS_LOG__LEVEL: 'info' } : {}) }),
+    startService('dsp', { ...env, ...(process.env.BENCH_LOG_DIR !== undefined ? { VOXBUS_LOG__LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' } : {}) }),
     startService('playback', { ...env, VOXBUS_PLAYBACK__DEVICE: board.speakerDevice }),
     startService('conversation-state', { ...env, ...options.env }),
   ];

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { setThreadsNice, type ThreadNiceResult } from './thread-nice.js';
 import {
   AUDIO_ERROR_CODES,
   type AudioBackend,
@@ -174,6 +175,10 @@ export class AlsaBackend implements AudioBackend {
 
   listDevices(): DeviceInfo[] {
     return loadAddon().listDevices();
+  }
+
+  setThreadsNice(nice: number): ThreadNiceResult {
+    return setThreadsNice(nice);
   }
 
   async openCapture(request: StreamRequest, handlers: CaptureHandlers): Promise<CaptureStream> {

@@ -5,3 +5,4 @@ export { validatePlaybackRequest, validateStreamRequest } from './validate-reque
 export { DeviceSupervisor, type SupervisorClock, type SupervisorOptions } from './device-supervisor.js';
 export { FrameAssembler } from './frame-assembler.js';
 export { FakeSpeaker } from './fake-speaker.js';
+export { AudioThreadsNice, setThreadsNice, type ThreadNiceDeps, type ThreadNiceResult } from './thread-nice.js';

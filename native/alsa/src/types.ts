@@ -4,6 +4,8 @@
  * Samples are always interleaved s16le; rates, channels and sizes are what the device granted.
  */
 
+import type { ThreadNiceResult } from './thread-nice.js';
+
 export type DeviceDirection = 'capture' | 'playback' | 'both';
 
 export interface DeviceInfo {
@@ -194,4 +196,9 @@ export interface AudioBackend {
   listDevices(): DeviceInfo[];
   openCapture(request: StreamRequest, handlers: CaptureHandlers): Promise<CaptureStream>;
   openPlayback(request: PlaybackRequest, handlers: PlaybackHandlers): Promise<PlaybackStream>;
+  /**
+   * Sets the niceness of the threads its streams run on, once open (see setThreadsNice): absent
+   * where there are none to set (a fake device, a call line fed by a socket).
+   */
+  setThreadsNice?(nice: number): ThreadNiceResult;
 }

@@ -1,4 +1,4 @@
-import { type AudioBackend, type AudioPeriod, type CaptureStream, DeviceSupervisor, FrameAssembler } from '@voxbus/alsa';
+import { type AudioBackend, type AudioPeriod, AudioThreadsNice, type CaptureStream, DeviceSupervisor, FrameAssembler } from '@voxbus/alsa';
 import type { AudioFrame, Clock, Logger, MetricsRegistry, Payload } from '@voxbus/shared';
 import type { CaptureConfig } from './config.js';
 
@@ -30,6 +30,7 @@ export class Microphone {
   private readonly lost;
   private readonly deviceErrors;
   private readonly reopens;
+  private readonly niceness: AudioThreadsNice;
 
   constructor(
     private readonly config: CaptureConfig,
@@ -37,6 +38,7 @@ export class Microphone {
   ) {
     this.muted = config.startMuted;
     const { metrics, log } = deps;
+    this.niceness = new AudioThreadsNice(deps.backend, config.nice, (message) => log.info(`microphone: ${message}`));
     this.published = metrics.counter('frames.published');
     this.lost = metrics.counter('frames.lostFrames');
     this.deviceErrors = metrics.counter('device.errors');
@@ -54,7 +56,7 @@ export class Microphone {
         const { granted } = stream;
         this.assembler = new FrameAssembler(granted, Math.round((config.frameMs * granted.sampleRateHz) / 1000), this.nextSequence);
         if (recovered) this.reopens.inc();
-        log.info({ granted, realtime: stream.stats().realtime, recovered }, 'microphone open');
+        log.info({ granted, realtime: stream.stats().realtime, nice: this.niceness.apply(), recovered }, 'microphone open');
         this.publish(this.muted ? 'muted' : 'capturing');
       },
       failed: (error, retryInMs, changed) => {

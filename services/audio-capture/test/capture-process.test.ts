@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../../../test/helpers/cleanup.js';
 import { Probe } from '../../../test/helpers/probe.js';
 import { stackPorts, startRunner } from '../../../test/helpers/processes.js';
+import { expectAudioThreadsNice } from '../../../test/helpers/thread-nice.js';
 import { waitFor } from '../../../test/helpers/wait.js';
 
 const onCleanup = cleanupAfterEach();
@@ -47,9 +48,11 @@ function mono(frames: AudioFrame[]): Int16Array {
 
 describe('audio-capture as its own process on the virtual board', () => {
   it('puts speech played into the microphone on audio/mic intact, with no sequence gaps; mutes on command', async () => {
-    const { board, probe } = await stack({ VOXBUS_AUDIO_CAPTURE__SAMPLE_RATE_HZ: '48000', VOXBUS_AUDIO_CAPTURE__CHANNELS: '2' });
+    const { board, probe, lines } = await stack({ VOXBUS_AUDIO_CAPTURE__SAMPLE_RATE_HZ: '48000', VOXBUS_AUDIO_CAPTURE__CHANNELS: '2' });
     const state = await probe.waitForJson<CaptureState>('voxbus/audio-capture/state', (s) => s.state === 'capturing', 10_000);
     expect(state.granted).toMatchObject({ sampleRateHz: 48_000, channels: 2 });
+    // Its threads (the audio one, the sound server's client, the event loop) at a raised priority.
+    expectAudioThreadsNice(lines, 'microphone open');
     const source = await speech('The quick brown fox jumps over the lazy dog.', 48_000);
     await sleep(300);
     await board.speak(source, 48_000);

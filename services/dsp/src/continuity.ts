@@ -6,8 +6,9 @@ export type Continuity =
   | { readonly kind: 'continuous' }
   /** Frames were lost (a sequence gap): `lostMs` of audio is missing. */
   | { readonly kind: 'gap'; readonly lostMs: number }
-  /** A new stream: another format, or a jump in time without loss (a microphone unmuted). */
-  | { readonly kind: 'restart'; readonly why: 'format' | 'time' };
+  /** A new stream: another format, or a jump in time without loss (a microphone unmuted) of `jumpMs` from where the last frame ended. */
+  | { readonly kind: 'restart'; readonly why: 'format' }
+  | { readonly kind: 'restart'; readonly why: 'time'; readonly jumpMs: number };
 
 const TWO_POW_32 = 0x1_0000_0000;
 /** Timestamps may wander by this much from one frame to the next without being a jump. */
@@ -28,7 +29,7 @@ export class ContinuityTracker {
     // A sequence far "ahead" is a producer that restarted its count, not 2^32 lost frames.
     if (lostFrames > 0 && lostFrames < 1_000_000) return { kind: 'gap', lostMs: lostFrames * frameDurationMs(last) };
     const expectedUs = last.captureTimeUs + frameDurationMs(last) * 1000;
-    if (lostFrames !== 0 || Math.abs(frame.captureTimeUs - expectedUs) > JITTER_TOLERANCE_MS * 1000) return { kind: 'restart', why: 'time' };
+    if (lostFrames !== 0 || Math.abs(frame.captureTimeUs - expectedUs) > JITTER_TOLERANCE_MS * 1000) return { kind: 'restart', why: 'time', jumpMs: (frame.captureTimeUs - expectedUs) / 1000 };
     return { kind: 'continuous' };
   }
 

@@ -4,6 +4,7 @@ import { ChunkAssembler, type TimedChunk } from './chunk-assembler.js';
 import type { DspConfig } from './config.js';
 import { ContinuityTracker } from './continuity.js';
 import { EchoPath } from './echo-path.js';
+import { echoPathReports } from './echo-path-reports.js';
 import { HighPass } from './high-pass.js';
 import { LevelMeter } from './level-meter.js';
 import { LevelsPacer } from './levels-pacer.js';
@@ -102,23 +103,7 @@ export class DspChain {
     this.vad = new VoiceActivity(MODEL_RATE_HZ, CHUNK_MS, config);
     this.echo =
       this.processor !== undefined && config.echoCancellation
-        ? new EchoPath(
-            backend,
-            echoPathOptions(MODEL_RATE_HZ, CHUNK_MS, config),
-            {
-              delayChanged: (estimate) => {
-                this.counters.delayChanges.inc();
-                log.info(estimate, 'echo delay found');
-              },
-              referenceGap: () => this.counters.referenceGaps.inc(),
-              delayKept: (found) => {
-                this.counters.delayKept.inc();
-                log.debug(found, 'echo delay found, not followed: the canceller still removes the echo where it is');
-              },
-              gateOpened: (opening) => log.info(opening, 'a voice over the echo'),
-              resynced: (jumpMs) => log.info({ jumpMs }, 'echo reference re-placed'),
-            },
-          )
+        ? new EchoPath(backend, echoPathOptions(MODEL_RATE_HZ, CHUNK_MS, config), echoPathReports(log, metrics))
         : undefined;
     this.problems = new RateLimitedLog(log);
     this.counters = {
@@ -128,14 +113,10 @@ export class DspChain {
       lostMs: metrics.counter('input.lostMs'),
       restarts: metrics.counter('input.restarts'),
       referenceFrames: metrics.counter('reference.frames'),
-      referenceGaps: metrics.counter('reference.gaps'),
       // Times the microphone waited for its reference, and chunks processed without it after all.
       referenceWaits: metrics.counter('reference.waits'),
       referenceLate: metrics.counter('reference.lateChunks'),
       speechStarts: metrics.counter('vad.speechStarts'), voiceOnsets: metrics.counter('vad.voiceOnsets'),
-      delayChanges: metrics.counter('echo.delayChanges'),
-      // Delays found that would have moved the reference while the canceller still removed the echo.
-      delayKept: metrics.counter('echo.delaysKept'),
       withheld: metrics.counter('frames.withheld'),
     };
     metrics.gauge('echo.converged', () => (this.echo?.figures().converged ? 1 : 0));

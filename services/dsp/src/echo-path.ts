@@ -2,7 +2,7 @@ import type { DspBackend, VoiceProcessor } from '@voxbus/dsp';
 import type { AudioFrame } from '@voxbus/shared';
 import { power } from './pcm.js';
 import type { TimedChunk } from './chunk-assembler.js';
-import { ContinuityTracker } from './continuity.js';
+import { type Continuity, ContinuityTracker } from './continuity.js';
 import { DelayEstimator, type DelayEstimate } from './delay-estimator.js';
 import { EchoCoherence } from './echo-coherence.js';
 import { type EchoFigures, EchoGate, type EchoVerdict, FAR_ACTIVE_POWER, MIC_FLOOR_POWER } from './echo-gate.js';
@@ -96,8 +96,8 @@ export interface EchoPathEvents {
   delayChanged(estimate: DelayEstimate): void;
   /** The reference's place jumped by `jumpMs` (the timestamps moved more than the cursor follows). */
   resynced(jumpMs: number): void;
-  /** The reference stream restarted (a gap or a new format). */
-  referenceGap(): void;
+  /** The reference stream restarted: frames of it never came (a sequence gap), its stamps jumped, or its format changed. */
+  referenceGap(continuity: Continuity & { kind: 'gap' | 'restart' }): void;
   /** A delay was found that would have moved the reference, but the canceller still removes the echo where it is. */
   delayKept(found: DelayEstimate & { keptMs: number; recentErleDb: number }): void;
   /** The echo gate opened over the speaker's sound: a voice besides it, by these figures. */
@@ -178,7 +178,7 @@ export class EchoPath {
       // path to move, the canceller's leaks would bring that figure down within half a second.
       // (Forgetting it let the first estimate after each restart move the reference unchecked.)
       this.estimator.forgetWindow();
-      this.events.referenceGap();
+      this.events.referenceGap(continuity);
     }
     // A frame its stamp moved from where the stream's last one ended (the speaker's timeline jumped).
     const jumped = this.track.write(this.stream.push(frame)) !== 0 && !restarted;

@@ -19,6 +19,7 @@ export const PlaybackConfigSchema = Type.Object(
     playedFrameMs: Type.Integer({ minimum: 10, maximum: 100, multipleOf: 10, description: 'duration of each audio/played frame (the echo reference)' }),
     resampleQuality: Type.Integer({ minimum: 0, maximum: 10, description: 'speexdsp quality, 0–10' }),
     realtimePriority: Type.Integer({ minimum: 0, maximum: 99, description: 'SCHED_FIFO priority of the playback thread; 0: normal' }),
+    nice: Type.Integer({ minimum: -20, maximum: 19, description: "niceness of the service's threads once its device is open (-20..19; PulseAudio runs at -11): a busy board starves the audio last. Below 0 needs root or CAP_SYS_NICE; refused, it runs on as it was and says so once" }),
     reopenInitialMs: Type.Integer({ minimum: 50 }),
     reopenMaxMs: Type.Integer({ minimum: 100 }),
   },
@@ -45,6 +46,7 @@ export const PLAYBACK_DEFAULTS: PlaybackConfig = {
   playedFrameMs: 20,
   resampleQuality: 5,
   realtimePriority: 0,
+  nice: -10,
   reopenInitialMs: 500,
   reopenMaxMs: 10_000,
 };

@@ -1,4 +1,4 @@
-import { type AudioBackend, DeviceSupervisor, type GrantedFormat, type PlaybackStream, type PlayedPeriod } from '@voxbus/alsa';
+import { type AudioBackend, AudioThreadsNice, DeviceSupervisor, type GrantedFormat, type PlaybackStream, type PlayedPeriod } from '@voxbus/alsa';
 import { type AudioFrame, type Clock, type TimerHandle, earconItemId, type Logger, type MetricsRegistry, type Payload, pcmAsS16le } from '@voxbus/shared';
 import type { PlaybackConfig } from './config.js';
 import { playbackRequest } from './device-request.js';
@@ -45,6 +45,7 @@ export class Speaker {
   private stateSinceMs: number | undefined;
   private closedXruns = 0;
   private readonly counters;
+  private readonly niceness: AudioThreadsNice;
 
   constructor(
     private readonly config: PlaybackConfig,
@@ -52,6 +53,7 @@ export class Speaker {
   ) {
     this.volume = config.volume;
     const { metrics, log } = deps;
+    this.niceness = new AudioThreadsNice(deps.backend, config.nice, (message) => log.info(`speaker: ${message}`));
     this.counters = {
       framesPlayed: metrics.counter('frames.received'),
       droppedAfterFlush: metrics.counter('frames.droppedAfterFlush'),
@@ -115,7 +117,7 @@ export class Speaker {
         // A device lost mid-pause lost what the pause held: the new one starts unpaused.
         this.endPause();
         if (recovered) this.counters.reopens.inc();
-        log.info({ granted: stream.granted, realtime: stream.stats().realtime, recovered }, 'speaker open');
+        log.info({ granted: stream.granted, realtime: stream.stats().realtime, nice: this.niceness.apply(), recovered }, 'speaker open');
         this.publishState('idle');
       },
       failed: (error, retryInMs, changed) => {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../../../test/helpers/cleanup.js';
 import { Probe } from '../../../test/helpers/probe.js';
 import { stackPorts, startRunner } from '../../../test/helpers/processes.js';
+import { expectAudioThreadsNice } from '../../../test/helpers/thread-nice.js';
 
 const onCleanup = cleanupAfterEach();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -88,8 +89,10 @@ describe('playback as its own process on the virtual board', () => {
     // suite running on two cores, 100 ms and 40 ms left gaps in 2 of 10 runs here, with the
     // sender on schedule (frames late through the broker, or a device xrun). What is tested
     // here is that bursts and pauses are smoothed, not how small a buffer a loaded machine keeps fed.
-    const { board, probe } = await stack({ VOXBUS_PLAYBACK__JITTER_MS: '250', VOXBUS_PLAYBACK__BUFFER_PERIODS: '8' });
+    const { board, probe, lines } = await stack({ VOXBUS_PLAYBACK__JITTER_MS: '250', VOXBUS_PLAYBACK__BUFFER_PERIODS: '8' });
     await idle(probe);
+    // Its threads (the audio one, the sound server's client, the event loop) at a raised priority.
+    expectAudioThreadsNice(lines, 'speaker open');
     const source = await speech('Frames arrive in bursts, as a network delivers them, and play without a gap.', RATE_HZ);
     const frames = outputFrames('item_burst', source);
     const recorder = board.recordSpeaker(RATE_HZ);
