@@ -51,8 +51,10 @@ export interface MissedBargeIn {
   readonly heldAndResumed: number;
   /**
    * What the dsp's metrics counted over the cycle: the speaker's timeline restarting, frames of
-   * it lost (`reference.gaps`) or its stamps jumping (`reference.restarts`), and chunks judged with their reference in doubt (the doubt after each
-   * restart holds a voice over the reply as echo until the canceller proves the reference right).
+   * it lost (`reference.gaps`) or its stamps jumping (`reference.restarts`); chunks judged with
+   * their reference in doubt (the doubt after each restart holds a voice over the reply as echo
+   * until the canceller proves the reference right); and how those doubts ended (proved, run
+   * out, overtaken by the next restart: `echo.settlings…`).
    */
   readonly dspCounted: Record<string, number | null>;
   /**
@@ -179,7 +181,7 @@ export async function runEcho(board: VirtualBoard, question: Buffer, interruptio
             dspSpeechStarts: speechStarts(cycle, 'voxbus/dsp/event/vad'),
             modelSpeechStarts: speechStarts(cycle, 'voxbus/realtime-gateway/event/vad'),
             heldAndResumed: holdSummary(cycle, 0).count,
-            dspCounted: dspCounted(stack.messages, stack.messages.indexOf(playing), stack.messages.length, ['reference.gaps', 'reference.restarts', 'reference.moves', 'echo.doubtedChunks']),
+            dspCounted: dspCounted(stack.messages, stack.messages.indexOf(playing), stack.messages.length, ['reference.gaps', 'reference.restarts', 'reference.moves', 'echo.doubtedChunks', 'echo.settlingsProved', 'echo.settlingsExpired', 'echo.settlingsOvertaken']),
           },
         });
       }

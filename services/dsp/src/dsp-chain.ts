@@ -122,8 +122,9 @@ export class DspChain {
     metrics.gauge('echo.converged', () => (this.echo?.figures().converged ? 1 : 0));
     metrics.gauge('echo.erleDb', () => this.echo?.figures().erleDb ?? 0);
     metrics.gauge('echo.delayMs', () => this.echo?.figures().delayMs ?? 0);
-    // How the reference was placed: its re-placements, the speaker's timeline jumps, and chunks judged with their reference in doubt.
-    for (const [name, key] of [['echo.placementResyncs', 'resyncs'], ['reference.moves', 'referenceMoves'], ['echo.doubtedChunks', 'doubtedChunks']] as const) metrics.gauge(name, () => this.echo?.placement[key] ?? 0);
+    // How the reference was placed: its re-placements, the speaker's timeline jumps, chunks judged with their reference in doubt, and how the doubts after the speaker's moves ended.
+    const placement = [['echo.placementResyncs', 'resyncs'], ['reference.moves', 'referenceMoves'], ['echo.doubtedChunks', 'doubtedChunks'], ['echo.settlingsProved', 'settlingsProved'], ['echo.settlingsExpired', 'settlingsExpired'], ['echo.settlingsOvertaken', 'settlingsOvertaken']] as const;
+    for (const [name, key] of placement) metrics.gauge(name, () => this.echo?.placement[key] ?? 0);
     log.info({ engine: this.engine, available: backend.engines }, 'voice processing engine');
   }
 

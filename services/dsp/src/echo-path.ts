@@ -343,7 +343,8 @@ export class EchoPath {
   }
 
   /** How the reference has been placed: for the dsp's metrics. */
-  get placement(): { resyncs: number; driftSteps: number; referenceMoves: number; doubtedChunks: number } {
-    return { resyncs: this.cursor.resyncs, driftSteps: this.cursor.driftSteps, referenceMoves: this.referenceMoves, doubtedChunks: this.doubtedChunks };
+  get placement(): { resyncs: number; driftSteps: number; referenceMoves: number; doubtedChunks: number; settlingsProved: number; settlingsExpired: number; settlingsOvertaken: number } {
+    const { proved, expired, overtaken } = this.doubt.speakerSettlings;
+    return { resyncs: this.cursor.resyncs, driftSteps: this.cursor.driftSteps, referenceMoves: this.referenceMoves, doubtedChunks: this.doubtedChunks, settlingsProved: proved, settlingsExpired: expired, settlingsOvertaken: overtaken };
   }
 }

@@ -81,6 +81,8 @@ export class PlacementDoubt {
   private readonly justAfter: Int16Array;
   private quietBeforeMs = 0;
   private quietMs = 0;
+  /** How the speaker's settlings ended: proved by the canceller, run out, or overtaken by the next move (for the dsp's metrics). */
+  readonly speakerSettlings = { proved: 0, expired: 0, overtaken: 0 };
 
   constructor(
     private readonly track: ReferenceTrack,
@@ -96,6 +98,7 @@ export class PlacementDoubt {
   placed(timelineMoved: boolean): void {
     if (timelineMoved && this.placedBefore) this.micSettlingLeftMs = SETTLING_MS;
     else this.micSettlingLeftMs = Math.max(0, this.micSettlingLeftMs - this.chunkMs);
+    if (this.speakerSettlingLeftMs > 0 && this.speakerSettlingLeftMs <= this.chunkMs) this.speakerSettlings.expired++;
     this.speakerSettlingLeftMs = Math.max(0, this.speakerSettlingLeftMs - this.chunkMs);
     this.placedBefore = true;
     this.restartPending = false;
@@ -111,6 +114,7 @@ export class PlacementDoubt {
   }
 
   private settleSpeaker(fromIndex: number, replyStart: boolean): void {
+    if (this.speakerSettlingLeftMs > 0) this.speakerSettlings.overtaken++;
     this.speakerSettlingLeftMs = SETTLING_MS;
     this.speakerMovedAt = fromIndex;
     this.confirmedChunks = 0;
@@ -126,7 +130,9 @@ export class PlacementDoubt {
     if (this.speakerSettlingLeftMs === 0 || at < this.speakerMovedAt || referencePower <= FAR_ACTIVE_POWER || micPower < MIC_FLOOR_POWER) return;
     const removedDb = 10 * Math.log10(micPower / Math.max(residualPower, Number.MIN_VALUE));
     this.confirmedChunks = removedDb >= CONFIRM_CANCEL_DB ? this.confirmedChunks + 1 : 0;
-    if (this.confirmedChunks >= CONFIRM_CHUNKS) this.speakerSettlingLeftMs = 0;
+    if (this.confirmedChunks < CONFIRM_CHUNKS) return;
+    this.speakerSettlingLeftMs = 0;
+    this.speakerSettlings.proved++;
   }
 
   private get settling(): boolean {

@@ -347,6 +347,15 @@ describe("the doubt after the speaker's timeline moved", () => {
     for (let n = 6; n < 9; n++) doubt.cancelled(movedAt + n * CHUNK, 1e-2, mic, mic / 1000);
     expect(inDoubt(doubt, movedAt + 9 * CHUNK), "the microphone's timeline settling").toBe(true);
   });
+
+  it('counts how each ended: overtaken by the next move before it was proved, then proved', () => {
+    const { doubt, movedAt } = moved();
+    doubt.cancelled(movedAt, 1e-2, mic, mic / 1000);
+    // The speaker's timeline moves again 10 ms later: the first settling never ended on its own.
+    doubt.speakerMoved(movedAt + CHUNK);
+    for (let n = 1; n <= 3; n++) doubt.cancelled(movedAt + n * CHUNK, 1e-2, mic, mic / 1000);
+    expect(doubt.speakerSettlings).toEqual({ proved: 1, expired: 0, overtaken: 1 });
+  });
 });
 
 describe('the doubt at the start of a reply', () => {
@@ -380,6 +389,7 @@ describe('the doubt at the start of a reply', () => {
     expect(chunk(doubt, replyAt + CHUNK, 40), 'one cancelled').toBe(true);
     expect(chunk(doubt, replyAt + 2 * CHUNK, 40), 'two cancelled').toBe(true);
     expect(chunk(doubt, replyAt + 3 * CHUNK, 40), 'three cancelled').toBe(false);
+    expect(doubt.speakerSettlings, 'how the settlings ended').toEqual({ proved: 1, expired: 0, overtaken: 0 });
   });
 
   it('holds a reply whose echo the canceller does not remove (misplaced: it removed 9 dB, then added) for half a second at most', () => {
@@ -389,6 +399,7 @@ describe('the doubt at the start of a reply', () => {
     for (let n = 0; n < 60; n++) doubted.push(chunk(doubt, replyAt + n * CHUNK, removed[n % removed.length] as number));
     expect(doubted.filter(Boolean).length, 'chunks in doubt').toBe(50);
     expect(doubted.slice(50).some(Boolean), 'in doubt after 500 ms').toBe(false);
+    expect(doubt.speakerSettlings, 'how the settlings ended').toEqual({ proved: 0, expired: 1, overtaken: 0 });
   });
 
   it('is no reply start after a pause shorter than a second (between two sentences), or before the echo delay was found', () => {
