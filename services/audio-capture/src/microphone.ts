@@ -56,7 +56,9 @@ export class Microphone {
         const { granted } = stream;
         this.assembler = new FrameAssembler(granted, Math.round((config.frameMs * granted.sampleRateHz) / 1000), this.nextSequence);
         if (recovered) this.reopens.inc();
-        log.info({ granted, realtime: stream.stats().realtime, nice: this.niceness.apply(), recovered }, 'microphone open');
+        // Its threads exist now (the audio one, the sound server's client): raised before it is said open.
+        const nice = this.niceness.apply();
+        log.info({ granted, realtime: stream.stats().realtime, nice, recovered }, 'microphone open');
         this.publish(this.muted ? 'muted' : 'capturing');
       },
       failed: (error, retryInMs, changed) => {

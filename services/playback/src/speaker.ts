@@ -117,7 +117,9 @@ export class Speaker {
         // A device lost mid-pause lost what the pause held: the new one starts unpaused.
         this.endPause();
         if (recovered) this.counters.reopens.inc();
-        log.info({ granted: stream.granted, realtime: stream.stats().realtime, nice: this.niceness.apply(), recovered }, 'speaker open');
+        // Its threads exist now (the audio one, the sound server's client): raised before it is said open.
+        const nice = this.niceness.apply();
+        log.info({ granted: stream.granted, realtime: stream.stats().realtime, nice, recovered }, 'speaker open');
         this.publishState('idle');
       },
       failed: (error, retryInMs, changed) => {
