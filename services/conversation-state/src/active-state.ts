@@ -30,7 +30,7 @@ export const activeState = conversationSetup.createStateConfig({
       always: [{ guard: 'finishRequested', target: '#conversation.ended' }],
       after: { idleTimeout: { guard: 'idleTimeoutOn', target: '#conversation.ended' } },
       on: {
-        SPEECH_STARTED: { guard: 'startCounts', target: 'userSpeaking', actions: 'localVoice' },
+        SPEECH_STARTED: { guard: 'startCounts', target: 'userSpeaking', actions: 'followVoices' },
         PTT_START: { guard: 'pushToTalk', target: 'userSpeaking' },
         // A response nobody spoke for (a typed question, a tool's continuation).
         RESPONSE_CREATED: { target: 'waiting', actions: ['newTurn', 'responseCreated'] },
@@ -57,8 +57,8 @@ export const activeState = conversationSetup.createStateConfig({
       entry: ['newTurn', { type: 'allowMic', params: { open: true } }, 'applyMic'],
       on: {
         SPEECH_STOPPED: [
-          { guard: and(['stopCounts', 'manual']), target: 'waiting', actions: ['localVoice', 'markSpeechStopped', 'commitInput'] },
-          { guard: 'stopCounts', target: 'waiting', actions: ['localVoice', 'markSpeechStopped'] },
+          { guard: and(['stopCounts', 'manual']), target: 'waiting', actions: ['followVoices', 'markSpeechStopped', 'commitInput'] },
+          { guard: 'stopCounts', target: 'waiting', actions: ['followVoices', 'markSpeechStopped'] },
         ],
         PTT_STOP: { guard: 'pushToTalk', target: 'releasing', actions: 'markSpeechStopped' },
         // The model decided the turn ended before our VAD did (both: server ends turns).
@@ -109,7 +109,7 @@ export const activeState = conversationSetup.createStateConfig({
         SPEECH_STARTED: {
           guard: 'startCounts',
           target: 'userSpeaking',
-          actions: ['localVoice', 'cancelResponse', 'flushPlayback', { type: 'reportTurn', params: { outcome: 'continued' } }],
+          actions: ['followVoices', 'cancelResponse', 'flushPlayback', { type: 'reportTurn', params: { outcome: 'continued' } }],
         },
         PTT_START: { guard: 'pushToTalk', target: 'userSpeaking', actions: ['cancelResponse', 'flushPlayback', { type: 'reportTurn', params: { outcome: 'continued' } }] },
       },
@@ -150,7 +150,11 @@ export const activeState = conversationSetup.createStateConfig({
           // Entered anew when a held reply goes on: what is heard moves on again.
           entry: 'releaseReply',
           on: {
-            SPEECH_STARTED: { guard: and(['startCounts', 'fullDuplex']), target: 'bargeIn', actions: ['localVoice', 'markBargeIn'] },
+            SPEECH_STARTED: [
+              { guard: and(['startCounts', 'fullDuplex']), target: 'bargeIn', actions: ['followVoices', 'markBargeIn'] },
+              // The model's voice has lasted the guard already; the dsp's now confirms it.
+              { guard: and(['lateConfirmation', 'fullDuplex']), target: 'bargeIn.confirming', actions: ['followVoices', 'markBargeIn'] },
+            ],
             VOICE_ONSET: { guard: and(['onsetCounts', 'fullDuplex']), target: 'bargeIn.onset', actions: 'markBargeIn' },
             PTT_START: { guard: 'pushToTalk', target: '#conversation.active.userSpeaking', actions: ['flushPlayback', 'cancelResponse', 'holdCut', 'armCutDeadline', { type: 'reportTurn', params: { outcome: 'interrupted' } }] },
           },
@@ -169,15 +173,15 @@ export const activeState = conversationSetup.createStateConfig({
           entry: ['pausePlayback', 'holdReply'],
           exit: 'resumePlayback',
           on: {
-            SPEECH_STOPPED: [{ guard: 'stopCounts', target: 'playing', actions: 'localVoice' }, { actions: 'localVoice' }],
-            SPEECH_STARTED: { actions: 'localVoice' },
+            SPEECH_STOPPED: [{ guard: 'stopCounts', target: 'playing', actions: 'followVoices' }, { actions: 'followVoices' }],
+            SPEECH_STARTED: { actions: 'followVoices' },
             // The position moves on while the guard runs: stay here, do not restart the guard.
             PLAYBACK_POSITION: { guard: 'currentItem', actions: 'position' },
           },
           states: {
             /** A voice began: held until the dsp says it is speech, and let go if it never does (a cough). */
             onset: {
-              on: { SPEECH_STARTED: { guard: 'startCounts', target: 'guarding', actions: ['localVoice', 'markBargeIn'] } },
+              on: { SPEECH_STARTED: { guard: 'startCounts', target: 'guarding', actions: ['followVoices', 'markBargeIn'] } },
               after: { onsetHold: '#conversation.active.assistantSpeaking.playing' },
             },
             guarding: { after: { bargeInMin: 'confirming' } },

@@ -21,6 +21,7 @@ export const conversationMachine = conversationSetup.createMachine({
     echoConverged: false,
     dspVad: false,
     localVoice: { speaking: false, sinceUs: undefined },
+    serverVoice: { speaking: false, sinceUs: undefined },
     micAllowed: false,
     userMuted: input.restored?.userMuted ?? false,
     assistantMuted: input.restored?.assistantMuted ?? false,
@@ -52,8 +53,8 @@ export const conversationMachine = conversationSetup.createMachine({
     // A restarted audio-capture starts unmuted, a restarted playback unmuted: say it again.
     CAPTURE_STATE: { guard: 'capturing', actions: 'reconcileCapture' },
     // The dsp's VAD is followed everywhere (it confirms barge-in); states that take turns by it say so below.
-    SPEECH_STARTED: { actions: 'localVoice' },
-    SPEECH_STOPPED: { actions: 'localVoice' },
+    SPEECH_STARTED: { actions: 'followVoices' },
+    SPEECH_STOPPED: { actions: 'followVoices' },
     // Told again only when its state disagrees (it restarted unmuted): a playback that says its
     // state after every command, as it may, would otherwise be told again for ever.
     PLAYBACK_STATE: { actions: ['playbackState', 'reconcileSpeaker'] },

@@ -6,6 +6,7 @@ import {
   type ConversationEventOf as E,
   effectiveMode,
   FINISH_TOOL,
+  LOCAL_VOICE_AFTER_MS,
   LOCAL_VOICE_BEFORE_MS,
   manualTurns,
 } from './machine-types.js';
@@ -52,6 +53,17 @@ export const conversationGuards = {
     const { localVoice, timing } = context;
     if (localVoice.speaking) return true;
     return localVoice.sinceUs !== undefined && timing.bargeInUs !== undefined && localVoice.sinceUs >= timing.bargeInUs - LOCAL_VOICE_BEFORE_MS * 1000;
+  },
+  /**
+   * The dsp's VAD heard a voice late, while the model still hears the one it began hearing just
+   * before: the guard had run out waiting for the dsp (in doubt over the speaker's echo when the
+   * voice began) and let the reply go on. Both hear it now: a person, not the echo.
+   */
+  lateConfirmation: ({ context, event }) => {
+    if (event.type !== 'SPEECH_STARTED' || event.source !== 'local' || context.settings.vad !== 'server') return false;
+    if (context.settings.mode === 'push-to-talk' || !context.micAllowed || !context.dspVad) return false;
+    const { serverVoice } = context;
+    return serverVoice.speaking && serverVoice.sinceUs !== undefined && event.atUs - serverVoice.sinceUs <= LOCAL_VOICE_AFTER_MS * 1000;
   },
   /** The dsp's state flips auto mode between half- and full-duplex. */
   modeChanges: ({ context, event }) =>

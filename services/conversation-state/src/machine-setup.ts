@@ -75,7 +75,7 @@ export const conversationSetup = setup({
     assumeReplyStreamed: assign(contextUpdates.assumeReplyStreamed),
     stopRestoring: assign(contextUpdates.stopRestoring),
     dspState: assign(contextUpdates.dspState),
-    localVoice: assign(contextUpdates.localVoice),
+    followVoices: assign(contextUpdates.followVoices),
     allowMicForMode: assign(contextUpdates.allowMicForMode),
     playbackState: assign(contextUpdates.playbackState),
     mute: assign(contextUpdates.mute),

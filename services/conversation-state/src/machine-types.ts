@@ -47,6 +47,8 @@ export interface ConversationContext {
   dspVad: boolean;
   /** The dsp's VAD (echo-aware: it tells a voice from the speaker's echo) hears speech, and since when (arrival, µs). */
   localVoice: { speaking: boolean; sinceUs: number | undefined };
+  /** The model's VAD hears speech, and since when (arrival, µs): a late word from the dsp's VAD may confirm it. */
+  serverVoice: { speaking: boolean; sinceUs: number | undefined };
   /** What the state allows of the microphone; it is open when allowed and the user is not muted. */
   micAllowed: boolean;
   userMuted: boolean;
@@ -144,6 +146,13 @@ export function pauseForMs(bargeInMinMs: number): number {
 }
 /** A dsp speech start this long before the model's counts for the same voice. */
 export const LOCAL_VOICE_BEFORE_MS = 500;
+/**
+ * A dsp speech start this long after the model's still counts for the same voice, while the model
+ * hears it yet, even after the guard let the reply go on: the dsp gates a voice as echo for up to
+ * half a second after the speaker's stream moves, and its own minimum of speech follows (a run in
+ * CI confirmed 790 ms after the model's start).
+ */
+export const LOCAL_VOICE_AFTER_MS = 1500;
 
 /** Whether turns end by commit (local VAD, push-to-talk) rather than by the model's VAD. */
 export function manualTurns(context: Pick<ConversationContext, 'settings'>): boolean {

@@ -90,12 +90,13 @@ export const contextUpdates = {
     return { echoConverged: e.converged, dspVad: e.vad, localVoice };
   },
   /**
-   * The dsp's echo-aware VAD started or stopped hearing a voice (a no-op for the model's VAD).
-   * Every transition on a speech event runs it, so it is followed whichever state takes the event.
+   * The dsp's echo-aware VAD or the model's started or stopped hearing a voice. Every transition
+   * on a speech event runs it, so both are followed whichever state takes the event.
    */
-  localVoice: ({ context, event }) => {
-    if ((event.type !== 'SPEECH_STARTED' && event.type !== 'SPEECH_STOPPED') || event.source !== 'local') return {};
-    return { localVoice: event.type === 'SPEECH_STARTED' ? { speaking: true, sinceUs: event.atUs } : { speaking: false, sinceUs: context.localVoice.sinceUs } };
+  followVoices: ({ context, event }) => {
+    if (event.type !== 'SPEECH_STARTED' && event.type !== 'SPEECH_STOPPED') return {};
+    const key = event.source === 'local' ? 'localVoice' : 'serverVoice';
+    return { [key]: event.type === 'SPEECH_STARTED' ? { speaking: true, sinceUs: event.atUs } : { speaking: false, sinceUs: context[key].sinceUs } };
   },
   /** In auto mode the mode may change mid-reply: the microphone follows. */
   allowMicForMode: ({ context }) => ({ micAllowed: effectiveMode(context) === 'full-duplex' }),

@@ -2,7 +2,7 @@ import { initialTransition, transition } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { CONVERSATION_DEFAULTS } from '../src/config.js';
 import { conversationMachine } from '../src/conversation-machine.js';
-import { BARGE_IN_CONFIRM_MS, CUT_WAIT_MS, LOCAL_VOICE_BEFORE_MS, pauseForMs, type Restored } from '../src/machine-types.js';
+import { BARGE_IN_CONFIRM_MS, CUT_WAIT_MS, LOCAL_VOICE_AFTER_MS, LOCAL_VOICE_BEFORE_MS, pauseForMs, type Restored } from '../src/machine-types.js';
 import { Conversation, type Settings } from './machine-harness.js';
 
 interface Row {
@@ -280,6 +280,57 @@ const TABLE: Row[] = [
     when: (c) => c.speechStarted('local', 150).advance(30).speechStarted().advance(CONVERSATION_DEFAULTS.bargeInMinMs).flushed(600, 1500),
     expected: 'userSpeaking',
     effects: [PAUSE, 'flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:600'],
+  },
+  {
+    name: "assistantSpeaking (full) + the model's VAD hears a voice, the guard runs out, the dsp's VAD hears it late while the model still does: interrupted then",
+    given: (c) => replying(c.fullDuplex()),
+    when: (c) =>
+      c
+        .speechStarted()
+        .advance(CONVERSATION_DEFAULTS.bargeInMinMs)
+        .advance(BARGE_IN_CONFIRM_MS)
+        .advance(LOCAL_VOICE_AFTER_MS - CONVERSATION_DEFAULTS.bargeInMinMs - BARGE_IN_CONFIRM_MS - 100)
+        .speechStarted('local', 150)
+        .flushed(900, 1500),
+    expected: 'userSpeaking',
+    effects: [PAUSE, 'resume', PAUSE, 'flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:900'],
+  },
+  {
+    name: "assistantSpeaking (full) + the model's VAD heard a voice and stopped, then the dsp's VAD hears one: not the same voice, the reply goes on",
+    given: (c) => replying(c.fullDuplex()),
+    when: (c) =>
+      c
+        .speechStarted()
+        .advance(CONVERSATION_DEFAULTS.bargeInMinMs)
+        .advance(BARGE_IN_CONFIRM_MS)
+        .speechStopped()
+        .advance(100)
+        .speechStarted('local', 150)
+        .advance(BARGE_IN_CONFIRM_MS),
+    expected: 'assistantSpeaking.playing',
+    effects: [PAUSE, 'resume'],
+  },
+  {
+    name: "assistantSpeaking (full) + the model's VAD has heard a voice for longer than the dsp may be late, then the dsp's VAD hears one: not confirmed, the reply goes on",
+    given: (c) => replying(c.fullDuplex()),
+    when: (c) =>
+      c
+        .speechStarted()
+        .advance(CONVERSATION_DEFAULTS.bargeInMinMs)
+        .advance(BARGE_IN_CONFIRM_MS)
+        .advance(LOCAL_VOICE_AFTER_MS - CONVERSATION_DEFAULTS.bargeInMinMs - BARGE_IN_CONFIRM_MS + 100)
+        .speechStarted('local', 150)
+        .advance(BARGE_IN_CONFIRM_MS),
+    expected: 'assistantSpeaking.playing',
+    effects: [PAUSE, 'resume'],
+  },
+  {
+    name: "local VAD, assistantSpeaking (full) + the model's VAD is not asked: the dsp's late start takes the usual way (onset, guard)",
+    settings: { vad: 'local' },
+    given: (c) => replying(c.fullDuplex()),
+    when: (c) => c.speechStarted().advance(200).speechStarted('local', 150).advance(CONVERSATION_DEFAULTS.bargeInMinMs).flushed(500, 1500),
+    expected: 'userSpeaking',
+    effects: [PAUSE, 'flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:500'],
   },
   {
     name: "assistantSpeaking (full), the dsp killed while it heard a voice (its speech_stopped never came) + later the model's VAD hears the echo: not confirmed by the stale voice, the reply goes on",
