@@ -63,7 +63,10 @@ export const conversationGuards = {
     if (event.type !== 'SPEECH_STARTED' || event.source !== 'local' || context.settings.vad !== 'server') return false;
     if (context.settings.mode === 'push-to-talk' || !context.micAllowed || !context.dspVad) return false;
     const { serverVoice } = context;
-    return serverVoice.speaking && serverVoice.sinceUs !== undefined && event.atUs - serverVoice.sinceUs <= LOCAL_VOICE_AFTER_MS * 1000;
+    if (!serverVoice.speaking || serverVoice.sinceUs === undefined) return false;
+    // The model's voice has lasted the barge-in minimum (the guard that let the reply go on ran it).
+    const lastedUs = event.atUs - serverVoice.sinceUs;
+    return lastedUs >= context.settings.bargeInMinMs * 1000 && lastedUs <= LOCAL_VOICE_AFTER_MS * 1000;
   },
   /** The dsp's state flips auto mode between half- and full-duplex. */
   modeChanges: ({ context, event }) =>
