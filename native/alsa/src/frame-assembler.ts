@@ -3,6 +3,14 @@ import type { AudioPeriod, CapturedFrame, GrantedFormat } from './types.js';
 
 const TWO_POW_32 = 0x1_0000_0000;
 
+/** What times the periods: the sample count, followed against their stamps by the timeline's own rules. */
+export interface Timeline {
+  /** The next period starts a new timeline. */
+  restart(): void;
+  /** The time (µs) of the first sample of a period of `frames` samples stamped `timeUs`. */
+  stamp(timeUs: number, frames: number): number;
+}
+
 /**
  * Cuts the device's periods into frames of a fixed duration, each with the next sequence
  * number and the capture time of its first sample. Frames lost before they reached us (the
@@ -16,17 +24,19 @@ export class FrameAssembler {
   private pendingBytes = 0;
   private pendingStartUs = 0;
   private nextSequence = 0;
-  private readonly timeline: CaptureTimeline;
+  private readonly timeline: Timeline;
 
+  /** `timeline` times the periods: a microphone's by default (its stamps are only ever late); the speaker's has its own. */
   constructor(
     private readonly format: GrantedFormat,
     readonly framesPerFrame: number,
     firstSequence = 0,
+    timeline: Timeline = new CaptureTimeline(format.sampleRateHz),
   ) {
     this.bytesPerFrameOfAudio = format.channels * 2;
     this.frameBytes = framesPerFrame * this.bytesPerFrameOfAudio;
     this.nextSequence = firstSequence;
-    this.timeline = new CaptureTimeline(format.sampleRateHz);
+    this.timeline = timeline;
   }
 
   get sequence(): number {

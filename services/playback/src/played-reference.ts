@@ -1,5 +1,5 @@
 /** The echo reference: what the speaker played, cut into audio/played frames for the dsp. */
-import { FrameAssembler, type GrantedFormat, type PlayedPeriod } from '@voxbus/alsa';
+import { FrameAssembler, type GrantedFormat, type PlayedPeriod, PlayedTimeline } from '@voxbus/alsa';
 import type { AudioFrame } from '@voxbus/shared';
 import type { PlaybackConfig } from './config.js';
 
@@ -16,7 +16,8 @@ export class PlayedReference {
 
   /** The device opened with this format. */
   opened(granted: GrantedFormat): void {
-    this.playedFrames = new FrameAssembler(granted, Math.round((this.config.playedFrameMs * granted.sampleRateHz) / 1000), this.playedSequence);
+    const frameSamples = Math.round((this.config.playedFrameMs * granted.sampleRateHz) / 1000);
+    this.playedFrames = new FrameAssembler(granted, frameSamples, this.playedSequence, new PlayedTimeline(granted.sampleRateHz));
   }
 
   /** The device failed: nothing more is played until it opens again. */

@@ -641,7 +641,7 @@ export const CONTRACT = {
     path: 'audio/played',
     format: { itemTag: 'optional' },
     summary:
-      'What actually went to the speaker, timestamped when it is heard: the echo reference. Continuous while the speaker is open, silence included (a gap in it means frames were lost, not that nothing played), taken after volume, mute and fades, in the device\'s granted format (the dsp takes any). Each frame\'s sequence is one more than the last, and its time the last one\'s plus its length (within 5 ms: the dsp takes a larger jump, or a gap in the sequence, for a new stream). The project\'s playback sends it without the item tag.',
+      'What actually went to the speaker, timestamped when it is heard: the echo reference. Continuous while the speaker is open, silence included (a gap in it means frames were lost, not that nothing played), taken after volume, mute and fades, in the device\'s granted format (the dsp takes any). Each frame\'s sequence is one more than the last, and its time the last one\'s plus its length (within 5 ms: the dsp takes a larger jump, or a gap in the sequence, for a new stream, and for a moment after it is unsure where the echo is). So a producer moves its times toward what the device reports slowly, under 1 ms a second, and jumps only where the stream truly restarted or stalled for good: a sound server\'s reported delay can run tens of ms away from the sound for seconds. The project\'s playback sends it without the item tag.',
     publishedBy: 'playback',
     consumedBy: 'dsp',
   }),
