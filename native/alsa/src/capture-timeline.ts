@@ -1,3 +1,5 @@
+import { RecentEarliest } from './recent-earliest.js';
+
 /** A period this far (µs) from where the sample count puts it is a discontinuity, not lateness. */
 const RESYNC_US = 100_000;
 /** How many recent periods the timeline takes its earliest from (about a second of 10 ms periods). */
@@ -29,9 +31,7 @@ export class CaptureTimeline {
   private anchorUs: number | undefined;
   /** Samples counted since sample 0. */
   private samples = 0;
-  private readonly recent = new Float64Array(WINDOW_PERIODS);
-  private recentCount = 0;
-  private recentNext = 0;
+  private readonly recent = new RecentEarliest(WINDOW_PERIODS);
   private lateRun = 0;
 
   constructor(private readonly sampleRateHz: number) {}
@@ -49,24 +49,16 @@ export class CaptureTimeline {
     if (this.anchorUs === undefined || Math.abs(implied - this.anchorUs) > RESYNC_US || this.lateRun >= STEP_PERIODS) {
       this.anchorUs = timeUs;
       this.samples = frames;
-      this.recentCount = 0;
-      this.recentNext = 0;
+      this.recent.clear();
       this.lateRun = 0;
-      this.remember(timeUs);
+      this.recent.push(timeUs);
       return timeUs;
     }
-    this.remember(implied);
-    let earliest = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < this.recentCount; i++) earliest = Math.min(earliest, this.recent[i] as number);
+    this.recent.push(implied);
+    const earliest = this.recent.earliest;
     this.anchorUs = earliest <= this.anchorUs ? earliest : Math.min(earliest, this.anchorUs + RISE_PER_PERIOD_US);
     this.lateRun = implied > this.anchorUs + STEP_US ? this.lateRun + 1 : 0;
     this.samples += frames;
     return this.anchorUs + offsetUs;
-  }
-
-  private remember(implied: number): void {
-    this.recent[this.recentNext] = implied;
-    this.recentNext = (this.recentNext + 1) % WINDOW_PERIODS;
-    this.recentCount = Math.min(this.recentCount + 1, WINDOW_PERIODS);
   }
 }

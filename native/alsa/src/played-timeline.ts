@@ -1,10 +1,12 @@
+import { RecentEarliest } from './recent-earliest.js';
+
 /** How many recent periods the timeline takes its earliest from (about a second of 10 ms periods). */
 const WINDOW_PERIODS = 100;
 /**
  * How fast (µs a period) the timeline moves toward what its stamps say, either way: 0.8 ms a
- * second, under the dsp's walk (one sample a 20 ms frame, 1 ms a second at 48 kHz), so the
- * reference it lays down never jumps, and well over a device's clock drift against
- * CLOCK_MONOTONIC (0.2 ms a second in the virtual board's stamps).
+ * second, under the dsp's walk (one sample a 20 ms frame, 2 ms a second at its 24 kHz; its
+ * smoothing makes it lag above about 1), so the reference it lays down never jumps, and well over
+ * a device's clock drift against CLOCK_MONOTONIC (0.2 ms a second in the virtual board's stamps).
  */
 const SLEW_PER_PERIOD_US = 8;
 /**
@@ -12,7 +14,7 @@ const SLEW_PER_PERIOD_US = 8;
  * happened (a stream stalled for good): the timeline starts again there. Smaller moves that last
  * are the dsp's to find in the signals (its delay estimator re-places the reference within a
  * second or two), while the stamps ran 96 ms ahead of a sound that moved 25 ms in one busy run
- * (a step at 50 ms for half a second took that, and the dsp re-placed its reference three times).
+ * (a step at 50 ms for half a second took that, and the dsp re-placed its reference four times).
  */
 const STEP_US = 150_000;
 const STEP_PERIODS = 300;
@@ -35,9 +37,7 @@ export class PlayedTimeline {
   private anchorUs: number | undefined;
   /** Samples counted since sample 0. */
   private samples = 0;
-  private readonly recent = new Float64Array(WINDOW_PERIODS);
-  private recentCount = 0;
-  private recentNext = 0;
+  private readonly recent = new RecentEarliest(WINDOW_PERIODS);
   private offRun = 0;
 
   constructor(private readonly sampleRateHz: number) {}
@@ -52,27 +52,18 @@ export class PlayedTimeline {
     if (this.anchorUs === undefined || this.offRun >= STEP_PERIODS) {
       this.anchorUs = timeUs;
       this.samples = frames;
-      this.recentCount = 0;
-      this.recentNext = 0;
+      this.recent.clear();
       this.offRun = 0;
-      this.remember(timeUs);
+      this.recent.push(timeUs);
       return timeUs;
     }
     const offsetUs = (this.samples * 1e6) / this.sampleRateHz;
     // When sample 0 was heard, by this period's stamp.
-    this.remember(timeUs - offsetUs);
-    let earliest = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < this.recentCount; i++) earliest = Math.min(earliest, this.recent[i] as number);
-    const towardUs = earliest - this.anchorUs;
+    this.recent.push(timeUs - offsetUs);
+    const towardUs = this.recent.earliest - this.anchorUs;
     this.offRun = Math.abs(towardUs) > STEP_US ? this.offRun + 1 : 0;
     this.anchorUs += Math.max(-SLEW_PER_PERIOD_US, Math.min(SLEW_PER_PERIOD_US, towardUs));
     this.samples += frames;
     return this.anchorUs + offsetUs;
-  }
-
-  private remember(implied: number): void {
-    this.recent[this.recentNext] = implied;
-    this.recentNext = (this.recentNext + 1) % WINDOW_PERIODS;
-    this.recentCount = Math.min(this.recentCount + 1, WINDOW_PERIODS);
   }
 }
