@@ -296,6 +296,13 @@ const TABLE: Row[] = [
     effects: [PAUSE, 'resume', PAUSE, 'flush', 'cancel', 'report:interrupted', 'mic:open', 'truncate:item_1:900'],
   },
   {
+    name: "auto, assistantSpeaking (half) + the model's VAD hears a voice, full-duplex at once, then the dsp's VAD hears it before the voice has lasted the barge-in minimum: not cut by the late confirmation (it skips no guard)",
+    given: replying,
+    when: (c) => c.speechStarted().echo(true).advance(50).speechStarted('local', 150),
+    expected: 'assistantSpeaking.playing',
+    effects: ['mic:open'],
+  },
+  {
     name: "assistantSpeaking (full) + the model's VAD heard a voice and stopped, then the dsp's VAD hears one: not the same voice, the reply goes on",
     given: (c) => replying(c.fullDuplex()),
     when: (c) =>
