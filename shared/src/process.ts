@@ -6,3 +6,4 @@
 export { processTree } from './runtime/process-tree.js';
 export { SERVICE_V8_OPTIONS, serviceEnv, serviceNodeOptions } from './runtime/node-options.js';
 export { alive, EXIT_WITH_PID_ENV, exitWithPid, watchParent, withParent } from './runtime/parent-watch.js';
+export { READY_FD_ENV } from './runtime/ready-fd.js';

@@ -5,14 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFakeFramebuffer } from '@voxbus/lcd/lib';
 import { processTree, serviceEnv } from '@voxbus/shared';
-import { freePort, speech, startVirtualBoard, type VirtualBoard } from '@voxbus/shared/testing';
+import { freePort, speech, startVirtualBoard, type VirtualBoard, waitForPort } from '@voxbus/shared/testing';
 import mqtt from 'mqtt';
 import { cpuTimeMs, startService } from '../lib/processes.js';
 import { BENCH_ROOT, writeResults } from '../lib/results.js';
 import { mappingBreakdown, processMemory, unionResidentBytes } from '../lib/resident-pages.js';
 import { type ThreadKind, threadCpuMs, threadCpuPercent } from '../lib/thread-cpu.js';
 import { type CpuProfile, cpuStages } from './cpu-stages.js';
-import { processName } from './process-tree.js';
+import { processName, processStartMs } from './process-tree.js';
+import { type OnlineStatus, restartEachAlone } from './restart-startup.js';
 
 /**
  * `npm run bench:footprint`: what the whole stack costs a board, as the run command starts it
@@ -30,6 +31,8 @@ const IDLE_SETTLE_MS = 5000;
 const IDLE_WINDOW_MS = Number(process.env.BENCH_FOOTPRINT_IDLE_MS ?? 15_000);
 const TURNS = Number(process.env.BENCH_FOOTPRINT_TURNS ?? 8);
 const SAMPLE_EVERY_MS = 1000;
+/** Between one service's restart and the next: its peers' reconnects and its first work done. */
+const RESTART_SETTLE_MS = 3000;
 const MIB = 1024 * 1024;
 const MIC_RATE_HZ = 48_000;
 
@@ -117,14 +120,6 @@ async function measure(runnerPid: number, until: Promise<unknown>) {
   };
 }
 
-/** When a process started, ms since the epoch (to 10 ms: /proc counts in clock ticks since boot). */
-function processStartMs(pid: number): number {
-  const bootS = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const startTicks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-  return bootS * 1000 + startTicks * 10;
-}
-
 function mean(values: number[]): number {
   return values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length);
 }
@@ -146,6 +141,8 @@ async function runStack(board: VirtualBoard, question: Buffer, mode: Mode, profi
   const env = { ...board.env, VOXBUS_BUS__URL: busUrl, VOXBUS_LOG__LEVEL: 'warn' };
   const sim = startService('realtime-sim', { ...env, VOXBUS_REALTIME_SIM__PORT: String(simPort) });
   started.push(sim);
+  // The model stands apart (a board with a key runs none): started before the stack, not beside it.
+  await waitForPort(simPort, 30_000);
   let runner: ChildProcess | undefined;
   let client: mqtt.MqttClient | undefined;
   try {
@@ -178,7 +175,8 @@ async function runStack(board: VirtualBoard, question: Buffer, mode: Mode, profi
       }
       throw new Error(`bench:footprint: no ${what} within ${timeoutMs} ms`);
     };
-    for (const deadline = Date.now() + 30_000; client === undefined; await sleep(200)) {
+    // Every 50 ms: a status that came retained is dated when this client connected, so at most that late.
+    for (const deadline = Date.now() + 30_000; client === undefined; await sleep(50)) {
       client = await mqtt.connectAsync(busUrl, { protocolVersion: 4, reconnectPeriod: 0 }).catch((error: unknown) => {
         if (Date.now() > deadline) throw error;
         return undefined;
@@ -186,13 +184,17 @@ async function runStack(board: VirtualBoard, question: Buffer, mode: Mode, profi
     }
     client.on('error', (error) => console.error(`bench:footprint: the observing MQTT client: ${error.message}`));
     // Start-up: when each service said it was online, against when its process started.
-    const online = new Map<string, { pid: number; atMs: number; retained: boolean }>();
+    const online = new Map<string, OnlineStatus>();
+    const latestOnline = new Map<string, OnlineStatus>();
     client.on('message', (topic, payload, packet) => {
       const status = /^voxbus\/([^/]+)\/status$/.exec(topic);
       if (status === null) return;
       try {
         const json = JSON.parse(payload.toString()) as { status?: string; pid?: number };
-        if (json.status === 'online' && typeof json.pid === 'number' && !online.has(status[1] as string)) online.set(status[1] as string, { pid: json.pid, atMs: Date.now(), retained: packet.retain });
+        if (json.status !== 'online' || typeof json.pid !== 'number') return;
+        const said = { pid: json.pid, atMs: Date.now(), retained: packet.retain };
+        if (!online.has(status[1] as string)) online.set(status[1] as string, said);
+        latestOnline.set(status[1] as string, said);
       } catch {
         // not JSON: the status topic's own problem, not this benchmark's
       }
@@ -207,10 +209,18 @@ async function runStack(board: VirtualBoard, question: Buffer, mode: Mode, profi
     await client.subscribeAsync(['voxbus/conversation/state', 'voxbus/conversation/event/turn', 'voxbus/+/status'], { qos: 0 });
     const listening = (m: { topic: string; json: Record<string, unknown> }) => m.topic === 'voxbus/conversation/state' && m.json.state === 'listening' && m.json.micOpen === true;
     await waitFor(listening, 0, 60_000, 'listening conversation');
+    // The conversation can listen before the last status reaches this client (the lcd's, say).
+    const expected = BOARD_SERVICES.filter((name) => !(name === 'broker' && mode.endsWith('+mosquitto')));
+    for (const deadline = Date.now() + 30_000; !expected.every((name) => online.has(name)); await sleep(50)) {
+      if (Date.now() > deadline) throw new Error(`bench:footprint: no online status from ${expected.filter((name) => !online.has(name)).join(', ')} within 30 s`);
+    }
     const startup = [...online.entries()]
       .filter(([name]) => BOARD_SERVICES.includes(name))
       .map(([name, { pid, atMs, retained }]) => ({ name, pid, onlineAfterStartMs: atMs - processStartMs(pid), retained }))
       .sort((a, b) => a.name.localeCompare(b.name));
+    // The whole stack: the run command's runner starting → the last service online (what a user waits for).
+    const lastOnlineMs = Math.max(...[...online.entries()].filter(([name]) => BOARD_SERVICES.includes(name)).map(([, said]) => said.atMs));
+    const allOnlineAfterRunnerStartMs = lastOnlineMs - processStartMs(runnerPid);
     await sleep(IDLE_SETTLE_MS);
     process.stderr.write(`bench:footprint (${mode}): idle for ${IDLE_WINDOW_MS / 1000} s…\n`);
     const idle = await measure(runnerPid, sleep(IDLE_WINDOW_MS));
@@ -231,7 +241,18 @@ async function runStack(board: VirtualBoard, question: Buffer, mode: Mode, profi
     const conversationWindowUs = [conversationFromUs, monotonicUs()] as const;
     // Where the memory of each process is, at the end of the conversation.
     const mappings = Object.fromEntries(processTree(runnerPid).map((pid) => [`${processName(pid, runnerPid)} (${pid})`, mappingBreakdown(pid, 8)]));
-    return { startup, idle, conversation, mappings, conversationWindowUs };
+    // In multi-process, each service's start-up once more, alone (the broker's would drop every client).
+    let startupAlone: Awaited<ReturnType<typeof restartEachAlone>> | undefined;
+    if (mode.startsWith('multi-process') && profileDir === undefined) {
+      process.stderr.write(`bench:footprint (${mode}): each service restarted alone…\n`);
+      startupAlone = await restartEachAlone(
+        BOARD_SERVICES.filter((name) => name !== 'broker'),
+        (name) => latestOnline.get(name),
+        RESTART_SETTLE_MS,
+        30_000,
+      );
+    }
+    return { startup, allOnlineAfterRunnerStartMs, startupAlone, idle, conversation, mappings, conversationWindowUs };
   } finally {
     client?.end(true);
     await stopChild(runner);
@@ -300,9 +321,13 @@ const path = writeResults('footprint', {
   modes: results,
   cpuStages: stages ?? null,
 });
-for (const [mode, { startup }] of Object.entries(results)) {
+for (const [mode, { startup, allOnlineAfterRunnerStartMs }] of Object.entries(results)) {
   const said = startup.map((s) => `${s.name} ${s.onlineAfterStartMs}${s.retained ? ' (retained: at most)' : ''}`).join(', ');
-  console.log(`\n${mode}, online after its process started, ms: ${said}`);
+  console.log(`\n${mode}, online after its process started, ms: ${said}; all online ${allOnlineAfterRunnerStartMs} ms after the runner started`);
+}
+for (const [mode, { startupAlone }] of Object.entries(results)) {
+  if (startupAlone === undefined) continue;
+  console.log(`\n${mode}, each restarted alone, online after its process started, ms: ${startupAlone.map((s) => `${s.name} ${s.onlineAfterStartMs}`).join(', ')}`);
 }
 for (const [mode, { idle, conversation }] of Object.entries(results)) {
   for (const [phase, figures] of Object.entries({ idle, conversation })) {

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -19,6 +20,8 @@ import type { SupervisedCommand } from './supervisor.js';
  * `--replace` (or VOXBUS_REPLACE_PLAYBACK=…) runs a command line of the user's in a service's
  * place: a service in any language, restarted and stopped like the others.
  */
+/** A service not connected by then (no broker yet, a device that takes long) holds the next ones back no longer. */
+const READY_TIMEOUT_MS = 5000;
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const { values } = parseArgs({
   options: {
@@ -35,6 +38,12 @@ const dirs = values.dir ?? [join(repoRoot, 'services')];
 const named = (values.only ?? process.env.VOXBUS_SERVICES)?.split(',').map((name) => name.trim()).filter(Boolean);
 const only = named !== undefined && named.length > 0 ? named : undefined;
 const restartDelayMs = Number(values['restart-delay-ms'] ?? process.env.VOXBUS_RUNNER_RESTART_DELAY_MS ?? 1000);
+// Services starting at once in multi-process mode (multi-process.ts says why): one per core by default.
+const startingAtOnce = Number(process.env.VOXBUS_RUNNER_STARTING_AT_ONCE ?? availableParallelism());
+if (!Number.isInteger(startingAtOnce) || startingAtOnce < 1) {
+  console.error(`[runner] VOXBUS_RUNNER_STARTING_AT_ONCE=${process.env.VOXBUS_RUNNER_STARTING_AT_ONCE}: a whole number of services, 1 or more`);
+  process.exit(2);
+}
 const mode = values['all-in-one'] === true ? 'all-in-one' : (process.env.VOXBUS_MODE ?? 'multi-process');
 if (mode !== 'all-in-one' && mode !== 'multi-process') {
   console.error(`[runner] VOXBUS_MODE=${mode}: the modes are multi-process (the default) and all-in-one`);
@@ -85,5 +94,5 @@ if (mode === 'all-in-one') {
   await runAllInOne(ours, repoRoot, extra);
 } else {
   const { runMultiProcess } = await import('./multi-process.js');
-  await runMultiProcess(ours, repoRoot, restartDelayMs, extra);
+  await runMultiProcess(ours, repoRoot, restartDelayMs, extra, { startingAtOnce, readyTimeoutMs: READY_TIMEOUT_MS });
 }

@@ -44,4 +44,66 @@ describe("the runner's supervisor", () => {
     expect(Object.fromEntries(exits.map((e) => [e.name, e.exitCode]))).toEqual({ a: 3, b: 'SIGTERM' });
     expect(lines.some((line) => line.includes('restarted'))).toBe(false);
   });
+
+  describe('starting a few at a time', () => {
+    // Each prints when it started, says `ready` on fd 3 after `readyAfterMs` (never when negative), stays a while, ends cleanly.
+    const service = (name: string, readyAfterMs: number, extra: { startAlone?: boolean } = {}) => ({
+      ...node(
+        name,
+        `console.log("start " + Date.now()); ${readyAfterMs >= 0 ? `setTimeout(() => { console.log("said " + Date.now()); require("fs").writeSync(3, "ready\\n"); }, ${readyAfterMs});` : ''} setTimeout(() => {}, ${Math.max(readyAfterMs, 0) + 600});`,
+      ),
+      readyFd: true,
+      ...extra,
+    });
+    const times = (lines: string[], name: string, what: 'start' | 'said') => {
+      const line = lines.find((l) => l.startsWith(`[${name}] ${what} `));
+      if (line === undefined) throw new Error(`no "${what}" line from ${name} in:\n${lines.join('\n')}`);
+      return Number(line.split(' ')[2]);
+    };
+
+    it('starts the next when one says it is ready, not before', async () => {
+      const lines: string[] = [];
+      const exits = await new Supervisor([service('a', 300), service('b', 300), service('c', 0)], 10, (line) => lines.push(line), { startingAtOnce: 1, readyTimeoutMs: 10_000 }).run();
+      expect(exits.map((e) => e.exitCode)).toEqual([0, 0, 0]);
+      expect(times(lines, 'b', 'start'), `b started before a said ready:\n${lines.join('\n')}`).toBeGreaterThanOrEqual(times(lines, 'a', 'said'));
+      expect(times(lines, 'c', 'start'), `c started before b said ready:\n${lines.join('\n')}`).toBeGreaterThanOrEqual(times(lines, 'b', 'said'));
+    });
+
+    it('starts one that starts alone with nothing beside it, then the others side by side', async () => {
+      const lines: string[] = [];
+      await new Supervisor([service('broker', 300, { startAlone: true }), service('b', 1000), service('c', 1000)], 10, (line) => lines.push(line), { startingAtOnce: 2, readyTimeoutMs: 10_000 }).run();
+      expect(times(lines, 'b', 'start'), `b started before the broker said ready:\n${lines.join('\n')}`).toBeGreaterThanOrEqual(times(lines, 'broker', 'said'));
+      expect(times(lines, 'c', 'start'), `c waited for b, though two may start at once:\n${lines.join('\n')}`).toBeLessThan(times(lines, 'b', 'said'));
+    });
+
+    it('lets the next start when one says nothing within the time allowed', async () => {
+      const lines: string[] = [];
+      await new Supervisor([service('silent', -1), service('next', 0)], 10, (line) => lines.push(line), { startingAtOnce: 1, readyTimeoutMs: 300 }).run();
+      expect(times(lines, 'next', 'start') - times(lines, 'silent', 'start'), lines.join('\n')).toBeGreaterThanOrEqual(290);
+    });
+
+    it('lets the next start when one ends before it says it is ready', async () => {
+      const lines: string[] = [];
+      // Waiting out the time allowed (a minute) would time the test out.
+      const exits = await new Supervisor([{ ...node('quits', 'process.exit(0)'), readyFd: true }, service('next', 0)], 10, (line) => lines.push(line), {
+        startingAtOnce: 1,
+        readyTimeoutMs: 60_000,
+      }).run();
+      expect(exits).toEqual([
+        { name: 'quits', exitCode: 0 },
+        { name: 'next', exitCode: 0 },
+      ]);
+    });
+
+    it('starts none of those still waiting once stopped', async () => {
+      const lines: string[] = [];
+      const supervisor = new Supervisor([service('first', -1), service('never', 0)], 10, (line) => lines.push(line), { startingAtOnce: 1, readyTimeoutMs: 10_000 });
+      const done = supervisor.run();
+      for (const deadline = Date.now() + 10_000; !lines.some((l) => l.startsWith('[first] start')) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+      supervisor.stop('SIGTERM');
+      const exits = await done;
+      expect(exits.map((e) => e.name)).toEqual(['first']);
+      expect(lines.some((l) => l.startsWith('[never]')), lines.join('\n')).toBe(false);
+    });
+  });
 });

@@ -38,6 +38,12 @@ export const CommonConfigSchema = Type.Object(
         description: 'stop when this process is gone (the run command, a test or a benchmark sets it to its own pid: nothing outlives it, even killed with SIGKILL)',
       }),
     ),
+    readyFd: Type.Optional(
+      Type.Integer({
+        minimum: 3,
+        description: 'a file descriptor to write `ready` to (then close) once the process is connected to the broker (the run command sets it, to start services a few at a time)',
+      }),
+    ),
     healthFile: Type.Optional(
       Type.String({
         minLength: 1,

@@ -6,7 +6,7 @@ import { ConfigError, errorMessage } from '../errors.js';
 import { COMMON_DEFAULTS, type CommonConfig, CommonConfigSchema } from './common-config.js';
 
 /** Environment variables that are not config paths. */
-const RESERVED_ENV = new Set(['VOXBUS_CONFIG', 'VOXBUS_SERVICES', 'VOXBUS_MODE', 'VOXBUS_BROKER', 'VOXBUS_RUNNER_RESTART_DELAY_MS']);
+const RESERVED_ENV = new Set(['VOXBUS_CONFIG', 'VOXBUS_SERVICES', 'VOXBUS_MODE', 'VOXBUS_BROKER', 'VOXBUS_RUNNER_RESTART_DELAY_MS', 'VOXBUS_RUNNER_STARTING_AT_ONCE']);
 const ENV_PREFIX = 'VOXBUS_';
 
 export interface LoadedConfig<S extends TSchema> {

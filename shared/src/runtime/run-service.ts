@@ -15,6 +15,7 @@ import { serveDescribe } from './describe.js';
 import { startHealthFile } from './health-file.js';
 import { startHeapUpkeep } from './heap-upkeep.js';
 import { watchParent } from './parent-watch.js';
+import { notifyReadyWhenConnected } from './ready-fd.js';
 import { createLogger, type Logger } from './logger.js';
 import { MetricsRegistry } from './metrics.js';
 import { serviceV8RuntimeFlags, tuneV8ForService } from './node-options.js';
@@ -254,6 +255,15 @@ export async function runServices(definitions: readonly AnyServiceDefinition[]):
     // One for the process: a full collection when its heap has grown (heap-upkeep.ts says why).
     const upkeep = startHeapUpkeep(systemClock, first.log);
     first.units.push({ stop: () => upkeep.cancel() });
+  }
+  const readyFd = (loaded[0] as LoadedConfig<TObject>).common.readyFd;
+  if (readyFd !== undefined && first !== undefined) {
+    // The run command starts the next services when this one is connected (ready-fd.ts).
+    notifyReadyWhenConnected(
+      readyFd,
+      running.flatMap((service) => (service.bus === undefined ? [] : [service.bus])),
+      first.log,
+    );
   }
   if (healthFile !== undefined && first !== undefined) {
     // One file for the process: healthy when every service in it is connected.
