@@ -45,6 +45,12 @@ describe('service configuration', () => {
     expect(common.bus).toMatchObject({ baseTopic: 'voxbus/kitchen', keepaliveS: 30 });
   });
 
+  it("leaves the run command's own variables alone, and reads the descriptor it names for readiness", () => {
+    const { common } = load({ VOXBUS_RUNNER_RESTART_DELAY_MS: '200', VOXBUS_RUNNER_STARTING_AT_ONCE: '2', VOXBUS_MODE: 'all-in-one', VOXBUS_READY_FD: '3' });
+    expect(common.readyFd).toBe(3);
+    expect(() => load({ VOXBUS_READY_FD: '1' }), 'standard output taken for the ready word').toThrow(/readyFd must be >= 3/);
+  });
+
   it('freezes the result', () => {
     const { own, common } = load({});
     expect(Object.isFrozen(own)).toBe(true);

@@ -20,8 +20,6 @@ import type { SupervisedCommand } from './supervisor.js';
  * `--replace` (or VOXBUS_REPLACE_PLAYBACK=…) runs a command line of the user's in a service's
  * place: a service in any language, restarted and stopped like the others.
  */
-/** A service not connected by then (no broker yet, a device that takes long) holds the next ones back no longer. */
-const READY_TIMEOUT_MS = 5000;
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const { values } = parseArgs({
   options: {
@@ -38,6 +36,8 @@ const dirs = values.dir ?? [join(repoRoot, 'services')];
 const named = (values.only ?? process.env.VOXBUS_SERVICES)?.split(',').map((name) => name.trim()).filter(Boolean);
 const only = named !== undefined && named.length > 0 ? named : undefined;
 const restartDelayMs = Number(values['restart-delay-ms'] ?? process.env.VOXBUS_RUNNER_RESTART_DELAY_MS ?? 1000);
+/** A service not connected by then (no broker yet, a device that takes long) holds the next ones back no longer. */
+const READY_TIMEOUT_MS = 5000;
 // Services starting at once in multi-process mode (multi-process.ts says why): one per core by default.
 const startingAtOnce = Number(process.env.VOXBUS_RUNNER_STARTING_AT_ONCE ?? availableParallelism());
 if (!Number.isInteger(startingAtOnce) || startingAtOnce < 1) {

@@ -10,11 +10,10 @@ const FORCE_EXIT_AFTER_MS = 10_000;
  * Every service its own OS process (and any `extra` command: Mosquitto), with prefixed logs,
  * restarts of a process that fails (`restartDelayMs` apart, without limit), and a clean stop of
  * all of them on Ctrl-C or SIGTERM.
- */
-/**
+ *
  * `startPolicy`: how many services start at once. Seven Node processes starting together on two
- * cores each came online 1.6-2.4 s after its start (the broker's start among them); one alone,
- * 0.3-0.5 s (bench:footprint). So the broker starts first, alone, and the others a few at a time,
+ * cores each came online 2.3-2.7 s after its start (the broker's start among them); one alone,
+ * 0.3-0.6 s (bench:footprint). So the broker starts first, alone, and the others a few at a time,
  * each the moment an earlier one is connected (it says so on file descriptor 3).
  */
 export async function runMultiProcess(

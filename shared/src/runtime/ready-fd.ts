@@ -15,8 +15,8 @@ export interface ReadyBus {
  * told: one line, `ready`, on a file descriptor it opened for that, then closed, once every bus
  * of the process is connected (its services started and `online`). The run command starts the
  * services a few at a time on that word instead of all at once: on a board's one or two cores
- * seven Node processes starting together each took 2-3 s to come online where one alone took
- * 0.3-0.5 (docs/benchmarks.md, bench:footprint). Said once; a descriptor that is not open is
+ * seven Node processes starting together each took 2.3-2.7 s to come online where one alone took
+ * 0.3-0.6 (docs/benchmarks.md, bench:footprint). Said once; a descriptor that is not open is
  * logged and otherwise ignored (the process runs as it would unsupervised).
  */
 export function notifyReadyWhenConnected(fd: number, buses: readonly ReadyBus[], log: Logger): void {
