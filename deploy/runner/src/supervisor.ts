@@ -86,10 +86,9 @@ export class Supervisor {
       const aloneStarting = [...this.starting.values()].some((entry) => entry.command.startAlone === true);
       if (aloneStarting || busy >= this.policy.startingAtOnce || (next.startAlone === true && busy > 0)) return;
       this.waiting.shift();
-      const timer = setTimeout(() => this.ready(next.name), this.policy.readyTimeoutMs);
-      this.starting.set(next.name, { command: next, timer });
+      // One that never says `ready` is ready once started: it takes no turn.
+      if (next.readyFd === true) this.starting.set(next.name, { command: next, timer: setTimeout(() => this.ready(next.name), this.policy.readyTimeoutMs) });
       this.start(next);
-      if (next.readyFd !== true) this.ready(next.name);
     }
   }
 
