@@ -58,7 +58,7 @@ interface BargeInSample {
 
 /** The stack for one VAD setting, full-duplex. */
 const startVadStack = (board: VirtualBoard, vad: Vad) =>
-  startStack(board, { name: `${vad} VAD`, env: { VOXBUS_CONVERSATION_STATE__MODE: 'full-duplex', VOXBUS_CONVERSATION_STATE__VAD: vad }, reply: REPLY });
+  startStack(board, { name: `${vad} VAD`, env: { VOXBUS_CONVERSATION_STATE__MODE: 'full-duplex', VOXBUS_CONVERSATION_STATE__VAD: vad }, reply: REPLY, extraTopics: ['voxbus/dsp/metrics'] });
 
 const isTurn = (outcome: string) => (m: Message) => m.topic === 'voxbus/conversation/event/turn' && m.json?.outcome === outcome;
 
@@ -185,14 +185,29 @@ async function measureVad(board: VirtualBoard, stack: Stack, vad: Vad, question:
         onsetToFlushedMs: (flushed.atUs - onsetUs) / 1000,
       });
     });
-    return { turns, bargeIns, turnsAsked: CYCLES * 2, falseCuts, utterances };
+    return { turns, bargeIns, turnsAsked: CYCLES * 2, falseCuts, utterances, referenceWaits: referenceWaits(stack.messages.slice(measuredFrom)) };
   } finally {
     if (!recorded) await Promise.all([mic.stop(), speaker.stop()]);
   }
 }
 
 
+/**
+ * How often the dsp held a microphone chunk for the speaker's reference (it judges a chunk only
+ * once the reference 30 ms past it is here), over the measured cycles: from its metrics.
+ */
+function referenceWaits(messages: Message[]): { frames: number; waits: number } | null {
+  const counters = messages.filter((m) => m.topic === 'voxbus/dsp/metrics').map((m) => m.json?.counters as Record<string, number> | undefined);
+  const first = counters[0];
+  const last = counters.at(-1);
+  if (first === undefined || last === undefined) return null;
+  const delta = (name: string) => (last[name] ?? 0) - (first[name] ?? 0);
+  return { frames: delta('frames.in'), waits: delta('reference.waits') };
+}
+
 const PARTS = (process.env.BENCH_E2E_PARTS ?? 'vad,noise,echo').split(',');
+/** BENCH_E2E_VADS: which VAD settings the vad part measures (default server,local). */
+const VADS = (process.env.BENCH_E2E_VADS ?? 'server,local').split(',').filter((vad): vad is Vad => vad === 'server' || vad === 'local');
 const ECHO_CYCLES = Number(process.env.BENCH_E2E_ECHO_CYCLES ?? 20);
 const NOISE_REPLIES = Number(process.env.BENCH_E2E_NOISE_REPLIES ?? 10);
 const board = await startVirtualBoard();
@@ -204,8 +219,8 @@ const rows: [string, ReturnType<typeof summary>][] = [];
 const echoRuns: EchoRun[] = [];
 const noiseRuns: NoiseRun[] = [];
 try {
-  for (const vad of PARTS.includes('vad') ? (['server', 'local'] as const) : []) {
-    const { turns, bargeIns, turnsAsked, falseCuts, utterances } = await runVad(board, vad, question, interruption);
+  for (const vad of PARTS.includes('vad') ? VADS : []) {
+    const { turns, bargeIns, turnsAsked, falseCuts, utterances, referenceWaits } = await runVad(board, vad, question, interruption);
     const pick = (key: keyof Omit<TurnSample, 'vad' | 'endOfTurnWaitMs'>) => summary(turns.map((t) => t[key]));
     const mode = {
       turnsMeasured: turns.length,
@@ -229,6 +244,7 @@ try {
         onsetToPause: summary(bargeIns.flatMap((b) => (b.onsetToPauseMs === null ? [] : [b.onsetToPauseMs]))),
         onsetToFlushed: summary(bargeIns.map((b) => b.onsetToFlushedMs)),
       },
+      dspReferenceWaits: referenceWaits,
       samples: { turns, bargeIns },
     };
     results[`${vad}Vad`] = mode;
@@ -243,6 +259,7 @@ try {
       [`${vad}: barge-in → silent`, mode.bargeIn.onsetToSpeakerSilent],
     );
     console.log(`${vad} VAD: ${falseCuts} of ${utterances} utterances cut while still spoken (false cuts)`);
+    if (referenceWaits !== null) console.log(`${vad} VAD: the dsp held a microphone frame for the speaker's reference ${referenceWaits.waits} times in ${referenceWaits.frames} frames`);
   }
   if (PARTS.includes('noise')) {
     for (const vad of ['server', 'local'] as const) noiseRuns.push(await runNoises(board, question, REPLY, vad, NOISE_REPLIES));

@@ -37,13 +37,15 @@ Napi::Object GrantedObject(Napi::Env env, const PcmGranted& granted) {
 
 class OpenWorker : public Napi::AsyncWorker {
  public:
-  OpenWorker(Napi::Env env, PcmStream* stream, PcmRequest request, size_t ringFrames, unsigned fadeFrames)
+  OpenWorker(Napi::Env env, PcmStream* stream, PcmRequest request, size_t ringFrames, unsigned fadeFrames,
+             unsigned silenceReportMs)
       : Napi::AsyncWorker(env, "voxbus.alsa.open"),
         deferred_(Napi::Promise::Deferred::New(env)),
         stream_(stream),
         request_(std::move(request)),
         ringFrames_(ringFrames),
-        fadeFrames_(fadeFrames) {
+        fadeFrames_(fadeFrames),
+        silenceReportMs_(silenceReportMs) {
     self_ = Napi::Persistent(stream->Value());  // keeps the stream alive while the worker runs
   }
   Napi::Promise Promise() { return deferred_.Promise(); }
@@ -62,7 +64,8 @@ class OpenWorker : public Napi::AsyncWorker {
     if (request_.capture) {
       engine = std::make_unique<CaptureEngine>(pcm_, granted_, WakeAsync, async);
     } else {
-      engine = std::make_unique<PlaybackEngine>(pcm_, granted_, ringFrames_, fadeFrames_, WakeAsync, async);
+      engine = std::make_unique<PlaybackEngine>(pcm_, granted_, ringFrames_, fadeFrames_, silenceReportMs_, WakeAsync,
+                                                async);
     }
     stream_->Started(std::move(engine));
     deferred_.Resolve(GrantedObject(env, granted_));
@@ -75,6 +78,7 @@ class OpenWorker : public Napi::AsyncWorker {
   PcmRequest request_;
   size_t ringFrames_;
   unsigned fadeFrames_;
+  unsigned silenceReportMs_;
   snd_pcm_t* pcm_ = nullptr;
   PcmGranted granted_;
   PcmError error_;
@@ -208,12 +212,14 @@ Napi::Value PcmStream::Open(const Napi::CallbackInfo& info) {
   realtimePriority_ = options.Get("realtimePriority").IsUndefined() ? 0 : RequireUint(options, "realtimePriority", 0, 99);
   size_t ringFrames = 0;
   unsigned fadeFrames = 0;
+  unsigned silenceReportMs = 0;
   if (!capture_) {
     ringFrames = RequireUint(options, "ringFrames", 64, 1 << 24);
     fadeFrames = RequireUint(options, "fadeFrames", 1, 65536);
+    silenceReportMs = RequireUint(options, "silenceReportMs", 1, 1000);
   }
   busy_ = true;
-  OpenWorker* worker = new OpenWorker(env, this, std::move(request), ringFrames, fadeFrames);
+  OpenWorker* worker = new OpenWorker(env, this, std::move(request), ringFrames, fadeFrames, silenceReportMs);
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;

@@ -7,10 +7,12 @@
 namespace voxbus {
 
 PlaybackEngine::PlaybackEngine(snd_pcm_t* pcm, const PcmGranted& granted, size_t ringFrames, unsigned fadeFrames,
-                               WakeFn wake, void* wakeContext)
+                               unsigned silenceReportMs, WakeFn wake, void* wakeContext)
     : Engine(pcm, granted, wake, wakeContext),
       ring_(ringFrames * granted.channels * sizeof(int16_t)),
       fadeFrames_(std::max(1u, fadeFrames)),
+      silentWakeFrames_(std::max<snd_pcm_uframes_t>(granted.periodFrames,
+                                                    static_cast<snd_pcm_uframes_t>(granted.rateHz) * silenceReportMs / 1000)),
       period_(std::make_unique<uint8_t[]>(granted.periodFrames * granted.channels * sizeof(int16_t))) {}
 
 size_t PlaybackEngine::write(const uint8_t* pcm, size_t bytes) {
@@ -182,8 +184,8 @@ bool PlaybackEngine::writePeriod(size_t contentFrames, uint64_t contentStart) {
 void PlaybackEngine::run() {
   const snd_pcm_uframes_t period = granted_.periodFrames;
   bool contentSinceWake = false;
-  // Silent periods are reported too, but JS is woken for them only every 20 ms (one reference frame).
-  const snd_pcm_uframes_t silentWakeFrames = std::max<snd_pcm_uframes_t>(period, granted_.rateHz / 50);
+  // Silent periods are reported too, but JS is woken for them only once a reference frame's worth
+  // is played (silentWakeFrames_).
   snd_pcm_uframes_t framesSinceWake = 0;
   while (running()) {
     snd_pcm_sframes_t avail = snd_pcm_avail_update(pcm_);
@@ -202,7 +204,7 @@ void PlaybackEngine::run() {
     // A PCM prepared after an xrun (or never started) starts once it holds a full buffer;
     // start it explicitly in case the threshold was not reached exactly.
     if (snd_pcm_state(pcm_) == SND_PCM_STATE_PREPARED) snd_pcm_start(pcm_);
-    if (contentSinceWake || framesSinceWake >= silentWakeFrames || wantsSpace_.exchange(false, std::memory_order_acq_rel)) {
+    if (contentSinceWake || framesSinceWake >= silentWakeFrames_ || wantsSpace_.exchange(false, std::memory_order_acq_rel)) {
       contentSinceWake = false;
       framesSinceWake = 0;
       wake();

@@ -10,8 +10,10 @@ namespace voxbus {
 
 class PlaybackEngine : public Engine {
  public:
-  PlaybackEngine(snd_pcm_t* pcm, const PcmGranted& granted, size_t ringFrames, unsigned fadeFrames, WakeFn wake,
-                 void* wakeContext);
+  // silenceReportMs: how often played silence is handed to JS (content is, every period): the echo
+  // reference's frame, so the dsp hears of the speaker's silence that often.
+  PlaybackEngine(snd_pcm_t* pcm, const PcmGranted& granted, size_t ringFrames, unsigned fadeFrames,
+                 unsigned silenceReportMs, WakeFn wake, void* wakeContext);
 
   // JS thread. Copies whole frames that fit; returns how many frames were taken.
   size_t write(const uint8_t* pcm, size_t bytes);
@@ -62,6 +64,7 @@ class PlaybackEngine : public Engine {
 
   ByteRing ring_;
   unsigned fadeFrames_;
+  snd_pcm_uframes_t silentWakeFrames_;
   std::unique_ptr<uint8_t[]> period_;
   std::atomic<uint64_t> flushUpTo_{0};
   std::atomic<uint32_t> flushSeq_{0};

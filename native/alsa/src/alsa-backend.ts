@@ -17,7 +17,7 @@ import {
   type StreamRequest,
   type StreamStats,
 } from './types.js';
-import { validateGain, validatePaused, validatePcm, validatePlaybackRequest, validateStreamRequest } from './validate-request.js';
+import { DEFAULT_SILENCE_REPORT_MS, validateGain, validatePaused, validatePcm, validatePlaybackRequest, validateStreamRequest } from './validate-request.js';
 
 /** The addon's own surface, exactly as cc/pcm_stream.cc and cc/addon.cc define it. */
 interface NativeGranted {
@@ -201,7 +201,7 @@ export class AlsaBackend implements AudioBackend {
       ...(handlers.onSpace ? { onSpace: handlers.onSpace } : {}),
       onError: handlers.onError,
     });
-    const granted = await driver.open({ ...nativeOptions(request), ringFrames: request.ringFrames, fadeFrames: request.fadeFrames });
+    const granted = await driver.open({ ...nativeOptions(request), ringFrames: request.ringFrames, fadeFrames: request.fadeFrames, silenceReportMs: request.silenceReportMs ?? DEFAULT_SILENCE_REPORT_MS });
     const native = driver.native;
     return {
       granted,

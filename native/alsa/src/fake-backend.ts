@@ -9,11 +9,12 @@ import {
   type PlaybackHandlers,
   type PlaybackRequest,
   type PlaybackStats,
+  type PlayedPeriod,
   type PlaybackStream,
   type StreamRequest,
 } from './types.js';
 import { FakeSpeaker } from './fake-speaker.js';
-import { validateGain, validatePcm, validatePlaybackRequest, validateStreamRequest } from './validate-request.js';
+import { DEFAULT_SILENCE_REPORT_MS, validateGain, validatePcm, validatePlaybackRequest, validateStreamRequest } from './validate-request.js';
 
 /** The part of voxbus's Clock the fake needs (structurally the same interface). */
 export interface FakeAudioClock {
@@ -159,12 +160,16 @@ export class FakeAudioBackend implements AudioBackend {
     const speaker = new FakeSpeaker(granted, request.ringFrames, request.fadeFrames);
     const periodUs = (granted.periodFrames * 1e6) / granted.sampleRateHz;
     let state: 'running' | 'failed' | 'closed' = 'running';
+    // As the engine: played silence is handed over once silenceReportMs of it is held, content at once.
+    const silentReportFrames = Math.max(granted.periodFrames, Math.floor((granted.sampleRateHz * (request.silenceReportMs ?? DEFAULT_SILENCE_REPORT_MS)) / 1000));
+    const held: PlayedPeriod[] = [];
     const timer = this.clock.setRepeating(`fake playback ${request.device}`, periodUs / 1000, () => {
       const { pcm, contentStart, contentFrames } = speaker.playPeriod();
       device.heard.push(pcm);
       const delayUs = ((granted.bufferFrames - granted.periodFrames) * 1e6) / granted.sampleRateHz;
       const nowUs = this.clock.monotonicUs();
-      handlers.onPlayed?.({ pcm, frames: granted.periodFrames, timeUs: nowUs + delayUs, lostFramesBefore: 0, writtenUs: nowUs, contentStart, contentFrames });
+      held.push({ pcm, frames: granted.periodFrames, timeUs: nowUs + delayUs, lostFramesBefore: 0, writtenUs: nowUs, contentStart, contentFrames });
+      if (contentFrames > 0 || held.length * granted.periodFrames >= silentReportFrames) for (const period of held.splice(0)) handlers.onPlayed?.(period);
       if (contentFrames > 0) handlers.onSpace?.();
     });
     const stream = {

@@ -30,6 +30,12 @@ export interface PlaybackRequest extends StreamRequest {
   readonly ringFrames: number;
   /** Length of the fade at a start, a flush, and where the audio runs out, in frames. */
   readonly fadeFrames: number;
+  /**
+   * How often (ms) the audio thread hands played silence over (content goes every period): the
+   * echo reference's frame. The dsp waits for the reference ahead of each microphone chunk, so
+   * the sooner silence is said, the less the microphone waits. Default 20.
+   */
+  readonly silenceReportMs?: number;
 }
 
 /** What the device actually gave: the rate, channels and sizes may differ from the request. */

@@ -19,10 +19,14 @@ export function validateStreamRequest(request: StreamRequest): void {
   if (request.realtimePriority !== undefined) integerIn('realtimePriority', request.realtimePriority, 0, 99);
 }
 
+/** How often (ms) played silence is handed over when a request does not say (PlaybackRequest.silenceReportMs). */
+export const DEFAULT_SILENCE_REPORT_MS = 20;
+
 export function validatePlaybackRequest(request: PlaybackRequest): void {
   validateStreamRequest(request);
   integerIn('ringFrames', request.ringFrames, 64, 1 << 24);
   integerIn('fadeFrames', request.fadeFrames, 1, 65_536);
+  if (request.silenceReportMs !== undefined) integerIn('silenceReportMs', request.silenceReportMs, 1, 1000);
 }
 
 export function validateGain(gain: number): void {

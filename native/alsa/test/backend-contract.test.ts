@@ -174,6 +174,7 @@ function contract(name: string, makeRig: () => Promise<Rig>): void {
       await expect(rig.backend.openCapture({ ...capture(''), device: '' }, handlers)).rejects.toThrow(TypeError);
       await expect(rig.backend.openCapture({ ...capture(rig.mic), bufferFrames: PERIOD_FRAMES }, handlers)).rejects.toThrow(/two periods/);
       await expect(rig.backend.openPlayback({ ...playback(rig.speaker), fadeFrames: 0 }, { onError: () => {} })).rejects.toThrow(/fadeFrames/);
+      await expect(rig.backend.openPlayback({ ...playback(rig.speaker), silenceReportMs: 0 }, { onError: () => {} })).rejects.toThrow(/silenceReportMs/);
     });
 
     it('reports a missing device with a clear error', async () => {
@@ -251,6 +252,37 @@ function contract(name: string, makeRig: () => Promise<Rig>): void {
       // The echo reference covers the tone: every content period, stamped in increasing time.
       expect(played.length).toBeGreaterThanOrEqual(50);
       for (let i = 1; i < played.length; i++) expect((played[i] as AudioPeriod).timeUs).toBeGreaterThan((played[i - 1] as AudioPeriod).timeUs);
+    });
+
+    it('hands played silence over once silenceReportMs of it is held, and content at once', async () => {
+      // Periods handed over in one wake arrive back to back; a wake is told from the next by the gap.
+      const batchesOf = async (silenceReportMs: number, tone: boolean) => {
+        const arrivals: { atMs: number; content: boolean }[] = [];
+        const stream = await rig.backend.openPlayback({ ...playback(rig.speaker), silenceReportMs }, { onPlayed: (p) => arrivals.push({ atMs: performance.now(), content: p.contentFrames > 0 }), onError: () => {} });
+        await sleep(200);
+        if (tone) stream.write(sine(RATE_HZ, 0.3, 440, 0.5));
+        await sleep(500);
+        await stream.close();
+        const batches: { periods: number; content: boolean }[] = [];
+        arrivals.forEach((arrival, i) => {
+          const last = batches.at(-1);
+          if (last !== undefined && arrival.atMs - (arrivals[i - 1] as { atMs: number }).atMs < 3) {
+            last.periods++;
+            last.content ||= arrival.content;
+          } else batches.push({ periods: 1, content: arrival.content });
+        });
+        const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+        return { silent: median(batches.filter((b) => !b.content).map((b) => b.periods)), content: median(batches.filter((b) => b.content).map((b) => b.periods)), arrivals: arrivals.length };
+      };
+      const every40 = await batchesOf(40, true);
+      const every10 = await batchesOf(10, false);
+      const what = `periods per hand-over, median: ${JSON.stringify({ every40, every10 })}`;
+      // 40 ms of 10 ms periods: four at a time (three where an xrun or a late wake split one).
+      expect(every40.silent, what).toBeGreaterThanOrEqual(3);
+      // Content is not held back for the report: each period as the device takes it.
+      expect(every40.content, what).toBeLessThanOrEqual(2);
+      expect(every10.silent, what).toBe(1);
+      expect(every10.arrivals, what).toBeGreaterThan(40);
     });
 
     it('fades in without a click: the first played samples rise from zero', async () => {

@@ -16,7 +16,7 @@ export const PlaybackConfigSchema = Type.Object(
     fadeMs: Type.Number({ minimum: 0.1, maximum: 50, description: 'fade at starts, flushes and wherever the audio runs out' }),
     volume: Type.Number({ minimum: 0, maximum: 4, description: 'initial linear gain' }),
     positionIntervalMs: Type.Integer({ minimum: 10, maximum: 1000, description: 'how often at most a playing item reports its position (started, drained and flushed are said within 100 ms)' }),
-    playedFrameMs: Type.Integer({ minimum: 10, maximum: 100, multipleOf: 10, description: 'duration of each audio/played frame (the echo reference)' }),
+    playedFrameMs: Type.Integer({ minimum: 10, maximum: 100, multipleOf: 10, description: "duration of each audio/played frame (the echo reference), silence included: the dsp holds each microphone chunk until the reference 30 ms past it has come, so a longer frame can make the microphone's audio wait for it (10 ms measured no sooner end to end on the virtual board, for twice the messages)" }),
     resampleQuality: Type.Integer({ minimum: 0, maximum: 10, description: 'speexdsp quality, 0–10' }),
     realtimePriority: Type.Integer({ minimum: 0, maximum: 99, description: 'SCHED_FIFO priority of the playback thread; 0: normal' }),
     nice: Type.Integer({ minimum: -20, maximum: 19, description: "niceness of the service's threads once its device is open (-20..19; PulseAudio runs at -11): a busy board starves the audio last. Below 0 needs root or CAP_SYS_NICE; refused, it runs on as it was and says so once" }),

@@ -12,6 +12,8 @@ export function playbackRequest(config: PlaybackConfig): PlaybackRequest {
     bufferFrames: periodFrames * config.bufferPeriods,
     ringFrames: Math.round((config.ringMs * config.sampleRateHz) / 1000),
     fadeFrames: Math.max(1, Math.round((config.fadeMs * config.sampleRateHz) / 1000)),
+    // Silence is said as often as the reference's frames go out.
+    silenceReportMs: config.playedFrameMs,
     realtimePriority: config.realtimePriority,
   };
 }
