@@ -37,16 +37,29 @@ export async function status(args: string[]): Promise<number> {
   }
 }
 
-async function collect(bus: CliBus, waitMs: number): Promise<ServiceRow[]> {
+/**
+ * Retained statuses come right after the subscription, but interleaved with live metrics: a set
+ * complete before they have all come (one service's status, then its metrics) is not the whole bus
+ * (seen in CI: two services of nine printed with their figures). The broker is local, so they all
+ * come within this much (ms).
+ */
+const RETAINED_SETTLE_MS = 300;
+
+/** What collect needs of the bus (CliBus). */
+export type StatusBus = Pick<CliBus, 'onMessage' | 'subscribe'>;
+
+/** Every service's retained status, and each online one's next metrics sample (up to `waitMs`). */
+export async function collect(bus: StatusBus, waitMs: number): Promise<ServiceRow[]> {
   const statuses = new Map<string, Status>();
   const metrics = new Map<string, Metrics>();
+  let settled = false;
   let done: () => void = () => undefined;
   const complete = new Promise<void>((resolve) => {
     done = resolve;
   });
   const check = () => {
     const online = [...statuses.entries()].filter(([, s]) => s.status === 'online');
-    if (online.length > 0 && online.every(([service]) => metrics.has(service))) done();
+    if (settled && online.length > 0 && online.every(([service]) => metrics.has(service))) done();
   };
   bus.onMessage((message) => {
     const service = message.params.service;
@@ -57,7 +70,15 @@ async function collect(bus: CliBus, waitMs: number): Promise<ServiceRow[]> {
   });
   await bus.subscribe('+/status', '+/metrics');
   // Retained statuses arrive at once; the metrics come on each service's own period.
-  await Promise.race([complete, new Promise((resolve) => setTimeout(resolve, waitMs))]);
+  const timers = [
+    setTimeout(() => {
+      settled = true;
+      check();
+    }, Math.min(RETAINED_SETTLE_MS, waitMs)),
+    setTimeout(done, waitMs),
+  ];
+  await complete;
+  for (const timer of timers) clearTimeout(timer);
   return [...statuses.keys()].sort().map((service) => ({ service, status: statuses.get(service) as Status, metrics: metrics.get(service) }));
 }
 
