@@ -40,10 +40,9 @@ describe('voxbus status: collecting the services', () => {
     // The broker's retained status and its live metrics first: a set complete so far, not the whole bus.
     bus.status('broker');
     bus.metrics('broker');
-    await sleep(50);
     bus.status('dsp');
     bus.status('playback');
-    await sleep(400);
+    await sleep(50);
     bus.metrics('dsp');
     bus.metrics('playback');
     const collected = await rows;
