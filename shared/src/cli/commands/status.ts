@@ -69,7 +69,7 @@ export async function collect(bus: StatusBus, waitMs: number): Promise<ServiceRo
     check();
   });
   await bus.subscribe('+/status', '+/metrics');
-  // Retained statuses arrive at once; the metrics come on each service's own period.
+  // The retained statuses come within RETAINED_SETTLE_MS; the metrics on each service's own period.
   const timers = [
     setTimeout(() => {
       settled = true;
